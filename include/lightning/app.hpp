@@ -1,0 +1,34 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lightning/flow.hpp"
+
+namespace lightning {
+
+using RootFactory = std::function<std::unique_ptr<Flow>()>;
+
+/// Runs an app: the entry point LIGHTNING_APP expands to. Parses
+///   app [--run-dir DIR] [--log-level trace|debug|info|warn|error] [-- app args]
+/// and returns the process exit code: 0 when the app succeeded.
+int run_app(int argc, char** argv, RootFactory make_root);
+
+/// Arguments after "--" on the app's command line.
+const std::vector<std::string>& app_args();
+
+/// Directory of the current run (logs, final state). Valid inside an app.
+const std::string& run_dir();
+
+}  // namespace lightning
+
+/// Defines main() for an app whose root flow is `RootFlow`.
+#define LIGHTNING_APP(RootFlow)                                                 \
+  int main(int argc, char** argv) {                                             \
+    return ::lightning::run_app(argc, argv, [] {                                \
+      return std::unique_ptr<::lightning::Flow>(std::make_unique<RootFlow>()); \
+    });                                                                         \
+  }

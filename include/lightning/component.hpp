@@ -1,0 +1,104 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lightning/json.hpp"
+
+namespace lightning {
+
+class Component;
+class Work;
+class Flow;
+
+namespace detail {
+class Runtime;
+}
+
+/// Base of every named state field (see State<T>). A field belongs to one
+/// component and is registered with it at construction; its dotted path is
+/// `<component path>.<name>`, e.g. `root.counter.count`.
+class StateFieldBase {
+ public:
+  StateFieldBase(Component* owner, std::string name);
+  virtual ~StateFieldBase();
+  StateFieldBase(const StateFieldBase&) = delete;
+  StateFieldBase& operator=(const StateFieldBase&) = delete;
+
+  const std::string& name() const { return name_; }
+  Component& owner() const { return *owner_; }
+  /// Dotted path of this field, e.g. "root.counter.count".
+  std::string path() const;
+
+  virtual Json to_json() const = 0;
+  /// Throws std::exception if `value` cannot be converted to the field's type.
+  virtual void check_json(const Json& value) const = 0;
+  /// Assigns without reporting a change: used to apply a peer's delta.
+  virtual void assign_json(const Json& value) = 0;
+
+ protected:
+  /// Reports the new value to the runtime the owner is attached to, if any.
+  void report_change(Json value);
+
+ private:
+  Component* owner_;
+  std::string name_;
+};
+
+/// A node of the app tree: a Flow or a Work. Owns its state fields (by
+/// registration) and has a dotted path. Lives on the controller's loop thread
+/// (flows, and the controller-side mirror of each work) or on a work
+/// process's run thread (the work itself).
+class Component {
+ public:
+  virtual ~Component();
+  Component(const Component&) = delete;
+  Component& operator=(const Component&) = delete;
+
+  /// The last segment of the path ("counter").
+  const std::string& name() const { return name_; }
+  /// The dotted path from the root ("root.counter").
+  const std::string& path() const { return path_; }
+  Component* parent() const { return parent_; }
+
+  const std::vector<StateFieldBase*>& fields() const { return fields_; }
+  StateFieldBase* find_field(std::string_view name) const;
+  /// The state fields as one JSON object {name: value}.
+  Json fields_json() const;
+  /// Whole subtree as JSON: {"vars": {...}, "works": {...}, "flows": {...}}.
+  virtual Json snapshot() const;
+
+ protected:
+  Component();
+
+ private:
+  friend class StateFieldBase;
+  friend class Flow;
+  friend class detail::Runtime;
+  friend struct ComponentAccess;
+
+  void register_field(StateFieldBase* field);
+  void unregister_field(StateFieldBase* field);
+  void set_parent(Component* parent, std::string name);
+  virtual void refresh_paths();
+  virtual void attach(detail::Runtime* runtime);
+  void check_child_name(const std::string& name, const char* what) const;
+  virtual bool has_child(const std::string& name) const;
+
+  std::string name_;
+  std::string path_;
+  Component* parent_ = nullptr;
+  std::vector<StateFieldBase*> fields_;
+
+ protected:
+  detail::Runtime* runtime_ = nullptr;
+};
+
+/// Checks that `name` can be a component or field name: [A-Za-z_][A-Za-z0-9_]*,
+/// at most 64 characters. Throws std::invalid_argument saying how to fix it.
+void validate_name(std::string_view name, std::string_view what, std::string_view where);
+
+}  // namespace lightning

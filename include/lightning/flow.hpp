@@ -1,0 +1,89 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "lightning/component.hpp"
+#include "lightning/registry.hpp"
+#include "lightning/work.hpp"
+
+namespace lightning {
+
+/// Orchestrates: holds state and child flows and works. The controller calls
+/// the root flow's run() whenever state changed (a work's delta, a status
+/// change, an external change, a timer asked for with schedule_in()); changes
+/// that arrive together cause one call. A parent calls its child flows' run().
+/// Runs on the controller's loop thread only.
+///
+///   struct Root : lightning::Flow {
+///     Counter& counter = add_work<Counter>("counter");
+///     void run() override {
+///       if (counter.call({{"n", 10}}).has_succeeded()) stop();
+///     }
+///   };
+class Flow : public Component {
+ public:
+  Flow();
+  ~Flow() override;
+
+  virtual void run() = 0;
+
+  Json snapshot() const override;
+  const std::vector<Work*>& works() const { return works_; }
+  const std::vector<Flow*>& flows() const { return flows_; }
+
+ protected:
+  /// Declares a child work named `name` (a member initializer, or inside run()
+  /// for works created on the fly: there, a second call with the same name
+  /// returns the existing work).
+  template <class W>
+  W& add_work(std::string name, WorkOptions options = WorkOptions()) {
+    static_assert(std::is_base_of_v<Work, W>, "add_work<W>: W must derive from lightning::Work");
+    static_assert(std::is_default_constructible_v<W>,
+                  "add_work<W>: W must be default-constructible; pass configuration via call() "
+                  "args or State fields");
+    (void)detail::WorkType<W>::registered;
+    if (Work* existing = existing_work_for(name, detail::WorkType<W>::name())) {
+      return static_cast<W&>(*existing);
+    }
+    return static_cast<W&>(adopt_work(std::move(name), std::make_unique<W>(),
+                                      detail::WorkType<W>::name(), std::move(options)));
+  }
+
+  /// Declares a child flow; the parent calls its run().
+  template <class F>
+  F& add_flow(std::string name) {
+    static_assert(std::is_base_of_v<Flow, F>, "add_flow<F>: F must derive from lightning::Flow");
+    return static_cast<F&>(adopt_flow(std::move(name), std::make_unique<F>()));
+  }
+
+  /// Ends the app successfully once every work is stopped.
+  void stop(std::string message = "");
+  /// Ends the app with a failure (non-zero exit) and this message.
+  void fail(std::string message);
+  /// Asks for run() to be called again after `delay` even if nothing changes.
+  void schedule_in(std::chrono::milliseconds delay);
+
+ private:
+  friend class detail::Runtime;
+  friend struct ComponentAccess;
+
+  Work* existing_work_for(const std::string& name, const std::string& type_name);
+  Work& adopt_work(std::string name, std::unique_ptr<Work> work, const std::string& type_name,
+                   WorkOptions options);
+  Flow& adopt_flow(std::string name, std::unique_ptr<Flow> flow);
+  bool has_child(const std::string& name) const override;
+  void refresh_paths() override;
+  void attach(detail::Runtime* runtime) override;
+
+  std::vector<std::unique_ptr<Component>> children_;
+  std::vector<Work*> works_;
+  std::vector<Flow*> flows_;
+};
+
+}  // namespace lightning

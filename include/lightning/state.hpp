@@ -1,0 +1,71 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "lightning/component.hpp"
+
+namespace lightning {
+
+namespace detail {
+template <class T, class = void>
+struct is_equality_comparable : std::false_type {};
+template <class T>
+struct is_equality_comparable<T, std::void_t<decltype(std::declval<const T&>() == std::declval<const T&>())>>
+    : std::true_type {};
+}  // namespace detail
+
+/// A named, synchronised state field of a Flow or Work.
+///
+///   struct Counter : lightning::Work {
+///     lightning::State<int> count{this, "count", 0};
+///     void run(const lightning::Json&) override { count = count + 1; }
+///   };
+///
+/// Assigning a different value records a change that travels to the other side
+/// (work -> flow, or flow -> work) as a JSON Patch op; assigning an equal value
+/// does nothing. T is anything nlohmann::json converts to and from (including
+/// user types with to_json/from_json). Not thread-safe: use it from the thread
+/// that runs the component (Flow::run on the controller, Work::run in the work).
+template <class T>
+class State final : public StateFieldBase {
+ public:
+  State(Component* owner, std::string name, T initial = T{})
+      : StateFieldBase(owner, std::move(name)), value_(std::move(initial)) {}
+
+  const T& get() const { return value_; }
+  operator const T&() const { return value_; }  // NOLINT(google-explicit-constructor)
+  const T* operator->() const { return &value_; }
+
+  State& operator=(T value) {
+    if constexpr (detail::is_equality_comparable<T>::value) {
+      if (value == value_) return *this;
+    }
+    value_ = std::move(value);
+    report_change(Json(value_));
+    return *this;
+  }
+
+  /// Mutates the value in place (for containers) and records the change.
+  template <class Fn>
+  void update(Fn&& fn) {
+    std::forward<Fn>(fn)(value_);
+    report_change(Json(value_));
+  }
+
+  template <class U>
+  State& operator+=(const U& d) { return *this = value_ + d; }
+  template <class U>
+  State& operator-=(const U& d) { return *this = value_ - d; }
+
+  Json to_json() const override { return Json(value_); }
+  void check_json(const Json& value) const override { (void)value.get<T>(); }
+  void assign_json(const Json& value) override { value_ = value.get<T>(); }
+
+ private:
+  T value_;
+};
+
+}  // namespace lightning

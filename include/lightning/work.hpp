@@ -1,0 +1,102 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "lightning/component.hpp"
+#include "lightning/status.hpp"
+
+namespace lightning {
+
+#define LIGHTNING_OPTION(type, name, init)                 \
+ public:                                                   \
+  auto& name(type value) {                                 \
+    name##_ = std::move(value);                            \
+    return *this;                                          \
+  }                                                        \
+  const type& name() const { return name##_; }             \
+                                                           \
+ private:                                                  \
+  type name##_ = init
+
+/// How a work is called and supervised. Fluent setters, e.g.
+///   WorkOptions().parallel(true).retries(2).timeout(std::chrono::seconds(30))
+class WorkOptions {
+ public:
+  using EnvMap = std::map<std::string, std::string>;
+
+  /// false (default): a flow that calls this work stops its run() there until
+  /// the call is done (Lightning's parallel=False). true: the call returns at once.
+  LIGHTNING_OPTION(bool, parallel, false);
+  /// true (default): a call whose args already succeeded is not run again.
+  LIGHTNING_OPTION(bool, cache_calls, true);
+  /// Automatic re-runs of a failed call before it is reported failed.
+  LIGHTNING_OPTION(int, retries, 0);
+  /// Delay before the first automatic retry; doubles for each further one.
+  LIGHTNING_OPTION(std::chrono::milliseconds, retry_backoff, std::chrono::milliseconds(100));
+  /// A call running longer than this fails with reason "timeout" (0 = none).
+  LIGHTNING_OPTION(std::chrono::milliseconds, timeout, std::chrono::milliseconds(0));
+  /// true (default): a call that finally fails makes the whole app fail. false:
+  /// the flow sees the failure and decides (calling again re-runs the call).
+  LIGHTNING_OPTION(bool, raise_exception, true);
+  /// How long a stopped work gets between SIGTERM and SIGKILL.
+  LIGHTNING_OPTION(std::chrono::milliseconds, grace_period, std::chrono::milliseconds(3000));
+  /// Extra environment variables for the work's process.
+  LIGHTNING_OPTION(EnvMap, env, {});
+
+ public:
+  Json to_json() const;
+};
+
+namespace detail {
+class WorkRecord;
+}
+
+/// Does the work: each Work runs in its own OS process. Subclass it, declare
+/// State fields, override run(). Must be default-constructible: any process
+/// constructs it from (type name, options, state).
+///
+///   struct Counter : lightning::Work {
+///     lightning::State<int> count{this, "count", 0};
+///     void run(const lightning::Json& args) override {
+///       for (int i = 0; i < args.at("n").get<int>(); ++i) count = count + 1;
+///     }
+///   };
+///
+/// From a flow, start it with call(): `counter.call({{"n", 10}})`.
+class Work : public Component {
+ public:
+  /// The body. Runs in the work's own process, once per call.
+  virtual void run(const Json& args) = 0;
+
+  /// Called from a flow's run(): queues a call with `args` unless the same call
+  /// is queued, running, or (with cache_calls) already succeeded; returns the
+  /// status of that call. Never blocks the loop; a non-parallel work makes the
+  /// calling flow's run() end here until the call is done.
+  WorkStatus call(Json args = Json::object());
+
+  /// Status of the latest call.
+  const WorkStatus& status() const { return status_; }
+  const WorkOptions& options() const { return options_; }
+  /// Registered type name (how a process constructs it).
+  const std::string& type_name() const { return type_name_; }
+  /// Stops the running call and the process (status "stopped").
+  void stop();
+
+  Json snapshot() const override;
+
+ private:
+  friend class Flow;
+  friend class detail::Runtime;
+  friend class detail::WorkRecord;
+  friend struct ComponentAccess;
+
+  WorkOptions options_;
+  WorkStatus status_;
+  std::string type_name_;
+  detail::WorkRecord* record_ = nullptr;  // controller-side bookkeeping
+};
+
+}  // namespace lightning

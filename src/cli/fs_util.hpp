@@ -1,0 +1,56 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace lightning::cli {
+
+/// What lightning-run needs to know about a file without reading it.
+struct FileStamp {
+  bool exists = false;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+/// stat() following symlinks; exists == false if the file cannot be stat'ed.
+FileStamp stamp_of(const std::string& path);
+
+/// The whole file, or nullopt if it cannot be read.
+std::optional<std::string> read_file(const std::string& path);
+
+/// Writes `content` to a temporary file next to `path` and renames it over
+/// `path`, so that a concurrent reader sees the old or the new file, never a
+/// partial one. Throws CliError on failure.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+/// mkdir -p; throws CliError on failure.
+void make_dirs(const std::string& path);
+
+/// A fresh, unique directory `<parent>/<prefix><pid>-<random>`; throws CliError.
+std::string make_unique_dir(const std::string& parent, const std::string& prefix);
+
+/// rm -rf that never throws.
+void remove_all_quietly(const std::string& path);
+
+/// Absolute, symlink-free path if the file exists, else the lexically
+/// normalised absolute path.
+std::string canonical_path(const std::string& path);
+
+/// The directory part of `path` ("/a/b/c" -> "/a/b").
+std::string dir_name(const std::string& path);
+/// The file name without its last extension ("/a/b/app.cpp" -> "app").
+std::string stem_of(const std::string& path);
+
+/// The executable `name` as found on $PATH (or `name` itself if it contains a
+/// '/' and is executable); empty when not found.
+std::string find_program(const std::string& name);
+
+/// The path of the running executable (/proc/self/exe).
+std::string self_exe();
+
+/// Value of an environment variable; empty when unset.
+std::string env_or_empty(const char* name);
+
+}  // namespace lightning::cli

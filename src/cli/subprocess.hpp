@@ -1,0 +1,45 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lightning::cli {
+
+/// How to start a child process. By default it inherits stdin/stdout/stderr,
+/// so a compiler's diagnostics reach the user exactly as it printed them.
+struct ProcessOptions {
+  /// Variables set (or replaced) in the child's environment.
+  std::vector<std::pair<std::string, std::string>> env;
+  /// When non-empty, the child's stdout/stderr go to this file instead.
+  std::string stdout_file;
+  std::string stderr_file;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  ///< When the child exited.
+  int signal = 0;      ///< When the child was killed by a signal.
+  bool succeeded() const { return signal == 0 && exit_code == 0; }
+};
+
+/// Runs `argv` (argv[0] looked up on $PATH) and waits for it. While it runs,
+/// SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to lightning-run are forwarded to the
+/// child; if one arrived, throws Interrupted after the child has exited so the
+/// caller can clean up. Throws CliError when the child cannot be started.
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const ProcessOptions& options = ProcessOptions());
+
+/// Runs `argv` and returns its stdout, or nullopt when it fails.
+std::optional<std::string> capture_stdout(const std::vector<std::string>& argv);
+
+/// `argv` as one line a shell would accept (for --verbose).
+std::string shell_join(const std::vector<std::string>& argv);
+
+/// Splits a flag string the way a POSIX shell splits words: whitespace
+/// separates, '...' and "..." quote, backslash escapes. Throws CliError on an
+/// unterminated quote.
+std::vector<std::string> shell_split(const std::string& text);
+
+}  // namespace lightning::cli

@@ -1,0 +1,96 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "lightning/component.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/runtime.hpp"
+
+namespace lightning {
+
+void validate_name(std::string_view name, std::string_view what, std::string_view where) {
+  auto fail = [&](const std::string& why) {
+    throw std::invalid_argument(std::string(what) + " name '" + std::string(name) + "' in '" +
+                                std::string(where) + "' " + why);
+  };
+  if (name.empty()) fail("is empty; give it a name like 'trainer'");
+  if (name.size() > 64) fail("is longer than 64 characters; use a shorter name");
+  if (name.find('.') != std::string_view::npos) {
+    fail("must not contain '.': dots separate path segments; use '_' instead");
+  }
+  if (name.find('/') != std::string_view::npos) fail("must not contain '/'; use '_' instead");
+  const char c0 = name[0];
+  if (!(std::isalpha(static_cast<unsigned char>(c0)) || c0 == '_')) {
+    fail("must start with a letter or '_'");
+  }
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+      fail(std::string("contains '") + c + "'; use only letters, digits and '_'");
+    }
+  }
+}
+
+StateFieldBase::StateFieldBase(Component* owner, std::string name)
+    : owner_(owner), name_(std::move(name)) {
+  if (owner_ == nullptr) {
+    throw std::invalid_argument("State field '" + name_ +
+                                "' needs its owner: declare it as State<T> " + name_ + "{this, \"" +
+                                name_ + "\", initial}");
+  }
+  owner_->register_field(this);
+}
+
+StateFieldBase::~StateFieldBase() { owner_->unregister_field(this); }
+
+std::string StateFieldBase::path() const { return owner_->path() + "." + name_; }
+
+void StateFieldBase::report_change(Json value) {
+  if (owner_->runtime_ != nullptr) owner_->runtime_->on_field_changed(*owner_, *this, std::move(value));
+}
+
+Component::Component() : name_("root"), path_("root") {}
+Component::~Component() = default;
+
+StateFieldBase* Component::find_field(std::string_view name) const {
+  for (auto* f : fields_) {
+    if (f->name() == name) return f;
+  }
+  return nullptr;
+}
+
+Json Component::fields_json() const {
+  Json out = Json::object();
+  for (auto* f : fields_) out[f->name()] = f->to_json();
+  return out;
+}
+
+Json Component::snapshot() const { return Json{{"vars", fields_json()}}; }
+
+void Component::check_child_name(const std::string& name, const char* what) const {
+  validate_name(name, what, path_);
+  if (find_field(name) != nullptr || has_child(name)) {
+    throw std::invalid_argument(std::string(what) + " name '" + name + "' in '" + path_ +
+                                "' is already used by another field or child; names must be "
+                                "unique within a component");
+  }
+}
+
+bool Component::has_child(const std::string&) const { return false; }
+
+void Component::register_field(StateFieldBase* field) { check_child_name(field->name(), "State field"); fields_.push_back(field); }
+
+void Component::unregister_field(StateFieldBase* field) {
+  fields_.erase(std::remove(fields_.begin(), fields_.end(), field), fields_.end());
+}
+
+void Component::set_parent(Component* parent, std::string name) {
+  parent_ = parent;
+  name_ = std::move(name);
+  refresh_paths();
+}
+
+void Component::refresh_paths() { path_ = parent_ != nullptr ? parent_->path_ + "." + name_ : name_; }
+
+void Component::attach(detail::Runtime* runtime) { runtime_ = runtime; }
+
+}  // namespace lightning

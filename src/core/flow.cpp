@@ -1,0 +1,117 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "lightning/flow.hpp"
+
+#include <stdexcept>
+
+#include "core/runtime.hpp"
+
+namespace lightning {
+
+Flow::Flow() = default;
+Flow::~Flow() = default;
+
+Json Flow::snapshot() const {
+  Json works = Json::object();
+  for (auto* w : works_) works[w->name()] = w->snapshot();
+  Json flows = Json::object();
+  for (auto* f : flows_) flows[f->name()] = f->snapshot();
+  return Json{{"vars", fields_json()}, {"works", std::move(works)}, {"flows", std::move(flows)}};
+}
+
+bool Flow::has_child(const std::string& name) const {
+  for (const auto& c : children_) {
+    if (c->name() == name) return true;
+  }
+  return false;
+}
+
+Work* Flow::existing_work_for(const std::string& name, const std::string& type_name) {
+  if (runtime_ == nullptr || !runtime_->in_flow_run()) return nullptr;
+  for (auto* w : works_) {
+    if (w->name() != name) continue;
+    if (w->type_name() != type_name) {
+      throw std::invalid_argument("add_work<" + type_name + ">(\"" + name + "\") in '" + path() +
+                                  "': a work of type " + w->type_name() +
+                                  " already has this name; pick another name");
+    }
+    return w;
+  }
+  return nullptr;
+}
+
+Work& Flow::adopt_work(std::string name, std::unique_ptr<Work> work, const std::string& type_name,
+                       WorkOptions options) {
+  check_child_name(name, "Work");
+  if (options.retries() < 0) {
+    throw std::invalid_argument("WorkOptions::retries for '" + path() + "." + name +
+                                "' must be >= 0");
+  }
+  Work& ref = *work;
+  ref.options_ = std::move(options);
+  ref.type_name_ = type_name;
+  ref.set_parent(this, std::move(name));
+  works_.push_back(&ref);
+  children_.push_back(std::move(work));
+  if (runtime_ != nullptr) {
+    ref.attach(runtime_);
+    runtime_->on_work_added(ref);
+  }
+  return ref;
+}
+
+Flow& Flow::adopt_flow(std::string name, std::unique_ptr<Flow> flow) {
+  check_child_name(name, "Flow");
+  if (runtime_ != nullptr) {
+    throw std::logic_error("add_flow(\"" + name + "\") in '" + path() +
+                           "': child flows must be declared before the app starts (as members)");
+  }
+  Flow& ref = *flow;
+  ref.set_parent(this, std::move(name));
+  flows_.push_back(&ref);
+  children_.push_back(std::move(flow));
+  return ref;
+}
+
+void Flow::refresh_paths() {
+  Component::refresh_paths();
+  for (auto& c : children_) c->refresh_paths();
+}
+
+void Flow::attach(detail::Runtime* runtime) {
+  Component::attach(runtime);
+  for (auto& c : children_) c->attach(runtime);
+}
+
+void Flow::stop(std::string message) {
+  if (runtime_ != nullptr) runtime_->stop_app(std::move(message), false);
+}
+
+void Flow::fail(std::string message) {
+  if (runtime_ != nullptr) runtime_->stop_app(std::move(message), true);
+}
+
+void Flow::schedule_in(std::chrono::milliseconds delay) {
+  if (runtime_ != nullptr) runtime_->schedule_in(delay);
+}
+
+namespace detail {
+
+WorkStatus Runtime::call_work(Work& work, Json) {
+  throw std::logic_error("Work::call on '" + work.path() +
+                         "': works can only be called from a flow's run()");
+}
+void Runtime::stop_work(Work& work) {
+  throw std::logic_error("Work::stop on '" + work.path() + "': only a flow can stop a work");
+}
+void Runtime::stop_app(std::string, bool) {}
+void Runtime::schedule_in(std::chrono::milliseconds) {}
+void Runtime::on_work_added(Work&) {}
+void Runtime::set_identity(Work& work, const std::string& path, const std::string& type) {
+  auto dot = path.rfind('.');
+  work.name_ = dot == std::string::npos ? path : path.substr(dot + 1);
+  work.path_ = path;
+  work.type_name_ = type;
+}
+
+}  // namespace detail
+}  // namespace lightning

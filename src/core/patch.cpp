@@ -1,0 +1,130 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "core/patch.hpp"
+
+#include <set>
+
+namespace lightning::detail {
+namespace {
+
+// First segment of a JSON pointer ("/count/0" -> "count"), unescaped (RFC 6901).
+bool top_segment(const Json& pointer, std::string* out, std::string* error) {
+  if (!pointer.is_string()) {
+    *error = "path must be a string";
+    return false;
+  }
+  const auto& p = pointer.get_ref<const std::string&>();
+  if (p.empty() || p[0] != '/') {
+    *error = "path '" + p + "' must start with '/<field>'";
+    return false;
+  }
+  auto end = p.find('/', 1);
+  std::string seg = p.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+  std::string unescaped;
+  for (size_t i = 0; i < seg.size(); ++i) {
+    if (seg[i] == '~' && i + 1 < seg.size() && (seg[i + 1] == '0' || seg[i + 1] == '1')) {
+      unescaped += seg[i + 1] == '0' ? '~' : '/';
+      ++i;
+    } else if (seg[i] == '~') {
+      *error = "path '" + p + "' has a bad '~' escape";
+      return false;
+    } else {
+      unescaped += seg[i];
+    }
+  }
+  *out = std::move(unescaped);
+  return true;
+}
+
+bool is_whole_field(const Json& op) {
+  const auto& p = op["path"].get_ref<const std::string&>();
+  return p.find('/', 1) == std::string::npos && p.find('~') == std::string::npos;
+}
+
+}  // namespace
+
+Json replace_op(const std::string& field, Json value) {
+  return Json{{"op", "replace"}, {"path", "/" + field}, {"value", std::move(value)}};
+}
+
+PatchResult apply_patch(Component& component, const Json& patch) {
+  PatchResult r;
+  auto where = [&] { return "patch for '" + component.path() + "': "; };
+  if (!patch.is_array()) {
+    r.error = where() + "must be a JSON array of operations";
+    return r;
+  }
+  std::vector<std::pair<StateFieldBase*, std::string>> touched;
+  bool simple = true;
+  for (const auto& op : patch) {
+    if (!op.is_object() || !op.contains("op") || !op["op"].is_string() || !op.contains("path")) {
+      r.error = where() + "each operation must be an object with \"op\" and \"path\"";
+      return r;
+    }
+    std::string seg, err;
+    for (const char* key : {"path", "from"}) {
+      if (!op.contains(key)) continue;
+      if (!top_segment(op[key], &seg, &err)) {
+        r.error = where() + err;
+        return r;
+      }
+      StateFieldBase* f = component.find_field(seg);
+      if (f == nullptr) {
+        r.error = where() + "unknown state field '" + seg + "'";
+        return r;
+      }
+      bool seen = false;
+      for (auto& t : touched) seen = seen || t.first == f;
+      if (!seen) touched.emplace_back(f, seg);
+    }
+    const auto& name = op["op"].get_ref<const std::string&>();
+    simple = simple && (name == "replace" || name == "add") && op.contains("value") &&
+             !op.contains("from") && is_whole_field(op);
+  }
+  // Stage every new value and check its type before assigning any.
+  Json doc = Json::object();
+  if (simple) {
+    for (const auto& op : patch) {
+      std::string seg, err;
+      top_segment(op["path"], &seg, &err);
+      doc[seg] = op["value"];
+    }
+  } else {
+    for (auto& [f, name] : touched) doc[name] = f->to_json();
+    try {
+      doc.patch_inplace(patch);
+    } catch (const std::exception& e) {
+      r.error = where() + e.what();
+      return r;
+    }
+  }
+  for (auto& [f, name] : touched) {
+    if (!doc.contains(name)) {
+      r.error = where() + "removes field '" + name + "'; state fields cannot be removed";
+      return r;
+    }
+    try {
+      f->check_json(doc[name]);
+    } catch (const std::exception& e) {
+      r.error = where() + "field '" + f->path() + "' cannot take " + doc[name].dump() + ": " + e.what();
+      return r;
+    }
+  }
+  for (auto& [f, name] : touched) {
+    f->assign_json(doc[name]);
+    r.changed.push_back(f);
+  }
+  r.ok = true;
+  return r;
+}
+
+PatchResult apply_patch_text(Component& component, const std::string& text) {
+  Json patch = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (patch.is_discarded()) {
+    PatchResult r;
+    r.error = "patch for '" + component.path() + "': not valid JSON";
+    return r;
+  }
+  return apply_patch(component, patch);
+}
+
+}  // namespace lightning::detail

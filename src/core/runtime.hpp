@@ -1,0 +1,45 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "lightning/flow.hpp"
+#include "lightning/work.hpp"
+
+namespace lightning {
+
+/// Thrown by Work::call() on a non-parallel work whose call is not done: it
+/// ends the calling flow's run() (Lightning's parallel=False). Deliberately not
+/// a std::exception, so `catch (const std::exception&)` in user code lets it pass.
+struct FlowBlocked {
+  std::string work_path;
+};
+
+namespace detail {
+
+/// What components talk to: the controller on the flow side, the work process
+/// on the work side. Also the one place with access to components' internals.
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  /// A State field assigned a new value (not called for values a peer sent).
+  virtual void on_field_changed(Component& owner, const StateFieldBase& field, Json value) = 0;
+  virtual WorkStatus call_work(Work& work, Json args);
+  virtual void stop_work(Work& work);
+  virtual void stop_app(std::string message, bool failed);
+  virtual void schedule_in(std::chrono::milliseconds delay);
+  /// A work joined the tree after the app started (created inside run()).
+  virtual void on_work_added(Work& work);
+  virtual bool in_flow_run() const { return false; }
+
+ protected:
+  static void attach_tree(Component& root, Runtime* runtime) { root.attach(runtime); }
+  static void set_status(Work& work, WorkStatus status) { work.status_ = std::move(status); }
+  static WorkRecord*& record_of(Work& work) { return work.record_; }
+  static void set_identity(Work& work, const std::string& path, const std::string& type);
+};
+
+}  // namespace detail
+}  // namespace lightning

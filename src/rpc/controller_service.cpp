@@ -1,0 +1,145 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "rpc/controller_service.hpp"
+
+#include <boost/asio/post.hpp>
+#include <deque>
+
+namespace lightning::rpc {
+
+/// Reactor of one Connect stream; owned by gRPC, deletes itself in OnDone.
+class SessionReactor final
+    : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::ControllerMessage> {
+ public:
+  SessionReactor(ControllerService& service, grpc::CallbackServerContext* ctx)
+      : service_(service), session_(std::make_shared<WorkSession>()) {
+    session_->reactor_ = this;
+    session_->peer_ = ctx->peer();
+    StartRead(&in_);
+  }
+
+  void enqueue(v1::ControllerMessage msg) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finish_requested_) return;
+    out_.push_back(std::move(msg));
+    if (!writing_) {
+      writing_ = true;
+      StartWrite(&out_.front());
+    }
+  }
+
+  void request_finish(const grpc::Status& status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finish_requested_) return;
+    finish_requested_ = true;
+    finish_status_ = status;
+    if (!writing_) do_finish();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      request_finish(grpc::Status::OK);
+      service_.post_closed(session_);
+      return;
+    }
+    service_.post_message(session_, std::move(in_));
+    in_.Clear();
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    out_.pop_front();
+    if (ok && !out_.empty()) {
+      StartWrite(&out_.front());
+      return;
+    }
+    writing_ = false;
+    if (!ok) {
+      out_.clear();
+      if (!finish_requested_) {
+        finish_requested_ = true;
+        finish_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
+      }
+    }
+    if (finish_requested_) do_finish();
+  }
+
+  void OnDone() override {
+    {
+      std::lock_guard<std::mutex> lock(session_->mu_);
+      session_->reactor_ = nullptr;
+    }
+    service_.post_closed(session_);
+    delete this;
+  }
+
+ private:
+  void do_finish() {  // mu_ held
+    if (finished_) return;
+    finished_ = true;
+    Finish(finish_status_);
+  }
+
+  ControllerService& service_;
+  std::shared_ptr<WorkSession> session_;
+  v1::WorkerMessage in_;
+  std::mutex mu_;  // guards out_, writing_, finish state
+  std::deque<v1::ControllerMessage> out_;
+  bool writing_ = false;
+  bool finish_requested_ = false;
+  bool finished_ = false;
+  grpc::Status finish_status_;
+};
+
+void WorkSession::send(v1::ControllerMessage msg) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (reactor_ != nullptr) reactor_->enqueue(std::move(msg));
+}
+
+void WorkSession::close(const grpc::Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (reactor_ != nullptr) reactor_->request_finish(status);
+}
+
+ControllerService::ControllerService(boost::asio::io_context& io, WorkSessionHandler& handler)
+    : io_(io), handler_(handler) {}
+
+grpc::ServerBidiReactor<v1::WorkerMessage, v1::ControllerMessage>* ControllerService::Connect(
+    grpc::CallbackServerContext* context) {
+  return new SessionReactor(*this, context);
+}
+
+void ControllerService::post_message(std::shared_ptr<WorkSession> session, v1::WorkerMessage msg) {
+  boost::asio::post(io_, [this, s = std::move(session), m = std::move(msg)]() mutable {
+    handler_.on_session_message(s, m);
+  });
+}
+
+void ControllerService::post_closed(const std::shared_ptr<WorkSession>& session) {
+  if (session->closed_reported_.exchange(true)) return;
+  boost::asio::post(io_, [this, s = session] { handler_.on_session_closed(s); });
+}
+
+std::unique_ptr<grpc::Server> start_server(ControllerService& service, const std::string& address,
+                                           std::string* bound_address, std::string* error) {
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(256 * 1024 * 1024);
+  builder.SetMaxSendMessageSize(256 * 1024 * 1024);
+  auto server = builder.BuildAndStart();
+  if (!server) {
+    *error = "could not listen on " + address;
+    return nullptr;
+  }
+  if (address.rfind("unix", 0) == 0) {
+    *bound_address = address;
+  } else {
+    auto colon = address.rfind(':');
+    *bound_address = address.substr(0, colon) + ":" + std::to_string(port);
+  }
+  return server;
+}
+
+}  // namespace lightning::rpc

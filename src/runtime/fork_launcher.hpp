@@ -1,0 +1,64 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <array>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "runtime/work_launcher.hpp"
+#include "runtime/zygote.hpp"
+
+namespace lightning::runtime {
+
+/// Local launcher: asks the zygote to fork each work process, pipes the
+/// process's stdout/stderr back line by line, and reports exits. Lives on the
+/// controller's io_context thread; not thread-safe.
+class ForkLauncher final : public WorkLauncherInterface {
+ public:
+  ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote);
+  ~ForkLauncher() override;
+
+  void set_events(Events events) override { events_ = std::move(events); }
+  void launch(const LaunchSpec& spec) override;
+  void signal(uint64_t process_id, int sig) override;
+  void shutdown() override;
+
+ private:
+  struct Stream {
+    explicit Stream(boost::asio::io_context& io) : sd(io) {}
+    boost::asio::posix::stream_descriptor sd;
+    std::array<char, 8192> buf{};
+    std::string partial;
+    bool eof = false;
+  };
+  struct Proc {
+    uint64_t id = 0;
+    int pid = -1;
+    int pending_signal = 0;
+    std::unique_ptr<Stream> out, err;
+    bool exited = false;
+    ProcessExit exit;
+    std::unique_ptr<boost::asio::steady_timer> drain_timer;
+  };
+
+  void read_zygote();
+  void on_zygote_message(const char* data, size_t n);
+  void read_stream(uint64_t id, bool is_stderr);
+  void maybe_finish(uint64_t id, bool force);
+  Proc* find(uint64_t id);
+
+  boost::asio::io_context& io_;
+  ZygoteHandle zygote_;
+  boost::asio::posix::stream_descriptor zygote_sd_;
+  Events events_;
+  std::map<uint64_t, Proc> procs_;
+  std::map<int, uint64_t> by_pid_;
+  bool shut_down_ = false;
+};
+
+}  // namespace lightning::runtime

@@ -1,0 +1,62 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "runtime/work_logs.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace lightning::runtime {
+
+WorkLogs::WorkLogs(std::string dir, bool echo) : dir_(std::move(dir)), echo_(echo) {}
+
+WorkLogs::~WorkLogs() {
+  for (auto& [p, e] : entries_) {
+    if (e.file != nullptr) std::fclose(e.file);
+  }
+}
+
+std::string WorkLogs::file_for(const std::string& work_path) const {
+  return dir_ + "/" + work_path + ".log";
+}
+
+WorkLogs::Entry& WorkLogs::entry(const std::string& work_path) {
+  auto [it, inserted] = entries_.try_emplace(work_path);
+  if (inserted) {
+    it->second.file = std::fopen(file_for(work_path).c_str(), "a");
+    if (it->second.file == nullptr) {
+      spdlog::warn("cannot open log file {}; output of {} is only echoed", file_for(work_path),
+                   work_path);
+    }
+  }
+  return it->second;
+}
+
+void WorkLogs::line(const std::string& work_path, std::string_view text, bool is_stderr) {
+  Entry& e = entry(work_path);
+  if (e.file != nullptr) {
+    std::fwrite(text.data(), 1, text.size(), e.file);
+    std::fputc('\n', e.file);
+    std::fflush(e.file);
+  }
+  if (echo_) {
+    FILE* out = is_stderr ? stderr : stdout;
+    std::fprintf(out, "[%s] %.*s\n", work_path.c_str(), static_cast<int>(text.size()), text.data());
+  }
+  if (is_stderr) {
+    e.tail.emplace_back(text);
+    if (e.tail.size() > kTailLines) e.tail.pop_front();
+  }
+}
+
+void WorkLogs::reset_tail(const std::string& work_path) { entry(work_path).tail.clear(); }
+
+std::string WorkLogs::stderr_tail(const std::string& work_path) const {
+  auto it = entries_.find(work_path);
+  if (it == entries_.end()) return "";
+  std::string out;
+  for (const auto& l : it->second.tail) {
+    if (!out.empty()) out += '\n';
+    out += l;
+  }
+  return out;
+}
+
+}  // namespace lightning::runtime

@@ -1,0 +1,44 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace lightning::runtime {
+
+/// Captured output of every work: one file per work under <run_dir>/logs/
+/// (<path>.log, stdout and stderr interleaved as they arrive), echoed to the
+/// terminal as "[root.counter] line", plus the last lines of stderr for
+/// failure messages. Loop thread only.
+class WorkLogs {
+ public:
+  static constexpr size_t kTailLines = 50;
+
+  WorkLogs(std::string dir, bool echo);
+  ~WorkLogs();
+  WorkLogs(const WorkLogs&) = delete;
+  WorkLogs& operator=(const WorkLogs&) = delete;
+
+  void line(const std::string& work_path, std::string_view text, bool is_stderr);
+  /// Forgets the stderr tail (a new process of the work starts).
+  void reset_tail(const std::string& work_path);
+  /// Last kTailLines stderr lines, newline-separated.
+  std::string stderr_tail(const std::string& work_path) const;
+  std::string file_for(const std::string& work_path) const;
+
+ private:
+  struct Entry {
+    FILE* file = nullptr;
+    std::deque<std::string> tail;
+  };
+  Entry& entry(const std::string& work_path);
+
+  std::string dir_;
+  bool echo_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace lightning::runtime

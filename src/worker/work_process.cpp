@@ -1,0 +1,282 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "worker/work_process.hpp"
+
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <typeinfo>
+#include <unordered_map>
+
+#include "core/patch.hpp"
+#include "core/runtime.hpp"
+#include "lightning/registry.hpp"
+#include "lightning/v1/runtime.grpc.pb.h"
+#include "util/ids.hpp"
+
+namespace lightning::worker {
+namespace {
+
+constexpr uint32_t kProtocolVersion = 1;
+
+/// Messages a work process sends, in order. State changes made while the
+/// writer is busy are coalesced into one patch (one op per field, last value
+/// wins) so a tight loop of assignments costs a few map updates, not a write each.
+class Outbox {
+ public:
+  void add_change(const std::string& field, Json value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!batch_open_) {
+      items_.emplace_back();
+      batch_open_ = true;
+      batch_index_.clear();
+    }
+    Json& ops = items_.back().ops;
+    auto it = batch_index_.find(field);
+    if (it != batch_index_.end()) {
+      ops[it->second]["value"] = std::move(value);
+    } else {
+      batch_index_.emplace(field, ops.size());
+      ops.push_back(detail::replace_op(field, std::move(value)));
+    }
+    cv_.notify_one();
+  }
+
+  void add_message(v1::WorkerMessage msg) {
+    std::lock_guard<std::mutex> lock(mu_);
+    items_.emplace_back();
+    items_.back().msg = std::move(msg);
+    items_.back().is_patch = false;
+    batch_open_ = false;
+    cv_.notify_one();
+  }
+
+  void close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    cv_.notify_one();
+  }
+
+  /// Writer thread: runs until close() and everything queued is written.
+  void drain(grpc::ClientReaderWriter<v1::WorkerMessage, v1::ControllerMessage>& stream) {
+    uint64_t version = 0;
+    std::deque<Item> batch;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return closed_ || !items_.empty(); });
+        if (items_.empty() && closed_) return;
+        batch.swap(items_);
+        batch_open_ = false;
+      }
+      for (auto& item : batch) {
+        if (item.is_patch) {
+          v1::WorkerMessage m;
+          auto* d = m.mutable_delta();
+          d->set_version(++version);
+          d->set_patch_json(item.ops.dump());
+          if (!stream.Write(m)) return;
+        } else if (!stream.Write(item.msg)) {
+          return;
+        }
+      }
+      batch.clear();
+    }
+  }
+
+ private:
+  struct Item {
+    bool is_patch = true;
+    Json ops = Json::array();
+    v1::WorkerMessage msg;
+  };
+  std::mutex mu_;  // guards everything below
+  std::condition_variable cv_;
+  std::deque<Item> items_;
+  bool batch_open_ = false;
+  std::unordered_map<std::string, size_t> batch_index_;
+  bool closed_ = false;
+};
+
+/// Messages from the controller, handed from the reader thread to the run thread.
+class Inbox {
+ public:
+  void push(v1::ControllerMessage m) {
+    std::lock_guard<std::mutex> lock(mu_);
+    q_.push_back(std::move(m));
+    cv_.notify_one();
+  }
+  void close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    cv_.notify_one();
+  }
+  bool pop(v1::ControllerMessage* out) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !q_.empty(); });
+    if (q_.empty()) return false;
+    *out = std::move(q_.front());
+    q_.pop_front();
+    return true;
+  }
+
+ private:
+  std::mutex mu_;  // guards q_, closed_
+  std::condition_variable cv_;
+  std::deque<v1::ControllerMessage> q_;
+  bool closed_ = false;
+};
+
+class WorkProcess final : public detail::Runtime {
+ public:
+  explicit WorkProcess(WorkProcessSpec spec) : spec_(std::move(spec)) {}
+
+  void on_field_changed(Component&, const StateFieldBase& field, Json value) override {
+    outbox_.add_change(field.name(), std::move(value));
+  }
+
+  int run() {
+    work_ = detail::create_work(spec_.work_type);
+    if (!work_) {
+      std::string known;
+      for (const auto& n : detail::registered_work_types()) known += (known.empty() ? "" : ", ") + n;
+      std::fprintf(stderr, "lightning: unknown work type '%s' (registered: %s)\n",
+                   spec_.work_type.c_str(), known.c_str());
+      return kExitUnknownType;
+    }
+    set_identity(*work_, spec_.work_path, spec_.work_type);
+
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+    args.SetMaxReceiveMessageSize(256 * 1024 * 1024);
+    auto channel = grpc::CreateCustomChannel(spec_.controller_address,
+                                             grpc::InsecureChannelCredentials(), args);
+    auto stub = v1::Controller::NewStub(channel);
+    grpc::ClientContext ctx;
+    auto stream = stub->Connect(&ctx);
+
+    v1::WorkerMessage hello_msg;
+    auto* hello = hello_msg.mutable_hello();
+    hello->set_protocol_version(kProtocolVersion);
+    hello->set_run_id(spec_.run_id);
+    hello->set_token(spec_.token);
+    hello->set_work_path(spec_.work_path);
+    hello->set_work_type(spec_.work_type);
+    hello->set_pid(getpid());
+    hello->set_incarnation(spec_.process_id);
+    v1::ControllerMessage welcome;
+    if (!stream->Write(hello_msg) || !stream->Read(&welcome) || !welcome.has_welcome()) {
+      stream->WritesDone();
+      grpc::Status st = stream->Finish();
+      std::fprintf(stderr, "lightning: controller at %s refused work '%s': %s\n",
+                   spec_.controller_address.c_str(), spec_.work_path.c_str(),
+                   st.ok() ? "no welcome" : st.error_message().c_str());
+      return kExitRejected;
+    }
+    auto applied = detail::apply_patch_text(*work_, welcome_patch(welcome.welcome().state_json()));
+    if (!applied.ok) std::fprintf(stderr, "lightning: initial state: %s\n", applied.error.c_str());
+    attach_tree(*work_, this);
+
+    std::thread writer([&] { outbox_.drain(*stream); });
+    std::thread reader([&] {
+      v1::ControllerMessage m;
+      while (stream->Read(&m)) inbox_.push(std::move(m));
+      inbox_.close();
+    });
+
+    uint64_t next_delta = welcome.welcome().delta_version() + 1;
+    v1::ControllerMessage m;
+    while (inbox_.pop(&m)) {
+      if (m.has_delta()) {
+        if (m.delta().version() != next_delta) {
+          report_error("delta version " + std::to_string(m.delta().version()) + ", expected " +
+                       std::to_string(next_delta));
+        }
+        next_delta = m.delta().version() + 1;
+        auto r = detail::apply_patch_text(*work_, m.delta().patch_json());
+        if (!r.ok) report_error(r.error);
+      } else if (m.has_call()) {
+        serve_call(m.call());
+      } else if (m.has_error()) {
+        std::fprintf(stderr, "lightning: controller reported: %s\n", m.error().message().c_str());
+      }
+    }
+    outbox_.close();
+    writer.join();
+    stream->WritesDone();
+    reader.join();
+    stream->Finish();
+    return 0;
+  }
+
+ private:
+  // The welcome state is a JSON object; turn it into replace ops for known fields.
+  std::string welcome_patch(const std::string& state_json) {
+    Json state = Json::parse(state_json, nullptr, false);
+    Json ops = Json::array();
+    if (state.is_object()) {
+      for (auto& [k, v] : state.items()) {
+        if (work_->find_field(k) != nullptr) ops.push_back(detail::replace_op(k, v));
+      }
+    }
+    return ops.dump();
+  }
+
+  void report_error(const std::string& message) {
+    std::fprintf(stderr, "lightning: %s\n", message.c_str());
+    v1::WorkerMessage e;
+    e.mutable_error()->set_message(message);
+    outbox_.add_message(std::move(e));
+  }
+
+  void serve_call(const v1::CallRequest& call) {
+    v1::WorkerMessage started;
+    started.mutable_started()->set_call_id(call.call_id());
+    started.mutable_started()->set_started_unix_us(util::now_unix_us());
+    outbox_.add_message(std::move(started));
+
+    v1::WorkerMessage done;
+    auto* f = done.mutable_finished();
+    f->set_call_id(call.call_id());
+    Json args = Json::parse(call.args_json(), nullptr, false);
+    if (args.is_discarded()) {
+      f->set_ok(false);
+      f->set_error_type("lightning::ProtocolError");
+      f->set_message("call arguments are not valid JSON");
+    } else {
+      try {
+        work_->run(args);
+        f->set_ok(true);
+      } catch (const std::exception& e) {
+        f->set_ok(false);
+        f->set_error_type(detail::demangle(typeid(e).name()));
+        f->set_message(e.what());
+      } catch (...) {
+        f->set_ok(false);
+        f->set_error_type("unknown");
+        f->set_message("Work::run threw something that is not a std::exception");
+      }
+    }
+    std::fflush(stdout);
+    f->set_finished_unix_us(util::now_unix_us());
+    outbox_.add_message(std::move(done));
+  }
+
+  WorkProcessSpec spec_;
+  std::unique_ptr<Work> work_;
+  Outbox outbox_;
+  Inbox inbox_;
+};
+
+}  // namespace
+
+int run_work_process(const WorkProcessSpec& spec) {
+  WorkProcess process(spec);
+  return process.run();
+}
+
+}  // namespace lightning::worker
