@@ -99,9 +99,7 @@ std::string canonical_path(const std::string& path) {
   return fs::absolute(path, ec).lexically_normal().string();
 }
 
-std::string dir_name(const std::string& path) {
-  return fs::path(path).parent_path().string();
-}
+std::string dir_name(const std::string& path) { return fs::path(path).parent_path().string(); }
 
 std::string stem_of(const std::string& path) { return fs::path(path).stem().string(); }
 

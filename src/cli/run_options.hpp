@@ -10,19 +10,19 @@ namespace lightning::cli {
 /// lightning-run's command line:
 ///   lightning-run [flags] app.cpp [-- app args]
 struct RunOptions {
-  std::string source;                                     ///< app.cpp as given
-  std::vector<std::pair<std::string, std::string>> env;   ///< --env K=V
-  std::string log_level;                                  ///< --log-level, passed to the app
-  std::string run_dir;                                    ///< --run-dir, passed to the app
-  bool rebuild = false;                                   ///< --rebuild
-  bool build_only = false;                                ///< --build-only
-  bool verbose = false;                                   ///< -v / --verbose
-  bool use_pch = true;                                    ///< --no-pch turns it off
-  std::string cache_dir;                                  ///< --cache-dir or the default
-  std::vector<std::string> cxxflags;                      ///< --cxxflags, split like a shell
-  bool has_app_args = false;                              ///< a "--" was given
-  std::vector<std::string> app_args;                      ///< after "--"
-  bool help = false;                                      ///< --help
+  std::string source;                                    ///< app.cpp as given
+  std::vector<std::pair<std::string, std::string>> env;  ///< --env K=V
+  std::string log_level;                                 ///< --log-level, passed to the app
+  std::string run_dir;                                   ///< --run-dir, passed to the app
+  bool rebuild = false;                                  ///< --rebuild
+  bool build_only = false;                               ///< --build-only
+  bool verbose = false;                                  ///< -v / --verbose
+  bool use_pch = true;                                   ///< --no-pch turns it off
+  std::string cache_dir;                                 ///< --cache-dir or the default
+  std::vector<std::string> cxxflags;                     ///< --cxxflags, split like a shell
+  bool has_app_args = false;                             ///< a "--" was given
+  std::vector<std::string> app_args;                     ///< after "--"
+  bool help = false;                                     ///< --help
 };
 
 /// Parses argv[1..]; throws CliError (exit code 2) saying what is wrong.

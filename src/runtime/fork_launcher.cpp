@@ -60,36 +60,12 @@ void ForkLauncher::launch(const LaunchSpec& spec) {
            {"run_id", spec.run_id},         {"token", spec.token},
            {"log_level", spec.log_level},   {"env", spec.env}};
   std::string body = req.dump();
-  int fds[2] = {out[1], err[1]};
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof fds)];
-  std::memset(cbuf, 0, sizeof cbuf);
-  iovec iov{body.data(), body.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = cbuf;
-  msg.msg_controllen = sizeof cbuf;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof fds);
-  std::memcpy(CMSG_DATA(c), fds, sizeof fds);
-  ssize_t n;
-  do {
-    // Blocking send on a non-blocking socket: retry while the zygote drains.
-    n = sendmsg(zygote_.socket_fd, &msg, MSG_NOSIGNAL);
-    if (n < 0 && errno == EAGAIN) {
-      pollfd p{zygote_.socket_fd, POLLOUT, 0};
-      poll(&p, 1, 100);
-    }
-  } while (n < 0 && (errno == EINTR || errno == EAGAIN));
-  close(out[1]);
-  close(err[1]);
-  if (n < 0 || body.size() > kZygoteMaxMessage) {
-    close(out[0]);
-    close(err[0]);
-    return fail(n < 0 ? std::string("zygote: ") + std::strerror(errno) : "launch request too large");
+  if (body.size() > kZygoteMaxMessage) {
+    for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
+    return fail("launch request too large");
   }
+  outgoing_.push_back(Outgoing{std::move(body), out[1], err[1]});
+  write_zygote();
   Proc& p = procs_[spec.process_id];
   p.id = spec.process_id;
   p.out = std::make_unique<Stream>(io_);
@@ -98,6 +74,45 @@ void ForkLauncher::launch(const LaunchSpec& spec) {
   p.err->sd.assign(err[0]);
   read_stream(spec.process_id, false);
   read_stream(spec.process_id, true);
+}
+
+void ForkLauncher::write_zygote() {
+  // Never block: the zygote blocks on its replies while its requests queue up,
+  // so the loop must keep reading replies while requests wait to be sent.
+  while (!outgoing_.empty()) {
+    Outgoing& o = outgoing_.front();
+    int fds[2] = {o.out_fd, o.err_fd};
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof fds)];
+    std::memset(cbuf, 0, sizeof cbuf);
+    iovec iov{o.body.data(), o.body.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    std::memcpy(CMSG_DATA(c), fds, sizeof fds);
+    ssize_t n = sendmsg(zygote_.socket_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!write_waiting_) {
+        write_waiting_ = true;
+        zygote_sd_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                              [this](const boost::system::error_code& ec) {
+                                write_waiting_ = false;
+                                if (!ec && !shut_down_) write_zygote();
+                              });
+      }
+      return;
+    }
+    close(o.out_fd);
+    close(o.err_fd);
+    if (n < 0) spdlog::error("cannot reach the zygote: {}", std::strerror(errno));
+    outgoing_.pop_front();
+  }
 }
 
 void ForkLauncher::signal(uint64_t process_id, int sig) {
@@ -211,6 +226,11 @@ void ForkLauncher::maybe_finish(uint64_t id, bool force) {
 void ForkLauncher::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  for (auto& o : outgoing_) {
+    close(o.out_fd);
+    close(o.err_fd);
+  }
+  outgoing_.clear();
   for (auto& [id, p] : procs_) {
     if (p.pid > 0 && !p.exited) {
       kill(-p.pid, SIGKILL);

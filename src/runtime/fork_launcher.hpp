@@ -46,7 +46,13 @@ class ForkLauncher final : public WorkLauncherInterface {
     std::unique_ptr<boost::asio::steady_timer> drain_timer;
   };
 
+  struct Outgoing {
+    std::string body;
+    int out_fd;  // write ends handed to the child; closed once sent
+    int err_fd;
+  };
   void read_zygote();
+  void write_zygote();
   void on_zygote_message(const char* data, size_t n);
   void read_stream(uint64_t id, bool is_stderr);
   void maybe_finish(uint64_t id, bool force);
@@ -58,6 +64,8 @@ class ForkLauncher final : public WorkLauncherInterface {
   Events events_;
   std::map<uint64_t, Proc> procs_;
   std::map<int, uint64_t> by_pid_;
+  std::deque<Outgoing> outgoing_;
+  bool write_waiting_ = false;
   bool shut_down_ = false;
 };
 

@@ -1,0 +1,56 @@
+# Installs liblightning, its headers, lightning-run and its config, and a CMake
+# package so that an out-of-tree project can do
+#   find_package(Lightning REQUIRED)
+#   target_link_libraries(app PRIVATE Lightning::lightning)
+# Layout under the prefix: lib/liblightning.so*, include/lightning/*.hpp,
+# bin/lightning-run, share/lightning/lightning-run.json,
+# lib/cmake/Lightning/{LightningConfig,LightningConfigVersion,LightningTargets}.cmake.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(LIGHTNING_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/Lightning
+    CACHE STRING "Where LightningConfig.cmake is installed, relative to the prefix")
+
+# The public headers need C++17, so a consumer must compile with it. (Better
+# declared next to the target, as target_compile_features(lightning PUBLIC
+# cxx_std_17) in src/CMakeLists.txt; this is a no-op once it is.)
+get_target_property(_lightning_features lightning INTERFACE_COMPILE_FEATURES)
+if(NOT _lightning_features MATCHES "cxx_std_")
+  target_compile_features(lightning PUBLIC cxx_std_17)
+endif()
+
+install(TARGETS lightning lightning-run
+  EXPORT LightningTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# (The include dir comes from lightning's $<INSTALL_INTERFACE:...> in src/CMakeLists.txt.)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/lightning
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
+
+get_target_property(_lightning_run_config lightning-run LIGHTNING_INSTALL_CONFIG)
+install(FILES ${_lightning_run_config}
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/lightning
+  RENAME lightning-run.json)
+
+install(EXPORT LightningTargets
+  FILE LightningTargets.cmake
+  NAMESPACE Lightning::
+  DESTINATION ${LIGHTNING_INSTALL_CMAKEDIR})
+
+configure_package_config_file(
+  ${CMAKE_CURRENT_LIST_DIR}/LightningConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/cmake/LightningConfig.cmake
+  INSTALL_DESTINATION ${LIGHTNING_INSTALL_CMAKEDIR}
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_BINDIR)
+# 0.x: a minor version may break the API, so only the same minor is compatible.
+write_basic_package_version_file(
+  ${PROJECT_BINARY_DIR}/cmake/LightningConfigVersion.cmake
+  VERSION ${PROJECT_VERSION}
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${PROJECT_BINARY_DIR}/cmake/LightningConfig.cmake
+  ${PROJECT_BINARY_DIR}/cmake/LightningConfigVersion.cmake
+  DESTINATION ${LIGHTNING_INSTALL_CMAKEDIR})
