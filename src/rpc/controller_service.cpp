@@ -93,12 +93,20 @@ class SessionReactor final
 
 void WorkSession::send(v1::ControllerMessage msg) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (reactor_ != nullptr) reactor_->enqueue(std::move(msg));
+  if (reactor_ != nullptr) {
+    reactor_->enqueue(std::move(msg));
+  } else if (capture) {
+    capture(msg);
+  }
 }
 
 void WorkSession::close(const grpc::Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (reactor_ != nullptr) reactor_->request_finish(status);
+  if (reactor_ != nullptr) {
+    reactor_->request_finish(status);
+  } else if (capture_close) {
+    capture_close(status);
+  }
 }
 
 ControllerService::ControllerService(boost::asio::io_context& io, WorkSessionHandler& handler)

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <functional>
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,11 @@ class WorkSession : public std::enable_shared_from_this<WorkSession> {
   /// Ends the stream with `status` once queued messages are written.
   void close(const grpc::Status& status);
   const std::string& peer() const { return peer_; }
+
+  /// Test hook: with no gRPC stream behind the session (a session a unit
+  /// test made), messages sent to it go here.
+  std::function<void(const v1::ControllerMessage&)> capture;
+  std::function<void(const grpc::Status&)> capture_close;
 
   // Loop-thread state, set by the controller.
   uint64_t process_id = 0;   ///< 0 until Hello was accepted.

@@ -56,12 +56,29 @@ Controller::~Controller() {
 }
 
 int Controller::run() {
-  service_ = std::make_unique<rpc::ControllerService>(io_, *this);
   std::string error;
-  server_ = rpc::start_server(*service_, options_.listen_address, &address_, &error);
-  if (!server_) {
-    spdlog::error("cannot start the controller's gRPC server: {}", error);
+  if (!start(&error)) {
+    spdlog::error("{}", error);
     return 1;
+  }
+  io_.run();
+  if (exit_code_ != 0) {
+    std::fprintf(stderr, "lightning: app failed: %s\n", final_message_.c_str());
+  } else if (!final_message_.empty()) {
+    spdlog::info("app stopped: {}", final_message_);
+  }
+  return exit_code_;
+}
+
+bool Controller::start(std::string* error) {
+  if (!options_.listen_address.empty()) {
+    service_ = std::make_unique<rpc::ControllerService>(io_, *this);
+    std::string why;
+    server_ = rpc::start_server(*service_, options_.listen_address, &address_, &why);
+    if (!server_) {
+      *error = "cannot start the controller's gRPC server: " + why;
+      return false;
+    }
   }
   spdlog::debug("controller listening on {} (run {})", address_, run_id_);
 
@@ -85,14 +102,7 @@ int Controller::run() {
   });
 
   request_run();
-  io_.run();
-
-  if (exit_code_ != 0) {
-    std::fprintf(stderr, "lightning: app failed: %s\n", final_message_.c_str());
-  } else if (!final_message_.empty()) {
-    spdlog::info("app stopped: {}", final_message_);
-  }
-  return exit_code_;
+  return true;
 }
 
 // ---------------------------------------------------------------- flow loop

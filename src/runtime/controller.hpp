@@ -24,7 +24,8 @@ namespace runtime {
 struct ControllerOptions {
   std::string run_dir;
   std::string log_level = "info";
-  /// gRPC listen address for work processes; port 0 picks a free port.
+  /// gRPC listen address for work processes; port 0 picks a free port; empty:
+  /// no server (unit tests inject sessions).
   std::string listen_address = "127.0.0.1:0";
   /// A Flow::run longer than this is reported with a warning.
   std::chrono::milliseconds slow_run_warning{500};
@@ -101,6 +102,15 @@ class Controller final : public detail::Runtime, public rpc::WorkSessionHandler 
 
   /// Runs the app to the end; returns the process exit code.
   int run();
+  /// What run() does before running the loop: starts the gRPC server (unless
+  /// options.listen_address is empty, for tests that inject sessions), attaches
+  /// the tree and asks for the first Flow::run. Tests then drive io themselves.
+  bool start(std::string* error);
+  bool finished() const { return finished_; }
+  int exit_code() const { return exit_code_; }
+  const std::string& final_message() const { return final_message_; }
+  const std::string& token() const { return token_; }
+  const std::string& address() const { return address_; }
 
   const std::string& run_id() const { return run_id_; }
   uint64_t state_version() const { return state_version_; }
