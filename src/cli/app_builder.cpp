@@ -184,7 +184,11 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
     link_flags.push_back("-L" + dir);
     link_flags.push_back("-Wl,-rpath," + dir);
   }
-  for (const auto& lib : library_.libraries) link_flags.push_back("-l" + lib);
+  // A plain name is a library to -l; a flag or an absolute path (a static
+  // archive) is passed as it is, in order.
+  for (const auto& lib : library_.libraries) {
+    link_flags.push_back(lib.empty() || lib[0] == '-' || lib[0] == '/' ? lib : "-l" + lib);
+  }
 
   Fnv1a128 base;
   base.add("lightning-run app v1").add(source).add(*content);

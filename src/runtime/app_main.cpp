@@ -30,7 +30,8 @@ constexpr const char* kUsage =
     "          [--quiet-works] [-- app args]\n"
     "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>)\n"
     "  --log-level LVL   controller and work log level (default info; env LIGHTNING_LOG_LEVEL)\n"
-    "  --listen ADDR     gRPC address for work processes (default 127.0.0.1:0)\n"
+    "  --listen ADDR     gRPC address for work processes, e.g. 127.0.0.1:0\n"
+    "                    (default unix:<run dir>/controller.sock)\n"
     "  --quiet-works     don't echo work output to the terminal (still in logs/)\n";
 
 void raise_fd_limit() {
@@ -59,6 +60,7 @@ int run_app(int argc, char** argv, RootFactory make_root) {
   runtime::ZygoteHandle zygote = runtime::start_zygote();
 
   runtime::ControllerOptions options;
+  options.listen_address.clear();  // chosen below, once the run directory is known
   if (const char* env = std::getenv("LIGHTNING_LOG_LEVEL")) options.log_level = env;
   if (const char* env = std::getenv("LIGHTNING_RUN_DIR")) options.run_dir = env;
   for (int i = 1; i < argc; ++i) {
@@ -106,6 +108,13 @@ int run_app(int argc, char** argv, RootFactory make_root) {
   }
   options.run_dir = std::filesystem::absolute(options.run_dir).string();
   g_run_dir = options.run_dir;
+  if (options.listen_address.empty()) {
+    // Local works dial a Unix socket in the run directory (a third cheaper to
+    // connect to than loopback TCP); an abstract one if the path is too long.
+    std::string sock = options.run_dir + "/controller.sock";
+    options.listen_address = sock.size() < 100 ? "unix:" + sock
+                                                : "unix-abstract:lightning-" + util::random_hex(8);
+  }
 
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.run_dir + "/controller.log");

@@ -36,7 +36,7 @@ TEST_F(FindPackageTest, InstallHasLibraryHeadersCliAndPackageConfig) {
         "lib/cmake/Lightning/LightningTargets.cmake"}) {
     EXPECT_TRUE(fs::exists(prefix() + "/" + file)) << file;
   }
-  EXPECT_TRUE(fs::exists(prefix() + "/" LIGHTNING_INSTALL_LIBDIR "/liblightning.so"));
+  EXPECT_TRUE(fs::exists(prefix() + "/" LIGHTNING_INSTALL_LIBDIR "/liblightning.a"));
 }
 
 TEST_F(FindPackageTest, OutOfTreeProjectBuildsAndRunsAgainstTheInstall) {

@@ -1,0 +1,75 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/work_launcher.hpp"
+
+namespace lightning::testing {
+
+/// A WorkLauncherInterface that starts nothing: it records every LaunchSpec and
+/// signal, and the test decides when (and whether) a process starts, prints a
+/// line or exits by calling started()/output()/exited(). Those deliver the
+/// event synchronously, so call them from the thread that drives the
+/// controller's io_context (the test's thread), never from inside a handler.
+class FakeWorkLauncher final : public runtime::WorkLauncherInterface {
+ public:
+  struct Signal {
+    uint64_t process_id;
+    int sig;
+  };
+
+  void set_events(Events events) override { events_ = std::move(events); }
+  void launch(const runtime::LaunchSpec& spec) override { launches_.push_back(spec); }
+  void signal(uint64_t process_id, int sig) override { signals_.push_back({process_id, sig}); }
+  void shutdown() override { ++shutdowns_; }
+
+  // What the controller asked for.
+  const std::vector<runtime::LaunchSpec>& launches() const { return launches_; }
+  const std::vector<Signal>& signals() const { return signals_; }
+  int shutdowns() const { return shutdowns_; }
+  /// The latest launch of the work at `work_path`, or nullopt.
+  std::optional<runtime::LaunchSpec> last_launch_of(const std::string& work_path) const {
+    for (auto it = launches_.rbegin(); it != launches_.rend(); ++it) {
+      if (it->work_path == work_path) return *it;
+    }
+    return std::nullopt;
+  }
+  /// Signals sent to `process_id`, in order.
+  std::vector<int> signals_to(uint64_t process_id) const {
+    std::vector<int> out;
+    for (const auto& s : signals_) {
+      if (s.process_id == process_id) out.push_back(s.sig);
+    }
+    return out;
+  }
+
+  // What the "processes" do.
+  void started(uint64_t process_id, int pid) { events_.started(process_id, pid); }
+  void output(uint64_t process_id, std::string_view line, bool is_stderr) {
+    events_.output(process_id, line, is_stderr);
+  }
+  void exited(uint64_t process_id, runtime::ProcessExit exit) { events_.exited(process_id, exit); }
+  void exited_with_code(uint64_t process_id, int code) {
+    runtime::ProcessExit e;
+    e.exit_code = code;
+    exited(process_id, e);
+  }
+  void killed_by(uint64_t process_id, int sig) {
+    runtime::ProcessExit e;
+    e.signal = sig;
+    exited(process_id, e);
+  }
+
+ private:
+  Events events_;
+  std::vector<runtime::LaunchSpec> launches_;
+  std::vector<Signal> signals_;
+  int shutdowns_ = 0;
+};
+
+}  // namespace lightning::testing
