@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -82,6 +83,7 @@ class Flow : public Component {
   void attach(detail::Runtime* runtime) override;
 
   std::vector<std::unique_ptr<Component>> children_;
+  std::unordered_map<std::string, Component*> child_by_name_;  // sweeps look names up every run
   std::vector<Work*> works_;
   std::vector<Flow*> flows_;
 };

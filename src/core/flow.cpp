@@ -18,25 +18,19 @@ Json Flow::snapshot() const {
   return Json{{"vars", fields_json()}, {"works", std::move(works)}, {"flows", std::move(flows)}};
 }
 
-bool Flow::has_child(const std::string& name) const {
-  for (const auto& c : children_) {
-    if (c->name() == name) return true;
-  }
-  return false;
-}
+bool Flow::has_child(const std::string& name) const { return child_by_name_.count(name) != 0; }
 
 Work* Flow::existing_work_for(const std::string& name, const std::string& type_name) {
   if (runtime_ == nullptr || !runtime_->in_flow_run()) return nullptr;
-  for (auto* w : works_) {
-    if (w->name() != name) continue;
-    if (w->type_name() != type_name) {
-      throw std::invalid_argument("add_work<" + type_name + ">(\"" + name + "\") in '" + path() +
-                                  "': a work of type " + w->type_name() +
-                                  " already has this name; pick another name");
-    }
-    return w;
+  auto it = child_by_name_.find(name);
+  if (it == child_by_name_.end()) return nullptr;
+  auto* w = dynamic_cast<Work*>(it->second);
+  if (w == nullptr || w->type_name() != type_name) {
+    throw std::invalid_argument("add_work<" + type_name + ">(\"" + name + "\") in '" + path() +
+                                "': another child (" + (w ? "a work of type " + w->type_name() : std::string("a flow")) +
+                                ") already has this name; pick another name");
   }
-  return nullptr;
+  return w;
 }
 
 Work& Flow::adopt_work(std::string name, std::unique_ptr<Work> work, const std::string& type_name,
@@ -51,6 +45,7 @@ Work& Flow::adopt_work(std::string name, std::unique_ptr<Work> work, const std::
   ref.type_name_ = type_name;
   ref.set_parent(this, std::move(name));
   works_.push_back(&ref);
+  child_by_name_[ref.name()] = &ref;
   children_.push_back(std::move(work));
   if (runtime_ != nullptr) {
     ref.attach(runtime_);
@@ -68,6 +63,7 @@ Flow& Flow::adopt_flow(std::string name, std::unique_ptr<Flow> flow) {
   Flow& ref = *flow;
   ref.set_parent(this, std::move(name));
   flows_.push_back(&ref);
+  child_by_name_[ref.name()] = &ref;
   children_.push_back(std::move(flow));
   return ref;
 }

@@ -46,7 +46,10 @@ void WorkLogs::line(const std::string& work_path, std::string_view text, bool is
   }
 }
 
-void WorkLogs::reset_tail(const std::string& work_path) { entry(work_path).tail.clear(); }
+void WorkLogs::reset_tail(const std::string& work_path) {
+  auto it = entries_.find(work_path);  // opening the file waits for the first line
+  if (it != entries_.end()) it->second.tail.clear();
+}
 
 std::string WorkLogs::stderr_tail(const std::string& work_path) const {
   auto it = entries_.find(work_path);
