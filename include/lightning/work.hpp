@@ -35,11 +35,14 @@ class WorkOptions {
   /// Automatic re-runs of a failed call before it is reported failed.
   LIGHTNING_OPTION(int, retries, 0);
   /// Delay before the first automatic retry; doubles for each further one.
+  /// A call that finally failed and that the flow calls again re-runs after
+  /// the same kind of backoff (doubling per final failure, at most 5 min).
   LIGHTNING_OPTION(std::chrono::milliseconds, retry_backoff, std::chrono::milliseconds(100));
   /// A call running longer than this fails with reason "timeout" (0 = none).
   LIGHTNING_OPTION(std::chrono::milliseconds, timeout, std::chrono::milliseconds(0));
   /// true (default): a call that finally fails makes the whole app fail. false:
-  /// the flow sees the failure and decides (calling again re-runs the call).
+  /// the flow sees the failure in the first run after it; calling it again in a
+  /// later run re-runs it (after the re-run backoff, see retry_backoff).
   LIGHTNING_OPTION(bool, raise_exception, true);
   /// How long a stopped work gets between SIGTERM and SIGKILL.
   LIGHTNING_OPTION(std::chrono::milliseconds, grace_period, std::chrono::milliseconds(3000));

@@ -16,6 +16,8 @@ namespace lightning::runtime {
 
 namespace {
 constexpr uint32_t kProtocolVersion = 1;
+// Longest wait before a finally failed call that the flow calls again re-runs.
+constexpr std::chrono::milliseconds kMaxRerunBackoff{5 * 60 * 1000};
 
 std::string signal_name(int sig) {
   const char* abbrev = sigabbrev_np(sig);
@@ -240,15 +242,25 @@ WorkStatus Controller::call_work(Work& work, Json args) {
   const auto& opts = work.options();
   std::string key = args.dump();
   std::shared_ptr<detail::CallRecord> c;
+  int failures_before = 0;
   auto it = r->by_key.find(key);
   if (it != r->by_key.end()) {
-    const WorkStatus& st = it->second->status;
-    const bool keep = !st.is_done() || (st.has_succeeded() && opts.cache_calls()) ||
-                      it->second->observed_in_run == 0 ||
-                      it->second->observed_in_run == run_count_;
+    auto& prev = it->second;
+    const WorkStatus& st = prev->status;
+    bool keep = !st.is_done() || (st.has_succeeded() && opts.cache_calls()) ||
+                prev->observed_in_run == 0 || prev->observed_in_run == run_count_;
+    if (!keep && st.has_failed()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now < prev->rerun_not_before) {
+        keep = true;  // re-run once the backoff has passed: wake the flow then
+        schedule_in(std::chrono::ceil<std::chrono::milliseconds>(prev->rerun_not_before - now));
+      }
+    }
     if (keep) {
-      c = it->second;
+      c = prev;
       if (st.is_done() && c->observed_in_run == 0) c->observed_in_run = run_count_;
+    } else {
+      failures_before = prev->final_failures;
     }
   }
   if (!c && !stopping_) {
@@ -258,6 +270,7 @@ WorkStatus Controller::call_work(Work& work, Json args) {
     c->key = std::move(key);
     c->status.call_id = c->id;
     c->status.attempt = 1;
+    c->final_failures = failures_before;
     r->by_key[c->key] = c;
     r->queue.push_back(c);
     r->latest = c;
@@ -387,6 +400,11 @@ void Controller::fail_current(Record& r, std::string reason, std::string message
   }
   c->status.exit_code = exit_code;
   c->status.signal = signal;
+  c->final_failures++;
+  c->rerun_not_before = std::chrono::steady_clock::now() +
+                        std::min<std::chrono::milliseconds>(
+                            opts.retry_backoff() * (1 << std::min(c->final_failures - 1, 16)),
+                            kMaxRerunBackoff);
   r.current.reset();
   set_call_status(r, *c, WorkStage::kFailed, std::move(reason), message);
   c->status.exit_code = exit_code;

@@ -56,6 +56,11 @@ struct CallRecord {
   WorkStatus status;
   uint64_t observed_in_run = 0;  ///< flow run that first saw it done (0: not yet)
   uint64_t dispatched_on = 0;    ///< process id it was sent to (0: not sent)
+  /// Final failures of calls with these args so far; calling them again
+  /// re-runs them, but not before rerun_not_before (exponential backoff, so a
+  /// flow that calls unconditionally backs off like a crash loop, not a spin).
+  int final_failures = 0;
+  std::chrono::steady_clock::time_point rerun_not_before{};
 };
 
 /// Controller-side bookkeeping of one work: its calls and its process.
