@@ -11,6 +11,9 @@ trap 'rm -rf "$tmp"' EXIT
 echo "# latency (flow->work dispatch, blocking call round trip, work->flow state)"
 "$B/bench_latency" --run-dir "$tmp/lat" --quiet-works -- 500
 
+echo "# work fails (exception / abort) -> flow sees has_failed()"
+"$B/bench_failure" --run-dir "$tmp/fail" --quiet-works --log-level critical -- 30
+
 echo "# launch of a compiled app -> first Flow::run"
 "$B/bench_startup_driver" "$B/bench_startup" 50 --run-dir "$tmp/start" --log-level warn
 

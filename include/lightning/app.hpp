@@ -17,11 +17,16 @@ using RootFactory = std::function<std::unique_ptr<Flow>()>;
 /// and returns the process exit code: 0 when the app succeeded.
 int run_app(int argc, char** argv, RootFactory make_root);
 
-/// Arguments after "--" on the app's command line.
+/// Arguments after "--" on the app's command line, in flows and works alike.
 const std::vector<std::string>& app_args();
 
-/// Directory of the current run (logs, final state). Valid inside an app.
+/// Directory of the current run (logs, final state), in flows and works alike.
 const std::string& run_dir();
+
+namespace detail {
+/// Sets what run_dir() and app_args() return (a work process inherits them).
+void set_process_context(std::string run_dir, std::vector<std::string> app_args);
+}  // namespace detail
 
 }  // namespace lightning
 

@@ -54,6 +54,13 @@ std::string default_run_dir() {
 const std::vector<std::string>& app_args() { return g_app_args; }
 const std::string& run_dir() { return g_run_dir; }
 
+namespace detail {
+void set_process_context(std::string run_dir, std::vector<std::string> app_args) {
+  g_run_dir = std::move(run_dir);
+  g_app_args = std::move(app_args);
+}
+}  // namespace detail
+
 int run_app(int argc, char** argv, RootFactory make_root) {
   // Fork the zygote first: the process must still be single-threaded.
   raise_fd_limit();

@@ -10,6 +10,7 @@
 #include <typeinfo>
 
 #include "core/patch.hpp"
+#include "lightning/app.hpp"
 #include "util/ids.hpp"
 
 namespace lightning::runtime {
@@ -351,6 +352,8 @@ void Controller::launch(Record& r) {
   spec.token = token_;
   spec.log_level = options_.log_level;
   spec.env = r.work->options().env();
+  spec.run_dir = options_.run_dir;
+  spec.app_args = app_args();
   launcher_.launch(spec);
   const uint64_t pid = r.process_id;
   r.start_timer.expires_after(options_.start_timeout);

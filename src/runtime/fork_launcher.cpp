@@ -58,7 +58,8 @@ void ForkLauncher::launch(const LaunchSpec& spec) {
   Json req{{"id", spec.process_id},         {"path", spec.work_path},
            {"type", spec.work_type},        {"address", spec.controller_address},
            {"run_id", spec.run_id},         {"token", spec.token},
-           {"log_level", spec.log_level},   {"env", spec.env}};
+           {"log_level", spec.log_level},   {"env", spec.env},
+           {"run_dir", spec.run_dir},       {"app_args", spec.app_args}};
   std::string body = req.dump();
   if (body.size() > kZygoteMaxMessage) {
     for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);

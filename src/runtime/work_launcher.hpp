@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lightning::runtime {
 
@@ -19,6 +20,8 @@ struct LaunchSpec {
   std::string run_id;
   std::string token;
   std::string log_level;
+  std::string run_dir;                ///< lightning::run_dir() in the work
+  std::vector<std::string> app_args;  ///< lightning::app_args() in the work
   std::map<std::string, std::string> env;
 };
 

@@ -66,6 +66,8 @@ void send_json(int sock, const Json& j) {
     spec.run_id = req.at("run_id").get<std::string>();
     spec.token = req.at("token").get<std::string>();
     spec.log_level = req.value("log_level", "info");
+    spec.run_dir = req.value("run_dir", "");
+    spec.app_args = req.value("app_args", std::vector<std::string>{});
     spec.process_id = req.at("id").get<uint64_t>();
     prctl(PR_SET_NAME, ("lw:" + spec.work_path).substr(0, 15).c_str());
     code = worker::run_work_process(spec);

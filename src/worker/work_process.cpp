@@ -14,6 +14,7 @@
 
 #include "core/patch.hpp"
 #include "core/runtime.hpp"
+#include "lightning/app.hpp"
 #include "lightning/registry.hpp"
 #include "lightning/v1/runtime.grpc.pb.h"
 #include "util/ids.hpp"
@@ -275,6 +276,7 @@ class WorkProcess final : public detail::Runtime {
 }  // namespace
 
 int run_work_process(const WorkProcessSpec& spec) {
+  detail::set_process_context(spec.run_dir, spec.app_args);
   WorkProcess process(spec);
   return process.run();
 }

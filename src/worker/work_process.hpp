@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lightning::worker {
 
@@ -14,6 +15,8 @@ struct WorkProcessSpec {
   std::string run_id;
   std::string token;
   std::string log_level;
+  std::string run_dir;
+  std::vector<std::string> app_args;
   uint64_t process_id = 0;
 };
 
