@@ -15,7 +15,7 @@ using RootFactory = std::function<std::unique_ptr<Flow>()>;
 /// Runs an app: the entry point LIGHTNING_APP expands to. Parses
 ///   app [--run-dir DIR] [--log-level trace|debug|info|warn|error] [-- app args]
 /// and returns the process exit code: 0 when the app succeeded.
-int run_app(int argc, char** argv, RootFactory make_root);
+int run_app(int argc, char** argv, const RootFactory& make_root);
 
 /// Arguments after "--" on the app's command line, in flows and works alike.
 const std::vector<std::string>& app_args();

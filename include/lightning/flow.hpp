@@ -43,7 +43,7 @@ class Flow : public Component {
   /// for works created on the fly: there, a second call with the same name
   /// returns the existing work).
   template <class W>
-  W& add_work(std::string name, WorkOptions options = WorkOptions()) {
+  W& add_work(const std::string& name, const WorkOptions& options = WorkOptions()) {
     static_assert(std::is_base_of_v<Work, W>, "add_work<W>: W must derive from lightning::Work");
     static_assert(std::is_default_constructible_v<W>,
                   "add_work<W>: W must be default-constructible; pass configuration via call() "
@@ -52,15 +52,15 @@ class Flow : public Component {
     if (Work* existing = existing_work_for(name, detail::WorkType<W>::name())) {
       return static_cast<W&>(*existing);
     }
-    return static_cast<W&>(adopt_work(std::move(name), std::make_unique<W>(),
-                                      detail::WorkType<W>::name(), std::move(options)));
+    return static_cast<W&>(
+        adopt_work(name, std::make_unique<W>(), detail::WorkType<W>::name(), options));
   }
 
   /// Declares a child flow; the parent calls its run().
   template <class F>
-  F& add_flow(std::string name) {
+  F& add_flow(const std::string& name) {
     static_assert(std::is_base_of_v<Flow, F>, "add_flow<F>: F must derive from lightning::Flow");
-    return static_cast<F&>(adopt_flow(std::move(name), std::make_unique<F>()));
+    return static_cast<F&>(adopt_flow(name, std::make_unique<F>()));
   }
 
   /// Ends the app successfully once every work is stopped.

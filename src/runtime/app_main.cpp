@@ -61,7 +61,7 @@ void set_process_context(std::string run_dir, std::vector<std::string> app_args)
 }
 }  // namespace detail
 
-int run_app(int argc, char** argv, RootFactory make_root) {
+int run_app(int argc, char** argv, const RootFactory& make_root) {
   // Fork the zygote first: the process must still be single-threaded.
   raise_fd_limit();
   runtime::ZygoteHandle zygote = runtime::start_zygote();

@@ -9,6 +9,6 @@ namespace lightning::runtime {
 /// "address", "run_id", "token", "log_level", "env"} with the stdout and
 /// stderr pipe write ends as SCM_RIGHTS. Replies: {"id", "pid"} or
 /// {"id", "error"}; exits: {"exit_pid", "code"|"signal"}.
-inline constexpr size_t kZygoteMaxMessage = 64 * 1024;
+inline constexpr size_t kZygoteMaxMessage = size_t{64} * 1024;
 
 }  // namespace lightning::runtime
