@@ -57,7 +57,8 @@ void send_json(int sock, const Json& j) {
   worker::WorkProcessSpec spec;
   int code = 1;
   try {
-    for (const auto& [k, v] : req.value("env", Json::object()).items()) {
+    const Json env = req.value("env", Json::object());  // items() must not outlive it
+    for (const auto& [k, v] : env.items()) {
       setenv(k.c_str(), v.get<std::string>().c_str(), 1);
     }
     spec.work_path = req.at("path").get<std::string>();
