@@ -2,7 +2,7 @@
 # package so that an out-of-tree project can do
 #   find_package(Lightning REQUIRED)
 #   target_link_libraries(app PRIVATE Lightning::lightning)
-# Layout under the prefix: lib/liblightning.so*, include/lightning/*.hpp,
+# Layout under the prefix: lib/liblightning.a, include/lightning/*.hpp,
 # bin/lightning-run, share/lightning/lightning-run.json,
 # lib/cmake/Lightning/{LightningConfig,LightningConfigVersion,LightningTargets}.cmake.
 include(GNUInstallDirs)

@@ -16,8 +16,8 @@ namespace detail {
 using WorkFactory = std::unique_ptr<Work> (*)();
 
 std::string demangle(const char* mangled);
-/// Registers a work type under `name`; a second registration of the same name
-/// with another factory is a fatal error at start-up.
+/// Registers a work type under `name`. Two different types with one name (e.g.
+/// `(anonymous namespace)::Trainer` in two files) abort at start-up with a message.
 bool register_work_type(const std::string& name, WorkFactory factory);
 /// nullptr when `name` is not registered.
 std::unique_ptr<Work> create_work(const std::string& name);

@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -39,6 +40,9 @@ class State final : public StateFieldBase {
   operator const T&() const { return value_; }  // NOLINT(google-explicit-constructor)
   const T* operator->() const { return &value_; }
 
+  /// `a = b` between fields copies the value (and records the change).
+  State& operator=(const State& other) { return *this = other.get(); }
+
   State& operator=(T value) {
     if constexpr (detail::is_equality_comparable<T>::value) {
       if (value == value_) return *this;
@@ -61,7 +65,17 @@ class State final : public StateFieldBase {
   State& operator-=(const U& d) { return *this = value_ - d; }
 
   Json to_json() const override { return Json(value_); }
-  void check_json(const Json& value) const override { (void)value.get<T>(); }
+  void check_json(const Json& value) const override {
+    // nlohmann converts 1.5 or true to int silently; state fields don't.
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!value.is_boolean()) throw std::invalid_argument("expected a boolean");
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!value.is_number_integer()) throw std::invalid_argument("expected an integer");
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!value.is_number()) throw std::invalid_argument("expected a number");
+    }
+    (void)value.get<T>();
+  }
   void assign_json(const Json& value) override { value_ = value.get<T>(); }
 
  private:

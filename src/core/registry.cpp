@@ -3,6 +3,7 @@
 
 #include <cxxabi.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 
@@ -25,9 +26,14 @@ std::string demangle(const char* mangled) {
 }
 
 bool register_work_type(const std::string& name, WorkFactory factory) {
-  // The same type can register from several shared objects (inline template
-  // statics); the demangled name is unique in one program, so the first wins.
-  registry().emplace(name, factory);
+  auto [it, inserted] = registry().emplace(name, factory);
+  if (!inserted && it->second != factory) {
+    std::fprintf(stderr,
+                 "lightning: two different work types are both named '%s' (types in anonymous "
+                 "namespaces of different files?); rename one of them\n",
+                 name.c_str());
+    std::abort();
+  }
   return true;
 }
 

@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "usage: %s [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
     "          [--quiet-works] [-- app args]\n"
     "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>)\n"
-    "  --log-level LVL   controller and work log level (default info; env LIGHTNING_LOG_LEVEL)\n"
+    "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
     "  --listen ADDR     gRPC address for work processes, e.g. 127.0.0.1:0\n"
     "                    (default unix:<run dir>/controller.sock)\n"
     "  --quiet-works     don't echo work output to the terminal (still in logs/)\n";

@@ -10,13 +10,14 @@
 #include <typeinfo>
 
 #include "core/patch.hpp"
+#include "rpc/protocol.hpp"
 #include "lightning/app.hpp"
 #include "util/ids.hpp"
 
 namespace lightning::runtime {
 
 namespace {
-constexpr uint32_t kProtocolVersion = 1;
+using rpc::kProtocolVersion;
 // Longest wait before a finally failed call that the flow calls again re-runs.
 constexpr std::chrono::milliseconds kMaxRerunBackoff{5 * 60 * 1000};
 
@@ -231,6 +232,7 @@ void Controller::on_work_added(Work& work) {
   Record* r = records_.back().get();
   r->work = &work;
   record_of(work) = r;
+  if (!observers_.empty()) publish(pointer_of(work), work.snapshot());
 }
 
 WorkStatus Controller::call_work(Work& work, Json args) {
@@ -301,9 +303,10 @@ void Controller::set_call_status(Record& r, detail::CallRecord& c, WorkStage sta
     set_status(*r.work, c.status);
     if (!observers_.empty()) publish(pointer_of(*r.work) + "/status", c.status.to_json());
     else ++state_version_;
-    if (in_run_) changed_during_run_ = true;
-    else request_run();
   }
+  // Any call's status is visible to the flow (call() returns it): run again.
+  if (in_run_) changed_during_run_ = true;
+  else request_run();
 }
 
 void Controller::pump(Record& r) {
@@ -367,13 +370,21 @@ void Controller::launch(Record& r) {
 
 void Controller::kill_process(Record& r, std::chrono::milliseconds grace) {
   if (r.proc == Record::Proc::kNone) return;
+  if (r.proc == Record::Proc::kStopping) {
+    // Already stopping: never postpone the pending SIGKILL, only hasten it.
+    if (grace.count() == 0) launcher_.signal(r.process_id, SIGKILL);
+    return;
+  }
   const uint64_t id = r.process_id;
   r.proc = Record::Proc::kStopping;
   launcher_.signal(id, grace.count() == 0 ? SIGKILL : SIGTERM);
   if (grace.count() == 0) return;
   r.kill_timer.expires_after(grace);
-  r.kill_timer.async_wait([this, id](const boost::system::error_code& ec) {
-    if (!ec && by_process_.count(id) != 0) launcher_.signal(id, SIGKILL);
+  r.kill_timer.async_wait([this, id, &r, grace](const boost::system::error_code& ec) {
+    if (ec || by_process_.count(id) == 0) return;
+    spdlog::warn("{} did not exit within its grace period of {} ms after SIGTERM; killing it",
+                 r.work->path(), grace.count());
+    launcher_.signal(id, SIGKILL);
   });
 }
 
@@ -388,10 +399,10 @@ void Controller::fail_current(Record& r, std::string reason, std::string message
     const auto delay = opts.retry_backoff() * (1 << std::min(c->status.attempt - 1, 16));
     spdlog::warn("{}: call {} attempt {} failed ({}); retrying in {} ms", r.work->path(), c->id,
                  c->status.attempt, message, delay.count());
+    const int failed_attempt = c->status.attempt++;
     set_call_status(r, *c, WorkStage::kPending, std::string(reason::kRetrying),
-                    "attempt " + std::to_string(c->status.attempt) + " failed (" + reason +
+                    "attempt " + std::to_string(failed_attempt) + " failed (" + reason +
                         "): " + message);
-    c->status.attempt++;
     r.retry_wait = true;
     r.retry_timer.expires_after(delay);
     r.retry_timer.async_wait([this, &r](const boost::system::error_code& ec) {
@@ -483,7 +494,8 @@ void Controller::on_session_message(const std::shared_ptr<rpc::WorkSession>& ses
       break;
     }
     case v1::WorkerMessage::kStarted: {
-      if (!r.current || r.current->id != msg.started().call_id()) {
+      if (!r.current || r.current->id != msg.started().call_id() ||
+          r.current->dispatched_on != session->process_id) {
         protocol_error("CallStarted for unknown call " + std::to_string(msg.started().call_id()));
         return;
       }
@@ -504,7 +516,8 @@ void Controller::on_session_message(const std::shared_ptr<rpc::WorkSession>& ses
     }
     case v1::WorkerMessage::kFinished: {
       const auto& f = msg.finished();
-      if (!r.current || r.current->id != f.call_id()) {
+      if (!r.current || r.current->id != f.call_id() ||
+          r.current->dispatched_on != session->process_id) {  // e.g. it timed out meanwhile
         protocol_error("CallFinished for unknown call " + std::to_string(f.call_id()));
         return;
       }
@@ -558,9 +571,12 @@ void Controller::on_hello(const std::shared_ptr<rpc::WorkSession>& session, cons
   }
   if (r.proc != Record::Proc::kLaunching || r.session) {
     return reject(grpc::StatusCode::ALREADY_EXISTS,
-                  "work '" + h.work_path() + "' is already connected");
+                  "work '" + h.work_path() + "' is not waiting for a process (already connected, "
+                  "or stopped)");
   }
   r.start_timer.cancel();
+  if (r.pid <= 0) r.pid = static_cast<int>(h.pid());
+  spdlog::debug("{} connected (pid {}, process {})", r.work->path(), h.pid(), r.process_id);
   session->process_id = r.process_id;
   r.session = session;
   r.said_hello = true;
@@ -606,6 +622,7 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
   if (it == by_process_.end()) return;
   Record& r = *it->second;
   by_process_.erase(it);
+  const bool expected = r.proc == Record::Proc::kStopping;  // we stopped or killed it
   if (r.process_id == process_id) {
     r.proc = Record::Proc::kNone;
     if (r.session) r.session->close(grpc::Status(grpc::StatusCode::CANCELLED, "process exited"));
@@ -630,7 +647,7 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
                       : ex.signal                        ? std::string(reason::kSignal)
                                                          : std::string(reason::kExit);
     fail_current(r, why, message, ex.exit_code, ex.signal);
-  } else if (!stopping_ && r.proc == Record::Proc::kNone && r.said_hello) {
+  } else if (!stopping_ && !expected && r.said_hello) {
     spdlog::warn("work process of {} {} while idle", r.work->path(), how);
   }
   if (stopping_) {
@@ -665,20 +682,17 @@ void Controller::begin_shutdown() {
     r.current.reset();
     r.queue.clear();
     if (r.proc != Record::Proc::kNone) {
+      // Each work gets its own grace period between SIGTERM and SIGKILL.
       grace = std::max(grace, r.work->options().grace_period());
-      const uint64_t id = r.process_id;
-      r.proc = Record::Proc::kStopping;
-      launcher_.signal(id, SIGTERM);
+      kill_process(r, r.work->options().grace_period());
     }
   }
-  shutdown_timer_.expires_after(grace);
+  // Safety net: whatever has not exited a second after the longest grace period
+  // is killed, and the app ends even if an exit report never comes.
+  shutdown_timer_.expires_after(grace + std::chrono::seconds(1));
   shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    for (auto& [id, r] : by_process_) {
-      spdlog::warn("{} did not exit within its grace period; killing it", r->work->path());
-      launcher_.signal(id, SIGKILL);
-    }
-    // Exits arrive shortly; stop waiting after a second in any case.
+    for (auto& [id, r] : by_process_) launcher_.signal(id, SIGKILL);
     shutdown_timer_.expires_after(std::chrono::seconds(1));
     shutdown_timer_.async_wait([this](const boost::system::error_code& ec2) {
       if (!ec2) finish();

@@ -81,16 +81,18 @@ void send_json(int sock, const Json& j) {
 }
 
 [[noreturn]] void zygote_main(int sock, pid_t controller) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != controller) _exit(0);
-  prctl(PR_SET_NAME, "lightning-zygote");
-  signal(SIGINT, SIG_IGN);
-  signal(SIGPIPE, SIG_IGN);
+  // SIGTERM (handled below) rather than SIGKILL: on the controller's death the
+  // zygote kills every work's whole process group, children of works included.
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   sigaddset(&mask, SIGTERM);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);  // before PDEATHSIG, so none is lost
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != controller) _exit(0);
+  prctl(PR_SET_NAME, "lightning-zygote");
+  signal(SIGINT, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   const pid_t self = getpid();
   std::set<pid_t> children;

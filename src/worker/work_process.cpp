@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "core/patch.hpp"
+#include "rpc/protocol.hpp"
 #include "core/runtime.hpp"
 #include "lightning/app.hpp"
 #include "lightning/registry.hpp"
@@ -22,7 +23,7 @@
 namespace lightning::worker {
 namespace {
 
-constexpr uint32_t kProtocolVersion = 1;
+using rpc::kProtocolVersion;
 
 /// Messages a work process sends, in order. State changes made while the
 /// writer is busy are coalesced into one patch (one op per field, last value

@@ -32,6 +32,11 @@ class FakeWorkProcess {
     session_->capture = [this](const v1::ControllerMessage& m) { received_.push_back(m); };
     session_->capture_close = [this](const grpc::Status& s) { closed_ = s; };
   }
+  ~FakeWorkProcess() {
+    // The controller may keep the session after this fake is gone.
+    session_->capture = nullptr;
+    session_->capture_close = nullptr;
+  }
   FakeWorkProcess(const FakeWorkProcess&) = delete;
   FakeWorkProcess& operator=(const FakeWorkProcess&) = delete;
 

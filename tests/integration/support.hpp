@@ -89,6 +89,9 @@ inline bool file_exists(const std::string& path) {
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
+inline bool contains(const Json& haystack, const std::string& needle) {
+  return haystack.is_string() && contains(haystack.get<std::string>(), needle);
+}
 
 /// The lines of `text` (without their '\n').
 inline std::vector<std::string> lines_of(const std::string& text) {
@@ -172,7 +175,8 @@ class AppProcess {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
       const std::string kv = *e;
-      if (kv.rfind("LIGHTNING_LOG_LEVEL=", 0) == 0 || kv.rfind("LIGHTNING_RUN_DIR=", 0) == 0) continue;
+      if (kv.rfind("LIGHTNING_LOG_LEVEL=", 0) == 0 || kv.rfind("LIGHTNING_RUN_DIR=", 0) == 0)
+        continue;
       env.push_back(kv);
     }
     std::vector<char*> cenv;
@@ -240,8 +244,8 @@ class AppProcess {
       }
       const auto now = Clock::now();
       if (now >= deadline) break;
-      const int left = static_cast<int>(
-          std::chrono::duration_cast<milliseconds>(deadline - now).count()) + 1;
+      const int left =
+          static_cast<int>(std::chrono::duration_cast<milliseconds>(deadline - now).count()) + 1;
       if (pidfd_ >= 0) {
         pollfd p{pidfd_, POLLIN, 0};
         ::poll(&p, 1, left);
@@ -276,6 +280,7 @@ class AppProcess {
 
 /// A finished app run: how it ended, what it printed and what it left.
 struct AppRun {
+  pid_t pid = -1;
   ExitStatus status;
   std::string out;
   std::string err;
@@ -316,6 +321,7 @@ inline AppRun run_app(const std::string& exe, const TempDir& dir,
   args.push_back("--");
   args.insert(args.end(), app_args.begin(), app_args.end());
   AppProcess app(exe, args, dir.path());
+  run.pid = app.pid();
   run.status = app.wait(timeout);
   run.out = app.stdout_text();
   run.err = app.stderr_text();

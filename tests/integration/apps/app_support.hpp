@@ -3,12 +3,12 @@
 // arguments, and small helpers for files and the monotonic clock.
 #pragma once
 
-#include <lightning/lightning.hpp>
 #include <time.h>
 
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <lightning/lightning.hpp>
 #include <map>
 #include <memory>
 #include <sstream>

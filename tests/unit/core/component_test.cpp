@@ -159,8 +159,7 @@ TEST(ComponentTreeTest, FieldNamedLikeAChildIsRejected) {
 
 TEST(ComponentTreeTest, NegativeRetriesAreRejected) {
   OpenFlow f;
-  expect_invalid_argument([&] { f.add_work<CounterWork>("w", WorkOptions().retries(-1)); },
-                          ">= 0");
+  expect_invalid_argument([&] { f.add_work<CounterWork>("w", WorkOptions().retries(-1)); }, ">= 0");
 }
 
 TEST(ComponentTreeTest, StateFieldWithoutOwnerExplainsHowToDeclareIt) {

@@ -1,5 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // State<T>: what counts as a change, and JSON conversion.
+#include "lightning/state.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "fakes/fake_runtime.hpp"
-#include "lightning/state.hpp"
 #include "lightning/work.hpp"
 
 namespace unit_core {

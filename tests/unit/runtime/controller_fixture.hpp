@@ -1,0 +1,187 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// Shared set-up for the controller's unit tests: a controller without a gRPC
+// server, a FakeWorkLauncher, and a root flow whose run() the test writes.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "fakes/fake_work_launcher.hpp"
+#include "fakes/fake_work_process.hpp"
+#include "lightning/flow.hpp"
+#include "lightning/state.hpp"
+#include "lightning/work.hpp"
+#include "runtime/controller.hpp"
+
+namespace unit_runtime {
+
+using lightning::Json;
+using lightning::State;
+using lightning::WorkOptions;
+using lightning::WorkStage;
+using lightning::WorkStatus;
+using lightning::runtime::Controller;
+using lightning::runtime::ControllerOptions;
+using lightning::runtime::LaunchSpec;
+using lightning::testing::FakeWorkLauncher;
+using lightning::testing::FakeWorkProcess;
+using namespace std::chrono_literals;
+
+/// Never runs in these tests (there is no process); it only has to exist.
+struct EchoWork : lightning::Work {
+  State<int> x{this, "x", 0};
+  State<std::string> text{this, "text", ""};
+  void run(const Json&) override {}
+};
+
+struct OtherWork : lightning::Work {
+  void run(const Json&) override {}
+};
+
+/// The root flow: one work "w" and a field "ticks" the test bumps to make the
+/// controller run the flow again. run() counts itself and calls `body`.
+struct TestRoot : lightning::Flow {
+  explicit TestRoot(WorkOptions options) : w(add_work<EchoWork>("w", std::move(options))) {}
+
+  using Flow::add_work;
+  using Flow::fail;
+  using Flow::schedule_in;
+  using Flow::stop;
+
+  void run() override {
+    ++runs;
+    if (body) body(*this);
+  }
+
+  State<int> ticks{this, "ticks", 0};
+  EchoWork& w;
+  std::function<void(TestRoot&)> body;
+  int runs = 0;
+};
+
+/// A fresh run directory with a logs/ folder; empty on failure.
+inline std::string make_temp_run_dir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "lightning_unit_XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) return "";
+  std::filesystem::create_directories(tmpl + "/logs");
+  return tmpl;
+}
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  static constexpr auto kDeadline = std::chrono::seconds(5);
+
+  ControllerTest() {
+    run_dir_ = make_temp_run_dir();
+    options_.run_dir = run_dir_;
+    options_.listen_address = "";  // no gRPC server: sessions are injected
+    options_.echo_logs = false;
+    options_.log_level = "error";
+  }
+
+  ~ControllerTest() override {
+    controller_.reset();
+    std::error_code ec;
+    if (!run_dir_.empty()) std::filesystem::remove_all(run_dir_, ec);
+  }
+
+  static void SetUpTestSuite() { spdlog::set_level(spdlog::level::off); }
+
+  /// The root flow, created on first use with `options` for its work "w".
+  TestRoot& root(WorkOptions options = WorkOptions().parallel(true)) {
+    if (root_ == nullptr) {
+      owned_root_ = std::make_unique<TestRoot>(std::move(options));
+      root_ = owned_root_.get();
+    }
+    return *root_;
+  }
+  EchoWork& w() { return root().w; }
+
+  /// Builds and starts the controller, then runs the loop until the first
+  /// Flow::run has happened and nothing else is ready.
+  void start() {
+    root();
+    controller_ = std::make_unique<Controller>(io_, options_, std::move(owned_root_), launcher_);
+    std::string error;
+    ASSERT_TRUE(controller_->start(&error)) << error;
+    settle();
+    ASSERT_GE(root_->runs, 1) << "start() must ask for the first Flow::run";
+  }
+
+  Controller& controller() { return *controller_; }
+
+  /// Runs ready handlers until none is left; never waits for a timer.
+  void settle() {
+    for (int i = 0; i < 1000; ++i) {
+      if (io_.stopped()) io_.restart();
+      if (io_.poll() == 0) return;
+    }
+    ADD_FAILURE() << "the controller's loop did not settle";
+  }
+
+  /// Runs the loop until `cond` holds (true) or the deadline passes (false).
+  template <class Cond>
+  bool pump_until(Cond cond, std::chrono::steady_clock::duration timeout = kDeadline) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!cond()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      if (io_.stopped()) io_.restart();
+      io_.run_one_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+
+  /// Changes a flow field from outside: the controller runs the flow again.
+  void rerun() {
+    const int before = root_->runs;
+    root_->ticks = root_->ticks + 1;
+    settle();
+    EXPECT_GT(root_->runs, before) << "a state change must run the flow";
+  }
+
+  /// The latest launch of work "w"; fails the test when there is none.
+  LaunchSpec launch_of_w() {
+    auto spec = launcher_.last_launch_of("root.w");
+    if (!spec) {
+      ADD_FAILURE() << "root.w was never launched";
+      return LaunchSpec{};
+    }
+    return *spec;
+  }
+
+  /// Says Hello for the latest process of "w" and settles.
+  void connect(FakeWorkProcess& proc) {
+    proc.hello(launch_of_w());
+    settle();
+    ASSERT_TRUE(proc.welcome().has_value()) << "the controller did not welcome the work";
+  }
+
+  /// Lets every process the controller signalled exit (as after SIGTERM).
+  void exit_signalled_processes() {
+    for (const auto& s : launcher_.signals()) {
+      if (exited_.insert(s.process_id).second) launcher_.killed_by(s.process_id, s.sig);
+    }
+    settle();
+  }
+
+  boost::asio::io_context io_;
+  FakeWorkLauncher launcher_;
+  ControllerOptions options_;
+  std::string run_dir_;
+  std::unique_ptr<TestRoot> owned_root_;
+  TestRoot* root_ = nullptr;
+  std::unique_ptr<Controller> controller_;
+  std::set<uint64_t> exited_;
+};
+
+}  // namespace unit_runtime
