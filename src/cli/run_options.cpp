@@ -71,7 +71,7 @@ RunOptions parse_run_options(int argc, char** argv) {
       const auto eq = arg.find('=');
       if (eq != std::string::npos) {
         inline_value = arg.substr(eq + 1);
-        arg = arg.substr(0, eq);
+        arg.resize(eq);
         has_inline_value = true;
       }
     }

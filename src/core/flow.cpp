@@ -40,13 +40,13 @@ Work& Flow::adopt_work(std::string name, std::unique_ptr<Work> work, const std::
     throw std::invalid_argument("WorkOptions::retries for '" + path() + "." + name +
                                 "' must be >= 0");
   }
-  Work& ref = *work;
+  children_.push_back(std::move(work));
+  auto& ref = static_cast<Work&>(*children_.back());
   ref.options_ = std::move(options);
   ref.type_name_ = type_name;
   ref.set_parent(this, std::move(name));
   works_.push_back(&ref);
   child_by_name_[ref.name()] = &ref;
-  children_.push_back(std::move(work));
   if (runtime_ != nullptr) {
     ref.attach(runtime_);
     runtime_->on_work_added(ref);
@@ -60,11 +60,11 @@ Flow& Flow::adopt_flow(std::string name, std::unique_ptr<Flow> flow) {
     throw std::logic_error("add_flow(\"" + name + "\") in '" + path() +
                            "': child flows must be declared before the app starts (as members)");
   }
-  Flow& ref = *flow;
+  children_.push_back(std::move(flow));
+  auto& ref = static_cast<Flow&>(*children_.back());
   ref.set_parent(this, std::move(name));
   flows_.push_back(&ref);
   child_by_name_[ref.name()] = &ref;
-  children_.push_back(std::move(flow));
   return ref;
 }
 

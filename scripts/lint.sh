@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Static analysis of project code (not generated code): cppcheck and clang-tidy
+# (.clang-tidy: bugprone, performance, concurrency). Fails on any finding.
+# Usage: scripts/lint.sh [build dir with compile_commands.json, default build/ci]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build/ci}
+[ -f "$BUILD/compile_commands.json" ] || { echo "lint: no $BUILD/compile_commands.json; configure first"; exit 2; }
+
+echo "== cppcheck"
+cppcheck --std=c++17 --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
+  --suppress=missingIncludeSystem -I include -I src --quiet src include
+
+echo "== clang-tidy"
+mapfile -t files < <(git ls-files 'src/*.cpp')
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+printf '%s\n' "${files[@]}" | xargs -P 2 -n 4 clang-tidy -p "$BUILD" --quiet >"$out" 2>/dev/null || true
+if grep -q "warning:\|error:" "$out"; then
+  grep -A3 "warning:\|error:" "$out"
+  echo "lint: clang-tidy found problems"
+  exit 1
+fi
+echo "lint: clean (${#files[@]} files)"

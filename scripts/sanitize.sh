@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the core and its unit + integration tests with a sanitizer preset and
+# runs them. Usage: scripts/sanitize.sh [asan|tsan] [extra ctest args]
+#   asan: AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this one)
+#   tsan: ThreadSanitizer (gRPC/absl from Debian are not instrumented; see
+#         docs/reliability.md for the suppressions and how to read reports)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-asan}
+shift || true
+./scripts/install-deps.sh
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/tests/tsan.supp:halt_on_error=0:exitcode=66}
+ctest --preset "$preset" -j2 --timeout 300 -L "unit|integration" -E "LightningRun|FindPackage" "$@"
