@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <boost/asio/post.hpp>
+#include <filesystem>
 #include <fstream>
 #include <typeinfo>
 
@@ -149,7 +150,22 @@ void Controller::run_flows() {
   }
   for (Record* r : dirty_out_) flush_out(*r);
   dirty_out_.clear();
+  reap_calls();
   if (changed_during_run_) request_run();
+}
+
+void Controller::reap_calls() {
+  // A done call that is not cached (or was stopped) and that the flow has seen
+  // is only kept until a later call with the same args replaces it; a flow
+  // that calls with ever-new args would otherwise grow the controller forever.
+  // Failed calls stay: their re-run backoff lives in the record.
+  for (auto& [r, c] : reapable_) {
+    auto it = r->by_key.find(c->key);
+    if (it != r->by_key.end() && it->second == c && c->status.is_done() && r->latest != c) {
+      r->by_key.erase(it);
+    }
+  }
+  reapable_.clear();
 }
 
 void Controller::schedule_in(std::chrono::milliseconds delay) {
@@ -261,7 +277,12 @@ WorkStatus Controller::call_work(Work& work, Json args) {
     }
     if (keep) {
       c = prev;
-      if (st.is_done() && c->observed_in_run == 0) c->observed_in_run = run_count_;
+      if (st.is_done() && c->observed_in_run == 0) {
+        c->observed_in_run = run_count_;
+        if (!(st.has_succeeded() && opts.cache_calls()) && !st.has_failed()) {
+          reapable_.emplace_back(r, c);  // seen once: forget it after this run
+        }
+      }
     } else {
       failures_before = prev->final_failures;
     }
@@ -298,6 +319,9 @@ void Controller::set_call_status(Record& r, detail::CallRecord& c, WorkStage sta
   if (stage == WorkStage::kSucceeded || stage == WorkStage::kFailed ||
       stage == WorkStage::kStopped) {
     c.observed_in_run = 0;
+  }
+  if (stage == WorkStage::kSucceeded || stage == WorkStage::kStopped) {
+    c.args = Json();  // only needed to dispatch; the key keeps the identity
   }
   if (r.latest.get() == &c) {
     set_status(*r.work, c.status);
@@ -705,6 +729,29 @@ void Controller::check_shutdown_done() {
   if (by_process_.empty()) finish();
 }
 
+void Controller::write_state_file(const Json& out) {
+  // Write a temporary file, check it reached the disk, then rename: a full disk
+  // leaves the previous file (or none) and a warning, never a truncated one.
+  const std::string path = options_.run_dir + "/state.json";
+  const std::string tmp = path + ".tmp";
+  bool ok = false;
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << out.dump(2) << "\n";
+    f.flush();
+    ok = static_cast<bool>(f);
+    f.close();
+    ok = ok && !f.fail();
+  }
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) {
+    std::filesystem::remove(tmp, ec);
+    std::fprintf(stderr, "lightning: warning: could not write %s (disk full?); the final state "
+                 "is not saved\n", path.c_str());
+  }
+}
+
 void Controller::finish() {
   if (finished_) return;
   finished_ = true;
@@ -715,9 +762,7 @@ void Controller::finish() {
            {"message", final_message_},
            {"state_version", state_version_},
            {"state", root_->snapshot()}};
-  std::ofstream f(options_.run_dir + "/state.json");
-  f << out.dump(2) << "\n";
-  if (!f) spdlog::warn("could not write {}/state.json", options_.run_dir);
+  write_state_file(out);
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
   signals_.cancel();
   io_.stop();

@@ -23,6 +23,8 @@ namespace {
 // How long to wait for a dead process's pipes to reach EOF (a grandchild may
 // hold them open) before reporting the exit anyway.
 constexpr auto kDrainGrace = std::chrono::milliseconds(50);
+// Longest output line kept whole; longer ones are split.
+constexpr size_t kMaxLine = 64 * 1024;
 }  // namespace
 
 ForkLauncher::ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote)
@@ -201,6 +203,10 @@ void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
         start = nl + 1;
       }
       s.partial.erase(0, start);
+      if (s.partial.size() > kMaxLine) {  // a line without end: pass it on in pieces
+        if (events_.output) events_.output(id, s.partial, is_stderr);
+        s.partial.clear();
+      }
     }
     if (ec) {
       if (!s.partial.empty() && events_.output) events_.output(id, s.partial, is_stderr);

@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "runtime/zygote.hpp"
 
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -29,12 +30,42 @@ void send_json(int sock, const Json& j) {
   }
 }
 
+// SIGKILLs every direct child (the zygote is a child subreaper, so processes
+// orphaned by a dead work, even in a session of their own, are its children).
+void kill_direct_children(pid_t self) {
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return;
+  while (dirent* e = readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE* f = std::fopen(path, "r");
+    if (f == nullptr) continue;
+    char buf[512];
+    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* close_paren = std::strrchr(buf, ')');  // comm may contain spaces
+    long ppid = 0;
+    if (close_paren != nullptr && std::sscanf(close_paren + 1, " %*c %ld", &ppid) == 1 &&
+        ppid == self) {
+      kill(static_cast<pid_t>(pid), SIGKILL);
+    }
+  }
+  closedir(proc);
+}
+
 [[noreturn]] void kill_children_and_exit(const std::set<pid_t>& children, int code) {
   for (pid_t p : children) {
     kill(-p, SIGKILL);
     kill(p, SIGKILL);
   }
-  for (pid_t p : children) waitpid(p, nullptr, 0);
+  // Reap until no child is left; each death may hand us orphans to kill.
+  const pid_t self = getpid();
+  kill_direct_children(self);
+  while (waitpid(-1, nullptr, 0) > 0 || errno == EINTR) kill_direct_children(self);
   _exit(code);
 }
 
@@ -90,6 +121,8 @@ void send_json(int sock, const Json& j) {
   sigprocmask(SIG_BLOCK, &mask, nullptr);  // before PDEATHSIG, so none is lost
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != controller) _exit(0);
+  // Orphans of works (a work's child that outlived it) become our children.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   prctl(PR_SET_NAME, "lightning-zygote");
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
@@ -112,7 +145,7 @@ void send_json(int sock, const Json& j) {
         int status = 0;
         pid_t p;
         while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-          children.erase(p);
+          if (children.erase(p) == 0) continue;  // an adopted orphan, not a work
           Json ev{{"exit_pid", p}};
           if (WIFEXITED(status)) ev["code"] = WEXITSTATUS(status);
           if (WIFSIGNALED(status)) ev["signal"] = WTERMSIG(status);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Soak benchmark: N parallel works called in a loop for a while; one JSON line
+# per 10 s sample (controller RSS and fds, summed RSS of the app's processes,
+# dispatch latency p50/p99), then a summary of first vs last sample.
+# Builds nothing. Usage: bench/soak.sh [N=200] [seconds=600] [build dir=build/release] [out file]
+# The output goes to the out file (default <build dir>/soak-N-seconds-<time>.jsonl)
+# and to stdout. Extra app args (e.g. nocache) go in SOAK_ARGS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-200}
+seconds=${2:-600}
+build=${3:-build/release}
+exe="$build/bench/bench_soak"
+[ -x "$exe" ] || { echo "soak.sh: $exe not found; build the bench_soak target first" >&2; exit 2; }
+out=${4:-$build/soak-$n-$seconds-$(date +%Y%m%d-%H%M%S).jsonl}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "# soak: $n works, $seconds s, $(nproc) cores, $(uname -r); output in $out" >&2
+# shellcheck disable=SC2086
+"$exe" --run-dir "$tmp/run" --quiet-works --log-level warn -- "$n" "$seconds" 10 ${SOAK_ARGS:-} |
+  tee "$out"

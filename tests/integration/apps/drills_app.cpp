@@ -1,0 +1,312 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// Test app for the failure drills (drills_test.cpp): a work killed from
+// outside mid-call, a run directory whose disk fills up, garbage on the
+// controller's port while works are calling, the controller killed while
+// works (and their children) run, and works that crash with odd output.
+// Usage: drills_app [flags] -- <scenario> [args...]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app_support.hpp"
+
+namespace {
+
+using integ_app::arg;
+using lightning::Flow;
+using lightning::Json;
+using lightning::State;
+using lightning::Work;
+using lightning::WorkOptions;
+
+/// Stays in the call until `deadline` passes, looking at nothing else: only
+/// a signal (the drill) ends it early.
+void stay_busy(std::chrono::seconds how_long) {
+  const auto deadline = std::chrono::steady_clock::now() + how_long;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// ------------------------------------------------------------ kill mid-call
+
+/// result = 2 * x; logs one line per call so a re-run would show.
+struct Doubler : Work {
+  State<int> result{this, "result", 0};
+  void run(const Json& args) override {
+    std::cout << name() << " ran with x=" << args.at("x").get<int>() << std::endl;
+    result = 2 * args.at("x").get<int>();
+  }
+};
+
+/// First attempt: prints "victim pid=P attempt=1" and stays in the call for
+/// 30 s (the test kills it with SIGKILL meanwhile). Later attempts succeed
+/// at once. Attempts are counted in a file: a killed process keeps no state.
+struct Victim : Work {
+  State<int> pid{this, "pid", 0};
+  State<int> attempts{this, "attempts", 0};
+  State<int> result{this, "result", 0};
+  void run(const Json& args) override {
+    const int attempt = integ_app::bump_counter(args.at("counter").get<std::string>());
+    pid = static_cast<int>(getpid());
+    attempts = attempt;
+    std::cout << "victim pid=" << getpid() << " attempt=" << attempt << std::endl;
+    if (attempt == 1) {
+      stay_busy(std::chrono::seconds(30));
+      throw std::runtime_error("victim: nobody killed me within 30 s");
+    }
+    result = 42;
+  }
+};
+
+/// Mid-call in parallel with the victim: waits until args["go"] exists (the
+/// test creates it after the kill), then answers.
+struct Bystander : Work {
+  State<int> result{this, "result", 0};
+  void run(const Json& args) override {
+    if (!integ_app::wait_for_file(args.at("go").get<std::string>(), std::chrono::seconds(20))) {
+      throw std::runtime_error("bystander: " + args.at("go").get<std::string>() +
+                               " never appeared");
+    }
+    result = 7;
+  }
+};
+
+/// `kill_mid_call <retries>`: two works succeed first (21 -> 42, 50 -> 100);
+/// then victim (retries(<retries>), raise_exception(false)) and bystander run
+/// side by side. The flow records the victim's final status and stops.
+struct KillMidCallRoot : Flow {
+  Doubler& first = add_work<Doubler>("first", WorkOptions().parallel(true));
+  Doubler& second = add_work<Doubler>("second", WorkOptions().parallel(true));
+  Victim& victim = add_work<Victim>("victim", WorkOptions()
+                                                  .parallel(true)
+                                                  .retries(std::stoi(arg(1)))
+                                                  .retry_backoff(std::chrono::milliseconds(20))
+                                                  .raise_exception(false));
+  Bystander& bystander = add_work<Bystander>("bystander", WorkOptions().parallel(true));
+  State<Json> victim_seen{this, "victim_seen", Json()};
+
+  void run() override {
+    // Both calls are made in every run (no short-circuit): they run side by side.
+    const bool first_done = first.call({{"x", 21}}).has_succeeded();
+    const bool second_done = second.call({{"x", 50}}).has_succeeded();
+    if (!first_done || !second_done) return;
+    const auto v = victim.call({{"counter", lightning::run_dir() + "/victim_attempts"}});
+    const auto b = bystander.call({{"go", lightning::run_dir() + "/go"}});
+    if (v.is_done() && victim_seen->is_null()) victim_seen = v.to_json();
+    if (v.is_done() && b.is_done()) stop("victim done");
+  }
+};
+
+// ------------------------------------------------------------ disk full
+
+/// Prints args["mib"] MiB of numbered lines (stdout, every 16th to stderr).
+struct Flooder : Work {
+  State<int> lines{this, "lines", 0};
+  void run(const Json& args) override {
+    const int total = args.at("mib").get<int>() * 1024 * 1024 / 64;
+    std::string pad(48, 'x');
+    for (int i = 1; i <= total; ++i) {
+      std::printf("flood %08d %s\n", i, pad.c_str());  // 64 bytes a line
+      if (i % 16 == 0) std::fprintf(stderr, "flood stderr %08d\n", i);
+    }
+    std::fflush(stdout);
+    lines = total;
+  }
+};
+
+/// `flood <mib>`: flooder prints <mib> MiB, then a fresh work (its process
+/// starts when the disk is already full) doubles 21. The flow prints both
+/// results to the app's stdout ("flooder lines=N", "after result=42"), since
+/// state.json may not fit on the disk.
+struct FloodRoot : Flow {
+  Flooder& flooder = add_work<Flooder>("flooder");
+  Doubler& after = add_work<Doubler>("after");
+  State<int> after_result{this, "after_result", 0};
+  bool printed_lines = false;
+  void run() override {
+    flooder.call({{"mib", std::stoi(arg(1))}});
+    if (!printed_lines) {
+      printed_lines = true;
+      std::printf("flooder lines=%d\n", flooder.lines.get());
+      std::fflush(stdout);
+    }
+    after.call({{"x", 21}});
+    after_result = after.result.get();
+    std::printf("after result=%d\n", after.result.get());
+    std::fflush(stdout);
+    stop("flood done");
+  }
+};
+
+// ------------------------------------------------------------ steady calls
+
+/// result = x * x; counts its calls (the process stays up between calls).
+struct Squarer : Work {
+  State<int64_t> result{this, "result", 0};
+  State<int> calls{this, "calls", 0};
+  void run(const Json& args) override {
+    const int64_t x = args.at("x").get<int64_t>();
+    result = x * x;
+    calls = calls + 1;
+  }
+};
+
+/// `steady <n> <mark file> <release file>`: <n> parallel works, each called
+/// again with the next x as soon as its previous call succeeded, checking
+/// every result. The flow records how many calls had succeeded when it first
+/// saw <mark file> and <release file>; after the release it lets the calls
+/// in flight finish and stops.
+struct SteadyRoot : Flow {
+  const int n = std::stoi(arg(1));
+  const std::string mark_file = arg(2);
+  const std::string release_file = arg(3);
+  std::vector<Squarer*> works;
+  std::vector<int64_t> next_x;
+  std::vector<uint64_t> counted_call;  // call id of the latest call already counted
+  State<int64_t> succeeded{this, "succeeded", 0};
+  State<int64_t> wrong{this, "wrong", 0};
+  State<int64_t> failed{this, "failed", 0};
+  State<int64_t> succeeded_at_mark{this, "succeeded_at_mark", -1};
+  State<int64_t> succeeded_at_release{this, "succeeded_at_release", -1};
+  State<std::vector<int64_t>> per_work{this, "per_work", {}};
+
+  void run() override {
+    if (works.empty()) {
+      for (int i = 0; i < n; ++i) {
+        works.push_back(&add_work<Squarer>("w" + std::to_string(i),
+                                           WorkOptions().parallel(true).raise_exception(false)));
+        works.back()->call({{"x", 1}});
+      }
+      next_x.assign(n, 1);
+      counted_call.assign(n, 0);
+      per_work = std::vector<int64_t>(n, 0);
+      return;
+    }
+    if (succeeded_at_mark < 0 && integ_app::file_exists(mark_file)) {
+      succeeded_at_mark = succeeded.get();
+    }
+    if (succeeded_at_release < 0 && integ_app::file_exists(release_file)) {
+      succeeded_at_release = succeeded.get();
+    }
+    const bool released = succeeded_at_release >= 0;
+    int idle = 0;  // works whose latest call is done and that get no further call
+    for (int i = 0; i < n; ++i) {
+      Squarer& w = *works[i];
+      const auto& st = w.status();
+      if (!st.is_done()) continue;
+      if (st.call_id == counted_call[i]) {  // counted in an earlier run: released
+        ++idle;
+        continue;
+      }
+      counted_call[i] = st.call_id;
+      if (st.has_succeeded()) {
+        if (w.result.get() != next_x[i] * next_x[i]) wrong = wrong + 1;
+        per_work.update([&](auto& v) { ++v[i]; });
+        succeeded = succeeded + 1;
+      } else {
+        std::fprintf(stderr, "steady: %s failed: %s\n", w.path().c_str(), st.message.c_str());
+        failed = failed + 1;
+      }
+      if (released) {
+        ++idle;
+      } else {
+        w.call({{"x", ++next_x[i]}});
+      }
+    }
+    if (released && idle == n) stop("steady calls done");
+  }
+};
+
+// ------------------------------------------------------------ controller killed
+
+/// Starts `sleep 300` in the background through the shell (it stays in the
+/// work's process group; with args["setsid"], in a session of its own),
+/// prints "<name> pid=P zygote=Z grandchild=G" and stays in the call for 30 s.
+struct Parent : Work {
+  void run(const Json& args) override {
+    const std::string command = std::string(args.value("setsid", false) ? "setsid " : "") +
+                                "sleep 300 </dev/null >/dev/null 2>&1 & echo $!";
+    FILE* sh = popen(command.c_str(), "r");
+    if (sh == nullptr) throw std::runtime_error("popen failed");
+    int grandchild = 0;
+    if (std::fscanf(sh, "%d", &grandchild) != 1) grandchild = 0;
+    pclose(sh);
+    std::cout << name() << " pid=" << getpid() << " zygote=" << getppid()
+              << " grandchild=" << grandchild << std::endl;
+    stay_busy(std::chrono::seconds(30));
+  }
+};
+
+/// `three_parents [setsid]`: three parallel works, each mid-call with a
+/// grandchild; with `setsid`, c's grandchild leaves the work's session.
+struct ThreeParentsRoot : Flow {
+  Parent& a = add_work<Parent>("a", WorkOptions().parallel(true));
+  Parent& b = add_work<Parent>("b", WorkOptions().parallel(true));
+  Parent& c = add_work<Parent>("c", WorkOptions().parallel(true));
+  void run() override {
+    const bool a_done = a.call().is_done();
+    const bool b_done = b.call().is_done();
+    const bool c_done = c.call({{"setsid", arg(1) == "setsid"}}).is_done();
+    if (a_done && b_done && c_done) stop("the calls ended on their own");
+  }
+};
+
+// ------------------------------------------------------------ odd output, then a crash
+
+/// args["how"]:
+///  close_then_abort       closes fds 1 and 2, then aborts at once
+///  close_wait_then_abort  closes fds 1 and 2, lets the controller see EOF, aborts
+///  partial_stderr         writes "crasher: last words without newline" to
+///                         stderr with no '\n', then aborts
+///  partial_stdout         the same on stdout (written with write(2): a stdio
+///                         buffer would die with the process)
+struct Crasher : Work {
+  void run(const Json& args) override {
+    const std::string how = args.at("how").get<std::string>();
+    std::fprintf(stderr, "crasher: about to %s\n", how.c_str());
+    if (how == "close_then_abort" || how == "close_wait_then_abort") {
+      close(STDOUT_FILENO);
+      close(STDERR_FILENO);
+      if (how == "close_wait_then_abort") {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    } else {
+      const std::string words = "crasher: last words without newline";
+      const int fd = how == "partial_stdout" ? STDOUT_FILENO : STDERR_FILENO;
+      if (write(fd, words.data(), words.size()) < 0) std::abort();
+    }
+    std::abort();
+  }
+};
+
+/// `crash <how> [fatal]`: calls crasher with raise_exception(false) and records
+/// the status the flow saw; with `fatal`, default options (the app fails).
+struct CrashRoot : Flow {
+  Crasher& crasher = add_work<Crasher>(
+      "crasher", arg(2) == "fatal" ? WorkOptions() : WorkOptions().raise_exception(false));
+  State<Json> seen{this, "seen", Json()};
+  void run() override {
+    const auto st = crasher.call({{"how", arg(1)}});
+    seen = st.to_json();
+    stop("crasher seen");
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return integ_app::run_scenario(argc, argv,
+                                 {{"kill_mid_call", integ_app::scenario<KillMidCallRoot>()},
+                                  {"flood", integ_app::scenario<FloodRoot>()},
+                                  {"steady", integ_app::scenario<SteadyRoot>()},
+                                  {"three_parents", integ_app::scenario<ThreeParentsRoot>()},
+                                  {"crash", integ_app::scenario<CrashRoot>()}});
+}
