@@ -150,22 +150,19 @@ void Controller::run_flows() {
   }
   for (Record* r : dirty_out_) flush_out(*r);
   dirty_out_.clear();
-  reap_calls();
   if (changed_during_run_) request_run();
 }
 
-void Controller::reap_calls() {
-  // A done call that is not cached (or was stopped) and that the flow has seen
-  // is only kept until a later call with the same args replaces it; a flow
-  // that calls with ever-new args would otherwise grow the controller forever.
-  // Failed calls stay: their re-run backoff lives in the record.
-  for (auto& [r, c] : reapable_) {
-    auto it = r->by_key.find(c->key);
-    if (it != r->by_key.end() && it->second == c && c->status.is_done() && r->latest != c) {
-      r->by_key.erase(it);
-    }
-  }
-  reapable_.clear();
+void Controller::forget_if_unneeded(Record& r, const detail::CallRecord& c) {
+  // A done call that is neither a cached success nor a failure (whose re-run
+  // backoff lives in the record), and that is no longer the work's latest
+  // call, has nothing left to tell: drop it, or a flow calling with ever-new
+  // args would grow the controller by a record per call.
+  const WorkStatus& st = c.status;
+  if (!st.is_done() || st.has_failed() || r.latest.get() == &c) return;
+  if (st.has_succeeded() && r.work->options().cache_calls()) return;
+  auto it = r.by_key.find(c.key);
+  if (it != r.by_key.end() && it->second.get() == &c) r.by_key.erase(it);  // may free c
 }
 
 void Controller::schedule_in(std::chrono::milliseconds delay) {
@@ -277,12 +274,7 @@ WorkStatus Controller::call_work(Work& work, Json args) {
     }
     if (keep) {
       c = prev;
-      if (st.is_done() && c->observed_in_run == 0) {
-        c->observed_in_run = run_count_;
-        if (!(st.has_succeeded() && opts.cache_calls()) && !st.has_failed()) {
-          reapable_.emplace_back(r, c);  // seen once: forget it after this run
-        }
-      }
+      if (st.is_done() && c->observed_in_run == 0) c->observed_in_run = run_count_;
     } else {
       failures_before = prev->final_failures;
     }
@@ -297,7 +289,9 @@ WorkStatus Controller::call_work(Work& work, Json args) {
     c->final_failures = failures_before;
     r->by_key[c->key] = c;
     r->queue.push_back(c);
+    std::shared_ptr<detail::CallRecord> previous = std::move(r->latest);
     r->latest = c;
+    if (previous) forget_if_unneeded(*r, *previous);
     set_call_status(*r, *c, WorkStage::kPending);
     pump(*r);
   }
@@ -331,6 +325,7 @@ void Controller::set_call_status(Record& r, detail::CallRecord& c, WorkStage sta
   // Any call's status is visible to the flow (call() returns it): run again.
   if (in_run_) changed_during_run_ = true;
   else request_run();
+  forget_if_unneeded(r, c);  // last: it may free c
 }
 
 void Controller::pump(Record& r) {

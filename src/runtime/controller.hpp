@@ -158,7 +158,7 @@ class Controller final : public detail::Runtime, public rpc::WorkSessionHandler 
   void on_process_output(uint64_t process_id, std::string_view line, bool is_stderr);
   void on_process_exit(uint64_t process_id, const ProcessExit& exit);
 
-  void reap_calls();
+  void forget_if_unneeded(Record& r, const detail::CallRecord& c);
   void write_state_file(const Json& out);
   void begin_shutdown();
   void check_shutdown_done();
@@ -182,7 +182,6 @@ class Controller final : public detail::Runtime, public rpc::WorkSessionHandler 
   std::deque<std::unique_ptr<Record>> records_;
   std::unordered_map<uint64_t, Record*> by_process_;
   std::unordered_set<Record*> dirty_out_;
-  std::vector<std::pair<Record*, std::shared_ptr<detail::CallRecord>>> reapable_;
   uint64_t next_process_id_ = 0;
 
   bool run_requested_ = false;
