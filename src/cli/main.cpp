@@ -36,6 +36,7 @@ int exec_app(const std::string& binary, const RunOptions& options) {
   }
   for (const auto& [name, value] : options.env) ::setenv(name.c_str(), value.c_str(), 1);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   std::fflush(stdout);

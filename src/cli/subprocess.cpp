@@ -70,6 +70,7 @@ class SignalForwarder {
     ::_exit(127);
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   ::execvp(args[0], args.data());

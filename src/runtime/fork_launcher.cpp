@@ -24,7 +24,7 @@ namespace {
 // hold them open) before reporting the exit anyway.
 constexpr auto kDrainGrace = std::chrono::milliseconds(50);
 // Longest output line kept whole; longer ones are split.
-constexpr size_t kMaxLine = 64 * 1024;
+constexpr size_t kMaxLine = size_t{64} * 1024;
 }  // namespace
 
 ForkLauncher::ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote)
