@@ -19,12 +19,15 @@ void validate_name(std::string_view name, std::string_view what, std::string_vie
     fail("must not contain '.': dots separate path segments; use '_' instead");
   }
   if (name.find('/') != std::string_view::npos) fail("must not contain '/'; use '_' instead");
+  // ASCII only, whatever the locale.
+  auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
   const char c0 = name[0];
-  if (!(std::isalpha(static_cast<unsigned char>(c0)) || c0 == '_')) {
+  if (!(is_letter(c0) || c0 == '_')) {
     fail("must start with a letter or '_'");
   }
   for (char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+    if (!(is_letter(c) || is_digit(c) || c == '_')) {
       fail(std::string("contains '") + c + "'; use only letters, digits and '_'");
     }
   }

@@ -1,6 +1,8 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "core/patch.hpp"
 
+#include "core/json_io.hpp"
+
 #include <set>
 
 namespace lightning::detail {
@@ -105,7 +107,7 @@ PatchResult apply_patch(Component& component, const Json& patch) {
     try {
       f->check_json(doc[name]);
     } catch (const std::exception& e) {
-      r.error = where() + "field '" + f->path() + "' cannot take " + doc[name].dump() + ": " + e.what();
+      r.error = where() + "field '" + f->path() + "' cannot take " + dump_json(doc[name]).substr(0, 200) + ": " + e.what();
       return r;
     }
   }
@@ -118,10 +120,11 @@ PatchResult apply_patch(Component& component, const Json& patch) {
 }
 
 PatchResult apply_patch_text(Component& component, const std::string& text) {
-  Json patch = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  std::string why;
+  Json patch = parse_untrusted(text, &why);
   if (patch.is_discarded()) {
     PatchResult r;
-    r.error = "patch for '" + component.path() + "': not valid JSON";
+    r.error = "patch for '" + component.path() + "': " + why;
     return r;
   }
   return apply_patch(component, patch);

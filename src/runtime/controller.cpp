@@ -10,6 +10,7 @@
 #include <fstream>
 #include <typeinfo>
 
+#include "core/json_io.hpp"
 #include "core/patch.hpp"
 #include "rpc/protocol.hpp"
 #include "lightning/app.hpp"
@@ -229,7 +230,7 @@ void Controller::flush_out(Record& r) {
     v1::ControllerMessage m;
     auto* d = m.mutable_delta();
     d->set_version(r.session->next_delta_out++);
-    d->set_patch_json(r.pending_out.dump());
+    d->set_patch_json(detail::dump_json(r.pending_out));
     r.session->send(std::move(m));
   }
   // Not connected: the Welcome of the next process carries the whole state.
@@ -256,7 +257,7 @@ WorkStatus Controller::call_work(Work& work, Json args) {
                            "' outside Flow::run(): call works from a flow's run()");
   }
   const auto& opts = work.options();
-  std::string key = args.dump();
+  std::string key = detail::dump_json(args);
   std::shared_ptr<detail::CallRecord> c;
   int failures_before = 0;
   auto it = r->by_key.find(key);
@@ -601,7 +602,7 @@ void Controller::on_hello(const std::shared_ptr<rpc::WorkSession>& session, cons
   r.said_hello = true;
   r.proc = Record::Proc::kConnected;
   v1::ControllerMessage m;
-  m.mutable_welcome()->set_state_json(r.work->fields_json().dump());
+  m.mutable_welcome()->set_state_json(detail::dump_json(r.work->fields_json()));
   m.mutable_welcome()->set_delta_version(0);
   session->next_delta_out = 1;
   r.pending_out = Json::array();
@@ -732,7 +733,7 @@ void Controller::write_state_file(const Json& out) {
   bool ok = false;
   {
     std::ofstream f(tmp, std::ios::trunc);
-    f << out.dump(2) << "\n";
+    f << detail::dump_json(out, 2) << "\n";
     f.flush();
     ok = static_cast<bool>(f);
     f.close();

@@ -153,8 +153,16 @@ void ForkLauncher::read_zygote() {
 void ForkLauncher::on_zygote_message(const char* data, size_t n) {
   Json m = Json::parse(data, data + n, nullptr, false);
   if (!m.is_object()) return;
+  try {
+    handle_zygote_message(m);
+  } catch (const std::exception& e) {  // never let a bad reply escape the loop
+    spdlog::error("malformed message from the zygote: {}", e.what());
+  }
+}
+
+void ForkLauncher::handle_zygote_message(const Json& m) {
   if (m.contains("exit_pid")) {
-    int pid = m["exit_pid"].get<int>();
+    int pid = m.at("exit_pid").get<int>();
     auto it = by_pid_.find(pid);
     if (it == by_pid_.end()) return;
     Proc* p = find(it->second);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "lightning/json.hpp"
 #include "runtime/work_launcher.hpp"
 #include "runtime/zygote.hpp"
 
@@ -54,6 +55,7 @@ class ForkLauncher final : public WorkLauncherInterface {
   void read_zygote();
   void write_zygote();
   void on_zygote_message(const char* data, size_t n);
+  void handle_zygote_message(const Json& m);
   void read_stream(uint64_t id, bool is_stderr);
   void maybe_finish(uint64_t id, bool force);
   Proc* find(uint64_t id);

@@ -172,8 +172,11 @@ void kill_direct_children(pid_t self) {
         }
       }
       Json req = Json::parse(buf.data(), buf.data() + n, nullptr, false);
-      uint64_t id = req.is_object() ? req.value("id", uint64_t{0}) : 0;
-      if (req.is_discarded() || fds_in[0] < 0 || fds_in[1] < 0) {
+      uint64_t id = 0;
+      if (req.is_object() && req.contains("id") && req["id"].is_number_unsigned()) {
+        id = req["id"].get<uint64_t>();
+      }
+      if (!req.is_object() || id == 0 || fds_in[0] < 0 || fds_in[1] < 0) {
         send_json(sock, Json{{"id", id}, {"error", "malformed launch request"}});
       } else {
         pid_t pid = fork();

@@ -12,6 +12,7 @@
 #include <typeinfo>
 #include <unordered_map>
 
+#include "core/json_io.hpp"
 #include "core/patch.hpp"
 #include "rpc/protocol.hpp"
 #include "core/runtime.hpp"
@@ -80,7 +81,7 @@ class Outbox {
           v1::WorkerMessage m;
           auto* d = m.mutable_delta();
           d->set_version(++version);
-          d->set_patch_json(item.ops.dump());
+          d->set_patch_json(detail::dump_json(item.ops));
           if (!stream.Write(m)) return;
         } else if (!stream.Write(item.msg)) {
           return;
@@ -218,14 +219,14 @@ class WorkProcess final : public detail::Runtime {
  private:
   // The welcome state is a JSON object; turn it into replace ops for known fields.
   std::string welcome_patch(const std::string& state_json) {
-    Json state = Json::parse(state_json, nullptr, false);
+    Json state = detail::parse_untrusted(state_json, nullptr);
     Json ops = Json::array();
     if (state.is_object()) {
       for (auto& [k, v] : state.items()) {
         if (work_->find_field(k) != nullptr) ops.push_back(detail::replace_op(k, v));
       }
     }
-    return ops.dump();
+    return detail::dump_json(ops);
   }
 
   void report_error(const std::string& message) {
@@ -244,11 +245,11 @@ class WorkProcess final : public detail::Runtime {
     v1::WorkerMessage done;
     auto* f = done.mutable_finished();
     f->set_call_id(call.call_id());
-    Json args = Json::parse(call.args_json(), nullptr, false);
+    Json args = detail::parse_untrusted(call.args_json(), nullptr);
     if (args.is_discarded()) {
       f->set_ok(false);
       f->set_error_type("lightning::ProtocolError");
-      f->set_message("call arguments are not valid JSON");
+      f->set_message("call arguments are not valid JSON or nested too deeply");
     } else {
       try {
         work_->run(args);

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of tests/fuzz/ with ASan and UBSan in build/fuzz
+# and runs each for N seconds (default 30) over a copy of its committed corpus.
+# Fails if any target crashes, breaks an invariant, hangs on one input for more
+# than 5 s, leaks or passes 2 GB; the input that did it is kept under
+# build/fuzz/findings/<target>/. Copy it into tests/fuzz/regressions/<target>/
+# so that `ctest -L fuzz-replay` keeps replaying it.
+#
+#   scripts/fuzz.sh [seconds-per-target]
+#
+# Targets run side by side, up to one per core (LIGHTNING_FUZZ_PARALLEL to
+# change that). What libFuzzer finds new stays in build/fuzz/corpus/<target>/
+# for the next run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+secs="${1:-30}"
+if ! [[ "$secs" =~ ^[1-9][0-9]*$ ]]; then
+  echo "usage: $0 [seconds-per-target]" >&2
+  exit 2
+fi
+build=build/fuzz
+jobs="$(nproc)"
+parallel="${LIGHTNING_FUZZ_PARALLEL:-$jobs}"
+start=$SECONDS
+
+# Debian's libFuzzer goes with its clang 14.
+pkgs=(clang-14 libfuzzer-14-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# A cache made from another checkout cannot be reused.
+if [ -f "$build/CMakeCache.txt" ] &&
+   ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$PWD" "$build/CMakeCache.txt"; then
+  rm -rf "$build"
+fi
+
+mapfile -t targets < <(find tests/fuzz/corpus -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+if ((${#targets[@]} == 0)); then
+  echo "no fuzz targets: tests/fuzz/corpus/<target>/ is empty" >&2
+  exit 1
+fi
+
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+# Everything that goes into a fuzz target is instrumented; -O1 builds fast and
+# still fuzzes fast.
+cmake -S . -B "$build" "${generator[@]}" \
+  -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
+  "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+  -DLIGHTNING_BUILD_FUZZERS=ON -DLIGHTNING_BUILD_TESTS=ON \
+  -DLIGHTNING_BUILD_BENCH=OFF -DLIGHTNING_BUILD_COMPONENTS=OFF >/dev/null
+cmake --build "$build" -j "$jobs" --target "${targets[@]}"
+echo "fuzz: built ${#targets[@]} targets in $((SECONDS - start)) s; fuzzing each for ${secs} s, ${parallel} at a time"
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+mkdir -p "$build/logs"
+
+run_target() {
+  local t="$1"
+  local corpus="$build/corpus/$t" findings="$build/findings/$t"
+  mkdir -p "$corpus" "$findings"
+  cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
+  local args=(-max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1
+              -artifact_prefix="$findings/")
+  [ -f "tests/fuzz/$t.dict" ] && args+=(-dict="tests/fuzz/$t.dict")
+  local rc=0 began=$SECONDS
+  "$build/tests/fuzz/$t" "${args[@]}" "$corpus" >"$build/logs/$t.log" 2>&1 || rc=$?
+  echo "$rc" >"$build/logs/$t.rc"
+  echo "$((SECONDS - began))" >"$build/logs/$t.secs"
+}
+
+for t in "${targets[@]}"; do
+  while (($(jobs -rp | wc -l) >= parallel)); do wait -n || true; done
+  run_target "$t" &
+done
+wait
+
+failed=0
+printf '\n%-22s %8s %12s %9s %8s  %s\n' target seconds executions exec/s corpus result
+for t in "${targets[@]}"; do
+  log="$build/logs/$t.log"
+  rc="$(cat "$build/logs/$t.rc" 2>/dev/null || echo 1)"
+  stat_of() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
+  runs="$(stat_of number_of_executed_units)"
+  rate="$(stat_of average_exec_per_sec)"
+  took="$(cat "$build/logs/$t.secs" 2>/dev/null || true)"
+  units="$(find "$build/corpus/$t" -type f | wc -l)"
+  result=ok
+  if [ "$rc" != 0 ]; then
+    result="FAILED (exit $rc): see $log"
+    failed=1
+  fi
+  printf '%-22s %8s %12s %9s %8s  %s\n' "$t" "${took:-?}" "${runs:-?}" "${rate:-?}" "$units" "$result"
+done
+
+for t in "${targets[@]}"; do
+  [ "$(cat "$build/logs/$t.rc" 2>/dev/null || echo 1)" = 0 ] && continue
+  echo
+  echo "==== $t: what went wrong (all of it in $build/logs/$t.log)"
+  awk '/invariant broken|ERROR: |runtime error:|terminate called|uncaught/ { on = 1 }
+       on && n < 40 { print substr($0, 1, 240); n++ }' "$build/logs/$t.log"
+  echo "==== inputs kept in $build/findings/$t/:"
+  ls -1 "$build/findings/$t/"
+  echo "Keep one as a regression: cp $build/findings/$t/<file> tests/fuzz/regressions/$t/<what-it-does>"
+done
+echo "fuzz: done in $((SECONDS - start)) s"
+exit "$failed"
