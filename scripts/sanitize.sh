@@ -14,4 +14,4 @@ cmake --build --preset "$preset"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/tests/tsan.supp:halt_on_error=0:exitcode=66}
-ctest --preset "$preset" -j2 --timeout 300 -L "unit|integration" -E "LightningRun|FindPackage" "$@"
+ctest --preset "$preset" -j2 --timeout 300 -L "unit|integration|fuzz-replay" -E "LightningRun|FindPackage" "$@"
