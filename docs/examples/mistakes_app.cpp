@@ -15,7 +15,7 @@ struct Trainer : lightning::Work {
 
   void run(const Json& args) override {
     for (int e = 1; e <= args.at("epochs").get<int>(); ++e) epoch = e;
-    best_epoch = epoch.get();  // not `best_epoch = epoch;`: State has no copy assignment
+    best_epoch = epoch;  // copies the value, like best_epoch = epoch.get()
   }
 };
 
