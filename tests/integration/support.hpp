@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "../common/temp_dir.hpp"
+
 namespace lightning::integration {
 
 using Json = nlohmann::json;
@@ -41,32 +43,7 @@ using std::chrono::milliseconds;
 /// this suite finish in well under a second; the margin is for loaded CI.
 inline constexpr milliseconds kAppDeadline{30000};
 
-/// A fresh directory under $TMPDIR (or /tmp), removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/lightning-integ-XXXXXX";
-    std::vector<char> buf(pattern.begin(), pattern.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) == nullptr) {
-      throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
-    }
-    path_ = std::filesystem::canonical(buf.data()).string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using lightning::testing::TempDir;
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
