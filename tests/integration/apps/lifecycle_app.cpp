@@ -66,6 +66,7 @@ struct PidsRoot : Flow {
 /// Prints "<name> pid=P zygote=Z [grandchild=G]" and then, if args["seconds"]
 /// is set, stays in the call that long without checking anything but the clock.
 struct Busy : Work {
+  State<int> pid{this, "pid", 0};  // set once the pid line is out
   void run(const Json& args) override {
     if (args.value("ignore_sigterm", false)) signal(SIGTERM, SIG_IGN);
     std::string line =
@@ -74,6 +75,7 @@ struct Busy : Work {
       line += " grandchild=" + std::to_string(spawn_grandchild());
     }
     std::cout << line << std::endl;
+    pid = static_cast<int>(getpid());
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::seconds(args.value("seconds", 0));
     while (std::chrono::steady_clock::now() < deadline) {
@@ -109,7 +111,8 @@ struct StopWorkRoot : Flow {
   State<Json> seen{this, "seen", Json()};
   void run() override {
     const auto st = busy.call({{"seconds", 30}});
-    if (st.is_running() && !stop_requested) {
+    // Stop it once its pid line is out (the test reads the pid from the log).
+    if (st.is_running() && busy.pid.get() != 0 && !stop_requested) {
       stop_requested = true;
       busy.stop();
     }
