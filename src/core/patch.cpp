@@ -93,7 +93,23 @@ PatchResult apply_patch(Component& component, const Json& patch) {
   } else {
     for (auto& [f, name] : touched) doc[name] = f->to_json();
     try {
-      doc.patch_inplace(patch);
+      // One op at a time, checking first what nlohmann only asserts: the
+      // parent of an add/copy/move target must be an object or an array
+      // (release builds would otherwise drop such an op silently).
+      for (const auto& op : patch) {
+        const auto& name = op["op"].get_ref<const std::string&>();
+        if (name == "add" || name == "copy" || name == "move") {
+          const Json::json_pointer target(op["path"].get<std::string>());
+          const Json::json_pointer parent = target.parent_pointer();
+          if (!target.empty() && !parent.empty() &&
+              (!doc.contains(parent) || !(doc[parent].is_object() || doc[parent].is_array()))) {
+            r.error = where() + name + " to '" + target.to_string() +
+                      "': its parent is missing or is neither an object nor an array";
+            return r;
+          }
+        }
+        doc.patch_inplace(Json::array({op}));
+      }
     } catch (const std::exception& e) {
       r.error = where() + e.what();
       return r;
