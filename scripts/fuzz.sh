@@ -24,18 +24,8 @@ jobs="$(nproc)"
 parallel="${LIGHTNING_FUZZ_PARALLEL:-$jobs}"
 start=$SECONDS
 
-# Debian's libFuzzer goes with its clang 14.
-pkgs=(clang-14 libfuzzer-14-dev)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# Debian's libFuzzer goes with its clang 14; install-deps.sh installs both.
+./scripts/install-deps.sh
 
 # A cache made from another checkout cannot be reused.
 if [ -f "$build/CMakeCache.txt" ] &&

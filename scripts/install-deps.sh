@@ -7,7 +7,7 @@ PKGS=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   libtorch-dev libopenblas0-pthread
-  clang-tidy cppcheck libfuzzer-14-dev
+  clang-tidy cppcheck clang-14 libfuzzer-14-dev
   procps psmisc
 )
 missing=()

@@ -177,32 +177,7 @@ TEST(BadPeerTest, HelloWithAnUnsupportedProtocolVersionIsRejected) {
 /// Connects over plain TCP, sends `bytes`, and waits (up to 5 s) for the
 /// server to close the connection. Returns false if it could not connect.
 bool send_raw(const std::string& address, const std::string& bytes) {
-  const auto colon = address.rfind(':');
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-  if (inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr) != 1) return false;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return false;
-  }
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may close before reading it all
-    sent += static_cast<size_t>(n);
-  }
-  const auto deadline = Clock::now() + milliseconds(5000);
-  char buf[4096];
-  while (Clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    if (::recv(fd, buf, sizeof buf, 0) <= 0) break;  // closed (or reset) by the server
-  }
-  ::close(fd);
-  return true;
+  return send_raw_tcp(address, bytes, milliseconds(5000));
 }
 
 std::string random_bytes(size_t n, unsigned seed) {

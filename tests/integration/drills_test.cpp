@@ -323,42 +323,6 @@ TEST_F(DrillTest, AppCompletesWithItsResultsWhenTheDiskOfItsRunDirectoryIsFull) 
 
 // ------------------------------------------------------------ c. garbage peers while works call
 
-/// One connection of a bad peer: connects over TCP, sends `bytes`, then waits
-/// (up to `linger`) for the server to close it. Returns whether it connected,
-/// and sets *closed_by_server.
-bool bad_peer(const std::string& address, const std::string& bytes, milliseconds linger,
-              bool* closed_by_server) {
-  *closed_by_server = false;
-  const auto colon = address.rfind(':');
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-  if (::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr) != 1) return false;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return false;
-  }
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may close before reading it all
-    sent += static_cast<size_t>(n);
-  }
-  const auto deadline = Clock::now() + linger;
-  char buf[4096];
-  while (Clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 20) <= 0) continue;
-    if (::recv(fd, buf, sizeof buf, 0) <= 0) {
-      *closed_by_server = true;
-      break;
-    }
-  }
-  ::close(fd);
-  return true;
-}
 
 std::string random_bytes(size_t n, std::mt19937& rng) {
   std::string s(n, '\0');
@@ -417,7 +381,7 @@ TEST_F(DrillTest, ManyGarbageConnectionsWhileWorksAreCallingLeaveEveryResultCorr
       std::mt19937 rng(static_cast<unsigned>(1000 + t));
       for (int k = 0; k < kConnectionsPerThread; ++k) {
         bool closed = false;
-        if (bad_peer(address, garbage(t * kConnectionsPerThread + k, rng), milliseconds(500),
+        if (send_raw_tcp(address, garbage(t * kConnectionsPerThread + k, rng), milliseconds(500),
                      &closed)) {
           ++connected;
         }

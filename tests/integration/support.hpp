@@ -7,10 +7,13 @@
 #pragma once
 
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -311,6 +314,43 @@ inline int64_t monotonic_ns() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+/// A bad peer's connection: connects over plain TCP to `address` (host:port),
+/// sends `bytes`, then waits up to `linger` for the server to close it.
+/// Returns whether it connected; sets *closed_by_server when given.
+inline bool send_raw_tcp(const std::string& address, const std::string& bytes, milliseconds linger,
+                         bool* closed_by_server = nullptr) {
+  if (closed_by_server != nullptr) *closed_by_server = false;
+  const auto colon = address.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  if (::inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr) != 1) return false;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return false;
+  }
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close before reading it all
+    sent += static_cast<size_t>(n);
+  }
+  const auto deadline = Clock::now() + linger;
+  char buf[4096];
+  while (Clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 20) <= 0) continue;
+    if (::recv(fd, buf, sizeof buf, 0) <= 0) {  // closed (or reset) by the server
+      if (closed_by_server != nullptr) *closed_by_server = true;
+      break;
+    }
+  }
+  ::close(fd);
+  return true;
 }
 
 }  // namespace lightning::integration
