@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz/ with ASan and UBSan in build/fuzz
-# and runs each for N seconds (default 30) over a copy of its committed corpus.
+# and runs every one of them. Two modes:
+#
+#   scripts/fuzz.sh SECONDS   exploratory: each target fuzzes for SECONDS with a
+#                             random seed, starting from its committed corpus plus
+#                             what earlier runs here found (build/fuzz/corpus/).
+#                             Run it before resolving an issue that touches a parser.
+#   scripts/fuzz.sh --gate    CI's gate: reproducible. Each target runs a fixed
+#                             number of inputs (LIGHTNING_FUZZ_GATE_RUNS, default
+#                             20000) with a fixed seed, from a fresh copy of its
+#                             committed corpus and regressions only: the same commit
+#                             gives the same answer, and CI fails only on an input
+#                             that the code under test mishandles.
+#
 # Fails if any target crashes, breaks an invariant, hangs on one input for more
 # than 5 s, leaks or passes 2 GB; the input that did it is kept under
 # build/fuzz/findings/<target>/. Copy it into tests/fuzz/regressions/<target>/
-# so that `ctest -L fuzz-replay` keeps replaying it.
-#
-#   scripts/fuzz.sh [seconds-per-target]
+# (and fix the bug) so that `ctest -L fuzz-replay` keeps replaying it.
 #
 # Targets run side by side, up to one per core (LIGHTNING_FUZZ_PARALLEL to
-# change that). What libFuzzer finds new stays in build/fuzz/corpus/<target>/
-# for the next run.
+# change that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+gate=0
 secs="${1:-30}"
-if ! [[ "$secs" =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: $0 [seconds-per-target]" >&2
+if [ "$secs" = --gate ]; then
+  gate=1
+  runs="${LIGHTNING_FUZZ_GATE_RUNS:-20000}"
+elif ! [[ "$secs" =~ ^[1-9][0-9]*$ ]]; then
+  echo "usage: $0 SECONDS-PER-TARGET | --gate" >&2
   exit 2
 fi
 build=build/fuzz
@@ -51,7 +64,11 @@ cmake -S . -B "$build" "${generator[@]}" \
   -DLIGHTNING_BUILD_FUZZERS=ON -DLIGHTNING_BUILD_TESTS=ON \
   -DLIGHTNING_BUILD_BENCH=OFF -DLIGHTNING_BUILD_COMPONENTS=OFF >/dev/null
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
-echo "fuzz: built ${#targets[@]} targets in $((SECONDS - start)) s; fuzzing each for ${secs} s, ${parallel} at a time"
+if ((gate)); then
+  echo "fuzz: built ${#targets[@]} targets in $((SECONDS - start)) s; gate: $runs inputs each, seed 1, ${parallel} at a time"
+else
+  echo "fuzz: built ${#targets[@]} targets in $((SECONDS - start)) s; fuzzing each for ${secs} s, ${parallel} at a time"
+fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
@@ -60,10 +77,20 @@ mkdir -p "$build/logs"
 run_target() {
   local t="$1"
   local corpus="$build/corpus/$t" findings="$build/findings/$t"
+  local args=(-timeout=5 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$findings/")
+  if ((gate)); then
+    # A fresh corpus each time: only what is committed decides the answer.
+    corpus="$build/gate-corpus/$t"
+    rm -rf "$corpus"
+    args+=(-seed=1 -runs="$runs" -max_len=4096)  # all regressions replay in full in ctest
+  else
+    args+=(-max_total_time="$secs")
+  fi
   mkdir -p "$corpus" "$findings"
   cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
-  local args=(-max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1
-              -artifact_prefix="$findings/")
+  if ((gate)) && [ -d "tests/fuzz/regressions/$t" ]; then
+    cp -n tests/fuzz/regressions/"$t"/* "$corpus"/ 2>/dev/null || true
+  fi
   [ -f "tests/fuzz/$t.dict" ] && args+=(-dict="tests/fuzz/$t.dict")
   local rc=0 began=$SECONDS
   "$build/tests/fuzz/$t" "${args[@]}" "$corpus" >"$build/logs/$t.log" 2>&1 || rc=$?
