@@ -19,6 +19,7 @@
 #include "hash.hpp"
 #include "pch_cache.hpp"
 #include "subprocess.hpp"
+#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace fs = std::filesystem;
@@ -292,7 +293,9 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
 
   const std::string key_dir = entry_dir + "/" + full_key(base, deps).hex();
   publish(tmp, key_dir, request.rebuild);
-  write_file_atomically(manifest, manifest_text);
+  if (Status s = util::write_file_atomically(manifest, manifest_text); !s.ok()) {
+    throw CliError(s.message());
+  }
   prune(entry_dir, key_dir);
   log_.info("built " + key_dir + "/" + stem + " in " + total.elapsed());
   return {key_dir + "/" + stem, false};

@@ -49,24 +49,6 @@ std::optional<std::string> read_file(const std::string& path) {
   return std::move(out).str();
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp-" + unique_suffix();
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw CliError("cannot write " + tmp + ": " + std::strerror(errno));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    throw CliError("cannot rename " + tmp + " to " + path + ": " + std::strerror(err));
-  }
-}
-
 void make_dirs(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);

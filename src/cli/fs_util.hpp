@@ -20,10 +20,7 @@ FileStamp stamp_of(const std::string& path);
 /// The whole file, or nullopt if it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 
-/// Writes `content` to a temporary file next to `path` and renames it over
-/// `path`, so that a concurrent reader sees the old or the new file, never a
-/// partial one. Throws CliError on failure.
-void write_file_atomically(const std::string& path, const std::string& content);
+// Writing a file atomically: util::write_file_atomically (src/util/atomic_file.hpp).
 
 /// mkdir -p; throws CliError on failure.
 void make_dirs(const std::string& path);

@@ -13,6 +13,7 @@
 #include "fs_util.hpp"
 #include "hash.hpp"
 #include "subprocess.hpp"
+#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace {
@@ -78,7 +79,11 @@ std::vector<std::string> PchCache::flags_for(const std::vector<std::string>& com
   Stopwatch watch;
   make_dirs(dir);
   const std::string wrapper_text = "#include <" + library_.pch_header + ">\n";
-  if (read_file(wrapper) != wrapper_text) write_file_atomically(wrapper, wrapper_text);
+  if (read_file(wrapper) != wrapper_text) {
+    if (Status s = util::write_file_atomically(wrapper, wrapper_text); !s.ok()) {
+      throw CliError(s.message());
+    }
+  }
 
   const std::string tmp = make_unique_dir(dir, "tmp-");
   const std::string tmp_pch = tmp + "/out.pch";
@@ -121,7 +126,7 @@ std::vector<std::string> PchCache::flags_for(const std::vector<std::string>& com
     return {};
   }
   remove_all_quietly(tmp);
-  write_file_atomically(inputs, stamps);
+  if (Status s = util::write_file_atomically(inputs, stamps); !s.ok()) throw CliError(s.message());
   prune_pchs(cache_dir_ + "/pch");
   log_.info("pch: built " + pch + " in " + watch.elapsed());
   return flags;

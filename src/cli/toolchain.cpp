@@ -5,6 +5,7 @@
 #include "fs_util.hpp"
 #include "hash.hpp"
 #include "subprocess.hpp"
+#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace {
@@ -23,11 +24,11 @@ std::string compiler_version(const std::string& compiler, const std::string& rea
                    " --version' failed; is it a C++ compiler? Set LIGHTNING_CXX "
                    "to one (clang++ or g++)");
   }
+  // A read-only cache only costs the next run another --version.
   try {
     make_dirs(dir_name(file));
-    write_file_atomically(file, *version);
+    (void)util::write_file_atomically(file, *version);
   } catch (const CliError&) {
-    // A read-only cache only costs the next run another --version.
   }
   return *version;
 }
