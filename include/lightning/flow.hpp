@@ -34,6 +34,9 @@ class Flow : public Component {
 
   virtual void run() = 0;
 
+  /// The whole subtree as JSON: {"vars": {...}, "works": {name: {"type",
+  /// "vars", "status"}}, "flows": {name: {...}}}. The runtime loads it back,
+  /// all or nothing, with detail::load_snapshot (src/core/snapshot.hpp).
   Json snapshot() const override;
   const std::vector<Work*>& works() const { return works_; }
   const std::vector<Flow*>& flows() const { return flows_; }

@@ -14,6 +14,7 @@
 
 #include "core/json_io.hpp"
 #include "core/patch.hpp"
+#include "core/patch_builder.hpp"
 #include "rpc/protocol.hpp"
 #include "core/runtime.hpp"
 #include "lightning/app.hpp"
@@ -27,8 +28,9 @@ namespace {
 using rpc::kProtocolVersion;
 
 /// Messages a work process sends, in order. State changes made while the
-/// writer is busy are coalesced into one patch (one op per field, last value
-/// wins) so a tight loop of assignments costs a few map updates, not a write each.
+/// writer is busy are coalesced into one patch by a PatchBuilder (one op per
+/// field, last value wins) so a tight loop of assignments costs a few map
+/// updates, not a write each.
 class Outbox {
  public:
   void add_change(const std::string& field, Json value) {
@@ -36,16 +38,8 @@ class Outbox {
     if (!batch_open_) {
       items_.emplace_back();
       batch_open_ = true;
-      batch_index_.clear();
     }
-    Json& ops = items_.back().ops;
-    auto it = batch_index_.find(field);
-    if (it != batch_index_.end()) {
-      ops[it->second]["value"] = std::move(value);
-    } else {
-      batch_index_.emplace(field, ops.size());
-      ops.push_back(detail::replace_op(field, std::move(value)));
-    }
+    items_.back().patch.set_field(field, std::move(value));
     cv_.notify_one();
   }
 
@@ -81,7 +75,7 @@ class Outbox {
           v1::WorkerMessage m;
           auto* d = m.mutable_delta();
           d->set_version(++version);
-          d->set_patch_json(detail::dump_json(item.ops));
+          d->set_patch_json(detail::dump_json(item.patch.ops()));
           if (!stream.Write(m)) return;
         } else if (!stream.Write(item.msg)) {
           return;
@@ -94,14 +88,13 @@ class Outbox {
  private:
   struct Item {
     bool is_patch = true;
-    Json ops = Json::array();
+    detail::PatchBuilder patch;
     v1::WorkerMessage msg;
   };
   std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   std::deque<Item> items_;
-  bool batch_open_ = false;
-  std::unordered_map<std::string, size_t> batch_index_;
+  bool batch_open_ = false;  // items_.back() is a patch that still takes changes
   bool closed_ = false;
 };
 
