@@ -103,7 +103,7 @@ bool Controller::start(std::string* error) {
     // A second signal kills at once.
     signals_.async_wait([this](const boost::system::error_code& ec2, int) {
       if (ec2) return;
-      for (auto& [id, r] : by_process_) launcher_.signal(id, SIGKILL);
+      for (auto& [id, r] : by_process_) launcher_.stop(id, std::chrono::milliseconds(0));
     });
   });
 
@@ -366,18 +366,18 @@ void Controller::launch(Record& r) {
   r.pid = -1;
   by_process_[r.process_id] = &r;
   logs_.reset_tail(r.work->path());
-  LaunchSpec spec;
-  spec.process_id = r.process_id;
-  spec.work_path = r.work->path();
-  spec.work_type = r.work->type_name();
-  spec.controller_address = address_;
-  spec.run_id = run_id_;
-  spec.token = token_;
-  spec.log_level = options_.log_level;
-  spec.env = r.work->options().env();
-  spec.run_dir = options_.run_dir;
-  spec.app_args = app_args();
-  launcher_.launch(spec);
+  v1::LaunchWorkRequest request;
+  request.set_process_id(r.process_id);
+  request.set_work_path(r.work->path());
+  request.set_work_type(r.work->type_name());
+  request.set_controller_address(address_);
+  request.set_run_id(run_id_);
+  request.set_token(token_);
+  request.set_log_level(options_.log_level);
+  request.mutable_env()->insert(r.work->options().env().begin(), r.work->options().env().end());
+  request.set_run_dir(options_.run_dir);
+  for (const auto& arg : app_args()) request.add_app_args(arg);
+  launcher_.launch(request);
   const uint64_t pid = r.process_id;
   r.start_timer.expires_after(options_.start_timeout);
   r.start_timer.async_wait([this, &r, pid](const boost::system::error_code& ec) {
@@ -390,22 +390,9 @@ void Controller::launch(Record& r) {
 
 void Controller::kill_process(Record& r, std::chrono::milliseconds grace) {
   if (r.proc == Record::Proc::kNone) return;
-  if (r.proc == Record::Proc::kStopping) {
-    // Already stopping: never postpone the pending SIGKILL, only hasten it.
-    if (grace.count() == 0) launcher_.signal(r.process_id, SIGKILL);
-    return;
-  }
-  const uint64_t id = r.process_id;
   r.proc = Record::Proc::kStopping;
-  launcher_.signal(id, grace.count() == 0 ? SIGKILL : SIGTERM);
-  if (grace.count() == 0) return;
-  r.kill_timer.expires_after(grace);
-  r.kill_timer.async_wait([this, id, &r, grace](const boost::system::error_code& ec) {
-    if (ec || by_process_.count(id) == 0) return;
-    spdlog::warn("{} did not exit within its grace period of {} ms after SIGTERM; killing it",
-                 r.work->path(), grace.count());
-    launcher_.signal(id, SIGKILL);
-  });
+  // The launcher times the SIGKILL; a repeated stop never postpones it.
+  launcher_.stop(r.process_id, grace);
 }
 
 void Controller::fail_current(Record& r, std::string reason, std::string message,
@@ -577,11 +564,11 @@ void Controller::on_hello(const std::shared_ptr<rpc::WorkSession>& session, cons
   if (h.run_id() != run_id_ || !util::equal_secret(h.token(), token_)) {
     return reject(grpc::StatusCode::UNAUTHENTICATED, "wrong run id or token");
   }
-  auto it = by_process_.find(h.incarnation());
+  auto it = by_process_.find(h.process_id());
   if (it == by_process_.end() || it->second->work->path() != h.work_path()) {
-    return reject(grpc::StatusCode::NOT_FOUND,
-                  "unknown work path '" + h.work_path() + "' for process " +
-                      std::to_string(h.incarnation()));
+    return reject(
+        grpc::StatusCode::NOT_FOUND,
+        "unknown work path '" + h.work_path() + "' for process " + std::to_string(h.process_id()));
   }
   Record& r = *it->second;
   if (h.work_type() != r.work->type_name()) {
@@ -649,7 +636,6 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
     r.session.reset();
     r.pid = -1;
     r.start_timer.cancel();
-    r.kill_timer.cancel();
   }
   std::string how = !ex.error.empty()   ? "could not start: " + ex.error
                     : ex.signal         ? "killed by signal " + std::to_string(*ex.signal) + " (" +
@@ -712,7 +698,7 @@ void Controller::begin_shutdown() {
   shutdown_timer_.expires_after(grace + std::chrono::seconds(1));
   shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    for (auto& [id, r] : by_process_) launcher_.signal(id, SIGKILL);
+    for (auto& [id, r] : by_process_) launcher_.stop(id, std::chrono::milliseconds(0));
     shutdown_timer_.expires_after(std::chrono::seconds(1));
     shutdown_timer_.async_wait([this](const boost::system::error_code& ec2) {
       if (!ec2) finish();

@@ -67,7 +67,7 @@ struct CallRecord {
 class WorkRecord {
  public:
   explicit WorkRecord(boost::asio::io_context& io)
-      : retry_timer(io), call_timer(io), start_timer(io), kill_timer(io) {}
+      : retry_timer(io), call_timer(io), start_timer(io) {}
 
   enum class Proc { kNone, kLaunching, kConnected, kStopping };
 
@@ -88,7 +88,7 @@ class WorkRecord {
   Json pending_out = Json::array();  // flow-side changes not yet sent
   std::unordered_map<std::string, size_t> pending_index;
 
-  boost::asio::steady_timer retry_timer, call_timer, start_timer, kill_timer;
+  boost::asio::steady_timer retry_timer, call_timer, start_timer;
 };
 
 }  // namespace detail

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <chrono>
@@ -40,11 +41,11 @@ ForkLauncher::Proc* ForkLauncher::find(uint64_t id) {
   return it == procs_.end() ? nullptr : &it->second;
 }
 
-void ForkLauncher::launch(const LaunchSpec& spec) {
+void ForkLauncher::launch(const v1::LaunchWorkRequest& spec) {
   auto fail = [&](const std::string& why) {
     ProcessExit ex;
     ex.error = why;
-    uint64_t id = spec.process_id;
+    uint64_t id = spec.process_id();
     boost::asio::post(io_, [this, id, ex] {
       if (events_.exited) events_.exited(id, ex);
     });
@@ -57,11 +58,18 @@ void ForkLauncher::launch(const LaunchSpec& spec) {
     close(out[1]);
     return fail(std::string("pipe: ") + std::strerror(errno));
   }
-  Json req{{"id", spec.process_id},         {"path", spec.work_path},
-           {"type", spec.work_type},        {"address", spec.controller_address},
-           {"run_id", spec.run_id},         {"token", spec.token},
-           {"log_level", spec.log_level},   {"env", spec.env},
-           {"run_dir", spec.run_dir},       {"app_args", spec.app_args}};
+  Json env = Json::object();
+  for (const auto& [k, v] : spec.env()) env[k] = v;
+  Json req{{"id", spec.process_id()},
+           {"path", spec.work_path()},
+           {"type", spec.work_type()},
+           {"address", spec.controller_address()},
+           {"run_id", spec.run_id()},
+           {"token", spec.token()},
+           {"log_level", spec.log_level()},
+           {"env", env},
+           {"run_dir", spec.run_dir()},
+           {"app_args", std::vector<std::string>(spec.app_args().begin(), spec.app_args().end())}};
   std::string body = req.dump();
   if (body.size() > kZygoteMaxMessage) {
     for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
@@ -69,14 +77,15 @@ void ForkLauncher::launch(const LaunchSpec& spec) {
   }
   outgoing_.push_back(Outgoing{std::move(body), out[1], err[1]});
   write_zygote();
-  Proc& p = procs_[spec.process_id];
-  p.id = spec.process_id;
+  Proc& p = procs_[spec.process_id()];
+  p.id = spec.process_id();
+  p.work_path = spec.work_path();
   p.out = std::make_unique<Stream>(io_);
   p.out->sd.assign(out[0]);
   p.err = std::make_unique<Stream>(io_);
   p.err->sd.assign(err[0]);
-  read_stream(spec.process_id, false);
-  read_stream(spec.process_id, true);
+  read_stream(spec.process_id(), false);
+  read_stream(spec.process_id(), true);
 }
 
 void ForkLauncher::write_zygote() {
@@ -118,15 +127,41 @@ void ForkLauncher::write_zygote() {
   }
 }
 
-void ForkLauncher::signal(uint64_t process_id, int sig) {
+void ForkLauncher::stop(uint64_t process_id, std::chrono::milliseconds grace) {
   Proc* p = find(process_id);
   if (p == nullptr || p->exited) return;
-  if (p->pid <= 0) {
-    p->pending_signal = sig;
+  const auto kill_at = std::chrono::steady_clock::now() + std::max(grace, grace.zero());
+  if (p->kill_at && *p->kill_at <= kill_at) return;  // never postpone a SIGKILL
+  p->kill_at = kill_at;
+  p->grace = grace;
+  if (p->pid > 0) apply_stop(*p);  // else on "started"
+}
+
+void ForkLauncher::apply_stop(Proc& p) {
+  const auto signal_group = [&p](int sig) {
+    kill(-p.pid, sig);
+    kill(p.pid, sig);
+  };
+  if (std::chrono::steady_clock::now() >= *p.kill_at) {
+    if (p.kill_timer) p.kill_timer->cancel();
+    signal_group(SIGKILL);
     return;
   }
-  kill(-p->pid, sig);
-  kill(p->pid, sig);
+  if (!p.term_sent) {
+    p.term_sent = true;
+    signal_group(SIGTERM);
+  }
+  if (!p.kill_timer) p.kill_timer = std::make_unique<boost::asio::steady_timer>(io_);
+  p.kill_timer->expires_at(*p.kill_at);
+  const uint64_t id = p.id;
+  p.kill_timer->async_wait([this, id](const boost::system::error_code& ec) {
+    Proc* p = find(id);
+    if (ec || p == nullptr || p->exited) return;
+    spdlog::warn("{} did not exit within its grace period of {} ms after SIGTERM; killing it",
+                 p->work_path, p->grace.count());
+    kill(-p->pid, SIGKILL);
+    kill(p->pid, SIGKILL);
+  });
 }
 
 void ForkLauncher::read_zygote() {
@@ -190,7 +225,7 @@ void ForkLauncher::handle_zygote_message(const Json& m) {
   p->pid = m.value("pid", -1);
   by_pid_[p->pid] = id;
   if (events_.started) events_.started(id, p->pid);
-  if (p->pending_signal != 0) signal(id, p->pending_signal);
+  if (p->kill_at) apply_stop(*p);
 }
 
 void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {

@@ -1,13 +1,15 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "lightning/json.hpp"
@@ -17,16 +19,17 @@
 namespace lightning::runtime {
 
 /// Local launcher: asks the zygote to fork each work process, pipes the
-/// process's stdout/stderr back line by line, and reports exits. Lives on the
-/// controller's io_context thread; not thread-safe.
+/// process's stdout/stderr back line by line, reports exits, and times the
+/// SIGTERM -> SIGKILL escalation of stop(). Owned by the app's main path; lives
+/// on the controller's io_context thread; not thread-safe.
 class ForkLauncher final : public WorkLauncherInterface {
  public:
   ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote);
   ~ForkLauncher() override;
 
   void set_events(Events events) override { events_ = std::move(events); }
-  void launch(const LaunchSpec& spec) override;
-  void signal(uint64_t process_id, int sig) override;
+  void launch(const v1::LaunchWorkRequest& request) override;
+  void stop(uint64_t process_id, std::chrono::milliseconds grace) override;
   void shutdown() override;
 
  private:
@@ -39,8 +42,13 @@ class ForkLauncher final : public WorkLauncherInterface {
   };
   struct Proc {
     uint64_t id = 0;
+    std::string work_path;
     int pid = -1;
-    int pending_signal = 0;
+    // Set by stop(): when SIGKILL is due, and the grace period that made it so.
+    std::optional<std::chrono::steady_clock::time_point> kill_at;
+    std::chrono::milliseconds grace{0};
+    bool term_sent = false;
+    std::unique_ptr<boost::asio::steady_timer> kill_timer;
     std::unique_ptr<Stream> out, err;
     bool exited = false;
     ProcessExit exit;
@@ -57,6 +65,7 @@ class ForkLauncher final : public WorkLauncherInterface {
   void on_zygote_message(const char* data, size_t n);
   void handle_zygote_message(const Json& m);
   void read_stream(uint64_t id, bool is_stderr);
+  void apply_stop(Proc& p);
   void maybe_finish(uint64_t id, bool force);
   Proc* find(uint64_t id);
 

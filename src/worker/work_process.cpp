@@ -163,7 +163,7 @@ class WorkProcess final : public detail::Runtime {
     hello->set_work_path(spec_.work_path);
     hello->set_work_type(spec_.work_type);
     hello->set_pid(getpid());
-    hello->set_incarnation(spec_.process_id);
+    hello->set_process_id(spec_.process_id);
     v1::ControllerMessage welcome;
     if (!stream->Write(hello_msg) || !stream->Read(&welcome) || !welcome.has_welcome()) {
       stream->WritesDone();

@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,39 +12,43 @@
 
 namespace lightning::testing {
 
-/// A WorkLauncherInterface that starts nothing: it records every LaunchSpec and
-/// signal, and the test decides when (and whether) a process starts, prints a
-/// line or exits by calling started()/output()/exited(). Those deliver the
-/// event synchronously, so call them from the thread that drives the
-/// controller's io_context (the test's thread), never from inside a handler.
+/// A WorkLauncherInterface that starts nothing: it records every
+/// LaunchWorkRequest and stop(), and the test decides when (and whether) a
+/// process starts, prints a line or exits by calling started()/output()/exited().
+/// Those deliver the event synchronously, so call them from the thread that
+/// drives the controller's io_context (the test's thread), never from inside a
+/// handler. The SIGTERM -> SIGKILL escalation of stop() is the launcher's, so
+/// it is tested on ForkLauncher, not here.
 class FakeWorkLauncher final : public runtime::WorkLauncherInterface {
  public:
-  struct Signal {
+  struct Stop {
     uint64_t process_id;
-    int sig;
+    std::chrono::milliseconds grace;
   };
 
   void set_events(Events events) override { events_ = std::move(events); }
-  void launch(const runtime::LaunchSpec& spec) override { launches_.push_back(spec); }
-  void signal(uint64_t process_id, int sig) override { signals_.push_back({process_id, sig}); }
+  void launch(const v1::LaunchWorkRequest& request) override { launches_.push_back(request); }
+  void stop(uint64_t process_id, std::chrono::milliseconds grace) override {
+    stops_.push_back({process_id, grace});
+  }
   void shutdown() override { ++shutdowns_; }
 
   // What the controller asked for.
-  const std::vector<runtime::LaunchSpec>& launches() const { return launches_; }
-  const std::vector<Signal>& signals() const { return signals_; }
+  const std::vector<v1::LaunchWorkRequest>& launches() const { return launches_; }
+  const std::vector<Stop>& stops() const { return stops_; }
   int shutdowns() const { return shutdowns_; }
   /// The latest launch of the work at `work_path`, or nullopt.
-  std::optional<runtime::LaunchSpec> last_launch_of(const std::string& work_path) const {
+  std::optional<v1::LaunchWorkRequest> last_launch_of(const std::string& work_path) const {
     for (auto it = launches_.rbegin(); it != launches_.rend(); ++it) {
-      if (it->work_path == work_path) return *it;
+      if (it->work_path() == work_path) return *it;
     }
     return std::nullopt;
   }
-  /// Signals sent to `process_id`, in order.
-  std::vector<int> signals_to(uint64_t process_id) const {
-    std::vector<int> out;
-    for (const auto& s : signals_) {
-      if (s.process_id == process_id) out.push_back(s.sig);
+  /// The grace periods of the stops of `process_id`, in order.
+  std::vector<std::chrono::milliseconds> stops_of(uint64_t process_id) const {
+    std::vector<std::chrono::milliseconds> out;
+    for (const auto& s : stops_) {
+      if (s.process_id == process_id) out.push_back(s.grace);
     }
     return out;
   }
@@ -67,8 +72,8 @@ class FakeWorkLauncher final : public runtime::WorkLauncherInterface {
 
  private:
   Events events_;
-  std::vector<runtime::LaunchSpec> launches_;
-  std::vector<Signal> signals_;
+  std::vector<v1::LaunchWorkRequest> launches_;
+  std::vector<Stop> stops_;
   int shutdowns_ = 0;
 };
 

@@ -74,19 +74,19 @@ class FakeWorkProcess {
   }
 
   /// A Hello built from what the launcher was given, as a real process sends.
-  static v1::Hello hello_for(const runtime::LaunchSpec& spec) {
+  static v1::Hello hello_for(const v1::LaunchWorkRequest& request) {
     v1::Hello h;
     h.set_protocol_version(1);
-    h.set_run_id(spec.run_id);
-    h.set_token(spec.token);
-    h.set_work_path(spec.work_path);
-    h.set_work_type(spec.work_type);
+    h.set_run_id(request.run_id());
+    h.set_token(request.token());
+    h.set_work_path(request.work_path());
+    h.set_work_type(request.work_type());
     h.set_pid(4242);
-    h.set_incarnation(spec.process_id);
+    h.set_process_id(request.process_id());
     return h;
   }
 
-  void hello(const runtime::LaunchSpec& spec) { hello(hello_for(spec)); }
+  void hello(const v1::LaunchWorkRequest& request) { hello(hello_for(request)); }
   void hello(const v1::Hello& h) {
     v1::WorkerMessage m;
     *m.mutable_hello() = h;

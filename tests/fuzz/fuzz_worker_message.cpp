@@ -13,6 +13,7 @@
 // controller sends back is what a work process can use: a Welcome first and
 // once, whose state the work's fields accept, then deltas with consecutive
 // versions that apply cleanly, and calls whose arguments are JSON.
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
 
@@ -48,10 +49,10 @@ using lightning::State;
 using lightning::WorkOptions;
 using lightning::runtime::Controller;
 using lightning::runtime::ControllerOptions;
-using lightning::runtime::LaunchSpec;
 using lightning::runtime::ProcessExit;
 using lightning::runtime::WorkLauncherInterface;
 namespace v1 = lightning::v1;
+using v1::LaunchWorkRequest;
 namespace script = lightning::fuzz::script;
 using namespace std::chrono_literals;
 
@@ -98,17 +99,17 @@ struct FuzzRoot : lightning::Flow {
 };
 
 /// A WorkLauncherInterface without processes. A launched process "starts" on
-/// the loop; a signalled one exits on the loop; the script can make one print
-/// and exit. Events keep the interface's order: started, output, exited.
+/// the loop; a stopped one exits on the loop (SIGTERM, or SIGKILL for grace 0); the script can make
+/// one print and exit. Events keep the interface's order: started, output, exited.
 class ScriptedLauncher final : public WorkLauncherInterface {
  public:
   explicit ScriptedLauncher(boost::asio::io_context& io) : io_(io) {}
 
   void set_events(Events events) override { events_ = std::move(events); }
 
-  void launch(const LaunchSpec& spec) override {
+  void launch(const LaunchWorkRequest& spec) override {
     if (shut_down_) {
-      const uint64_t id = spec.process_id;
+      const uint64_t id = spec.process_id();
       boost::asio::post(io_, [this, id] {
         ProcessExit e;
         e.error = "launcher is shut down";
@@ -117,12 +118,13 @@ class ScriptedLauncher final : public WorkLauncherInterface {
       return;
     }
     launches_.push_back(spec);
-    procs_[spec.process_id] = Proc{};
-    const uint64_t id = spec.process_id;
+    procs_[spec.process_id()] = Proc{};
+    const uint64_t id = spec.process_id();
     boost::asio::post(io_, [this, id] { start(id); });
   }
 
-  void signal(uint64_t process_id, int sig) override {
+  void stop(uint64_t process_id, std::chrono::milliseconds grace) override {
+    const int sig = grace.count() == 0 ? SIGKILL : SIGTERM;
     boost::asio::post(io_, [this, process_id, sig] {
       ProcessExit e;
       e.signal = sig;
@@ -135,9 +137,9 @@ class ScriptedLauncher final : public WorkLauncherInterface {
     procs_.clear();
   }
 
-  std::optional<LaunchSpec> last_launch_of(const std::string& work_path) const {
+  std::optional<LaunchWorkRequest> last_launch_of(const std::string& work_path) const {
     for (auto it = launches_.rbegin(); it != launches_.rend(); ++it) {
-      if (it->work_path == work_path) return *it;
+      if (it->work_path() == work_path) return *it;
     }
     return std::nullopt;
   }
@@ -167,7 +169,7 @@ class ScriptedLauncher final : public WorkLauncherInterface {
 
   boost::asio::io_context& io_;
   Events events_;
-  std::vector<LaunchSpec> launches_;
+  std::vector<LaunchWorkRequest> launches_;
   std::map<uint64_t, Proc> procs_;
   bool shut_down_ = false;
 };
@@ -304,10 +306,10 @@ class Harness {
     h->set_protocol_version(1);
     h->set_run_id(controller_->run_id());
     h->set_token(controller_->token());
-    h->set_work_path(spec->work_path);
-    h->set_work_type(spec->work_type);
-    h->set_pid(static_cast<int64_t>(1000 + spec->process_id));
-    h->set_incarnation(spec->process_id);
+    h->set_work_path(spec->work_path());
+    h->set_work_type(spec->work_type());
+    h->set_pid(static_cast<int64_t>(1000 + spec->process_id()));
+    h->set_process_id(spec->process_id());
     peer.said_valid_hello = true;
     send(peer, std::move(m));
   }
@@ -397,8 +399,8 @@ void run_script(const uint8_t* data, size_t size) {
             how.signal = 9;
         }
         FUZZ_TRACE("  process %llu of %s exits\n",
-                   static_cast<unsigned long long>(spec->process_id), work.c_str());
-        h.launcher().end(spec->process_id, how,
+                   static_cast<unsigned long long>(spec->process_id()), work.c_str());
+        h.launcher().end(spec->process_id(), how,
                          std::string(reinterpret_cast<const char*>(payload), len));
       }
     }

@@ -31,7 +31,7 @@ std::string hello(const std::string& token, uint32_t protocol) {
   h->set_work_path("root.fast");
   h->set_work_type("(anonymous namespace)::SyncedWork");
   h->set_pid(1001);
-  h->set_incarnation(1);
+  h->set_process_id(1);
   return serialized(m);
 }
 

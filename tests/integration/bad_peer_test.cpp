@@ -109,7 +109,7 @@ v1::WorkerMessage hello(const std::string& run_id, const std::string& token,
   h->set_work_path(work_path);
   h->set_work_type("Ok");
   h->set_pid(getpid());
-  h->set_incarnation(1);
+  h->set_process_id(1);
   return m;
 }
 

@@ -28,12 +28,12 @@ TEST_F(CallTest, ParallelCallReturnsAtOnceWithAPendingStatus) {
   EXPECT_EQ(seen.call_id, 1u);
   EXPECT_EQ(seen.attempt, 1);
   ASSERT_EQ(launcher_.launches().size(), 1u);
-  const LaunchSpec& spec = launcher_.launches()[0];
-  EXPECT_EQ(spec.work_path, "root.w");
-  EXPECT_EQ(spec.work_type, w().type_name());
-  EXPECT_EQ(spec.run_id, controller().run_id());
-  EXPECT_EQ(spec.token, controller().token());
-  EXPECT_NE(spec.process_id, 0u);
+  const LaunchWorkRequest& request = launcher_.launches()[0];
+  EXPECT_EQ(request.work_path(), "root.w");
+  EXPECT_EQ(request.work_type(), w().type_name());
+  EXPECT_EQ(request.run_id(), controller().run_id());
+  EXPECT_EQ(request.token(), controller().token());
+  EXPECT_NE(request.process_id(), 0u);
 }
 
 TEST_F(CallTest, WorkIsNotLaunchedUntilItIsCalled) {
@@ -224,7 +224,7 @@ TEST_F(CallTest, ExceptionInTheWorkFailsTheCallWithWhatAndType) {
   EXPECT_FALSE(s.exit_code.has_value());
   EXPECT_TRUE(seen.has_failed()) << "the flow sees the failure";
   EXPECT_FALSE(controller().finished());
-  EXPECT_TRUE(launcher_.signals().empty()) << "the app keeps running";
+  EXPECT_TRUE(launcher_.stops().empty()) << "the app keeps running";
 }
 
 TEST_F(CallTest, FailedCallIsRetriedWithIncreasingAttemptThenFails) {
@@ -285,11 +285,11 @@ TEST_F(CallTest, FinalFailureStopsTheAppByDefaultNamingTheWork) {
   proc.call_failed(1, "std::logic_error", "bad input");
   settle();
   EXPECT_EQ(w().status().stage, WorkStage::kFailed);
-  const uint64_t pid = launch_of_w().process_id;
-  ASSERT_TRUE(pump_until([&] { return !launcher_.signals_to(pid).empty(); }))
-      << "shutting down must signal the work's process";
-  EXPECT_EQ(launcher_.signals_to(pid).front(), SIGTERM);
-  exit_signalled_processes();
+  const uint64_t pid = launch_of_w().process_id();
+  ASSERT_TRUE(pump_until([&] { return !launcher_.stops_of(pid).empty(); }))
+      << "shutting down must stop the work's process";
+  EXPECT_GT(launcher_.stops_of(pid).front(), 0ms) << "SIGTERM first, with a grace period";
+  exit_stopped_processes();
   ASSERT_TRUE(pump_until([&] { return controller().finished(); }));
   EXPECT_NE(controller().exit_code(), 0);
   EXPECT_NE(controller().final_message().find("root.w"), std::string::npos)
@@ -345,7 +345,7 @@ TEST_F(CallTest, FailedCallCalledAgainWaitsForTheRerunBackoffAndThenWakesTheFlow
 TEST_F(CallTest, ProcessExitMidCallFailsWithTheExitCodeAndStderrTail) {
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
-  const uint64_t pid = launch_of_w().process_id;
+  const uint64_t pid = launch_of_w().process_id();
   launcher_.started(pid, 777);
   FakeWorkProcess proc(controller());
   connect(proc);
@@ -372,7 +372,7 @@ TEST_F(CallTest, ProcessExitMidCallFailsWithTheExitCodeAndStderrTail) {
 TEST_F(CallTest, ProcessKilledMidCallFailsWithReasonSignal) {
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
-  const uint64_t pid = launch_of_w().process_id;
+  const uint64_t pid = launch_of_w().process_id();
   FakeWorkProcess proc(controller());
   connect(proc);
   proc.call_started(1);
@@ -393,7 +393,7 @@ TEST_F(CallTest, ProcessKilledMidCallFailsWithReasonSignal) {
 TEST_F(CallTest, ProcessThatExitsBeforeHelloFailsWithStartFailed) {
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
-  const uint64_t pid = launch_of_w().process_id;
+  const uint64_t pid = launch_of_w().process_id();
   lightning::runtime::ProcessExit exit;
   exit.error = "exec format error";
   launcher_.exited(pid, exit);
@@ -407,7 +407,7 @@ TEST_F(CallTest, ProcessThatExitsBeforeHelloFailsWithStartFailed) {
 TEST_F(CallTest, ProcessThatExitsWithACodeBeforeHelloFailsWithStartFailed) {
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
-  const uint64_t pid = launch_of_w().process_id;
+  const uint64_t pid = launch_of_w().process_id();
   launcher_.output(pid, "cannot load libfoo.so", true);
   launcher_.exited_with_code(pid, 127);
   settle();
@@ -419,21 +419,21 @@ TEST_F(CallTest, ProcessThatNeverSaysHelloIsKilledAfterTheStartTimeout) {
   options_.start_timeout = 5ms;
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
-  const uint64_t pid = launch_of_w().process_id;
-  ASSERT_TRUE(pump_until([&] { return !launcher_.signals_to(pid).empty(); }));
-  EXPECT_EQ(launcher_.signals_to(pid).front(), SIGKILL);
+  const uint64_t pid = launch_of_w().process_id();
+  ASSERT_TRUE(pump_until([&] { return !launcher_.stops_of(pid).empty(); }));
+  EXPECT_EQ(launcher_.stops_of(pid).front(), 0ms) << "SIGKILL at once";
   launcher_.killed_by(pid, SIGKILL);
   settle();
   EXPECT_EQ(w().status().stage, WorkStage::kFailed);
   EXPECT_EQ(w().status().reason, "start_failed");
 }
 
-TEST_F(CallTest, CallRunningPastItsTimeoutFailsAndTheProcessIsSignalled) {
+TEST_F(CallTest, CallRunningPastItsTimeoutFailsAndTheProcessIsStopped) {
   root(WorkOptions().parallel(true).timeout(5ms).raise_exception(false)).body = [](TestRoot& r) {
     r.w.call();
   };
   start();
-  const uint64_t pid = launch_of_w().process_id;
+  const uint64_t pid = launch_of_w().process_id();
   FakeWorkProcess proc(controller());
   connect(proc);
   proc.call_started(1);
@@ -441,8 +441,8 @@ TEST_F(CallTest, CallRunningPastItsTimeoutFailsAndTheProcessIsSignalled) {
   ASSERT_TRUE(pump_until([&] { return w().status().has_failed(); }));
   EXPECT_EQ(w().status().reason, "timeout");
   EXPECT_NE(w().status().message.find("timeout"), std::string::npos);
-  ASSERT_FALSE(launcher_.signals_to(pid).empty());
-  EXPECT_EQ(launcher_.signals_to(pid).front(), SIGTERM);
+  ASSERT_FALSE(launcher_.stops_of(pid).empty());
+  EXPECT_GT(launcher_.stops_of(pid).front(), 0ms) << "SIGTERM first, with a grace period";
 }
 
 TEST_F(CallTest, CallFinishingBeforeItsTimeoutSucceeds) {
@@ -455,12 +455,12 @@ TEST_F(CallTest, CallFinishingBeforeItsTimeoutSucceeds) {
   proc.call_started(1);
   proc.call_finished_ok(1);
   settle();
-  EXPECT_FALSE(pump_until([&] { return !launcher_.signals().empty(); }, 60ms))
+  EXPECT_FALSE(pump_until([&] { return !launcher_.stops().empty(); }, 60ms))
       << "a finished call's timer must not fire";
   EXPECT_TRUE(w().status().has_succeeded());
 }
 
-TEST_F(CallTest, StopWorkStopsTheCallAndSignalsTheProcess) {
+TEST_F(CallTest, StopWorkStopsTheCallAndTheProcessWithItsGracePeriod) {
   bool stop_now = false;
   root(WorkOptions().parallel(true).grace_period(5ms)).body = [&](TestRoot& r) {
     r.w.call();
@@ -470,7 +470,7 @@ TEST_F(CallTest, StopWorkStopsTheCallAndSignalsTheProcess) {
     }
   };
   start();
-  const uint64_t pid = launch_of_w().process_id;
+  const uint64_t pid = launch_of_w().process_id();
   FakeWorkProcess proc(controller());
   connect(proc);
   proc.call_started(1);
@@ -480,11 +480,9 @@ TEST_F(CallTest, StopWorkStopsTheCallAndSignalsTheProcess) {
   rerun();
   EXPECT_EQ(w().status().stage, WorkStage::kStopped);
   EXPECT_EQ(w().status().reason, "stopped");
-  ASSERT_FALSE(launcher_.signals_to(pid).empty());
-  EXPECT_EQ(launcher_.signals_to(pid).front(), SIGTERM);
-  ASSERT_TRUE(pump_until([&] { return launcher_.signals_to(pid).size() >= 2; }))
-      << "a process that ignores SIGTERM gets SIGKILL after the grace period";
-  EXPECT_EQ(launcher_.signals_to(pid).back(), SIGKILL);
+  ASSERT_FALSE(launcher_.stops_of(pid).empty());
+  EXPECT_EQ(launcher_.stops_of(pid).front(), 5ms)
+      << "SIGTERM, then SIGKILL after the work's grace period (timed by the launcher)";
   EXPECT_FALSE(controller().finished()) << "stopping a work does not stop the app";
 }
 
@@ -496,25 +494,28 @@ TEST_F(CallTest, WorkWhoseProcessExitedIsRelaunchedForItsNextCall) {
   first.call_started(1);
   first.call_finished_ok(1);
   settle();
-  launcher_.exited_with_code(launch_of_w().process_id, 0);  // idle exit: no call fails
+  launcher_.exited_with_code(launch_of_w().process_id(), 0);  // idle exit: no call fails
   settle();
   EXPECT_TRUE(w().status().has_succeeded());
 
   rerun();
   ASSERT_EQ(launcher_.launches().size(), 2u);
-  EXPECT_NE(launcher_.launches()[1].process_id, launcher_.launches()[0].process_id);
+  EXPECT_NE(launcher_.launches()[1].process_id(), launcher_.launches()[0].process_id());
   FakeWorkProcess second(controller());
   connect(second);
   ASSERT_EQ(second.calls().size(), 1u);
   EXPECT_EQ(second.calls()[0].call_id(), 2u);
 }
 
-TEST_F(CallTest, LaunchSpecCarriesTheWorkEnvironment) {
+TEST_F(CallTest, LaunchRequestCarriesTheWorkEnvironment) {
   root(WorkOptions().parallel(true).env({{"CUDA_VISIBLE_DEVICES", "1"}})).body = [](TestRoot& r) {
     r.w.call();
   };
   start();
-  EXPECT_EQ(launch_of_w().env, (std::map<std::string, std::string>{{"CUDA_VISIBLE_DEVICES", "1"}}));
+  const LaunchWorkRequest request = launch_of_w();
+  const std::map<std::string, std::string> got(request.env().begin(), request.env().end());
+  const std::map<std::string, std::string> want{{"CUDA_VISIBLE_DEVICES", "1"}};
+  EXPECT_EQ(got, want);
 }
 
 TEST_F(CallTest, CallWithNullArgsIsTheCallWithNoArgs) {
@@ -535,12 +536,12 @@ TEST_F(CallTest, TimedOutCallIsRetriedInANewProcess) {
   root(WorkOptions().parallel(true).timeout(5ms).retries(1).retry_backoff(1ms)).body =
       [](TestRoot& r) { r.w.call(); };
   start();
-  const uint64_t first_pid = launch_of_w().process_id;
+  const uint64_t first_pid = launch_of_w().process_id();
   FakeWorkProcess first(controller());
   connect(first);
   first.call_started(1);
   settle();
-  ASSERT_TRUE(pump_until([&] { return !launcher_.signals_to(first_pid).empty(); }));
+  ASSERT_TRUE(pump_until([&] { return !launcher_.stops_of(first_pid).empty(); }));
   EXPECT_EQ(w().status().reason, "retrying");
   EXPECT_NE(w().status().message.find("timeout"), std::string::npos) << w().status().message;
   EXPECT_EQ(launcher_.launches().size(), 1u) << "no new process before the old one exited";
@@ -562,7 +563,8 @@ TEST_F(CallTest, TimedOutCallIsRetriedInANewProcess) {
 TEST_F(CallTest, StoppingAWorkAgainDoesNotPostponeItsKill) {
   // A flow that says `if (done) w.stop();` calls stop() on every run. The
   // SIGKILL is due one grace period after the first stop(), however often the
-  // flow runs in between.
+  // flow runs in between: each stop asks the launcher for the same grace, and
+  // the launcher never moves a SIGKILL later (ForkLauncher's tests).
   root(WorkOptions().parallel(true).grace_period(40ms)).body = [](TestRoot& r) {
     if (r.ticks == 0) {
       r.w.call();
@@ -571,29 +573,16 @@ TEST_F(CallTest, StoppingAWorkAgainDoesNotPostponeItsKill) {
     }
   };
   start();
-  const uint64_t pid = launch_of_w().process_id;
+  const uint64_t pid = launch_of_w().process_id();
   FakeWorkProcess proc(controller());
   connect(proc);
   proc.call_started(1);
   settle();
 
-  auto killed = [&] {
-    for (int sig : launcher_.signals_to(pid)) {
-      if (sig == SIGKILL) return true;
-    }
-    return false;
-  };
-  const auto first_stop = std::chrono::steady_clock::now();
-  while (!killed() && std::chrono::steady_clock::now() - first_stop < 300ms) {
-    rerun();  // the flow runs (and calls stop()) about every 10 ms
-    pump_until(killed, 10ms);
-  }
-  if (!killed()) {
-    GTEST_SKIP() << "BUG: Controller::stop_work -> kill_process re-sends SIGTERM and re-arms "
-                    "kill_timer on every stop(), so a flow that calls stop() more often than "
-                    "grace_period never gets its work SIGKILLed";
-  }
-  EXPECT_TRUE(killed());
+  for (int i = 0; i < 5; ++i) rerun();
+  ASSERT_FALSE(launcher_.stops_of(pid).empty());
+  for (auto grace : launcher_.stops_of(pid)) EXPECT_EQ(grace, 40ms);
+  EXPECT_EQ(launcher_.launches().size(), 1u) << "no new process while the old one is stopping";
 }
 
 TEST_F(CallTest, FinishingAnEarlierQueuedCallRunsTheFlow) {

@@ -32,9 +32,9 @@ using lightning::WorkStage;
 using lightning::WorkStatus;
 using lightning::runtime::Controller;
 using lightning::runtime::ControllerOptions;
-using lightning::runtime::LaunchSpec;
 using lightning::testing::FakeWorkLauncher;
 using lightning::testing::FakeWorkProcess;
+using lightning::v1::LaunchWorkRequest;
 using namespace std::chrono_literals;
 
 /// Never runs in these tests (there is no process); it only has to exist.
@@ -150,13 +150,13 @@ class ControllerTest : public ::testing::Test {
   }
 
   /// The latest launch of work "w"; fails the test when there is none.
-  LaunchSpec launch_of_w() {
-    auto spec = launcher_.last_launch_of("root.w");
-    if (!spec) {
+  LaunchWorkRequest launch_of_w() {
+    auto request = launcher_.last_launch_of("root.w");
+    if (!request) {
       ADD_FAILURE() << "root.w was never launched";
-      return LaunchSpec{};
+      return LaunchWorkRequest{};
     }
-    return *spec;
+    return *request;
   }
 
   /// Says Hello for the latest process of "w" and settles.
@@ -166,10 +166,13 @@ class ControllerTest : public ::testing::Test {
     ASSERT_TRUE(proc.welcome().has_value()) << "the controller did not welcome the work";
   }
 
-  /// Lets every process the controller signalled exit (as after SIGTERM).
-  void exit_signalled_processes() {
-    for (const auto& s : launcher_.signals()) {
-      if (exited_.insert(s.process_id).second) launcher_.killed_by(s.process_id, s.sig);
+  /// Lets every process the controller stopped exit (by SIGTERM, or SIGKILL
+  /// for a stop without grace).
+  void exit_stopped_processes() {
+    for (const auto& s : launcher_.stops()) {
+      if (exited_.insert(s.process_id).second) {
+        launcher_.killed_by(s.process_id, s.grace.count() == 0 ? SIGKILL : SIGTERM);
+      }
     }
     settle();
   }

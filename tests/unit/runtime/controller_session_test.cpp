@@ -79,7 +79,7 @@ TEST_F(HandshakeTest, HelloForAnUnknownWorkPathIsNotFound) {
 
 TEST_F(HandshakeTest, HelloForAnUnknownIncarnationIsNotFound) {
   Hello h = FakeWorkProcess::hello_for(launch_of_w());
-  h.set_incarnation(h.incarnation() + 100);
+  h.set_process_id(h.process_id() + 100);
   expect_rejected(h, grpc::StatusCode::NOT_FOUND, "unknown work path");
 }
 
@@ -118,8 +118,8 @@ TEST_F(HandshakeTest, SecondHelloForAConnectedWorkIsAlreadyExists) {
 }
 
 TEST_F(HandshakeTest, HelloFromAProcessThatAlreadyExitedIsNotFound) {
-  const LaunchSpec old = launch_of_w();
-  launcher_.exited_with_code(old.process_id, 1);
+  const LaunchWorkRequest old = launch_of_w();
+  launcher_.exited_with_code(old.process_id(), 1);
   settle();
   Hello h = FakeWorkProcess::hello_for(old);
   FakeWorkProcess late(controller());
@@ -190,7 +190,7 @@ TEST_F(SessionTest, MessagesOnTheSessionOfAnExitedProcessAreIgnored) {
   start();
   FakeWorkProcess proc(controller());
   connect(proc);
-  launcher_.exited_with_code(launch_of_w().process_id, 0);
+  launcher_.exited_with_code(launch_of_w().process_id(), 0);
   settle();
   ASSERT_TRUE(proc.closed().has_value());
   EXPECT_EQ(proc.closed()->error_code(), grpc::StatusCode::CANCELLED);
@@ -201,16 +201,16 @@ TEST_F(SessionTest, MessagesOnTheSessionOfAnExitedProcessAreIgnored) {
   EXPECT_EQ(proc.received().size(), received);
 }
 
-TEST_F(SessionTest, StreamClosedByAConnectedWorkSignalsItsProcess) {
+TEST_F(SessionTest, StreamClosedByAConnectedWorkStopsItsProcess) {
   root().body = [](TestRoot& r) { r.w.call(); };
   start();
-  const uint64_t pid = launch_of_w().process_id;
+  const uint64_t pid = launch_of_w().process_id();
   FakeWorkProcess proc(controller());
   connect(proc);
   controller().on_session_closed(proc.session());
   settle();
-  ASSERT_FALSE(launcher_.signals_to(pid).empty());
-  EXPECT_EQ(launcher_.signals_to(pid).front(), SIGTERM);
+  ASSERT_FALSE(launcher_.stops_of(pid).empty());
+  EXPECT_EQ(launcher_.stops_of(pid).front(), 2000ms) << "SIGTERM, and SIGKILL 2 s later";
 }
 
 TEST_F(SessionTest, ClosingAnUnauthenticatedSessionIsHarmless) {
@@ -219,7 +219,7 @@ TEST_F(SessionTest, ClosingAnUnauthenticatedSessionIsHarmless) {
   FakeWorkProcess stranger(controller());
   controller().on_session_closed(stranger.session());
   settle();
-  EXPECT_TRUE(launcher_.signals().empty());
+  EXPECT_TRUE(launcher_.stops().empty());
   FakeWorkProcess proc(controller());
   connect(proc);
   EXPECT_EQ(proc.calls().size(), 1u);
