@@ -109,8 +109,8 @@ void WorkSession::close(const grpc::Status& status) {
   }
 }
 
-ControllerService::ControllerService(boost::asio::io_context& io, WorkSessionHandler& handler)
-    : io_(io), handler_(handler) {}
+ControllerService::ControllerService(util::EventLoop& loop, WorkSessionHandler& handler)
+    : loop_(loop), handler_(handler) {}
 
 grpc::ServerBidiReactor<v1::WorkerMessage, v1::ControllerMessage>* ControllerService::Connect(
     grpc::CallbackServerContext* context) {
@@ -118,14 +118,15 @@ grpc::ServerBidiReactor<v1::WorkerMessage, v1::ControllerMessage>* ControllerSer
 }
 
 void ControllerService::post_message(std::shared_ptr<WorkSession> session, v1::WorkerMessage msg) {
-  boost::asio::post(io_, [this, s = std::move(session), m = std::move(msg)]() mutable {
-    handler_.on_session_message(s, m);
-  });
+  loop_.post("ControllerService.Message",
+             [this, s = std::move(session), m = std::move(msg)]() mutable {
+               handler_.on_session_message(s, m);
+             });
 }
 
 void ControllerService::post_closed(const std::shared_ptr<WorkSession>& session) {
   if (session->closed_reported_.exchange(true)) return;
-  boost::asio::post(io_, [this, s = session] { handler_.on_session_closed(s); });
+  loop_.post("ControllerService.Closed", [this, s = session] { handler_.on_session_closed(s); });
 }
 
 std::unique_ptr<grpc::Server> start_server(ControllerService& service, const std::string& address,

@@ -5,12 +5,12 @@
 
 #include <atomic>
 #include <functional>
-#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "lightning/v1/runtime.grpc.pb.h"
+#include "util/event_loop.hpp"
 
 namespace lightning::rpc {
 
@@ -32,14 +32,14 @@ class WorkSession : public std::enable_shared_from_this<WorkSession> {
   std::function<void(const grpc::Status&)> capture_close;
 
   // Loop-thread state, set by the controller.
-  uint64_t process_id = 0;   ///< 0 until Hello was accepted.
+  uint64_t process_id = 0;  ///< 0 until Hello was accepted.
   uint64_t next_delta_in = 1;
   uint64_t next_delta_out = 1;
 
  private:
   friend class SessionReactor;
   friend class ControllerService;
-  std::mutex mu_;                       // guards reactor_
+  std::mutex mu_;                      // guards reactor_
   SessionReactor* reactor_ = nullptr;  // null once the RPC is done
   std::string peer_;
   std::atomic<bool> closed_reported_{false};
@@ -55,10 +55,11 @@ class WorkSessionHandler {
 };
 
 /// The gRPC Controller service (callback API). gRPC threads only read and
-/// write; every message is posted onto the controller's io_context.
+/// write; every message is posted onto the controller's loop (named
+/// "ControllerService.Message" / ".Closed").
 class ControllerService final : public v1::Controller::CallbackService {
  public:
-  ControllerService(boost::asio::io_context& io, WorkSessionHandler& handler);
+  ControllerService(util::EventLoop& loop, WorkSessionHandler& handler);
 
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::ControllerMessage>* Connect(
       grpc::CallbackServerContext* context) override;
@@ -67,7 +68,7 @@ class ControllerService final : public v1::Controller::CallbackService {
   void post_closed(const std::shared_ptr<WorkSession>& session);
 
  private:
-  boost::asio::io_context& io_;
+  util::EventLoop& loop_;
   WorkSessionHandler& handler_;
 };
 

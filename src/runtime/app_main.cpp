@@ -1,21 +1,20 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // Entry point of every app (LIGHTNING_APP): forks the zygote before anything
-// else, then runs the controller on the main thread.
+// else, parses the command line, then hands over to the composition root
+// (AppHost), which runs the controller's loop on the main thread.
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <typeinfo>
 
 #include "lightning/app.hpp"
-#include "runtime/controller.hpp"
-#include "runtime/fork_launcher.hpp"
+#include "runtime/app_host.hpp"
 #include "runtime/zygote.hpp"
 #include "util/ids.hpp"
 
@@ -66,8 +65,9 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   raise_fd_limit();
   runtime::ZygoteHandle zygote = runtime::start_zygote();
 
-  runtime::ControllerOptions options;
-  options.listen_address.clear();  // chosen below, once the run directory is known
+  runtime::AppHostOptions host_options;
+  host_options.listen_address.clear();  // chosen below, once the run directory is known
+  runtime::ControllerOptions& options = host_options.controller;
   if (const char* env = std::getenv("LIGHTNING_LOG_LEVEL")) options.log_level = env;
   if (const char* env = std::getenv("LIGHTNING_RUN_DIR")) options.run_dir = env;
   for (int i = 1; i < argc; ++i) {
@@ -87,7 +87,7 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     } else if (a == "--log-level") {
       options.log_level = value("--log-level");
     } else if (a == "--listen") {
-      options.listen_address = value("--listen");
+      host_options.listen_address = value("--listen");
     } else if (a == "--quiet-works") {
       options.echo_logs = false;
     } else if (a == "--help" || a == "-h") {
@@ -115,17 +115,19 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   }
   options.run_dir = std::filesystem::absolute(options.run_dir).string();
   g_run_dir = options.run_dir;
-  if (options.listen_address.empty()) {
+  if (host_options.listen_address.empty()) {
     // Local works dial a Unix socket in the run directory (a third cheaper to
     // connect to than loopback TCP); an abstract one if the path is too long.
     std::string sock = options.run_dir + "/controller.sock";
-    options.listen_address = sock.size() < 100 ? "unix:" + sock
-                                                : "unix-abstract:lightning-" + util::random_hex(8);
+    host_options.listen_address =
+        sock.size() < 100 ? "unix:" + sock : "unix-abstract:lightning-" + util::random_hex(8);
   }
 
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.run_dir + "/controller.log");
-  auto logger = std::make_shared<spdlog::logger>("lightning", spdlog::sinks_init_list{console, file});
+  auto file =
+      std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.run_dir + "/controller.log");
+  auto logger =
+      std::make_shared<spdlog::logger>("lightning", spdlog::sinks_init_list{console, file});
   logger->set_level(level);
   logger->set_pattern("%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_default_logger(logger);
@@ -138,10 +140,7 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     return 1;
   }
 
-  boost::asio::io_context io(1);
-  runtime::ForkLauncher launcher(io, zygote);
-  runtime::Controller controller(io, options, std::move(root), launcher);
-  int code = controller.run();
+  int code = runtime::AppHost(std::move(host_options), zygote, std::move(root)).run();
   spdlog::default_logger()->flush();
   return code;
 }

@@ -1,12 +1,11 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -15,8 +14,12 @@
 #include "core/runtime.hpp"
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
+#include "runtime/call_table.hpp"
 #include "runtime/work_launcher.hpp"
 #include "runtime/work_logs.hpp"
+#include "runtime/work_session_router.hpp"
+#include "util/clock.hpp"
+#include "util/event_loop.hpp"
 
 namespace lightning {
 namespace runtime {
@@ -24,9 +27,9 @@ namespace runtime {
 struct ControllerOptions {
   std::string run_dir;
   std::string log_level = "info";
-  /// gRPC listen address for work processes; port 0 picks a free port; empty:
-  /// no server (unit tests inject sessions).
-  std::string listen_address = "127.0.0.1:0";
+  /// The address work processes dial: the gRPC server of the composition
+  /// root (AppHost), which hands their streams to the controller.
+  std::string work_address;
   /// A Flow::run longer than this is reported with a warning.
   std::chrono::milliseconds slow_run_warning{500};
   /// A work process that has not said Hello by then fails its call.
@@ -48,36 +51,18 @@ class StateObserver {
 
 namespace detail {
 
-/// One call of a work, as the controller tracks it.
-struct CallRecord {
-  uint64_t id = 0;
-  Json args;
-  std::string key;  ///< args.dump(): calls with equal args are the same call
-  WorkStatus status;
-  uint64_t observed_in_run = 0;  ///< flow run that first saw it done (0: not yet)
-  uint64_t dispatched_on = 0;    ///< process id it was sent to (0: not sent)
-  /// Final failures of calls with these args so far; calling them again
-  /// re-runs them, but not before rerun_not_before (exponential backoff, so a
-  /// flow that calls unconditionally backs off like a crash loop, not a spin).
-  int final_failures = 0;
-  std::chrono::steady_clock::time_point rerun_not_before{};
-};
-
 /// Controller-side bookkeeping of one work: its calls and its process.
 class WorkRecord {
  public:
-  explicit WorkRecord(boost::asio::io_context& io)
-      : retry_timer(io), call_timer(io), start_timer(io) {}
+  WorkRecord(Work& w, util::ClockInterface& clock, runtime::CallTable::Hooks hooks)
+      : work(&w), calls(clock, call_policy_of(w), std::move(hooks)), start_timer(clock) {}
 
   enum class Proc { kNone, kLaunching, kConnected, kStopping };
 
+  static runtime::CallPolicy call_policy_of(const Work& w);
+
   Work* work = nullptr;
-  uint64_t next_call_id = 1;
-  std::unordered_map<std::string, std::shared_ptr<CallRecord>> by_key;  // latest call per args
-  std::deque<std::shared_ptr<CallRecord>> queue;                        // not yet started
-  std::shared_ptr<CallRecord> current;                                  // in flight or retrying
-  std::shared_ptr<CallRecord> latest;                                   // drives Work::status()
-  bool retry_wait = false;
+  runtime::CallTable calls;
 
   Proc proc = Proc::kNone;
   uint64_t process_id = 0;
@@ -88,39 +73,77 @@ class WorkRecord {
   Json pending_out = Json::array();  // flow-side changes not yet sent
   std::unordered_map<std::string, size_t> pending_index;
 
-  boost::asio::steady_timer retry_timer, call_timer, start_timer;
+  util::Timer start_timer;
 };
 
 }  // namespace detail
 
 namespace runtime {
 
-/// The flow controller. Owns the app tree and runs the flows' event loop on
-/// one io_context thread (the caller of run()); dispatches work calls over
-/// gRPC and keeps state in sync both ways. gRPC threads only post onto the
-/// loop. Works' processes come from the injected launcher.
-class Controller final : public detail::Runtime, public rpc::WorkSessionHandler {
+/// The flow controller: the loop that wires the app's state and its works.
+/// Owns the app tree; runs Flow::run when state changes or a wake-up is due;
+/// turns Work::call into CallTable entries and dispatches them to work
+/// processes; keeps state in sync both ways; ends the app. Built and owned by
+/// the composition root (AppHost) or a test; lives on the loop's thread (one
+/// io_context); other threads only use its posted API. Its collaborators are
+/// injected: the loop and clock, the launcher of work processes; the Connect
+/// streams come in through on_session_message (WorkSessionRouter checks
+/// them). See docs/design/processes-and-threads.md.
+class Controller final : public detail::Runtime,
+                         public rpc::WorkSessionHandler,
+                         private WorkProtocolHandler {
  public:
-  Controller(boost::asio::io_context& io, ControllerOptions options, std::unique_ptr<Flow> root,
+  Controller(util::EventLoop& loop, ControllerOptions options, std::unique_ptr<Flow> root,
              WorkLauncherInterface& launcher);
   ~Controller() override;
 
-  /// Runs the app to the end; returns the process exit code.
-  int run();
-  /// What run() does before running the loop: starts the gRPC server (unless
-  /// options.listen_address is empty, for tests that inject sessions), attaches
-  /// the tree and asks for the first Flow::run. Tests then drive io themselves.
-  bool start(std::string* error);
+  /// Attaches the tree and asks for the first Flow::run; the owner then runs
+  /// the loop (AppHost::run, or a test driving the io_context).
+  void start();
   bool finished() const { return finished_; }
   int exit_code() const { return exit_code_; }
   const std::string& final_message() const { return final_message_; }
-  const std::string& token() const { return token_; }
-  const std::string& address() const { return address_; }
+  const std::string& token() const { return router_.token(); }
+  const std::string& address() const { return options_.work_address; }
 
-  const std::string& run_id() const { return run_id_; }
+  const std::string& run_id() const { return router_.run_id(); }
   uint64_t state_version() const { return state_version_; }
   void add_observer(StateObserver* observer) { observers_.push_back(observer); }
   Flow& root() { return *root_; }
+
+  // ------------------------------------------------ posted API (controller_api.cpp)
+  // For other threads: the HTTP API (next issue) and signal handling. Each
+  // call is thread-safe: it posts a named handler onto the loop, and `done`
+  // (when given) is called there, on the loop thread, with the answer.
+
+  /// Applies an RFC 6902 `patch` addressed like Flow::snapshot() of the root
+  /// ("/vars/n", "/works/w/vars/x"; only fields under .../vars/) as one change,
+  /// all or nothing, then runs the flow; answers the new state version.
+  /// Conflicts: with `base_version`, the patch applies only if the state is
+  /// still at exactly that version, else FailedPrecondition (take a snapshot
+  /// and retry); any change counts, even to fields the patch does not touch,
+  /// so a client never overwrites what it has not seen. Without one, it applies
+  /// to whatever the state is (last writer wins).
+  ///
+  ///   controller.post_apply_patch(Json::parse(R"([{"op":"replace","path":"/vars/n","value":3}])"),
+  ///                               version, [](Result<uint64_t> v) { ... });
+  void post_apply_patch(Json patch, std::optional<uint64_t> base_version,
+                        std::function<void(Result<uint64_t>)> done);
+  /// Stops the app as Flow::stop() does, or as Flow::fail() does when
+  /// `exit_code` is not 0; the app then exits with `exit_code` (a signal's
+  /// 128 + n even if it was already stopping).
+  void post_stop(std::string message, int exit_code = 0);
+  /// Kills every work process now (stop with no grace), as a second Ctrl-C does.
+  void post_kill_now();
+  /// The whole state (Flow::snapshot() of the root) and its version.
+  void post_snapshot(std::function<void(Json snapshot, uint64_t version)> done);
+  /// Adds `observer` and answers the snapshot it starts from: every change
+  /// after `version` reaches the observer. (Changes come one field at a time
+  /// until the StatePublisher brings batches.)
+  void post_subscribe(StateObserver* observer,
+                      std::function<void(Json snapshot, uint64_t version)> done);
+  /// Removes `observer`; after `done` it is never called again.
+  void post_unsubscribe(StateObserver* observer, std::function<void()> done);
 
   // detail::Runtime
   void on_field_changed(Component& owner, const StateFieldBase& field, Json value) override;
@@ -131,7 +154,7 @@ class Controller final : public detail::Runtime, public rpc::WorkSessionHandler 
   void on_work_added(Work& work) override;
   bool in_flow_run() const override { return in_run_; }
 
-  // rpc::WorkSessionHandler
+  // rpc::WorkSessionHandler: the Connect streams, handed to the router.
   void on_session_message(const std::shared_ptr<rpc::WorkSession>& session,
                           v1::WorkerMessage& msg) override;
   void on_session_closed(const std::shared_ptr<rpc::WorkSession>& session) override;
@@ -145,20 +168,27 @@ class Controller final : public detail::Runtime, public rpc::WorkSessionHandler 
 
   void pump(Record& r);
   void launch(Record& r);
-  void send_call(Record& r);
+  void send_call(Record& r, const CallRecord& c);
   void flush_out(Record& r);
-  void set_call_status(Record& r, detail::CallRecord& c, WorkStage stage, std::string reason = {},
-                       std::string message = {});
+  void on_call_status(Record& r, const CallRecord& c, bool is_latest);
   void fail_current(Record& r, std::string reason, std::string message,
                     std::optional<int> exit_code = {}, std::optional<int> signal = {});
   void kill_process(Record& r, std::chrono::milliseconds grace);
 
-  void on_hello(const std::shared_ptr<rpc::WorkSession>& session, const v1::Hello& hello);
+  // WorkProtocolHandler: what the router's valid messages mean.
+  const rpc::WorkSession* session_of(uint64_t process_id) const override;
+  std::string work_path_of(uint64_t process_id) const override;
+  Status on_hello(const std::shared_ptr<rpc::WorkSession>& session,
+                  const v1::Hello& hello) override;
+  Status on_delta(uint64_t process_id, const std::string& patch_json) override;
+  Status on_call_started(uint64_t process_id, uint64_t call_id) override;
+  Status on_call_finished(uint64_t process_id, const v1::CallFinished& finished) override;
+  void on_disconnected(uint64_t process_id) override;
+
   void on_process_started(uint64_t process_id, int pid);
   void on_process_output(uint64_t process_id, std::string_view line, bool is_stderr);
   void on_process_exit(uint64_t process_id, const ProcessExit& exit);
 
-  void forget_if_unneeded(Record& r, const detail::CallRecord& c);
   void write_state_file(const Json& out);
   void begin_shutdown();
   void check_shutdown_done();
@@ -166,18 +196,13 @@ class Controller final : public detail::Runtime, public rpc::WorkSessionHandler 
   void publish(const std::string& pointer, const Json& value);
   std::string pointer_of(const Component& c) const;
 
-  boost::asio::io_context& io_;
+  util::EventLoop& loop_;
+  util::ClockInterface& clock_;
   ControllerOptions options_;
   std::unique_ptr<Flow> root_;
   WorkLauncherInterface& launcher_;
   WorkLogs logs_;
-  std::string run_id_;
-  std::string token_;
-  std::string address_;
-
-  std::unique_ptr<rpc::ControllerService> service_;
-  std::unique_ptr<grpc::Server> server_;
-  boost::asio::signal_set signals_;
+  WorkSessionRouter router_;
 
   std::deque<std::unique_ptr<Record>> records_;
   std::unordered_map<uint64_t, Record*> by_process_;
@@ -188,14 +213,14 @@ class Controller final : public detail::Runtime, public rpc::WorkSessionHandler 
   bool in_run_ = false;
   bool changed_during_run_ = false;
   uint64_t run_count_ = 0;
-  std::set<std::chrono::steady_clock::time_point> wakeups_;
-  boost::asio::steady_timer wakeup_timer_;
+  std::set<util::ClockInterface::TimePoint> wakeups_;
+  util::Timer wakeup_timer_;
 
   bool stopping_ = false;
   bool finished_ = false;
   int exit_code_ = 0;
   std::string final_message_;
-  boost::asio::steady_timer shutdown_timer_;
+  util::Timer shutdown_timer_;
 
   uint64_t state_version_ = 0;
   std::vector<StateObserver*> observers_;

@@ -264,14 +264,12 @@ class Harness {
   Harness() : launcher_(io_) {
     ControllerOptions options;
     options.run_dir = run_dir();
-    options.listen_address = "";  // no gRPC server: streams are injected
     options.echo_logs = false;
     options.log_level = "off";
     controller_ =
-        std::make_unique<Controller>(io_, options, std::make_unique<FuzzRoot>(), launcher_);
+        std::make_unique<Controller>(loop_, options, std::make_unique<FuzzRoot>(), launcher_);
     for (int i = 0; i < script::kSlots; ++i) reopen(i);
-    std::string error;
-    LIGHTNING_FUZZ_CHECK(controller_->start(&error), "the controller did not start: " + error);
+    controller_->start();
     settle();
   }
 
@@ -331,6 +329,8 @@ class Harness {
 
  private:
   boost::asio::io_context io_;
+  lightning::util::AsioClock clock_{io_};
+  lightning::util::EventLoop loop_{io_, clock_};
   ScriptedLauncher launcher_;
   std::vector<std::unique_ptr<Peer>> peers_;  // all of them, so late sends find theirs
   std::array<Peer*, script::kSlots> slots_{};

@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // Shared set-up for the controller's unit tests: a controller without a gRPC
-// server, a FakeWorkLauncher, and a root flow whose run() the test writes.
+// server, a FakeWorkLauncher, a FakeClock (no test waits on real time), and a
+// root flow whose run() the test writes.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,12 +17,14 @@
 #include <string>
 #include <utility>
 
+#include "fakes/fake_clock.hpp"
 #include "fakes/fake_work_launcher.hpp"
 #include "fakes/fake_work_process.hpp"
 #include "lightning/flow.hpp"
 #include "lightning/state.hpp"
 #include "lightning/work.hpp"
 #include "runtime/controller.hpp"
+#include "util/event_loop.hpp"
 
 namespace unit_runtime {
 
@@ -32,6 +35,7 @@ using lightning::WorkStage;
 using lightning::WorkStatus;
 using lightning::runtime::Controller;
 using lightning::runtime::ControllerOptions;
+using lightning::testing::FakeClock;
 using lightning::testing::FakeWorkLauncher;
 using lightning::testing::FakeWorkProcess;
 using lightning::v1::LaunchWorkRequest;
@@ -79,12 +83,12 @@ inline std::string make_temp_run_dir() {
 
 class ControllerTest : public ::testing::Test {
  protected:
+  /// How much fake time pump_until() lets pass by default.
   static constexpr auto kDeadline = std::chrono::seconds(5);
 
   ControllerTest() {
     run_dir_ = make_temp_run_dir();
     options_.run_dir = run_dir_;
-    options_.listen_address = "";  // no gRPC server: sessions are injected
     options_.echo_logs = false;
     options_.log_level = "error";
   }
@@ -111,32 +115,52 @@ class ControllerTest : public ::testing::Test {
   /// Flow::run has happened and nothing else is ready.
   void start() {
     root();
-    controller_ = std::make_unique<Controller>(io_, options_, std::move(owned_root_), launcher_);
-    std::string error;
-    ASSERT_TRUE(controller_->start(&error)) << error;
+    controller_ = std::make_unique<Controller>(loop_, options_, std::move(owned_root_), launcher_);
+    controller_->start();
     settle();
     ASSERT_GE(root_->runs, 1) << "start() must ask for the first Flow::run";
   }
 
   Controller& controller() { return *controller_; }
 
-  /// Runs ready handlers until none is left; never waits for a timer.
+  /// Runs ready handlers (and timers due now) until none is left; time does
+  /// not move.
   void settle() {
     for (int i = 0; i < 1000; ++i) {
+      clock_.AdvanceTime(std::chrono::milliseconds(0));
       if (io_.stopped()) io_.restart();
-      if (io_.poll() == 0) return;
+      const bool timer_due = clock_.pending_timers() > 0 && clock_.next_due() <= clock_.now();
+      if (io_.poll() == 0 && !timer_due) return;
     }
     ADD_FAILURE() << "the controller's loop did not settle";
   }
 
-  /// Runs the loop until `cond` holds (true) or the deadline passes (false).
+  /// Lets `d` of fake time pass, firing due timers in order, and settles.
+  void advance(FakeClock::Duration d) {
+    const auto until = clock_.now() + d;
+    settle();
+    while (clock_.pending_timers() > 0 && clock_.next_due() <= until) {
+      clock_.AdvanceTime(clock_.next_due() - clock_.now());
+      settle();
+    }
+    clock_.AdvanceTime(until - clock_.now());
+    settle();
+  }
+
+  /// Runs the loop, letting fake time pass timer by timer, until `cond` holds
+  /// (true) or `within` of fake time has passed (false). No real waiting.
   template <class Cond>
-  bool pump_until(Cond cond, std::chrono::steady_clock::duration timeout = kDeadline) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool pump_until(Cond cond, FakeClock::Duration within = kDeadline) {
+    const auto deadline = clock_.now() + within;
+    settle();
     while (!cond()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      if (io_.stopped()) io_.restart();
-      io_.run_one_for(std::chrono::milliseconds(5));
+      if (clock_.pending_timers() == 0 || clock_.next_due() > deadline) {
+        if (deadline > clock_.now()) clock_.AdvanceTime(deadline - clock_.now());
+        settle();
+        return cond();
+      }
+      clock_.AdvanceTime(clock_.next_due() - clock_.now());
+      settle();
     }
     return true;
   }
@@ -178,6 +202,8 @@ class ControllerTest : public ::testing::Test {
   }
 
   boost::asio::io_context io_;
+  FakeClock clock_;
+  lightning::util::EventLoop loop_{io_, clock_};
   FakeWorkLauncher launcher_;
   ControllerOptions options_;
   std::string run_dir_;

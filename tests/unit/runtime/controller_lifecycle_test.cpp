@@ -213,20 +213,20 @@ struct ParentFlow : lightning::Flow {
 
 TEST(NestedFlowTest, WorkOfANestedFlowIsLaunchedAndSyncedUnderItsFullPath) {
   boost::asio::io_context io;
+  FakeClock clock;
+  lightning::util::EventLoop loop(io, clock);
   FakeWorkLauncher launcher;
   lightning::testing::FakeStateObserver observer;
   const std::string dir = make_temp_run_dir();
   ASSERT_FALSE(dir.empty());
   ControllerOptions options;
   options.run_dir = dir;
-  options.listen_address = "";
   options.echo_logs = false;
   auto root = std::make_unique<ParentFlow>();
   ChildFlow& child = root->child;
-  Controller controller(io, options, std::move(root), launcher);
+  Controller controller(loop, options, std::move(root), launcher);
   controller.add_observer(&observer);
-  std::string error;
-  ASSERT_TRUE(controller.start(&error)) << error;
+  controller.start();
   io.poll();
 
   auto spec = launcher.last_launch_of("root.child.w");

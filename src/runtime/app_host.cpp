@@ -1,0 +1,86 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "runtime/app_host.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <string.h>
+
+#include <chrono>
+#include <cstdio>
+
+namespace lightning::runtime {
+
+namespace {
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig);
+}
+}  // namespace
+
+AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root)
+    : options_(std::move(options)), launcher_(io_, zygote), root_(std::move(root)) {}
+
+AppHost::~AppHost() {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+}
+
+int AppHost::run() {
+  std::string address, why;
+  server_ = rpc::start_server(service_, options_.listen_address, &address, &why);
+  if (!server_) {
+    spdlog::error("cannot start the controller's gRPC server: {}", why);
+    return 1;
+  }
+  ControllerOptions controller_options = options_.controller;
+  controller_options.work_address = address;
+  controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
+                                             launcher_);
+  spdlog::debug("controller listening on {} (run {})", address, controller_->run_id());
+
+  // Next subsystems attach here, all on this loop:
+  //  - the HTTP API and dashboard (issue 9): an HTTP server whose threads call
+  //    controller_->post_apply_patch / post_snapshot / post_subscribe / post_stop,
+  //    and /metrics from loop_.post_stats();
+  //  - the journal (issue 10): a StateObserver of the controller, and the
+  //    CallTables' save()/restore() on resume;
+  //  - the cluster scheduler (issue 11): a WorkLauncherInterface in place of
+  //    launcher_ that places works on remote lightning-workers.
+
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec) on_signal(sig, true);
+  });
+  controller_->start();
+  io_.run();
+
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+  const int code = controller_->exit_code();
+  if (code != 0) {
+    std::fprintf(stderr, "lightning: app failed: %s\n", controller_->final_message().c_str());
+  } else if (!controller_->final_message().empty()) {
+    spdlog::info("app stopped: {}", controller_->final_message());
+  }
+  return code;
+}
+
+void AppHost::on_signal(int sig, bool first) {
+  if (first) {
+    controller_->post_stop("interrupted by " + signal_name(sig), 128 + sig);
+    // A second signal kills at once.
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig2) {
+      if (!ec) on_signal(sig2, false);
+    });
+  } else {
+    controller_->post_kill_now();
+  }
+}
+
+void AppHost::on_session_message(const std::shared_ptr<rpc::WorkSession>& session,
+                                 v1::WorkerMessage& msg) {
+  controller_->on_session_message(session, msg);
+}
+
+void AppHost::on_session_closed(const std::shared_ptr<rpc::WorkSession>& session) {
+  controller_->on_session_closed(session);
+}
+
+}  // namespace lightning::runtime

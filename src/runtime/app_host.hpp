@@ -1,0 +1,62 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <string>
+
+#include "lightning/flow.hpp"
+#include "rpc/controller_service.hpp"
+#include "runtime/controller.hpp"
+#include "runtime/fork_launcher.hpp"
+#include "runtime/zygote.hpp"
+#include "util/event_loop.hpp"
+
+namespace lightning::runtime {
+
+struct AppHostOptions {
+  ControllerOptions controller;
+  /// gRPC address the works dial ("unix:<run dir>/controller.sock",
+  /// "127.0.0.1:0" picks a port).
+  std::string listen_address = "127.0.0.1:0";
+};
+
+/// The composition root of an app (docs/design/processes-and-threads.md):
+/// the one object that builds and wires the controller's collaborators and
+/// owns everything with I/O around it: the io_context and its clock, the
+/// event loop, the work launcher, the gRPC server works connect to, and
+/// signal handling (first SIGINT/SIGTERM stops the app, a second kills the
+/// works at once). Built by run_app() on the main thread, which then runs the
+/// loop in run(). Where the next subsystems attach is marked in run().
+class AppHost final : private rpc::WorkSessionHandler {
+ public:
+  AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root);
+  ~AppHost() override;
+
+  /// Runs the app to the end on this thread; returns the process exit code.
+  int run();
+
+ private:
+  // The gRPC service hands sessions to the controller (built once the
+  // server's address is known).
+  void on_session_message(const std::shared_ptr<rpc::WorkSession>& session,
+                          v1::WorkerMessage& msg) override;
+  void on_session_closed(const std::shared_ptr<rpc::WorkSession>& session) override;
+  void on_signal(int sig, bool first);
+
+  AppHostOptions options_;
+  boost::asio::io_context io_{1};
+  util::AsioClock clock_{io_};
+  util::EventLoop loop_{io_, clock_};
+  ForkLauncher launcher_;
+  std::unique_ptr<Flow> root_;  // until the controller takes it
+  rpc::ControllerService service_{loop_, *this};
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Controller> controller_;
+  boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
+};
+
+}  // namespace lightning::runtime

@@ -1,0 +1,137 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "lightning/json.hpp"
+#include "lightning/status.hpp"
+#include "util/clock.hpp"
+#include "util/status.hpp"
+
+namespace lightning::runtime {
+
+/// One call of a work, as the controller tracks it.
+struct CallRecord {
+  uint64_t id = 0;
+  Json args;
+  std::string key;  ///< args.dump(): calls with equal args are the same call
+  WorkStatus status;
+  uint64_t observed_in_run = 0;  ///< flow run that first saw it done (0: not yet)
+  uint64_t dispatched_on = 0;    ///< process id it was sent to (0: not sent)
+  /// Final failures of calls with these args so far; calling them again
+  /// re-runs them, but not before rerun_not_before (exponential backoff, so a
+  /// flow that calls unconditionally backs off like a crash loop, not a spin).
+  int final_failures = 0;
+  util::ClockInterface::TimePoint rerun_not_before{};
+};
+
+/// What the table needs from a work's options.
+struct CallPolicy {
+  bool cache_calls = true;
+  int retries = 0;
+  std::chrono::milliseconds retry_backoff{100};
+  std::chrono::milliseconds timeout{0};  ///< 0: none
+};
+
+/// The call semantics of one work (docs/design/state-and-calls.md): the
+/// queue of calls, dedupe by args, cache_calls, automatic retries with
+/// exponential backoff, the call timeout, the re-run backoff of finally
+/// failed calls, and forgetting records nobody needs. No I/O: it decides, and
+/// tells its owner through Hooks; the owner dispatches and talks to processes.
+/// Owned by the controller (one per work); lives on the controller's loop
+/// thread; takes the clock for its backoffs and timeout.
+///
+///   CallTable calls(clock, policy, hooks);
+///   auto seen = calls.call(args, run, /*accept_new=*/true);   // in Flow::run
+///   if (CallRecord* c = calls.next_to_dispatch()) { send(*c); calls.mark_dispatched(pid); }
+class CallTable {
+ public:
+  struct Hooks {
+    /// A call's status changed; `is_latest`: it is the call Work::status() shows.
+    std::function<void(const CallRecord& call, bool is_latest)> status_changed;
+    /// A retry's backoff has passed: the current call can be dispatched again.
+    std::function<void()> retry_due;
+    /// The running call ran past its timeout (the owner stops its process and
+    /// calls fail_current).
+    std::function<void(uint64_t call_id, std::chrono::milliseconds timeout)> timed_out;
+  };
+
+  /// What Work::call() gets.
+  struct Seen {
+    const CallRecord* call = nullptr;  ///< null: no call (a new one was not accepted)
+    bool is_new = false;
+    /// A failed call called again before its re-run backoff: wake the flow then.
+    std::optional<std::chrono::milliseconds> wake_in;
+  };
+
+  struct FailOutcome {
+    bool retrying = false;
+    std::chrono::milliseconds retry_in{0};
+  };
+
+  CallTable(util::ClockInterface& clock, CallPolicy policy, Hooks hooks);
+  CallTable(const CallTable&) = delete;
+  CallTable& operator=(const CallTable&) = delete;
+
+  /// The flow called the work with `args` during flow run `run`: the same
+  /// call as before (in flight, cached, or done and not yet seen by a later
+  /// run), or a new one queued as pending when `accept_new`.
+  Seen call(Json args, uint64_t run, bool accept_new);
+
+  /// The call to send now, or null: the head of the queue becomes current;
+  /// null while current is dispatched or waits for its retry.
+  CallRecord* next_to_dispatch();
+  void mark_dispatched(uint64_t process_id);
+  /// The work reported that the current call started: running; arms the timeout.
+  void start_current();
+  void succeed_current();
+  /// Fails the current call: retried after its backoff while attempts are
+  /// left and `may_retry`, else failed (with exit code/signal) and its re-run
+  /// backoff starts.
+  FailOutcome fail_current(std::string reason, std::string message, bool may_retry,
+                           std::optional<int> exit_code = {}, std::optional<int> signal = {});
+  /// Stops the current and every queued call with reason "stopped".
+  void stop_all(const std::string& message);
+
+  /// In flight or waiting for a retry; null when idle.
+  const CallRecord* current() const { return current_.get(); }
+  bool is_waiting_to_retry() const { return retry_wait_; }
+  /// The call Work::status() shows; null before the first call.
+  const CallRecord* latest() const { return latest_.get(); }
+  size_t queued() const { return queue_.size(); }
+  /// Records kept (for dedupe, cache and re-run backoff).
+  size_t remembered() const { return by_key_.size(); }
+
+  /// Everything needed to carry on after a restart (the journal's record).
+  /// Calls that were in flight come back pending, not dispatched; waits
+  /// (retry, re-run backoff) are saved as what is left of them.
+  Json save() const;
+  /// Replaces the table's contents with `saved`, all or nothing.
+  Status restore(const Json& saved);
+
+ private:
+  void set_status(CallRecord& c, WorkStage stage, std::string reason = {},
+                  std::string message = {});
+  void forget_if_unneeded(const CallRecord& c);
+
+  util::ClockInterface& clock_;
+  CallPolicy policy_;
+  Hooks hooks_;
+  uint64_t next_call_id_ = 1;
+  std::unordered_map<std::string, std::shared_ptr<CallRecord>> by_key_;  // latest call per args
+  std::deque<std::shared_ptr<CallRecord>> queue_;                        // not yet started
+  std::shared_ptr<CallRecord> current_;                                  // in flight or retrying
+  std::shared_ptr<CallRecord> latest_;                                   // drives Work::status()
+  bool retry_wait_ = false;
+  util::Timer retry_timer_;
+  util::Timer timeout_timer_;
+};
+
+}  // namespace lightning::runtime
