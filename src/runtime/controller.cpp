@@ -24,18 +24,6 @@ std::string signal_name(int sig) {
   return abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig);
 }
 
-std::string escape_pointer_segment(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
-}
 }  // namespace
 
 }  // namespace lightning::runtime
@@ -101,19 +89,23 @@ void Controller::run_flows() {
   in_run_ = true;
   changed_during_run_ = false;
   const auto t0 = clock_.now();
-  try {
-    root_->run();
-  } catch (const FlowBlocked&) {
-    // A non-parallel work is busy: the rest of run() waits for its result.
-  } catch (const std::exception& e) {
+  {
+    auto batch = publisher_.batch();  // one Flow::run, one batch of changes
+    try {
+      root_->run();
+    } catch (const FlowBlocked&) {
+      // A non-parallel work is busy: the rest of run() waits for its result.
+    } catch (const std::exception& e) {
+      in_run_ = false;
+      stop_app(
+          root_->path() + ".run() threw " + detail::demangle(typeid(e).name()) + ": " + e.what(),
+          true);
+    } catch (...) {
+      in_run_ = false;
+      stop_app(root_->path() + ".run() threw an exception that is not a std::exception", true);
+    }
     in_run_ = false;
-    stop_app(root_->path() + ".run() threw " + detail::demangle(typeid(e).name()) + ": " + e.what(),
-             true);
-  } catch (...) {
-    in_run_ = false;
-    stop_app(root_->path() + ".run() threw an exception that is not a std::exception", true);
   }
-  in_run_ = false;
   const auto took = clock_.now() - t0;
   if (took > options_.slow_run_warning) {
     spdlog::warn(
@@ -148,33 +140,12 @@ void Controller::arm_wakeup() {
 
 // ---------------------------------------------------------------- state
 
-std::string Controller::pointer_of(const Component& c) const {
-  if (c.parent() == nullptr) return "";
-  const bool is_work = dynamic_cast<const Work*>(&c) != nullptr;
-  return pointer_of(*c.parent()) + (is_work ? "/works/" : "/flows/") +
-         escape_pointer_segment(c.name());
-}
-
-void Controller::publish(const std::string& pointer, const Json& value) {
-  ++state_version_;
-  for (auto* o : observers_) o->on_state_change(state_version_, pointer, value);
-}
-
 void Controller::on_field_changed(Component& owner, const StateFieldBase& field, Json value) {
-  if (!observers_.empty())
-    publish(pointer_of(owner) + "/vars/" + escape_pointer_segment(field.name()), value);
-  else
-    ++state_version_;
+  publisher_.field_changed(owner, field, value);
   if (auto* w = dynamic_cast<Work*>(&owner)) {
     Record* r = record_of(*w);
     if (r != nullptr) {
-      auto it = r->pending_index.find(field.name());
-      if (it != r->pending_index.end()) {
-        r->pending_out[it->second]["value"] = std::move(value);
-      } else {
-        r->pending_index.emplace(field.name(), r->pending_out.size());
-        r->pending_out.push_back(detail::replace_op(field.name(), std::move(value)));
-      }
+      r->pending_out.set_field(field.name(), std::move(value));
       dirty_out_.insert(r);
     }
   }
@@ -191,12 +162,11 @@ void Controller::flush_out(Record& r) {
     v1::ControllerMessage m;
     auto* d = m.mutable_delta();
     d->set_version(r.session->next_delta_out++);
-    d->set_patch_json(detail::dump_json(r.pending_out));
+    d->set_patch_json(detail::dump_json(r.pending_out.ops()));
     r.session->send(std::move(m));
   }
   // Not connected: the Welcome of the next process carries the whole state.
-  r.pending_out = Json::array();
-  r.pending_index.clear();
+  r.pending_out.clear();
 }
 
 // ---------------------------------------------------------------- calls
@@ -217,7 +187,7 @@ void Controller::on_work_added(Work& work) {
       }};
   slot = std::make_unique<Record>(work, clock_, std::move(hooks));
   record_of(work) = slot.get();
-  if (!observers_.empty()) publish(pointer_of(work), work.snapshot());
+  publisher_.work_added(work);
 }
 
 WorkStatus Controller::call_work(Work& work, Json args) {
@@ -238,10 +208,7 @@ WorkStatus Controller::call_work(Work& work, Json args) {
 void Controller::on_call_status(Record& r, const CallRecord& c, bool is_latest) {
   if (is_latest) {
     set_status(*r.work, c.status);
-    if (!observers_.empty())
-      publish(pointer_of(*r.work) + "/status", c.status.to_json());
-    else
-      ++state_version_;
+    publisher_.status_changed(*r.work);
   }
   // Any call's status is visible to the flow (call() returns it): run again.
   if (in_run_)
@@ -389,8 +356,7 @@ Status Controller::on_hello(const std::shared_ptr<rpc::WorkSession>& session, co
   m.mutable_welcome()->set_state_json(detail::dump_json(r.work->fields_json()));
   m.mutable_welcome()->set_delta_version(0);
   session->next_delta_out = 1;
-  r.pending_out = Json::array();
-  r.pending_index.clear();
+  r.pending_out.clear();
   session->send(std::move(m));
   pump(r);
   return Status::Ok();
@@ -400,12 +366,9 @@ Status Controller::on_delta(uint64_t process_id, const std::string& patch_json) 
   Record& r = *by_process_.at(process_id);
   auto res = detail::apply_patch_text(*r.work, patch_json);
   if (!res.ok) return InvalidArgument("rejected state delta: " + res.error);
-  for (auto* f : res.changed) {
-    if (!observers_.empty()) {
-      publish(pointer_of(*r.work) + "/vars/" + escape_pointer_segment(f->name()), f->to_json());
-    } else {
-      ++state_version_;
-    }
+  {
+    auto batch = publisher_.batch();  // one incoming delta, one batch
+    for (auto* f : res.changed) publisher_.field_changed(*r.work, *f, f->to_json());
   }
   request_run();
   return Status::Ok();
@@ -568,7 +531,7 @@ void Controller::finish() {
   Json out{{"run_id", run_id()},
            {"exit_code", exit_code_},
            {"message", final_message_},
-           {"state_version", state_version_},
+           {"state_version", publisher_.version()},
            {"state", root_->snapshot()}};
   write_state_file(out);
   loop_.io().stop();

@@ -11,10 +11,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/patch_builder.hpp"
 #include "core/runtime.hpp"
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
 #include "runtime/call_table.hpp"
+#include "runtime/state_publisher.hpp"
 #include "runtime/work_launcher.hpp"
 #include "runtime/work_logs.hpp"
 #include "runtime/work_session_router.hpp"
@@ -36,15 +38,6 @@ struct ControllerOptions {
   std::chrono::milliseconds start_timeout{30000};
   /// Echo work output to the terminal (always written to the log files).
   bool echo_logs = true;
-};
-
-/// Sees every state change, in order, with the app's state version. The one
-/// place where the HTTP API stream and the journal will plug in.
-class StateObserver {
- public:
-  virtual ~StateObserver() = default;
-  /// `pointer` is a JSON pointer into Flow::snapshot() of the root.
-  virtual void on_state_change(uint64_t version, const std::string& pointer, const Json& value) = 0;
 };
 
 }  // namespace runtime
@@ -70,8 +63,7 @@ class WorkRecord {
   bool said_hello = false;
   std::shared_ptr<rpc::WorkSession> session;
 
-  Json pending_out = Json::array();  // flow-side changes not yet sent
-  std::unordered_map<std::string, size_t> pending_index;
+  detail::PatchBuilder pending_out;  // flow-side changes not yet sent
 
   util::Timer start_timer;
 };
@@ -107,8 +99,10 @@ class Controller final : public detail::Runtime,
   const std::string& address() const { return options_.work_address; }
 
   const std::string& run_id() const { return router_.run_id(); }
-  uint64_t state_version() const { return state_version_; }
-  void add_observer(StateObserver* observer) { observers_.push_back(observer); }
+  uint64_t state_version() const { return publisher_.version(); }
+  /// Versions, batches and history of the app's state (loop thread only).
+  StatePublisher& publisher() { return publisher_; }
+  void add_observer(StateObserver* observer) { publisher_.add_observer(observer); }
   Flow& root() { return *root_; }
 
   // ------------------------------------------------ posted API (controller_api.cpp)
@@ -137,9 +131,9 @@ class Controller final : public detail::Runtime,
   void post_kill_now();
   /// The whole state (Flow::snapshot() of the root) and its version.
   void post_snapshot(std::function<void(Json snapshot, uint64_t version)> done);
-  /// Adds `observer` and answers the snapshot it starts from: every change
-  /// after `version` reaches the observer. (Changes come one field at a time
-  /// until the StatePublisher brings batches.)
+  /// Adds `observer` and answers the snapshot it starts from: every batch
+  /// of changes after `version` reaches the observer. (A reader that resumes
+  /// from a version instead reads publisher().since(version) on the loop.)
   void post_subscribe(StateObserver* observer,
                       std::function<void(Json snapshot, uint64_t version)> done);
   /// Removes `observer`; after `done` it is never called again.
@@ -193,8 +187,6 @@ class Controller final : public detail::Runtime,
   void begin_shutdown();
   void check_shutdown_done();
   void finish();
-  void publish(const std::string& pointer, const Json& value);
-  std::string pointer_of(const Component& c) const;
 
   util::EventLoop& loop_;
   util::ClockInterface& clock_;
@@ -222,8 +214,7 @@ class Controller final : public detail::Runtime,
   std::string final_message_;
   util::Timer shutdown_timer_;
 
-  uint64_t state_version_ = 0;
-  std::vector<StateObserver*> observers_;
+  StatePublisher publisher_;
 };
 
 }  // namespace runtime

@@ -2,8 +2,6 @@
 // Controller's posted API: what other threads may ask of the controller. Each
 // function posts a named handler onto the loop; nothing here runs on the
 // caller's thread but the post.
-#include <algorithm>
-
 #include "runtime/app_patch.hpp"
 #include "runtime/controller.hpp"
 
@@ -17,17 +15,21 @@ void Controller::post_apply_patch(Json patch, std::optional<uint64_t> base_versi
                  if (done) done(std::move(r));
                };
                if (stopping_) return answer(FailedPrecondition("the app is shutting down"));
-               if (base_version && *base_version != state_version_) {
-                 return answer(FailedPrecondition("the state moved on from version " +
-                                                  std::to_string(*base_version) + " to " +
-                                                  std::to_string(state_version_) +
-                                                  "; take a snapshot and apply the patch again"));
+               const uint64_t version = publisher_.version();
+               if (base_version && *base_version != version) {
+                 return answer(FailedPrecondition(
+                     "the state moved on from version " + std::to_string(*base_version) + " to " +
+                     std::to_string(version) + "; take a snapshot and apply the patch again"));
                }
                auto changes = apply_app_patch(*root_, patch);
                if (!changes.ok()) return answer(changes.status());
-               for (const FieldChange& c : *changes)
-                 on_field_changed(*c.owner, *c.field, c.field->to_json());
-               answer(state_version_);
+               {
+                 auto batch = publisher_.batch();  // one external patch, one batch
+                 for (const FieldChange& c : *changes) {
+                   on_field_changed(*c.owner, *c.field, c.field->to_json());
+                 }
+               }
+               answer(publisher_.version());
              });
 }
 
@@ -46,19 +48,19 @@ void Controller::post_kill_now() {
 
 void Controller::post_snapshot(std::function<void(Json, uint64_t)> done) {
   loop_.post("Controller.Snapshot",
-             [this, done = std::move(done)] { done(root_->snapshot(), state_version_); });
+             [this, done = std::move(done)] { done(root_->snapshot(), publisher_.version()); });
 }
 
 void Controller::post_subscribe(StateObserver* observer, std::function<void(Json, uint64_t)> done) {
   loop_.post("Controller.Subscribe", [this, observer, done = std::move(done)] {
-    observers_.push_back(observer);
-    if (done) done(root_->snapshot(), state_version_);
+    publisher_.add_observer(observer);
+    if (done) done(root_->snapshot(), publisher_.version());
   });
 }
 
 void Controller::post_unsubscribe(StateObserver* observer, std::function<void()> done) {
   loop_.post("Controller.Unsubscribe", [this, observer, done = std::move(done)] {
-    observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
+    publisher_.remove_observer(observer);
     if (done) done();
   });
 }

@@ -119,6 +119,22 @@ TEST_F(ApiTest, SubscriberGetsEveryChangeAfterItsSnapshotUntilItUnsubscribes) {
   EXPECT_EQ(observer.at("/vars/ticks").size(), 1u);
 }
 
+TEST_F(ApiTest, PatchIsPublishedAsOneBatch) {
+  start();
+  FakeStateObserver observer;
+  controller().add_observer(&observer);
+  const uint64_t v = controller().state_version();
+  ASSERT_TRUE(apply(R"([{"op":"replace","path":"/vars/ticks","value":1},
+                        {"op":"replace","path":"/works/w/vars/x","value":2}])",
+                    v)
+                  .ok());
+  ASSERT_GE(observer.batches().size(), 1u);
+  const auto& batch = observer.batches()[0];
+  EXPECT_EQ(batch.first_version, v + 1);
+  EXPECT_EQ(batch.last_version, v + 2);
+  EXPECT_EQ(batch.patch.size(), 2u);
+}
+
 TEST_F(ApiTest, StopPostedFromAnotherThreadEndsTheApp) {
   start();
   std::thread other([&] { controller().post_stop("stopped over HTTP"); });

@@ -163,7 +163,7 @@ TEST_F(ControllerTest, FlowAssignmentBeforeTheWorkConnectsIsCarriedByTheWelcome)
   EXPECT_EQ(proc.deltas()[0].version(), 1u);
 }
 
-TEST_F(ControllerTest, ObserverSeesEveryChangeWithIncreasingVersions) {
+TEST_F(ControllerTest, ObserverSeesEveryChangeInBatchesWithIncreasingVersions) {
   FakeStateObserver observer;
   root().body = [](TestRoot& r) { r.w.call(); };
   start();
@@ -185,10 +185,12 @@ TEST_F(ControllerTest, ObserverSeesEveryChangeWithIncreasingVersions) {
   const auto ticks = observer.at("/vars/ticks");
   ASSERT_EQ(ticks.size(), 1u);
   EXPECT_EQ(ticks[0].value, 3);
-  for (size_t i = 1; i < observer.changes().size(); ++i) {
-    EXPECT_EQ(observer.changes()[i].version, observer.changes()[i - 1].version + 1);
+  ASSERT_FALSE(observer.batches().empty());
+  for (size_t i = 1; i < observer.batches().size(); ++i) {
+    EXPECT_EQ(observer.batches()[i].first_version, observer.batches()[i - 1].last_version + 1)
+        << "no change is left out";
   }
-  EXPECT_EQ(observer.changes().back().version, controller().state_version());
+  EXPECT_EQ(observer.batches().back().last_version, controller().state_version());
 }
 
 TEST_F(ControllerTest, StateVersionCountsChangesWithoutObservers) {
