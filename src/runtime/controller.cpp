@@ -6,13 +6,12 @@
 #include <string.h>
 
 #include <boost/asio/post.hpp>
-#include <filesystem>
-#include <fstream>
 #include <typeinfo>
 
 #include "core/json_io.hpp"
 #include "core/patch.hpp"
 #include "lightning/app.hpp"
+#include "util/atomic_file.hpp"
 #include "util/ids.hpp"
 
 namespace lightning::runtime {
@@ -48,6 +47,7 @@ Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::un
       options_(std::move(options)),
       root_(std::move(root)),
       launcher_(launcher),
+      supervisor_(launcher, options_.start_timeout),
       logs_(options_.run_dir + "/logs", options_.echo_logs),
       router_(*this, util::random_hex(8), util::random_hex(16)),
       wakeup_timer_(clock_),
@@ -158,12 +158,13 @@ void Controller::on_field_changed(Component& owner, const StateFieldBase& field,
 
 void Controller::flush_out(Record& r) {
   if (r.pending_out.empty()) return;
-  if (r.proc == Record::Proc::kConnected && r.session) {
+  const auto& session = r.process.session;
+  if (r.process.state == WorkProcess::State::kConnected && session) {
     v1::ControllerMessage m;
     auto* d = m.mutable_delta();
-    d->set_version(r.session->next_delta_out++);
+    d->set_version(session->next_delta_out++);
     d->set_patch_json(detail::dump_json(r.pending_out.ops()));
-    r.session->send(std::move(m));
+    session->send(std::move(m));
   }
   // Not connected: the Welcome of the next process carries the whole state.
   r.pending_out.clear();
@@ -180,7 +181,7 @@ void Controller::on_work_added(Work& work) {
       [this, &r = slot](const CallRecord& c, bool is_latest) { on_call_status(*r, c, is_latest); },
       [this, &r = slot] { pump(*r); },
       [this, &r = slot](uint64_t call_id, std::chrono::milliseconds timeout) {
-        kill_process(*r, r->work->options().grace_period());
+        supervisor_.stop(r->process, r->work->options().grace_period());
         fail_current(*r, std::string(reason::kTimeout),
                      "call " + std::to_string(call_id) + " ran longer than its timeout of " +
                          std::to_string(timeout.count()) + " ms");
@@ -221,15 +222,15 @@ void Controller::pump(Record& r) {
   if (stopping_) return;
   CallRecord* c = r.calls.next_to_dispatch();
   if (c == nullptr) return;
-  switch (r.proc) {
-    case Record::Proc::kNone:
+  switch (r.process.state) {
+    case WorkProcess::State::kNone:
       launch(r);
       break;
-    case Record::Proc::kConnected:
+    case WorkProcess::State::kConnected:
       send_call(r, *c);
       break;
-    case Record::Proc::kLaunching:  // on_hello pumps
-    case Record::Proc::kStopping:   // on_process_exit pumps
+    case WorkProcess::State::kLaunching:  // on_hello pumps
+    case WorkProcess::State::kStopping:   // on_process_exit pumps
       break;
   }
 }
@@ -237,24 +238,18 @@ void Controller::pump(Record& r) {
 void Controller::send_call(Record& r, const CallRecord& c) {
   flush_out(r);
   dirty_out_.erase(&r);
-  r.calls.mark_dispatched(r.process_id);
+  r.calls.mark_dispatched(r.process.id);
   v1::ControllerMessage m;
   auto* call = m.mutable_call();
   call->set_call_id(c.id);
   call->set_args_json(c.key);
   call->set_attempt(static_cast<uint32_t>(c.status.attempt));
-  r.session->send(std::move(m));
+  r.process.session->send(std::move(m));
 }
 
 void Controller::launch(Record& r) {
-  r.proc = Record::Proc::kLaunching;
-  r.process_id = ++next_process_id_;
-  r.said_hello = false;
-  r.pid = -1;
-  by_process_[r.process_id] = &r;
   logs_.reset_tail(r.work->path());
   v1::LaunchWorkRequest request;
-  request.set_process_id(r.process_id);
   request.set_work_path(r.work->path());
   request.set_work_type(r.work->type_name());
   request.set_controller_address(options_.work_address);
@@ -264,21 +259,7 @@ void Controller::launch(Record& r) {
   request.mutable_env()->insert(r.work->options().env().begin(), r.work->options().env().end());
   request.set_run_dir(options_.run_dir);
   for (const auto& arg : app_args()) request.add_app_args(arg);
-  launcher_.launch(request);
-  const uint64_t pid = r.process_id;
-  r.start_timer.start(options_.start_timeout, "Controller.StartTimeout", [this, &r, pid] {
-    if (r.process_id != pid || r.proc != Record::Proc::kLaunching) return;
-    spdlog::error("work process of {} did not connect within {} ms", r.work->path(),
-                  options_.start_timeout.count());
-    kill_process(r, std::chrono::milliseconds(0));
-  });
-}
-
-void Controller::kill_process(Record& r, std::chrono::milliseconds grace) {
-  if (r.proc == Record::Proc::kNone) return;
-  r.proc = Record::Proc::kStopping;
-  // The launcher times the SIGKILL; a repeated stop never postpones it.
-  launcher_.stop(r.process_id, grace);
+  supervisor_.launch(r.process, std::move(request));
 }
 
 void Controller::fail_current(Record& r, std::string reason, std::string message,
@@ -304,7 +285,7 @@ void Controller::stop_work(Work& work) {
   Record* r = record_of(work);
   if (r == nullptr) return;
   r->calls.stop_all("stopped by a flow");
-  kill_process(*r, work.options().grace_period());
+  supervisor_.stop(r->process, work.options().grace_period());
 }
 
 // ---------------------------------------------------------------- wire
@@ -319,39 +300,39 @@ void Controller::on_session_closed(const std::shared_ptr<rpc::WorkSession>& sess
 }
 
 const rpc::WorkSession* Controller::session_of(uint64_t process_id) const {
-  auto it = by_process_.find(process_id);
-  return it == by_process_.end() ? nullptr : it->second->session.get();
+  const WorkProcess* p = supervisor_.find(process_id);
+  return p == nullptr ? nullptr : p->session.get();
+}
+
+Controller::Record& Controller::record_of_process(uint64_t process_id) {
+  WorkProcess* p = supervisor_.find(process_id);
+  LIGHTNING_CHECK(p != nullptr, "no live process ", process_id);
+  return *record_of(*p->work);
 }
 
 std::string Controller::work_path_of(uint64_t process_id) const {
-  auto it = by_process_.find(process_id);
-  return it == by_process_.end() ? "process " + std::to_string(process_id)
-                                 : it->second->work->path();
+  const WorkProcess* p = supervisor_.find(process_id);
+  return p == nullptr ? "process " + std::to_string(process_id) : p->work->path();
 }
 
 Status Controller::on_hello(const std::shared_ptr<rpc::WorkSession>& session, const v1::Hello& h) {
-  auto it = by_process_.find(h.process_id());
-  if (it == by_process_.end() || it->second->work->path() != h.work_path()) {
+  WorkProcess* p = supervisor_.find(h.process_id());
+  if (p == nullptr || p->work->path() != h.work_path()) {
     return NotFound("unknown work path '" + h.work_path() + "' for process " +
                     std::to_string(h.process_id()));
   }
-  Record& r = *it->second;
+  Record& r = *record_of(*p->work);
   if (h.work_type() != r.work->type_name()) {
     return InvalidArgument("work '" + h.work_path() + "' has type '" + r.work->type_name() +
                            "', not '" + h.work_type() + "'");
   }
-  if (r.proc != Record::Proc::kLaunching || r.session) {
+  if (p->state != WorkProcess::State::kLaunching || p->session) {
     return {StatusCode::kAlreadyExists, "work '" + h.work_path() +
                                             "' is not waiting for a process (already connected, "
                                             "or stopped)"};
   }
-  r.start_timer.cancel();
-  if (r.pid <= 0) r.pid = static_cast<int>(h.pid());
-  spdlog::debug("{} connected (pid {}, process {})", r.work->path(), h.pid(), r.process_id);
-  session->process_id = r.process_id;
-  r.session = session;
-  r.said_hello = true;
-  r.proc = Record::Proc::kConnected;
+  supervisor_.connected(*p, session, static_cast<int>(h.pid()));
+  spdlog::debug("{} connected (pid {}, process {})", r.work->path(), h.pid(), p->id);
   v1::ControllerMessage m;
   m.mutable_welcome()->set_state_json(detail::dump_json(r.work->fields_json()));
   m.mutable_welcome()->set_delta_version(0);
@@ -363,7 +344,7 @@ Status Controller::on_hello(const std::shared_ptr<rpc::WorkSession>& session, co
 }
 
 Status Controller::on_delta(uint64_t process_id, const std::string& patch_json) {
-  Record& r = *by_process_.at(process_id);
+  Record& r = record_of_process(process_id);
   auto res = detail::apply_patch_text(*r.work, patch_json);
   if (!res.ok) return InvalidArgument("rejected state delta: " + res.error);
   {
@@ -375,7 +356,7 @@ Status Controller::on_delta(uint64_t process_id, const std::string& patch_json) 
 }
 
 Status Controller::on_call_started(uint64_t process_id, uint64_t call_id) {
-  Record& r = *by_process_.at(process_id);
+  Record& r = record_of_process(process_id);
   const CallRecord* c = r.calls.current();
   if (!c || c->id != call_id || c->dispatched_on != process_id) {
     return InvalidArgument("CallStarted for unknown call " + std::to_string(call_id));
@@ -385,7 +366,7 @@ Status Controller::on_call_started(uint64_t process_id, uint64_t call_id) {
 }
 
 Status Controller::on_call_finished(uint64_t process_id, const v1::CallFinished& f) {
-  Record& r = *by_process_.at(process_id);
+  Record& r = record_of_process(process_id);
   const CallRecord* c = r.calls.current();
   if (!c || c->id != f.call_id() || c->dispatched_on != process_id) {  // e.g. it timed out
     return InvalidArgument("CallFinished for unknown call " + std::to_string(f.call_id()));
@@ -400,41 +381,29 @@ Status Controller::on_call_finished(uint64_t process_id, const v1::CallFinished&
 }
 
 void Controller::on_disconnected(uint64_t process_id) {
-  Record& r = *by_process_.at(process_id);
-  r.session.reset();
+  Record& r = record_of_process(process_id);
   // The process normally exits right after; if it hangs, make it.
-  if (r.proc == Record::Proc::kConnected) {
-    spdlog::debug("{}: stream closed; waiting for the process to exit", r.work->path());
-    kill_process(r, std::chrono::milliseconds(2000));
-  }
+  supervisor_.disconnected(r.process, std::chrono::milliseconds(2000));
 }
 
 // ---------------------------------------------------------------- processes
 
 void Controller::on_process_started(uint64_t process_id, int pid) {
-  auto it = by_process_.find(process_id);
-  if (it != by_process_.end()) it->second->pid = pid;
+  supervisor_.started(process_id, pid);
 }
 
 void Controller::on_process_output(uint64_t process_id, std::string_view line, bool is_stderr) {
-  auto it = by_process_.find(process_id);
-  if (it == by_process_.end()) return;
-  logs_.line(it->second->work->path(), line, is_stderr);
+  const WorkProcess* p = supervisor_.find(process_id);
+  if (p == nullptr) return;
+  logs_.line(p->work->path(), line, is_stderr);
 }
 
 void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
-  auto it = by_process_.find(process_id);
-  if (it == by_process_.end()) return;
-  Record& r = *it->second;
-  by_process_.erase(it);
-  const bool expected = r.proc == Record::Proc::kStopping;  // we stopped or killed it
-  if (r.process_id == process_id) {
-    r.proc = Record::Proc::kNone;
-    if (r.session) r.session->close(grpc::Status(grpc::StatusCode::CANCELLED, "process exited"));
-    r.session.reset();
-    r.pid = -1;
-    r.start_timer.cancel();
-  }
+  const auto exit = supervisor_.exited(process_id);
+  if (!exit) return;
+  Record& r = *record_of(*exit->process->work);
+  const bool expected = exit->expected;  // we stopped or killed it
+  const bool said_hello = r.process.said_hello;
   const CallRecord* current = r.calls.current();
   std::string how = !ex.error.empty() ? "could not start: " + ex.error
                     : ex.signal       ? "killed by signal " + std::to_string(*ex.signal) + " (" +
@@ -443,16 +412,16 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
                                    : "exited";
   const bool had_call =
       current && !r.calls.is_waiting_to_retry() &&
-      (current->dispatched_on == process_id || (current->dispatched_on == 0 && !r.said_hello));
+      (current->dispatched_on == process_id || (current->dispatched_on == 0 && !said_hello));
   if (had_call && !stopping_) {
     std::string tail = logs_.stderr_tail(r.work->path());
     std::string message = "work process " + how;
     if (!tail.empty()) message += "; last lines of stderr:\n" + tail;
-    std::string why = !ex.error.empty() || !r.said_hello ? std::string(reason::kStartFailed)
-                      : ex.signal                        ? std::string(reason::kSignal)
-                                                         : std::string(reason::kExit);
+    std::string why = !ex.error.empty() || !said_hello ? std::string(reason::kStartFailed)
+                      : ex.signal                      ? std::string(reason::kSignal)
+                                                       : std::string(reason::kExit);
     fail_current(r, why, message, ex.exit_code, ex.signal);
-  } else if (!stopping_ && !expected && r.said_hello) {
+  } else if (!stopping_ && !expected && said_hello) {
     spdlog::warn("work process of {} {} while idle", r.work->path(), how);
   }
   if (stopping_) {
@@ -478,16 +447,16 @@ void Controller::begin_shutdown() {
   for (auto& rp : records_) {
     Record& r = *rp;
     r.calls.stop_all("app shut down");
-    if (r.proc != Record::Proc::kNone) {
+    if (r.process.state != WorkProcess::State::kNone) {
       // Each work gets its own grace period between SIGTERM and SIGKILL.
       grace = std::max(grace, r.work->options().grace_period());
-      kill_process(r, r.work->options().grace_period());
+      supervisor_.stop(r.process, r.work->options().grace_period());
     }
   }
   // Safety net: whatever has not exited a second after the longest grace period
   // is killed, and the app ends even if an exit report never comes.
   shutdown_timer_.start(grace + std::chrono::seconds(1), "Controller.ShutdownKill", [this] {
-    for (auto& [id, r] : by_process_) launcher_.stop(id, std::chrono::milliseconds(0));
+    supervisor_.stop_all_now();
     shutdown_timer_.start(std::chrono::seconds(1), "Controller.ShutdownGiveUp",
                           [this] { finish(); });
   });
@@ -495,31 +464,17 @@ void Controller::begin_shutdown() {
 }
 
 void Controller::check_shutdown_done() {
-  if (by_process_.empty()) finish();
+  if (!supervisor_.has_live_processes()) finish();
 }
 
 void Controller::write_state_file(const Json& out) {
-  // Write a temporary file, check it reached the disk, then rename: a full disk
-  // leaves the previous file (or none) and a warning, never a truncated one.
+  // A full disk leaves the previous file (or none) and a warning, never a
+  // truncated one.
   const std::string path = options_.run_dir + "/state.json";
-  const std::string tmp = path + ".tmp";
-  bool ok = false;
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    f << detail::dump_json(out, 2) << "\n";
-    f.flush();
-    ok = static_cast<bool>(f);
-    f.close();
-    ok = ok && !f.fail();
-  }
-  std::error_code ec;
-  if (ok) std::filesystem::rename(tmp, path, ec);
-  if (!ok || ec) {
-    std::filesystem::remove(tmp, ec);
-    std::fprintf(stderr,
-                 "lightning: warning: could not write %s (disk full?); the final state "
-                 "is not saved\n",
-                 path.c_str());
+  const Status st = util::write_file_atomically(path, detail::dump_json(out, 2) + "\n");
+  if (!st.ok()) {
+    std::fprintf(stderr, "lightning: warning: %s; the final state is not saved\n",
+                 st.message().c_str());
   }
 }
 

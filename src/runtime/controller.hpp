@@ -19,6 +19,7 @@
 #include "runtime/state_publisher.hpp"
 #include "runtime/work_launcher.hpp"
 #include "runtime/work_logs.hpp"
+#include "runtime/work_process_supervisor.hpp"
 #include "runtime/work_session_router.hpp"
 #include "util/clock.hpp"
 #include "util/event_loop.hpp"
@@ -44,28 +45,19 @@ struct ControllerOptions {
 
 namespace detail {
 
-/// Controller-side bookkeeping of one work: its calls and its process.
+/// Controller-side bookkeeping of one work: its calls, its process and the
+/// flow-side changes not yet sent to it. Owned by the controller.
 class WorkRecord {
  public:
   WorkRecord(Work& w, util::ClockInterface& clock, runtime::CallTable::Hooks hooks)
-      : work(&w), calls(clock, call_policy_of(w), std::move(hooks)), start_timer(clock) {}
-
-  enum class Proc { kNone, kLaunching, kConnected, kStopping };
+      : work(&w), calls(clock, call_policy_of(w), std::move(hooks)), process(w, clock) {}
 
   static runtime::CallPolicy call_policy_of(const Work& w);
 
   Work* work = nullptr;
   runtime::CallTable calls;
-
-  Proc proc = Proc::kNone;
-  uint64_t process_id = 0;
-  int pid = -1;
-  bool said_hello = false;
-  std::shared_ptr<rpc::WorkSession> session;
-
+  runtime::WorkProcess process;      // changed only by the WorkProcessSupervisor
   detail::PatchBuilder pending_out;  // flow-side changes not yet sent
-
-  util::Timer start_timer;
 };
 
 }  // namespace detail
@@ -167,7 +159,6 @@ class Controller final : public detail::Runtime,
   void on_call_status(Record& r, const CallRecord& c, bool is_latest);
   void fail_current(Record& r, std::string reason, std::string message,
                     std::optional<int> exit_code = {}, std::optional<int> signal = {});
-  void kill_process(Record& r, std::chrono::milliseconds grace);
 
   // WorkProtocolHandler: what the router's valid messages mean.
   const rpc::WorkSession* session_of(uint64_t process_id) const override;
@@ -178,6 +169,7 @@ class Controller final : public detail::Runtime,
   Status on_call_started(uint64_t process_id, uint64_t call_id) override;
   Status on_call_finished(uint64_t process_id, const v1::CallFinished& finished) override;
   void on_disconnected(uint64_t process_id) override;
+  Record& record_of_process(uint64_t process_id);
 
   void on_process_started(uint64_t process_id, int pid);
   void on_process_output(uint64_t process_id, std::string_view line, bool is_stderr);
@@ -193,13 +185,12 @@ class Controller final : public detail::Runtime,
   ControllerOptions options_;
   std::unique_ptr<Flow> root_;
   WorkLauncherInterface& launcher_;
+  WorkProcessSupervisor supervisor_;
   WorkLogs logs_;
   WorkSessionRouter router_;
 
   std::deque<std::unique_ptr<Record>> records_;
-  std::unordered_map<uint64_t, Record*> by_process_;
   std::unordered_set<Record*> dirty_out_;
-  uint64_t next_process_id_ = 0;
 
   bool run_requested_ = false;
   bool in_run_ = false;

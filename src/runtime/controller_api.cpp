@@ -41,9 +41,7 @@ void Controller::post_stop(std::string message, int exit_code) {
 }
 
 void Controller::post_kill_now() {
-  loop_.post("Controller.KillNow", [this] {
-    for (auto& [id, r] : by_process_) launcher_.stop(id, std::chrono::milliseconds(0));
-  });
+  loop_.post("Controller.KillNow", [this] { supervisor_.stop_all_now(); });
 }
 
 void Controller::post_snapshot(std::function<void(Json, uint64_t)> done) {

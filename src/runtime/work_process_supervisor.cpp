@@ -1,0 +1,79 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "runtime/work_process_supervisor.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace lightning::runtime {
+
+void WorkProcessSupervisor::launch(WorkProcess& p, v1::LaunchWorkRequest request) {
+  p.state = WorkProcess::State::kLaunching;
+  p.id = ++next_id_;
+  p.said_hello = false;
+  p.pid = -1;
+  live_[p.id] = &p;
+  request.set_process_id(p.id);
+  launcher_.launch(request);
+  const uint64_t id = p.id;
+  p.start_timer.start(start_timeout_, "WorkProcessSupervisor.StartTimeout", [this, &p, id] {
+    if (p.id != id || p.state != WorkProcess::State::kLaunching) return;
+    spdlog::error("work process of {} did not connect within {} ms", p.work->path(),
+                  start_timeout_.count());
+    stop(p, std::chrono::milliseconds(0));
+  });
+}
+
+void WorkProcessSupervisor::connected(WorkProcess& p, std::shared_ptr<rpc::WorkSession> session,
+                                      int pid) {
+  p.start_timer.cancel();
+  if (p.pid <= 0) p.pid = pid;
+  session->process_id = p.id;
+  p.session = std::move(session);
+  p.said_hello = true;
+  p.state = WorkProcess::State::kConnected;
+}
+
+void WorkProcessSupervisor::disconnected(WorkProcess& p, std::chrono::milliseconds grace) {
+  p.session.reset();
+  if (p.state == WorkProcess::State::kConnected) {
+    spdlog::debug("{}: stream closed; waiting for the process to exit", p.work->path());
+    stop(p, grace);
+  }
+}
+
+void WorkProcessSupervisor::stop(WorkProcess& p, std::chrono::milliseconds grace) {
+  if (p.state == WorkProcess::State::kNone) return;
+  p.state = WorkProcess::State::kStopping;
+  launcher_.stop(p.id, grace);
+}
+
+void WorkProcessSupervisor::stop_all_now() {
+  for (auto& [id, p] : live_) launcher_.stop(id, std::chrono::milliseconds(0));
+}
+
+void WorkProcessSupervisor::started(uint64_t id, int pid) {
+  auto it = live_.find(id);
+  if (it != live_.end()) it->second->pid = pid;
+}
+
+std::optional<WorkProcessSupervisor::Exit> WorkProcessSupervisor::exited(uint64_t id) {
+  auto it = live_.find(id);
+  if (it == live_.end()) return std::nullopt;
+  WorkProcess& p = *it->second;
+  live_.erase(it);
+  Exit exit{&p, p.state == WorkProcess::State::kStopping, p.id == id};
+  if (exit.was_latest) {
+    p.state = WorkProcess::State::kNone;
+    if (p.session) p.session->close(grpc::Status(grpc::StatusCode::CANCELLED, "process exited"));
+    p.session.reset();
+    p.pid = -1;
+    p.start_timer.cancel();
+  }
+  return exit;
+}
+
+WorkProcess* WorkProcessSupervisor::find(uint64_t id) const {
+  auto it = live_.find(id);
+  return it == live_.end() ? nullptr : it->second;
+}
+
+}  // namespace lightning::runtime
