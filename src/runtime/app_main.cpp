@@ -72,22 +72,21 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   if (const char* env = std::getenv("LIGHTNING_RUN_DIR")) options.run_dir = env;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s: %s needs a value\n", argv[0], flag);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
+    const bool has_value = i + 1 < argc;
+    if (!has_value && (a == "--run-dir" || a == "--log-level" || a == "--listen")) {
+      std::fprintf(stderr, "%s: %s needs a value\n", argv[0], a.c_str());
+      return 2;
+    }
+    auto value = [&] { return std::string(argv[++i]); };
     if (a == "--") {
       g_app_args.assign(argv + i + 1, argv + argc);
       break;
     } else if (a == "--run-dir") {
-      options.run_dir = value("--run-dir");
+      options.run_dir = value();
     } else if (a == "--log-level") {
-      options.log_level = value("--log-level");
+      options.log_level = value();
     } else if (a == "--listen") {
-      host_options.listen_address = value("--listen");
+      host_options.listen_address = value();
     } else if (a == "--quiet-works") {
       options.echo_logs = false;
     } else if (a == "--help" || a == "-h") {

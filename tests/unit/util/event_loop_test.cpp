@@ -119,9 +119,11 @@ TEST(AsioClockTest, TimersFireOnTheLoopInDueOrderAndCancelledOnesDoNot) {
   boost::asio::io_context io;
   AsioClock clock(io);
   std::vector<int> fired;
-  clock.run_after(2ms, "T", [&] { fired.push_back(2); });
-  clock.run_after(1ms, "T", [&] { fired.push_back(1); });
-  const auto cancelled = clock.run_after(1ms, "T", [&] { fired.push_back(99); });
+  // Due times from one now(): the order cannot depend on how fast this runs.
+  const auto t0 = clock.now();
+  clock.run_at(t0 + 2ms, "T", [&] { fired.push_back(2); });
+  clock.run_at(t0 + 1ms, "T", [&] { fired.push_back(1); });
+  const auto cancelled = clock.run_at(t0 + 1ms, "T", [&] { fired.push_back(99); });
   clock.cancel(cancelled);
   io.run_for(5s);  // returns once no timer is left
   EXPECT_EQ(fired, (std::vector<int>{1, 2}));
