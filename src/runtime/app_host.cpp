@@ -18,7 +18,7 @@ std::string signal_name(int sig) {
 }  // namespace
 
 AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root)
-    : options_(std::move(options)), launcher_(io_, zygote), root_(std::move(root)) {}
+    : options_(std::move(options)), launcher_(io_, zygote, spawn_zygote), root_(std::move(root)) {}
 
 AppHost::~AppHost() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));

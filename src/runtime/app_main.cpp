@@ -61,9 +61,16 @@ void set_process_context(std::string run_dir, std::vector<std::string> app_args)
 }  // namespace detail
 
 int run_app(int argc, char** argv, const RootFactory& make_root) {
+  // A replacement work forker started by spawn_zygote() becomes one here,
+  // before anything else happens in this process.
+  runtime::run_as_zygote_if_asked();
   // Fork the zygote first: the process must still be single-threaded.
   raise_fd_limit();
-  runtime::ZygoteHandle zygote = runtime::start_zygote();
+  Result<runtime::ZygoteHandle> zygote = runtime::start_zygote();
+  if (!zygote.ok()) {
+    std::fprintf(stderr, "lightning: %s\n", zygote.status().message().c_str());
+    return 1;
+  }
 
   runtime::AppHostOptions host_options;
   host_options.listen_address.clear();  // chosen below, once the run directory is known
@@ -139,7 +146,7 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     return 1;
   }
 
-  int code = runtime::AppHost(std::move(host_options), zygote, std::move(root)).run();
+  int code = runtime::AppHost(std::move(host_options), *zygote, std::move(root)).run();
   spdlog::default_logger()->flush();
   return code;
 }

@@ -405,11 +405,13 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
   const bool expected = exit->expected;  // we stopped or killed it
   const bool said_hello = r.process.said_hello;
   const CallRecord* current = r.calls.current();
-  std::string how = !ex.error.empty() ? "could not start: " + ex.error
-                    : ex.signal       ? "killed by signal " + std::to_string(*ex.signal) + " (" +
-                                      signal_name(*ex.signal) + ")"
-                    : ex.exit_code ? "exited with code " + std::to_string(*ex.exit_code)
-                                   : "exited";
+  // A process the launcher lost (its forker died) has both a signal and an error.
+  std::string how = ex.signal ? "killed by signal " + std::to_string(*ex.signal) + " (" +
+                                    signal_name(*ex.signal) + ")"
+                    : ex.exit_code      ? "exited with code " + std::to_string(*ex.exit_code)
+                    : !ex.error.empty() ? "could not start: " + ex.error
+                                        : "exited";
+  if (!ex.error.empty() && (ex.signal || ex.exit_code)) how += ": " + ex.error;
   const bool had_call =
       current && !r.calls.is_waiting_to_retry() &&
       (current->dispatched_on == process_id || (current->dispatched_on == 0 && !said_hello));
@@ -417,9 +419,10 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
     std::string tail = logs_.stderr_tail(r.work->path());
     std::string message = "work process " + how;
     if (!tail.empty()) message += "; last lines of stderr:\n" + tail;
-    std::string why = !ex.error.empty() || !said_hello ? std::string(reason::kStartFailed)
-                      : ex.signal                      ? std::string(reason::kSignal)
-                                                       : std::string(reason::kExit);
+    std::string why = !said_hello || (!ex.error.empty() && !ex.signal && !ex.exit_code)
+                          ? std::string(reason::kStartFailed)
+                      : ex.signal ? std::string(reason::kSignal)
+                                  : std::string(reason::kExit);
     fail_current(r, why, message, ex.exit_code, ex.signal);
   } else if (!stopping_ && !expected && said_hello) {
     spdlog::warn("work process of {} {} while idle", r.work->path(), how);

@@ -15,7 +15,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "lightning/json.hpp"
+#include "lightning/v1/launch.pb.h"
 #include "runtime/zygote_protocol.hpp"
 
 namespace lightning::runtime {
@@ -26,10 +26,24 @@ namespace {
 constexpr auto kDrainGrace = std::chrono::milliseconds(50);
 // Longest output line kept whole; longer ones are split.
 constexpr size_t kMaxLine = size_t{64} * 1024;
+
+std::string describe_wait_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = sigabbrev_np(sig);
+    return "killed by " + (abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig));
+  }
+  if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
+  return "ended";
+}
 }  // namespace
 
-ForkLauncher::ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote)
-    : io_(io), zygote_(zygote), zygote_sd_(io, zygote.socket_fd) {
+ForkLauncher::ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote,
+                           ForkerFactory restart_forker)
+    : io_(io),
+      zygote_(zygote),
+      restart_forker_(std::move(restart_forker)),
+      zygote_sd_(io, zygote.socket_fd) {
   zygote_sd_.non_blocking(true);
   read_zygote();
 }
@@ -51,6 +65,8 @@ void ForkLauncher::launch(const v1::LaunchWorkRequest& spec) {
     });
   };
   if (shut_down_) return fail("launcher is shut down");
+  std::string why_not;
+  if (!ensure_forker(&why_not)) return fail(why_not);
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
   if (pipe2(err, O_CLOEXEC) != 0) {
@@ -58,19 +74,7 @@ void ForkLauncher::launch(const v1::LaunchWorkRequest& spec) {
     close(out[1]);
     return fail(std::string("pipe: ") + std::strerror(errno));
   }
-  Json env = Json::object();
-  for (const auto& [k, v] : spec.env()) env[k] = v;
-  Json req{{"id", spec.process_id()},
-           {"path", spec.work_path()},
-           {"type", spec.work_type()},
-           {"address", spec.controller_address()},
-           {"run_id", spec.run_id()},
-           {"token", spec.token()},
-           {"log_level", spec.log_level()},
-           {"env", env},
-           {"run_dir", spec.run_dir()},
-           {"app_args", std::vector<std::string>(spec.app_args().begin(), spec.app_args().end())}};
-  std::string body = req.dump();
+  std::string body = spec.SerializeAsString();
   if (body.size() > kZygoteMaxMessage) {
     for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
     return fail("launch request too large");
@@ -93,37 +97,123 @@ void ForkLauncher::write_zygote() {
   // so the loop must keep reading replies while requests wait to be sent.
   while (!outgoing_.empty()) {
     Outgoing& o = outgoing_.front();
-    int fds[2] = {o.out_fd, o.err_fd};
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof fds)];
-    std::memset(cbuf, 0, sizeof cbuf);
-    iovec iov{o.body.data(), o.body.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cbuf;
-    msg.msg_controllen = sizeof cbuf;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof fds);
-    std::memcpy(CMSG_DATA(c), fds, sizeof fds);
-    ssize_t n = sendmsg(zygote_.socket_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const int fds[2] = {o.out_fd, o.err_fd};
+    const ssize_t n = send_datagram(zygote_.socket_fd, o.body, fds, 2, MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!write_waiting_) {
         write_waiting_ = true;
         zygote_sd_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
                               [this](const boost::system::error_code& ec) {
+                                if (ec) return;  // cancelled: on_forker_lost reset the flag
                                 write_waiting_ = false;
-                                if (!ec && !shut_down_) write_zygote();
+                                if (!shut_down_) write_zygote();
                               });
       }
       return;
     }
+    if (n < 0) {
+      // The forker is gone (EPIPE, ECONNRESET). Reported from the loop, not
+      // from inside launch(): the exits must not reach the controller while
+      // it is still in the middle of launching.
+      spdlog::debug("cannot reach the work forker: {}", std::strerror(errno));
+      boost::asio::post(io_, [this, generation = forker_generation_] {
+        if (generation == forker_generation_) on_forker_lost();  // not a newer forker
+      });
+      return;
+    }
     close(o.out_fd);
     close(o.err_fd);
-    if (n < 0) spdlog::error("cannot reach the zygote: {}", std::strerror(errno));
     outgoing_.pop_front();
+  }
+}
+
+bool ForkLauncher::ensure_forker(std::string* why_not) {
+  if (forker_alive_) return true;
+  if (!restart_forker_) {
+    *why_not = forker_lost_reason_ + "; no new work forker can be started";
+    return false;
+  }
+  Result<ZygoteHandle> forker = restart_forker_();
+  if (!forker.ok()) {
+    *why_not = forker_lost_reason_ + "; " + forker.status().message();
+    spdlog::error("{}", *why_not);
+    return false;
+  }
+  zygote_ = *forker;
+  boost::system::error_code ec;
+  zygote_sd_.assign(zygote_.socket_fd, ec);
+  if (ec) {
+    *why_not = forker_lost_reason_ + "; cannot watch the new work forker: " + ec.message();
+    return false;
+  }
+  zygote_sd_.non_blocking(true);
+  forker_alive_ = true;
+  ++forker_generation_;
+  spdlog::info("started a new work forker (zygote, pid {}) after the last one died", zygote_.pid);
+  read_zygote();
+  return true;
+}
+
+std::string ForkLauncher::forker_death_reason() {
+  std::string how = "died";
+  if (zygote_.pid > 0) {
+    // EOF on its socket: the forker is exiting, or its socket broke. Make sure
+    // it is gone (its works die with it), then reap it.
+    int status = 0;
+    pid_t r;
+    while ((r = waitpid(zygote_.pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+    }
+    if (r == 0) {
+      kill(zygote_.pid, SIGKILL);
+      while ((r = waitpid(zygote_.pid, &status, 0)) < 0 && errno == EINTR) {
+      }
+    }
+    if (r == zygote_.pid) how = "died: " + describe_wait_status(status);
+  }
+  return "the work forker (zygote" +
+         (zygote_.pid > 0 ? ", pid " + std::to_string(zygote_.pid) : std::string()) + ") " + how;
+}
+
+void ForkLauncher::on_forker_lost() {
+  if (!forker_alive_ || shut_down_) return;
+  forker_alive_ = false;
+  forker_lost_reason_ = forker_death_reason();
+  zygote_.pid = -1;
+  spdlog::error("{}; the work processes it had forked die with it", forker_lost_reason_);
+  boost::system::error_code ec;
+  zygote_sd_.close(ec);  // cancels a pending wait for writability, too
+  write_waiting_ = false;
+  for (auto& o : outgoing_) {
+    close(o.out_fd);
+    close(o.err_fd);
+  }
+  outgoing_.clear();
+  // Every process it had is reported. Those it had forked were killed with it
+  // (PR_SET_PDEATHSIG), and nobody is left to report their exits; SIGKILL to
+  // their groups ends what they had started themselves.
+  std::vector<uint64_t> live;
+  for (auto& [id, p] : procs_) {
+    if (!p.exited) live.push_back(id);
+  }
+  for (uint64_t id : live) {
+    Proc* p = find(id);
+    if (p == nullptr || p->exited) continue;
+    p->exited = true;
+    if (p->pid > 0) {
+      kill(-p->pid, SIGKILL);
+      by_pid_.erase(p->pid);
+      p->exit.signal = SIGKILL;
+      p->exit.error = forker_lost_reason_;
+      p->drain_timer = std::make_unique<boost::asio::steady_timer>(io_, kDrainGrace);
+      p->drain_timer->async_wait([this, id](const boost::system::error_code& ec) {
+        if (!ec) maybe_finish(id, true);
+      });
+      maybe_finish(id, false);
+    } else {
+      p->exit.error = forker_lost_reason_ + " before it forked this process";
+      maybe_finish(id, true);
+    }
   }
 }
 
@@ -167,45 +257,45 @@ void ForkLauncher::apply_stop(Proc& p) {
 void ForkLauncher::read_zygote() {
   zygote_sd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                         [this](const boost::system::error_code& ec) {
-                          if (ec || shut_down_) return;
-                          std::array<char, kZygoteMaxMessage> buf;
+                          if (ec || shut_down_ || !forker_alive_) return;
+                          std::string buf;
+                          int fds[2];
                           for (;;) {
-                            ssize_t n = recv(zygote_.socket_fd, buf.data(), buf.size(), 0);
+                            const ssize_t n = recv_datagram(zygote_.socket_fd, &buf, fds);
+                            for (int fd : fds) {
+                              if (fd >= 0) close(fd);  // the forker sends none
+                            }
                             if (n > 0) {
-                              on_zygote_message(buf.data(), static_cast<size_t>(n));
-                              if (shut_down_) return;  // an exit event ended the app
+                              on_zygote_message(buf);
+                              if (shut_down_ || !forker_alive_)
+                                return;  // an exit event ended the app
                               continue;
                             }
-                            if (n < 0 && (errno == EINTR)) continue;
+                            if (n < 0 && errno == EINTR) continue;
                             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-                            spdlog::error("the zygote (work process forker) exited unexpectedly");
+                            on_forker_lost();  // EOF or an error: the forker is gone
                             return;
                           }
                           read_zygote();
                         });
 }
 
-void ForkLauncher::on_zygote_message(const char* data, size_t n) {
-  Json m = Json::parse(data, data + n, nullptr, false);
-  if (!m.is_object()) return;
-  try {
-    handle_zygote_message(m);
-  } catch (const std::exception& e) {  // never let a bad reply escape the loop
-    spdlog::error("malformed message from the zygote: {}", e.what());
+void ForkLauncher::on_zygote_message(const std::string& data) {
+  v1::ForkerMessage m;
+  if (!m.ParseFromString(data)) {
+    spdlog::error("malformed message from the work forker ({} bytes)", data.size());
+    return;
   }
-}
-
-void ForkLauncher::handle_zygote_message(const Json& m) {
-  if (m.contains("exit_pid")) {
-    int pid = m.at("exit_pid").get<int>();
-    auto it = by_pid_.find(pid);
+  if (m.has_exited()) {
+    const auto& e = m.exited();
+    auto it = by_pid_.find(static_cast<int>(e.pid()));
     if (it == by_pid_.end()) return;
     Proc* p = find(it->second);
     if (p == nullptr) return;
     p->exited = true;
-    if (m.contains("code")) p->exit.exit_code = m["code"].get<int>();
-    if (m.contains("signal")) p->exit.signal = m["signal"].get<int>();
-    uint64_t id = p->id;
+    if (e.how_case() == v1::ProcessExited::kExitCode) p->exit.exit_code = e.exit_code();
+    if (e.how_case() == v1::ProcessExited::kSignal) p->exit.signal = e.signal();
+    const uint64_t id = p->id;
     p->drain_timer = std::make_unique<boost::asio::steady_timer>(io_, kDrainGrace);
     p->drain_timer->async_wait([this, id](const boost::system::error_code& ec) {
       if (!ec) maybe_finish(id, true);
@@ -213,19 +303,22 @@ void ForkLauncher::handle_zygote_message(const Json& m) {
     maybe_finish(id, false);
     return;
   }
-  uint64_t id = m.value("id", uint64_t{0});
+  if (!m.has_launched()) return;
+  const auto& r = m.launched();
+  const uint64_t id = r.process_id();
   Proc* p = find(id);
   if (p == nullptr) return;
-  if (m.contains("error")) {
+  if (!r.error().empty() || r.pid() <= 0) {
     p->exited = true;
-    p->exit.error = m["error"].get<std::string>();
+    p->exit.error = r.error().empty() ? "the work forker forked nothing" : r.error();
     maybe_finish(id, true);
     return;
   }
-  p->pid = m.value("pid", -1);
+  p->pid = static_cast<int>(r.pid());
   by_pid_[p->pid] = id;
   if (events_.started) events_.started(id, p->pid);
-  if (p->kill_at) apply_stop(*p);
+  p = find(id);  // the handler may have stopped or shut down
+  if (p != nullptr && p->kill_at && !p->exited) apply_stop(*p);
 }
 
 void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
@@ -289,7 +382,7 @@ void ForkLauncher::shutdown() {
   }
   boost::system::error_code ec;
   zygote_sd_.close(ec);  // EOF: the zygote kills and reaps what is left, then exits
-  if (zygote_.pid > 0) {
+  if (forker_alive_ && zygote_.pid > 0) {
     int status;
     while (waitpid(zygote_.pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -7,24 +7,32 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "lightning/json.hpp"
 #include "runtime/work_launcher.hpp"
 #include "runtime/zygote.hpp"
+#include "util/status.hpp"
 
 namespace lightning::runtime {
 
-/// Local launcher: asks the zygote to fork each work process, pipes the
-/// process's stdout/stderr back line by line, reports exits, and times the
-/// SIGTERM -> SIGKILL escalation of stop(). Owned by the app's main path; lives
-/// on the controller's io_context thread; not thread-safe.
+/// Local launcher: asks the work forker (zygote) to fork each work process,
+/// pipes the process's stdout/stderr back line by line, reports exits, and
+/// times the SIGTERM -> SIGKILL escalation of stop(). When the forker dies, every
+/// process it had is reported as exited with the reason, and the next launch
+/// starts a new forker through `restart_forker` (or fails with the reason when
+/// there is none or it fails). Owned by the app's main path; lives on the
+/// controller's io_context thread (which must be the thread that lives as long
+/// as the controller: forkers die with it); not thread-safe.
 class ForkLauncher final : public WorkLauncherInterface {
  public:
-  ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote);
+  /// Starts a replacement forker; spawn_zygote() in an app.
+  using ForkerFactory = std::function<Result<ZygoteHandle>()>;
+
+  ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote, ForkerFactory restart_forker = {});
   ~ForkLauncher() override;
 
   void set_events(Events events) override { events_ = std::move(events); }
@@ -62,8 +70,10 @@ class ForkLauncher final : public WorkLauncherInterface {
   };
   void read_zygote();
   void write_zygote();
-  void on_zygote_message(const char* data, size_t n);
-  void handle_zygote_message(const Json& m);
+  void on_zygote_message(const std::string& data);
+  void on_forker_lost();
+  std::string forker_death_reason();
+  bool ensure_forker(std::string* why_not);
   void read_stream(uint64_t id, bool is_stderr);
   void apply_stop(Proc& p);
   void maybe_finish(uint64_t id, bool force);
@@ -71,7 +81,11 @@ class ForkLauncher final : public WorkLauncherInterface {
 
   boost::asio::io_context& io_;
   ZygoteHandle zygote_;
+  ForkerFactory restart_forker_;
   boost::asio::posix::stream_descriptor zygote_sd_;
+  bool forker_alive_ = true;
+  uint64_t forker_generation_ = 0;  // one more for each replacement forker
+  std::string forker_lost_reason_;  // why the last forker died
   Events events_;
   std::map<uint64_t, Proc> procs_;
   std::map<int, uint64_t> by_pid_;

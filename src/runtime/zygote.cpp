@@ -2,8 +2,10 @@
 #include "runtime/zygote.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -16,18 +18,34 @@
 #include <cstring>
 #include <set>
 #include <string>
+#include <vector>
 
-#include "lightning/json.hpp"
+#include "lightning/v1/launch.pb.h"
 #include "runtime/zygote_protocol.hpp"
 #include "worker/work_process.hpp"
+
+extern char** environ;
 
 namespace lightning::runtime {
 namespace {
 
-void send_json(int sock, const Json& j) {
-  std::string s = j.dump();
-  while (send(sock, s.data(), s.size(), MSG_NOSIGNAL) < 0 && errno == EINTR) {
+// Set in the environment of a zygote started by spawn_zygote(): the socket's
+// descriptor number, and the pid of the controller it must die with.
+constexpr const char* kForkerFdEnv = "LIGHTNING_WORK_FORKER_FD";
+constexpr const char* kForkerParentEnv = "LIGHTNING_WORK_FORKER_PARENT";
+constexpr int kForkerFd = 3;
+
+void send_message(int sock, const v1::ForkerMessage& m) {
+  const std::string s = m.SerializeAsString();
+  while (send_datagram(sock, s, nullptr, 0, 0) < 0 && errno == EINTR) {
   }
+}
+
+void send_launch_error(int sock, uint64_t process_id, const std::string& error) {
+  v1::ForkerMessage m;
+  m.mutable_launched()->set_process_id(process_id);
+  m.mutable_launched()->set_error(error);
+  send_message(sock, m);
 }
 
 // SIGKILLs every direct child (the zygote is a child subreaper, so processes
@@ -69,7 +87,8 @@ void kill_direct_children(pid_t self) {
   _exit(code);
 }
 
-[[noreturn]] void become_work(const Json& req, int out_fd, int err_fd, pid_t zygote) {
+[[noreturn]] void become_work(const v1::LaunchWorkRequest& request, int out_fd, int err_fd,
+                              pid_t zygote) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_UNBLOCK, &all, nullptr);
@@ -85,29 +104,19 @@ void kill_direct_children(pid_t self) {
   close(err_fd);
   setvbuf(stdout, nullptr, _IOLBF, 0);
   setvbuf(stderr, nullptr, _IONBF, 0);
-  worker::WorkProcessSpec spec;
+  for (const auto& [name, value] : request.env()) setenv(name.c_str(), value.c_str(), 1);
+  prctl(PR_SET_NAME, ("lw:" + request.work_path()).substr(0, 15).c_str());
   int code = 1;
   try {
-    const Json env = req.value("env", Json::object());  // items() must not outlive it
-    for (const auto& [k, v] : env.items()) {
-      setenv(k.c_str(), v.get<std::string>().c_str(), 1);
-    }
-    spec.work_path = req.at("path").get<std::string>();
-    spec.work_type = req.at("type").get<std::string>();
-    spec.controller_address = req.at("address").get<std::string>();
-    spec.run_id = req.at("run_id").get<std::string>();
-    spec.token = req.at("token").get<std::string>();
-    spec.log_level = req.value("log_level", "info");
-    spec.run_dir = req.value("run_dir", "");
-    spec.app_args = req.value("app_args", std::vector<std::string>{});
-    spec.process_id = req.at("id").get<uint64_t>();
-    prctl(PR_SET_NAME, ("lw:" + spec.work_path).substr(0, 15).c_str());
-    code = worker::run_work_process(spec);
+    code = worker::run_work_process(request);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "lightning: work process failed to start: %s\n", e.what());
+    std::fprintf(stderr, "lightning: work process failed: %s\n", e.what());
   }
   std::fflush(stdout);
   std::fflush(stderr);
+  // _exit, not exit: this process is a fork of the app, and exit() would run
+  // the atexit handlers and static destructors it inherited (gRPC's, spdlog's,
+  // CUDA's in a libtorch app), which belong to state this process never set up.
   _exit(code);
 }
 
@@ -129,7 +138,7 @@ void kill_direct_children(pid_t self) {
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   const pid_t self = getpid();
   std::set<pid_t> children;
-  std::string buf(kZygoteMaxMessage, '\0');
+  std::string buf;
 
   for (;;) {
     pollfd fds[2] = {{sock, POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -146,50 +155,40 @@ void kill_direct_children(pid_t self) {
         pid_t p;
         while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
           if (children.erase(p) == 0) continue;  // an adopted orphan, not a work
-          Json ev{{"exit_pid", p}};
-          if (WIFEXITED(status)) ev["code"] = WEXITSTATUS(status);
-          if (WIFSIGNALED(status)) ev["signal"] = WTERMSIG(status);
-          send_json(sock, ev);
+          v1::ForkerMessage m;
+          m.mutable_exited()->set_pid(p);
+          if (WIFEXITED(status)) m.mutable_exited()->set_exit_code(WEXITSTATUS(status));
+          if (WIFSIGNALED(status)) m.mutable_exited()->set_signal(WTERMSIG(status));
+          send_message(sock, m);
         }
         break;
       }
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       int fds_in[2] = {-1, -1};
-      alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof fds_in)];
-      iovec iov{buf.data(), buf.size()};
-      msghdr msg{};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = cbuf;
-      msg.msg_controllen = sizeof cbuf;
-      ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+      const ssize_t n = recv_datagram(sock, &buf, fds_in);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) kill_children_and_exit(children, 0);  // controller gone
-      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-          std::memcpy(fds_in, CMSG_DATA(c), sizeof fds_in);
-        }
-      }
-      Json req = Json::parse(buf.data(), buf.data() + n, nullptr, false);
-      uint64_t id = 0;
-      if (req.is_object() && req.contains("id") && req["id"].is_number_unsigned()) {
-        id = req["id"].get<uint64_t>();
-      }
-      if (!req.is_object() || id == 0 || fds_in[0] < 0 || fds_in[1] < 0) {
-        send_json(sock, Json{{"id", id}, {"error", "malformed launch request"}});
+      v1::LaunchWorkRequest request;
+      const bool parsed = request.ParseFromString(buf);
+      if (!parsed || request.process_id() == 0 || fds_in[0] < 0 || fds_in[1] < 0) {
+        send_launch_error(sock, parsed ? request.process_id() : 0, "malformed launch request");
       } else {
         pid_t pid = fork();
         if (pid == 0) {
           close(sock);
           close(sfd);
-          become_work(req, fds_in[0], fds_in[1], self);
+          become_work(request, fds_in[0], fds_in[1], self);
         }
         if (pid < 0) {
-          send_json(sock, Json{{"id", id}, {"error", std::string("fork: ") + std::strerror(errno)}});
+          send_launch_error(sock, request.process_id(),
+                            std::string("fork: ") + std::strerror(errno));
         } else {
           children.insert(pid);
-          send_json(sock, Json{{"id", id}, {"pid", pid}});
+          v1::ForkerMessage m;
+          m.mutable_launched()->set_process_id(request.process_id());
+          m.mutable_launched()->set_pid(pid);
+          send_message(sock, m);
         }
       }
       for (int fd : fds_in) {
@@ -201,17 +200,19 @@ void kill_direct_children(pid_t self) {
 
 }  // namespace
 
-ZygoteHandle start_zygote() {
+Result<ZygoteHandle> start_zygote() {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    std::perror("lightning: socketpair");
-    std::exit(1);
+    return Unavailable(std::string("cannot start the work forker: socketpair: ") +
+                       std::strerror(errno));
   }
   const pid_t controller = getpid();
   pid_t pid = fork();
   if (pid < 0) {
-    std::perror("lightning: fork zygote");
-    std::exit(1);
+    const int err = errno;
+    close(sv[0]);
+    close(sv[1]);
+    return Unavailable(std::string("cannot start the work forker: fork: ") + std::strerror(err));
   }
   if (pid == 0) {
     close(sv[0]);
@@ -219,6 +220,85 @@ ZygoteHandle start_zygote() {
   }
   close(sv[1]);
   return ZygoteHandle{pid, sv[0]};
+}
+
+Result<ZygoteHandle> spawn_zygote() {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return Unavailable(std::string("cannot start a new work forker: socketpair: ") +
+                       std::strerror(errno));
+  }
+  // The child's dup2 onto kForkerFd clears close-on-exec, unless the source
+  // already is kForkerFd (then dup2 does nothing): move it out of the way.
+  int child_end = sv[1];
+  if (child_end == kForkerFd) {
+    child_end = fcntl(sv[1], F_DUPFD_CLOEXEC, kForkerFd + 1);
+    close(sv[1]);
+  }
+  std::vector<std::string> env_strings;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry = *e;
+    if (entry.rfind(std::string(kForkerFdEnv) + "=", 0) == 0 ||
+        entry.rfind(std::string(kForkerParentEnv) + "=", 0) == 0) {
+      continue;
+    }
+    env_strings.push_back(entry);
+  }
+  env_strings.push_back(std::string(kForkerFdEnv) + "=" + std::to_string(kForkerFd));
+  env_strings.push_back(std::string(kForkerParentEnv) + "=" + std::to_string(getpid()));
+  std::vector<char*> envp;
+  for (auto& entry : env_strings) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  char name[] = "lightning-zygote";
+  char* argv[] = {name, nullptr};
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, child_end, kForkerFd);
+  // SIGINT blocked until the zygote ignores it: a Ctrl-C while the new binary
+  // starts up is the controller's to handle.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  posix_spawnattr_setsigmask(&attr, &mask);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, &attr, argv, envp.data());
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  close(child_end);
+  if (rc != 0) {
+    close(sv[0]);
+    return Unavailable(std::string("cannot start a new work forker: posix_spawn /proc/self/exe: ") +
+                       std::strerror(rc));
+  }
+  return ZygoteHandle{pid, sv[0]};
+}
+
+void run_as_zygote_if_asked() {
+  const char* fd_text = std::getenv(kForkerFdEnv);
+  if (fd_text == nullptr) return;
+  const char* parent_text = std::getenv(kForkerParentEnv);
+  const pid_t controller = parent_text != nullptr ? std::atoi(parent_text) : 0;
+  const int sock = std::atoi(fd_text);
+  // Works forked from here must not see them.
+  unsetenv(kForkerFdEnv);
+  unsetenv(kForkerParentEnv);
+  // Descriptors the controller had open without close-on-exec stay out of the
+  // zygote and its works.
+  std::vector<int> inherited;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(dir)) {
+      const int fd = std::atoi(e->d_name);
+      if (fd > STDERR_FILENO && fd != sock && fd != dirfd(dir)) inherited.push_back(fd);
+    }
+    closedir(dir);
+  }
+  for (int fd : inherited) close(fd);
+  fcntl(sock, F_SETFD, FD_CLOEXEC);
+  zygote_main(sock, controller);
 }
 
 }  // namespace lightning::runtime

@@ -129,27 +129,27 @@ class Inbox {
 
 class WorkProcess final : public detail::Runtime {
  public:
-  explicit WorkProcess(WorkProcessSpec spec) : spec_(std::move(spec)) {}
+  explicit WorkProcess(const v1::LaunchWorkRequest& request) : request_(request) {}
 
   void on_field_changed(Component&, const StateFieldBase& field, Json value) override {
     outbox_.add_change(field.name(), std::move(value));
   }
 
   int run() {
-    work_ = detail::create_work(spec_.work_type);
+    work_ = detail::create_work(request_.work_type());
     if (!work_) {
       std::string known;
       for (const auto& n : detail::registered_work_types()) known += (known.empty() ? "" : ", ") + n;
       std::fprintf(stderr, "lightning: unknown work type '%s' (registered: %s)\n",
-                   spec_.work_type.c_str(), known.c_str());
+                   request_.work_type().c_str(), known.c_str());
       return kExitUnknownType;
     }
-    set_identity(*work_, spec_.work_path, spec_.work_type);
+    set_identity(*work_, request_.work_path(), request_.work_type());
 
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
     args.SetMaxReceiveMessageSize(256 * 1024 * 1024);
-    auto channel = grpc::CreateCustomChannel(spec_.controller_address,
+    auto channel = grpc::CreateCustomChannel(request_.controller_address(),
                                              grpc::InsecureChannelCredentials(), args);
     auto stub = v1::Controller::NewStub(channel);
     grpc::ClientContext ctx;
@@ -158,18 +158,18 @@ class WorkProcess final : public detail::Runtime {
     v1::WorkerMessage hello_msg;
     auto* hello = hello_msg.mutable_hello();
     hello->set_protocol_version(kProtocolVersion);
-    hello->set_run_id(spec_.run_id);
-    hello->set_token(spec_.token);
-    hello->set_work_path(spec_.work_path);
-    hello->set_work_type(spec_.work_type);
+    hello->set_run_id(request_.run_id());
+    hello->set_token(request_.token());
+    hello->set_work_path(request_.work_path());
+    hello->set_work_type(request_.work_type());
     hello->set_pid(getpid());
-    hello->set_process_id(spec_.process_id);
+    hello->set_process_id(request_.process_id());
     v1::ControllerMessage welcome;
     if (!stream->Write(hello_msg) || !stream->Read(&welcome) || !welcome.has_welcome()) {
       stream->WritesDone();
       grpc::Status st = stream->Finish();
       std::fprintf(stderr, "lightning: controller at %s refused work '%s': %s\n",
-                   spec_.controller_address.c_str(), spec_.work_path.c_str(),
+                   request_.controller_address().c_str(), request_.work_path().c_str(),
                    st.ok() ? "no welcome" : st.error_message().c_str());
       return kExitRejected;
     }
@@ -262,7 +262,7 @@ class WorkProcess final : public detail::Runtime {
     outbox_.add_message(std::move(done));
   }
 
-  WorkProcessSpec spec_;
+  const v1::LaunchWorkRequest& request_;
   std::unique_ptr<Work> work_;
   Outbox outbox_;
   Inbox inbox_;
@@ -270,9 +270,10 @@ class WorkProcess final : public detail::Runtime {
 
 }  // namespace
 
-int run_work_process(const WorkProcessSpec& spec) {
-  detail::set_process_context(spec.run_dir, spec.app_args);
-  WorkProcess process(spec);
+int run_work_process(const v1::LaunchWorkRequest& request) {
+  detail::set_process_context(request.run_dir(),
+                              {request.app_args().begin(), request.app_args().end()});
+  WorkProcess process(request);
   return process.run();
 }
 

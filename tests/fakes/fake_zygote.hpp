@@ -14,7 +14,7 @@
 #include <set>
 #include <string>
 
-#include "lightning/json.hpp"
+#include "lightning/v1/launch.pb.h"
 #include "runtime/zygote.hpp"
 #include "runtime/zygote_protocol.hpp"
 
@@ -24,8 +24,10 @@ namespace lightning::testing {
 /// own thread: it reads a launch request when the test says so, forks a real
 /// child that only sleeps, replies, and reports the child's exit once the test
 /// reaps it. So a test decides when each reply arrives, and observes real
-/// signals. Single-threaded; the test process must have no other threads when
-/// it forks (true of a unit test binary without gRPC).
+/// signals. A stand-in "forker process" (a child that sleeps) gives the
+/// launcher a pid to reap; die() kills it and closes the socket, as a killed
+/// zygote would. Single-threaded; the test process must have no other threads
+/// when it forks (true of a unit test binary without gRPC).
 class FakeZygote {
  public:
   /// What a forked child does with SIGTERM.
@@ -39,42 +41,60 @@ class FakeZygote {
       launcher_end_ = sv[0];
       sock_ = sv[1];
     }
+    forker_pid_ = fork();
+    if (forker_pid_ == 0) {
+      close(sock_);
+      close(launcher_end_);
+      for (;;) pause();
+    }
   }
   ~FakeZygote() {
     if (sock_ >= 0) close(sock_);
+    end_forker_process();
   }
   FakeZygote(const FakeZygote&) = delete;
   FakeZygote& operator=(const FakeZygote&) = delete;
 
   /// For the launcher under test, which takes over the socket.
-  runtime::ZygoteHandle handle() const { return runtime::ZygoteHandle{-1, launcher_end_}; }
+  runtime::ZygoteHandle handle() const { return runtime::ZygoteHandle{forker_pid_, launcher_end_}; }
+
+  /// The forker dies by `sig`: its process is killed, its socket closes, and
+  /// the children it had die with it (as PR_SET_PDEATHSIG makes real works do).
+  /// The launcher reaps the stand-in process.
+  void die(int sig) {
+    if (forker_pid_ > 0) kill(forker_pid_, sig);
+    forker_pid_ = -1;  // the launcher's to reap now
+    for (pid_t pid : children_) kill(pid, SIGKILL);
+    if (sock_ >= 0) close(sock_);
+    sock_ = -1;
+  }
+
+  /// Kills and reaps the stand-in forker process, unless die() handed it to
+  /// the launcher. Call before the launcher's shutdown(), which waits for it.
+  void end_forker_process() {
+    if (forker_pid_ <= 0) return;
+    kill(forker_pid_, SIGKILL);
+    while (waitpid(forker_pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    forker_pid_ = -1;
+  }
 
   /// Reads the next launch request (waiting up to 5 s), forks its child and
   /// replies with its pid. Returns the pid, or -1 if no request came.
   pid_t fork_next(Child how) {
     pollfd p{sock_, POLLIN, 0};
     if (poll(&p, 1, 5000) != 1) return -1;
-    std::string buf(runtime::kZygoteMaxMessage, '\0');
+    std::string buf;
     int fds[2] = {-1, -1};
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof fds)];
-    iovec iov{buf.data(), buf.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cbuf;
-    msg.msg_controllen = sizeof cbuf;
-    const ssize_t n = recvmsg(sock_, &msg, MSG_CMSG_CLOEXEC);
-    if (n <= 0) return -1;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-        std::memcpy(fds, CMSG_DATA(c), sizeof fds);
-      }
-    }
-    const uint64_t id = decode_launch(buf.data(), static_cast<size_t>(n));
+    if (runtime::recv_datagram(sock_, &buf, fds) <= 0) return -1;
+    v1::LaunchWorkRequest request;
+    if (!request.ParseFromString(buf)) return -1;
+    const uint64_t id = request.process_id();
     const pid_t pid = fork();
     if (pid == 0) {
       // The child: never returns into the test.
       close(sock_);
+      close(launcher_end_);  // the launcher's copy is the only one: EOF works
       if (how == Child::kIgnoresSigterm) signal(SIGTERM, SIG_IGN);
       setpgid(0, 0);
       dup2(fds[0], STDOUT_FILENO);
@@ -86,7 +106,10 @@ class FakeZygote {
     if (pid > 0) {
       setpgid(pid, pid);  // as the child does; whichever runs first
       children_.insert(pid);
-      send_text(Json{{"id", id}, {"pid", pid}}.dump());
+      v1::ForkerMessage m;
+      m.mutable_launched()->set_process_id(id);
+      m.mutable_launched()->set_pid(pid);
+      send(m);
     }
     for (int fd : fds) {
       if (fd >= 0) close(fd);
@@ -99,10 +122,11 @@ class FakeZygote {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) != pid) return std::nullopt;
     children_.erase(pid);
-    Json ev{{"exit_pid", pid}};
-    if (WIFEXITED(status)) ev["code"] = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) ev["signal"] = WTERMSIG(status);
-    send_text(ev.dump());
+    v1::ForkerMessage m;
+    m.mutable_exited()->set_pid(pid);
+    if (WIFEXITED(status)) m.mutable_exited()->set_exit_code(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) m.mutable_exited()->set_signal(WTERMSIG(status));
+    if (sock_ >= 0) send(m);
     return status;
   }
 
@@ -119,17 +143,15 @@ class FakeZygote {
   }
 
  private:
-  static uint64_t decode_launch(const char* data, size_t n) {
-    const Json req = Json::parse(data, data + n, nullptr, false);
-    return req.is_object() ? req.value("id", uint64_t{0}) : 0;
-  }
-  void send_text(const std::string& s) {
-    while (send(sock_, s.data(), s.size(), MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  void send(const v1::ForkerMessage& m) {
+    const std::string s = m.SerializeAsString();
+    while (runtime::send_datagram(sock_, s, nullptr, 0, 0) < 0 && errno == EINTR) {
     }
   }
 
   int sock_ = -1;
   int launcher_end_ = -1;
+  pid_t forker_pid_ = -1;
   std::set<pid_t> children_;
 };
 

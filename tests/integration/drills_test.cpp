@@ -580,5 +580,51 @@ TEST_F(DrillTest, WorkThatClosesItsOutputThenCrashesWithDefaultOptionsFailsTheAp
   EXPECT_EQ(run.work("crasher").at("status").at("reason"), "signal");
 }
 
+// ------------------------------------------------------------ the work forker is killed
+
+TEST_F(DrillTest, WorkThatKillsTheForkerFailsWithTheReasonOthersRunOnANewForkerAndTheAppEnds) {
+  AppRun run =
+      run_app(LIGHTNING_DRILLS_APP, dir_, {"kill_forker"}, {"--quiet-works"}, milliseconds(30000));
+  ASSERT_FALSE(run.status.timed_out) << "a dead work forker hung the app\n" << run.describe();
+  ASSERT_EQ(run.status.exit_code, 0) << run.describe();
+  ASSERT_FALSE(run.final.is_discarded()) << run.describe();
+  EXPECT_EQ(run.final.at("message"), "forker drill done");
+
+  // The killer's call failed, and says why: its forker died and took it along.
+  const auto killer_lines = log_lines(run.run_dir, "root.killer", "killer pid=");
+  ASSERT_FALSE(killer_lines.empty()) << run.work_log("root.killer") << run.describe();
+  const auto killer_line = parse_fields(killer_lines.front());
+  ASSERT_EQ(killer_line.count("forker"), 1u) << killer_lines.front();
+  const int first_forker = killer_line.at("forker");
+  const Json& seen = run.root_vars().at("killer_seen");
+  ASSERT_TRUE(seen.is_object()) << run.describe();
+  EXPECT_EQ(seen.at("stage"), "failed") << seen.dump(2);
+  EXPECT_EQ(seen.at("reason"), "signal") << seen.dump(2);
+  EXPECT_TRUE(contains(
+      seen.at("message"),
+      "the work forker (zygote, pid " + std::to_string(first_forker) + ") died: killed by SIGKILL"))
+      << seen.dump(2);
+
+  // The bystander, mid-call on the same forker, died with it; its retry ran
+  // in a process of a new forker and succeeded.
+  const Json& bystander = run.work("bystander");
+  EXPECT_EQ(bystander.at("status").at("stage"), "succeeded") << bystander.dump(2);
+  EXPECT_EQ(bystander.at("status").at("attempt"), 2) << bystander.dump(2);
+  EXPECT_EQ(bystander.at("vars").at("attempts"), 2);
+  const int second_forker = bystander.at("vars").at("forker").get<int>();
+  EXPECT_NE(second_forker, first_forker) << "the retry ran on the dead forker?";
+  EXPECT_TRUE(process_is_gone(first_forker));
+
+  // A work first called after the death starts on the new forker too.
+  const Json& after = run.work("after");
+  EXPECT_EQ(after.at("status").at("stage"), "succeeded") << after.dump(2);
+  EXPECT_EQ(after.at("vars").at("result"), 42);
+  EXPECT_TRUE(contains(run.err, "started a new work forker")) << run.err;
+
+  // Nothing is left behind: the new forker ends with the app.
+  EXPECT_TRUE(wait_process_gone(second_forker, milliseconds(5000)))
+      << "the new work forker (pid " << second_forker << ") outlived the app";
+}
+
 }  // namespace
 }  // namespace lightning::integration

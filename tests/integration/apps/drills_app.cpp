@@ -4,11 +4,13 @@
 // controller's port while works are calling, the controller killed while
 // works (and their children) run, and works that crash with odd output.
 // Usage: drills_app [flags] -- <scenario> [args...]
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -304,6 +306,75 @@ struct CrashRoot : Flow {
   }
 };
 
+// ------------------------------------------------------------ the work forker killed
+
+/// Waits until args["wait_for"] exists (the bystander is mid-call), prints
+/// "killer pid=P forker=F", SIGKILLs its parent, the work forker (zygote),
+/// and stays in the call: it dies with the forker (PR_SET_PDEATHSIG).
+struct ForkerKiller : Work {
+  void run(const Json& args) override {
+    if (!integ_app::wait_for_file(args.at("wait_for").get<std::string>(),
+                                  std::chrono::seconds(20))) {
+      throw std::runtime_error("killer: the bystander never started");
+    }
+    const pid_t forker = getppid();
+    std::cout << "killer pid=" << getpid() << " forker=" << forker << std::endl;
+    if (kill(forker, SIGKILL) != 0) throw std::runtime_error("killer: kill failed");
+    stay_busy(std::chrono::seconds(30));
+    throw std::runtime_error("killer: still alive 30 s after killing the forker");
+  }
+};
+
+/// First attempt: creates args["running"], prints "bystander pid=P forker=F
+/// attempt=1" and stays in the call (the forker's death ends it). Later
+/// attempts print the same line and succeed at once.
+struct Patient : Work {
+  State<int> attempts{this, "attempts", 0};
+  State<int> forker{this, "forker", 0};
+  void run(const Json& args) override {
+    const int attempt = integ_app::bump_counter(args.at("counter").get<std::string>());
+    attempts = attempt;
+    forker = static_cast<int>(getppid());
+    std::cout << "bystander pid=" << getpid() << " forker=" << getppid() << " attempt=" << attempt
+              << std::endl;
+    if (attempt == 1) {
+      std::ofstream(args.at("running").get<std::string>()) << "running";
+      stay_busy(std::chrono::seconds(30));
+      throw std::runtime_error("bystander: the forker's death did not end me within 30 s");
+    }
+  }
+};
+
+/// `kill_forker`: bystander (retries(1)) and killer run side by side; the
+/// killer kills the work forker while both are mid-call. Once the killer's
+/// failure is seen, a fresh work ("after", 21 -> 42) is called; the flow
+/// stops when it and the bystander are done.
+struct KillForkerRoot : Flow {
+  Patient& bystander =
+      add_work<Patient>("bystander", WorkOptions()
+                                         .parallel(true)
+                                         .retries(1)
+                                         .retry_backoff(std::chrono::milliseconds(20))
+                                         .raise_exception(false));
+  ForkerKiller& killer =
+      add_work<ForkerKiller>("killer", WorkOptions().parallel(true).raise_exception(false));
+  Doubler& after = add_work<Doubler>("after", WorkOptions().parallel(true).raise_exception(false));
+  State<Json> killer_seen{this, "killer_seen", Json()};
+
+  void run() override {
+    const std::string dir = lightning::run_dir();
+    const auto b = bystander.call(
+        {{"counter", dir + "/bystander_attempts"}, {"running", dir + "/bystander_running"}});
+    if (killer_seen->is_null()) {
+      const auto k = killer.call({{"wait_for", dir + "/bystander_running"}});
+      if (k.is_done()) killer_seen = k.to_json();
+    }
+    if (killer_seen->is_null()) return;
+    const auto a = after.call({{"x", 21}});
+    if (a.is_done() && b.is_done()) stop("forker drill done");
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -312,5 +383,6 @@ int main(int argc, char** argv) {
                                   {"flood", integ_app::scenario<FloodRoot>()},
                                   {"steady", integ_app::scenario<SteadyRoot>()},
                                   {"three_parents", integ_app::scenario<ThreeParentsRoot>()},
-                                  {"crash", integ_app::scenario<CrashRoot>()}});
+                                  {"crash", integ_app::scenario<CrashRoot>()},
+                                  {"kill_forker", integ_app::scenario<KillForkerRoot>()}});
 }

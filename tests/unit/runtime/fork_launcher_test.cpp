@@ -17,7 +17,9 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,7 +40,7 @@ constexpr auto kDeadline = std::chrono::seconds(10);
 
 class ForkLauncherTest : public ::testing::Test {
  protected:
-  ForkLauncherTest() : launcher_(io_, zygote_.handle()) {
+  ForkLauncherTest() : launcher_(io_, zygote_.handle(), [this] { return restart_forker_(); }) {
     launcher_.set_events(WorkLauncherInterface::Events{
         [this](uint64_t id, int pid) { started_[id] = pid; },
         [this](uint64_t id, std::string_view line, bool) { lines_[id].emplace_back(line); },
@@ -46,9 +48,14 @@ class ForkLauncherTest : public ::testing::Test {
   }
 
   ~ForkLauncherTest() override {
-    for (pid_t pid : zygote_.children()) kill(pid, SIGKILL);
+    for (FakeZygote* z : {&zygote_, second_zygote_.get()}) {
+      if (z == nullptr) continue;
+      for (pid_t pid : z->children()) kill(pid, SIGKILL);
+      z->end_forker_process();
+    }
     launcher_.shutdown();
     zygote_.reap_all();
+    if (second_zygote_) second_zygote_->reap_all();
   }
 
   static void SetUpTestSuite() { spdlog::set_level(spdlog::level::off); }
@@ -94,6 +101,11 @@ class ForkLauncherTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   FakeZygote zygote_;
+  std::unique_ptr<FakeZygote> second_zygote_;  // made by restart_forker_ when a test wants one
+  std::function<lightning::Result<lightning::runtime::ZygoteHandle>()> restart_forker_ = [] {
+    return lightning::Result<lightning::runtime::ZygoteHandle>(
+        lightning::Unavailable("cannot start a new work forker: not in this test"));
+  };
   ForkLauncher launcher_;
   std::map<uint64_t, int> started_;
   std::map<uint64_t, std::vector<std::string>> lines_;
@@ -168,6 +180,60 @@ TEST_F(ForkLauncherTest, OutputLinesArriveBeforeTheExit) {
   ASSERT_EQ(lines_[1].size(), 1u);
   EXPECT_EQ(lines_[1][0], FakeZygote::kReadyLine);
   EXPECT_EQ(started_[1], pid);
+}
+
+// ------------------------------------------------------------ the forker dies
+
+TEST_F(ForkLauncherTest, ForkerDeathReportsEveryLiveProcessAsExitedWithTheReason) {
+  const pid_t forker = zygote_.handle().pid;
+  launch_ready(1, FakeZygote::Child::kIgnoresSigterm);
+  launcher_.launch(request(2));  // sent, never forked
+  zygote_.die(SIGKILL);
+  ASSERT_TRUE(pump_until([&] { return exits_.size() == 2; }))
+      << "a dead forker must not leave its processes unreported";
+  const std::string reason =
+      "the work forker (zygote, pid " + std::to_string(forker) + ") died: killed by SIGKILL";
+  EXPECT_NE(exits_[1].error.find(reason), std::string::npos) << exits_[1].error;
+  ASSERT_TRUE(exits_[1].signal.has_value()) << "its works die with it (PR_SET_PDEATHSIG)";
+  EXPECT_EQ(*exits_[1].signal, SIGKILL);
+  EXPECT_NE(exits_[2].error.find(reason), std::string::npos) << exits_[2].error;
+  EXPECT_NE(exits_[2].error.find("before it forked"), std::string::npos) << exits_[2].error;
+  EXPECT_FALSE(exits_[2].signal.has_value());
+}
+
+TEST_F(ForkLauncherTest, LaunchAfterTheForkerDiedGoesThroughANewForker) {
+  restart_forker_ = [this] {
+    second_zygote_ = std::make_unique<FakeZygote>();
+    return lightning::Result<lightning::runtime::ZygoteHandle>(second_zygote_->handle());
+  };
+  launch_ready(1, FakeZygote::Child::kDiesOnSigterm);
+  zygote_.die(SIGKILL);
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
+
+  launcher_.launch(request(2));
+  ASSERT_NE(second_zygote_, nullptr) << "no new forker was started";
+  const pid_t pid = second_zygote_->fork_next(FakeZygote::Child::kDiesOnSigterm);
+  ASSERT_GT(pid, 0) << "the new forker got no launch request";
+  ASSERT_TRUE(pump_until([&] { return started_.count(2) == 1; }));
+  EXPECT_EQ(started_[2], pid);
+  launcher_.stop(2, 60s);
+  std::optional<int> status;
+  ASSERT_TRUE(pump_until([&] { return (status = second_zygote_->try_reap(pid)).has_value(); }));
+  ASSERT_TRUE(pump_until([&] { return exits_.count(2) == 1; }));
+  ASSERT_TRUE(exits_[2].signal.has_value());
+  EXPECT_EQ(*exits_[2].signal, SIGTERM);
+  EXPECT_TRUE(exits_[2].error.empty()) << exits_[2].error;
+}
+
+TEST_F(ForkLauncherTest, LaunchAfterTheForkerDiedFailsWithTheReasonWhenNoNewOneStarts) {
+  launch_ready(1, FakeZygote::Child::kDiesOnSigterm);
+  zygote_.die(SIGKILL);
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));  // the death is seen
+  launcher_.launch(request(7));
+  ASSERT_TRUE(pump_until([&] { return exits_.count(7) == 1; }));
+  const std::string& error = exits_[7].error;
+  EXPECT_NE(error.find("the work forker (zygote"), std::string::npos) << error;
+  EXPECT_NE(error.find("not in this test"), std::string::npos) << error;
 }
 
 }  // namespace
