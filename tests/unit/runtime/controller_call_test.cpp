@@ -390,6 +390,31 @@ TEST_F(CallTest, ProcessKilledMidCallFailsWithReasonSignal) {
   EXPECT_EQ(w().snapshot().at("status").at("signal"), SIGKILL);
 }
 
+TEST_F(CallTest, ProcessLostWithItsForkerMidCallFailsWithReasonSignalAndTheForkersReason) {
+  root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
+  start();
+  const uint64_t pid = launch_of_w().process_id();
+  FakeWorkProcess proc(controller());
+  connect(proc);
+  proc.call_started(1);
+  settle();
+  lightning::runtime::ProcessExit exit;  // what ForkLauncher reports when its forker died
+  exit.signal = SIGKILL;
+  exit.error = "the work forker (zygote, pid 77) died: killed by SIGKILL";
+  launcher_.exited(pid, exit);
+  settle();
+
+  const WorkStatus& s = w().status();
+  EXPECT_EQ(s.stage, WorkStage::kFailed);
+  EXPECT_EQ(s.reason, "signal") << "it had started: not a start failure";
+  ASSERT_TRUE(s.signal.has_value());
+  EXPECT_EQ(*s.signal, SIGKILL);
+  EXPECT_NE(s.message.find("signal 9"), std::string::npos) << s.message;
+  EXPECT_NE(s.message.find("the work forker (zygote, pid 77) died"), std::string::npos)
+      << s.message;
+  EXPECT_EQ(s.message.find("could not start"), std::string::npos) << s.message;
+}
+
 TEST_F(CallTest, ProcessThatExitsBeforeHelloFailsWithStartFailed) {
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
