@@ -189,6 +189,7 @@ void ForkLauncher::on_forker_lost() {
     close(o.err_fd);
   }
   outgoing_.clear();
+  given_up_.clear();  // nobody is left to fork them late
   // Every process it had is reported. Those it had forked were killed with it
   // (PR_SET_PDEATHSIG), and nobody is left to report their exits; SIGKILL to
   // their groups ends what they had started themselves.
@@ -224,7 +225,41 @@ void ForkLauncher::stop(uint64_t process_id, std::chrono::milliseconds grace) {
   if (p->kill_at && *p->kill_at <= kill_at) return;  // never postpone a SIGKILL
   p->kill_at = kill_at;
   p->grace = grace;
-  if (p->pid > 0) apply_stop(*p);  // else on "started"
+  if (p->pid > 0) {
+    apply_stop(*p);
+    return;
+  }
+  // Not forked yet: the stop is applied on "launched". A forker that is alive
+  // but stuck (stopped, hung in fork) may never reply, so once the SIGKILL is
+  // due the process is given up and reported, keeping the promise of exactly
+  // one `exited` per launch.
+  if (std::chrono::steady_clock::now() >= *p->kill_at) {
+    if (p->kill_timer) p->kill_timer->cancel();
+    give_up_unforked(process_id);
+    return;
+  }
+  if (!p->kill_timer) p->kill_timer = std::make_unique<boost::asio::steady_timer>(io_);
+  p->kill_timer->expires_at(*p->kill_at);
+  p->kill_timer->async_wait([this, process_id](const boost::system::error_code& ec) {
+    Proc* p = find(process_id);
+    if (ec || p == nullptr || p->exited || p->pid > 0) return;
+    give_up_unforked(process_id);
+  });
+}
+
+void ForkLauncher::give_up_unforked(uint64_t process_id) {
+  Proc* p = find(process_id);
+  if (p == nullptr) return;
+  ProcessExit ex;
+  ex.error = p->work_path + " was not forked by the work forker (zygote, pid " +
+             std::to_string(zygote_.pid) + ") before it had to be killed; the forker may be stuck";
+  spdlog::error("{}", ex.error);
+  given_up_.insert(process_id);  // a late "launched" kills it at once
+  procs_.erase(process_id);      // no more events for it
+  // Posted: never reported from inside stop() (see WorkLauncherInterface).
+  boost::asio::post(io_, [this, process_id, ex] {
+    if (events_.exited) events_.exited(process_id, ex);
+  });
 }
 
 void ForkLauncher::apply_stop(Proc& p) {
@@ -307,7 +342,15 @@ void ForkLauncher::on_zygote_message(const std::string& data) {
   const auto& r = m.launched();
   const uint64_t id = r.process_id();
   Proc* p = find(id);
-  if (p == nullptr) return;
+  if (p == nullptr) {
+    if (given_up_.erase(id) == 1 && r.error().empty() && r.pid() > 0) {
+      spdlog::warn("the work forker forked process {} (pid {}) after it was given up; killing it",
+                   id, r.pid());
+      kill(-static_cast<pid_t>(r.pid()), SIGKILL);
+      kill(static_cast<pid_t>(r.pid()), SIGKILL);
+    }
+    return;
+  }
   if (!r.error().empty() || r.pid() <= 0) {
     p->exited = true;
     p->exit.error = r.error().empty() ? "the work forker forked nothing" : r.error();
@@ -325,34 +368,35 @@ void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
   Proc* p = find(id);
   if (p == nullptr) return;
   Stream& s = is_stderr ? *p->err : *p->out;
-  s.sd.async_read_some(boost::asio::buffer(s.buf), [this, id, is_stderr](
-                                                       const boost::system::error_code& ec,
-                                                       size_t n) {
-    Proc* p = find(id);
-    if (p == nullptr) return;
-    Stream& s = is_stderr ? *p->err : *p->out;
-    if (n > 0) {
-      s.partial.append(s.buf.data(), n);
-      size_t start = 0, nl;
-      while ((nl = s.partial.find('\n', start)) != std::string::npos) {
-        if (events_.output) events_.output(id, std::string_view(s.partial).substr(start, nl - start), is_stderr);
-        start = nl + 1;
-      }
-      s.partial.erase(0, start);
-      if (s.partial.size() > kMaxLine) {  // a line without end: pass it on in pieces
-        if (events_.output) events_.output(id, s.partial, is_stderr);
-        s.partial.clear();
-      }
-    }
-    if (ec) {
-      if (!s.partial.empty() && events_.output) events_.output(id, s.partial, is_stderr);
-      s.partial.clear();
-      s.eof = true;
-      maybe_finish(id, false);
-      return;
-    }
-    read_stream(id, is_stderr);
-  });
+  s.sd.async_read_some(
+      boost::asio::buffer(s.buf),
+      [this, id, is_stderr](const boost::system::error_code& ec, size_t n) {
+        Proc* p = find(id);
+        if (p == nullptr) return;
+        Stream& s = is_stderr ? *p->err : *p->out;
+        if (n > 0) {
+          s.partial.append(s.buf.data(), n);
+          size_t start = 0, nl;
+          while ((nl = s.partial.find('\n', start)) != std::string::npos) {
+            if (events_.output)
+              events_.output(id, std::string_view(s.partial).substr(start, nl - start), is_stderr);
+            start = nl + 1;
+          }
+          s.partial.erase(0, start);
+          if (s.partial.size() > kMaxLine) {  // a line without end: pass it on in pieces
+            if (events_.output) events_.output(id, s.partial, is_stderr);
+            s.partial.clear();
+          }
+        }
+        if (ec) {
+          if (!s.partial.empty() && events_.output) events_.output(id, s.partial, is_stderr);
+          s.partial.clear();
+          s.eof = true;
+          maybe_finish(id, false);
+          return;
+        }
+        read_stream(id, is_stderr);
+      });
 }
 
 void ForkLauncher::maybe_finish(uint64_t id, bool force) {

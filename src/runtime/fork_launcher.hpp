@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "runtime/work_launcher.hpp"
@@ -76,6 +77,7 @@ class ForkLauncher final : public WorkLauncherInterface {
   bool ensure_forker(std::string* why_not);
   void read_stream(uint64_t id, bool is_stderr);
   void apply_stop(Proc& p);
+  void give_up_unforked(uint64_t process_id);
   void maybe_finish(uint64_t id, bool force);
   Proc* find(uint64_t id);
 
@@ -89,6 +91,8 @@ class ForkLauncher final : public WorkLauncherInterface {
   Events events_;
   std::map<uint64_t, Proc> procs_;
   std::map<int, uint64_t> by_pid_;
+  // Processes reported as exited before the forker forked them.
+  std::set<uint64_t> given_up_;
   std::deque<Outgoing> outgoing_;
   bool write_waiting_ = false;
   bool shut_down_ = false;

@@ -30,7 +30,7 @@ namespace lightning::testing {
 /// when it forks (true of a unit test binary without gRPC).
 class FakeZygote {
  public:
-  /// What a forked child does with SIGTERM.
+  /// What a forked child does with SIGTERM (one that ignores it ignores SIGPIPE, too).
   enum class Child { kDiesOnSigterm, kIgnoresSigterm };
   /// The child's first (and only) stdout line, once its signal set-up is done.
   static constexpr const char* kReadyLine = "ready";
@@ -95,12 +95,18 @@ class FakeZygote {
       // The child: never returns into the test.
       close(sock_);
       close(launcher_end_);  // the launcher's copy is the only one: EOF works
-      if (how == Child::kIgnoresSigterm) signal(SIGTERM, SIG_IGN);
+      if (how == Child::kIgnoresSigterm) {
+        // Only SIGKILL ends it: not even a launcher that closed its output.
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);
+      }
       setpgid(0, 0);
       dup2(fds[0], STDOUT_FILENO);
       dup2(fds[1], STDERR_FILENO);
       const std::string line = std::string(kReadyLine) + "\n";
-      if (write(STDOUT_FILENO, line.data(), line.size()) < 0) _exit(1);
+      if (write(STDOUT_FILENO, line.data(), line.size()) < 0 && how == Child::kDiesOnSigterm) {
+        _exit(1);
+      }
       for (;;) pause();
     }
     if (pid > 0) {

@@ -164,12 +164,55 @@ TEST_F(ForkLauncherTest, ALaterStopWithAShorterGraceHastensTheKill) {
 
 TEST_F(ForkLauncherTest, StopBeforeTheProcessIsForkedIsAppliedOnceItStarts) {
   launcher_.launch(request(1));
-  launcher_.stop(1, 0ms);  // the zygote has not even read the request yet
-  const pid_t pid = zygote_.fork_next(FakeZygote::Child::kIgnoresSigterm);
+  launcher_.stop(1, 60s);  // the zygote has not even read the request yet
+  const pid_t pid = zygote_.fork_next(FakeZygote::Child::kDiesOnSigterm);
   ASSERT_GT(pid, 0);
   const auto status = reap(pid);
   ASSERT_TRUE(status.has_value()) << "the remembered stop was never applied";
+  ASSERT_TRUE(WIFSIGNALED(*status));
+  EXPECT_EQ(WTERMSIG(*status), SIGTERM);
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
+  EXPECT_TRUE(exits_[1].error.empty()) << exits_[1].error;
+}
+
+TEST_F(ForkLauncherTest, KillingAProcessTheStuckForkerNeverForkedReportsItsExitAtOnce) {
+  launcher_.launch(request(1));  // the fake forker never reads it: it is stuck
+  launcher_.stop(1, 0ms);
+  EXPECT_EQ(exits_.count(1), 0u) << "the exit must be posted, not reported from inside stop()";
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }, 5s))
+      << "a stop of an unforked process must not wait for a forker that never answers";
+  const std::string& error = exits_[1].error;
+  EXPECT_NE(error.find("was not forked by the work forker (zygote, pid " +
+                       std::to_string(zygote_.handle().pid) + ")"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("may be stuck"), std::string::npos) << error;
+  EXPECT_FALSE(exits_[1].signal.has_value());
+}
+
+TEST_F(ForkLauncherTest, AGracefulStopOfAnUnforkedProcessReportsItsExitWhenTheGraceRunsOut) {
+  launcher_.launch(request(1));
+  const auto t0 = std::chrono::steady_clock::now();
+  launcher_.stop(1, 50ms);
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }, 5s))
+      << "the SIGKILL deadline of a graceful stop must end an unforked process too";
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 50ms) << "given up before its grace period";
+  EXPECT_NE(exits_[1].error.find("may be stuck"), std::string::npos) << exits_[1].error;
+}
+
+TEST_F(ForkLauncherTest, AProcessForkedAfterItWasGivenUpIsKilledAtOnce) {
+  launcher_.launch(request(1));
+  launcher_.stop(1, 0ms);
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
+  const pid_t pid = zygote_.fork_next(FakeZygote::Child::kIgnoresSigterm);  // the late fork
+  ASSERT_GT(pid, 0);
+  const auto status = reap(pid, 5s);
+  ASSERT_TRUE(status.has_value()) << "a late fork of a given-up process must be killed";
+  ASSERT_TRUE(WIFSIGNALED(*status));
   EXPECT_EQ(WTERMSIG(*status), SIGKILL);
+  pump_until([] { return false; }, 20ms);
+  EXPECT_EQ(started_.count(1), 0u) << "no event may follow the one `exited`";
+  EXPECT_EQ(exits_.size(), 1u);
 }
 
 TEST_F(ForkLauncherTest, OutputLinesArriveBeforeTheExit) {
