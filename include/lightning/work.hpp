@@ -10,44 +10,73 @@
 
 namespace lightning {
 
-#define LIGHTNING_OPTION(type, name, init)                 \
- public:                                                   \
-  auto& name(type value) {                                 \
-    name##_ = std::move(value);                            \
-    return *this;                                          \
-  }                                                        \
-  const type& name() const { return name##_; }             \
-                                                           \
- private:                                                  \
+#define LIGHTNING_OPTION(type, name, init)     \
+ public:                                       \
+  auto& name(type value) {                     \
+    name##_ = std::move(value);                \
+    return *this;                              \
+  }                                            \
+  const type& name() const { return name##_; } \
+                                               \
+ private:                                      \
+  type name##_ = init
+
+// An option whose setter checks the value (check_<name>, in work.cpp) and
+// throws std::invalid_argument, saying how to fix it, at the line that sets it.
+#define LIGHTNING_CHECKED_OPTION(type, name, init) \
+ public:                                           \
+  auto& name(type value) {                         \
+    check_##name(value);                           \
+    name##_ = std::move(value);                    \
+    return *this;                                  \
+  }                                                \
+  const type& name() const { return name##_; }     \
+                                                   \
+ private:                                          \
+  static void check_##name(const type& value);     \
   type name##_ = init
 
 /// How a work is called and supervised. Fluent setters, e.g.
 ///   WorkOptions().parallel(true).retries(2).timeout(std::chrono::seconds(30))
+/// A setter given a value out of range throws std::invalid_argument with a
+/// message that says the allowed range, e.g. `timeout(-1s)`.
 class WorkOptions {
  public:
   using EnvMap = std::map<std::string, std::string>;
+
+  /// Upper bounds; larger values are mistakes (and would overflow the clock arithmetic).
+  static constexpr int kMaxRetries = 100;
+  static constexpr std::chrono::milliseconds kMaxRetryBackoff = std::chrono::minutes(5);
+  static constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::hours(24 * 365);
+  static constexpr std::chrono::milliseconds kMaxGracePeriod = std::chrono::hours(1);
 
   /// false (default): a flow that calls this work stops its run() there until
   /// the call is done (Lightning's parallel=False). true: the call returns at once.
   LIGHTNING_OPTION(bool, parallel, false);
   /// true (default): a call whose args already succeeded is not run again.
   LIGHTNING_OPTION(bool, cache_calls, true);
-  /// Automatic re-runs of a failed call before it is reported failed.
-  LIGHTNING_OPTION(int, retries, 0);
+  /// Automatic re-runs of a failed call before it is reported failed; 0..100.
+  LIGHTNING_CHECKED_OPTION(int, retries, 0);
   /// Delay before the first automatic retry; doubles for each further one.
   /// A call that finally failed and that the flow calls again re-runs after
   /// the same kind of backoff (doubling per final failure, at most 5 min).
-  LIGHTNING_OPTION(std::chrono::milliseconds, retry_backoff, std::chrono::milliseconds(100));
-  /// A call running longer than this fails with reason "timeout" (0 = none).
-  LIGHTNING_OPTION(std::chrono::milliseconds, timeout, std::chrono::milliseconds(0));
+  /// 0..5 min.
+  LIGHTNING_CHECKED_OPTION(std::chrono::milliseconds, retry_backoff,
+                           std::chrono::milliseconds(100));
+  /// A call running longer than this fails with reason "timeout" (0 = none);
+  /// at most 365 days.
+  LIGHTNING_CHECKED_OPTION(std::chrono::milliseconds, timeout, std::chrono::milliseconds(0));
   /// true (default): a call that finally fails makes the whole app fail. false:
   /// the flow sees the failure in the first run after it; calling it again in a
   /// later run re-runs it (after the re-run backoff, see retry_backoff).
   LIGHTNING_OPTION(bool, raise_exception, true);
-  /// How long a stopped work gets between SIGTERM and SIGKILL.
-  LIGHTNING_OPTION(std::chrono::milliseconds, grace_period, std::chrono::milliseconds(3000));
-  /// Extra environment variables for the work's process.
-  LIGHTNING_OPTION(EnvMap, env, {});
+  /// How long a stopped work gets between SIGTERM and SIGKILL (0 = SIGKILL at
+  /// once); at most 1 hour.
+  LIGHTNING_CHECKED_OPTION(std::chrono::milliseconds, grace_period,
+                           std::chrono::milliseconds(3000));
+  /// Extra environment variables for the work's process. Names are POSIX
+  /// names (letters, digits, '_', not starting with a digit); values hold no NUL.
+  LIGHTNING_CHECKED_OPTION(EnvMap, env, {});
 
  public:
   Json to_json() const;

@@ -36,10 +36,7 @@ Work* Flow::existing_work_for(const std::string& name, const std::string& type_n
 Work& Flow::adopt_work(std::string name, std::unique_ptr<Work> work, const std::string& type_name,
                        WorkOptions options) {
   check_child_name(name, "Work");
-  if (options.retries() < 0) {
-    throw std::invalid_argument("WorkOptions::retries for '" + path() + "." + name +
-                                "' must be >= 0");
-  }
+  // WorkOptions' setters have checked every value (src/core/work.cpp).
   children_.push_back(std::move(work));
   auto& ref = static_cast<Work&>(*children_.back());
   ref.options_ = std::move(options);

@@ -1,11 +1,74 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "lightning/work.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
+#include <string>
 
 #include "core/runtime.hpp"
 
 namespace lightning {
+namespace {
+
+std::string ms_text(std::chrono::milliseconds value) {
+  return std::to_string(value.count()) + " ms";
+}
+
+// Throws unless 0 <= value <= max, naming the option, the value, the range
+// and what 0 means.
+void check_duration(const char* option, std::chrono::milliseconds value,
+                    std::chrono::milliseconds max, const char* max_text, const char* zero_means) {
+  if (value.count() >= 0 && value <= max) return;
+  throw std::invalid_argument(std::string("WorkOptions::") + option + "(" + ms_text(value) +
+                              "): must be >= 0 (" + zero_means + ") and at most " + max_text);
+}
+
+bool is_posix_env_name(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return c == '_' || std::isalnum(static_cast<unsigned char>(c));
+  });
+}
+
+}  // namespace
+
+void WorkOptions::check_retries(const int& value) {
+  if (value >= 0 && value <= kMaxRetries) return;
+  throw std::invalid_argument("WorkOptions::retries(" + std::to_string(value) +
+                              "): must be >= 0 (0 = no automatic retry) and at most " +
+                              std::to_string(kMaxRetries) +
+                              "; for more, use raise_exception(false) and call the work "
+                              "again from the flow");
+}
+
+void WorkOptions::check_retry_backoff(const std::chrono::milliseconds& value) {
+  check_duration("retry_backoff", value, kMaxRetryBackoff, "5 min", "0 = retry at once");
+}
+
+void WorkOptions::check_timeout(const std::chrono::milliseconds& value) {
+  check_duration("timeout", value, kMaxTimeout, "365 days", "0 = no timeout");
+}
+
+void WorkOptions::check_grace_period(const std::chrono::milliseconds& value) {
+  check_duration("grace_period", value, kMaxGracePeriod, "1 hour", "0 = SIGKILL at once");
+}
+
+void WorkOptions::check_env(const EnvMap& value) {
+  for (const auto& [name, text] : value) {
+    if (!is_posix_env_name(name)) {
+      throw std::invalid_argument(
+          "WorkOptions::env: '" + name +
+          "' is not an environment variable name; use letters, digits and '_', not starting "
+          "with a digit (e.g. 'MY_VAR')");
+    }
+    if (text.find('\0') != std::string::npos) {
+      throw std::invalid_argument("WorkOptions::env: the value of '" + name +
+                                  "' contains a NUL byte, which an environment variable "
+                                  "cannot hold; remove it or encode the value (e.g. base64)");
+    }
+  }
+}
 
 Json WorkOptions::to_json() const {
   return Json{{"parallel", parallel_},

@@ -1,0 +1,104 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// WorkOptions are checked where they are set: a value out of range throws
+// std::invalid_argument, at the line that sets it, saying what is allowed.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+
+#include "lightning/work.hpp"
+
+namespace unit_core {
+namespace {
+
+using lightning::WorkOptions;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+
+// Expects `fn` to throw std::invalid_argument whose message contains every needle.
+template <class Fn>
+void expect_rejected(Fn fn, std::initializer_list<const char*> needles) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    for (const char* needle : needles) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
+          << "message: " << e.what() << "\nexpected to contain: " << needle;
+    }
+  }
+}
+
+TEST(WorkOptionsValidationTest, NegativeRetriesSayTheRangeAndTheValue) {
+  expect_rejected([] { WorkOptions().retries(-1); },
+                  {"WorkOptions::retries(-1)", ">= 0", "at most 100"});
+}
+
+TEST(WorkOptionsValidationTest, AbsurdRetriesSuggestCallingAgainFromTheFlow) {
+  expect_rejected([] { WorkOptions().retries(1000000); },
+                  {"retries(1000000)", "raise_exception(false)"});
+  EXPECT_EQ(WorkOptions().retries(WorkOptions::kMaxRetries).retries(), 100);
+}
+
+TEST(WorkOptionsValidationTest, NegativeTimeoutIsRejectedAndZeroMeansNone) {
+  expect_rejected([] { WorkOptions().timeout(milliseconds(-5)); },
+                  {"WorkOptions::timeout(-5 ms)", ">= 0", "0 = no timeout"});
+  EXPECT_EQ(WorkOptions().timeout(milliseconds(0)).timeout(), milliseconds(0));
+}
+
+TEST(WorkOptionsValidationTest, TimeoutBeyondAYearIsRejected) {
+  expect_rejected([] { WorkOptions().timeout(milliseconds::max()); }, {"at most 365 days"});
+  EXPECT_EQ(WorkOptions().timeout(hours(24 * 365)).timeout(), WorkOptions::kMaxTimeout);
+}
+
+TEST(WorkOptionsValidationTest, NegativeOrHugeGracePeriodIsRejected) {
+  expect_rejected([] { WorkOptions().grace_period(milliseconds(-1)); },
+                  {"WorkOptions::grace_period(-1 ms)", "0 = SIGKILL at once"});
+  expect_rejected([] { WorkOptions().grace_period(hours(2)); }, {"at most 1 hour"});
+  EXPECT_EQ(WorkOptions().grace_period(milliseconds(0)).grace_period(), milliseconds(0));
+}
+
+TEST(WorkOptionsValidationTest, NegativeOrHugeRetryBackoffIsRejected) {
+  expect_rejected([] { WorkOptions().retry_backoff(milliseconds(-100)); },
+                  {"WorkOptions::retry_backoff(-100 ms)", ">= 0"});
+  expect_rejected([] { WorkOptions().retry_backoff(minutes(6)); }, {"at most 5 min"});
+  EXPECT_EQ(WorkOptions().retry_backoff(minutes(5)).retry_backoff(), minutes(5));
+}
+
+TEST(WorkOptionsValidationTest, EnvNameThatIsNotAPosixNameIsRejectedWithAnExample) {
+  expect_rejected(
+      [] {
+        WorkOptions().env({{"MY-VAR", "1"}});
+      },
+      {"'MY-VAR' is not an environment variable name", "'MY_VAR'"});
+  expect_rejected([] { WorkOptions().env({{"A=B", "1"}}); }, {"'A=B'"});
+  expect_rejected([] { WorkOptions().env({{"1ST", "1"}}); }, {"not starting with a digit"});
+  expect_rejected([] { WorkOptions().env({{"", "1"}}); }, {"'' is not"});
+}
+
+TEST(WorkOptionsValidationTest, EnvValueWithANulByteIsRejected) {
+  expect_rejected(
+      [] {
+        WorkOptions().env({{"TOKEN", std::string("a\0b", 3)}});
+      },
+      {"value of 'TOKEN'", "NUL"});
+}
+
+TEST(WorkOptionsValidationTest, ValidEnvIsKeptAsGiven) {
+  const auto options = WorkOptions().env({{"_PRIVATE", ""}, {"CUDA_VISIBLE_DEVICES", "0,1"}});
+  EXPECT_EQ(options.env().at("CUDA_VISIBLE_DEVICES"), "0,1");
+  EXPECT_EQ(options.env().at("_PRIVATE"), "");
+}
+
+TEST(WorkOptionsValidationTest, ARejectedValueLeavesThePreviousOne) {
+  WorkOptions options;
+  options.timeout(milliseconds(250));
+  EXPECT_THROW(options.timeout(milliseconds(-1)), std::invalid_argument);
+  EXPECT_EQ(options.timeout(), milliseconds(250));
+}
+
+}  // namespace
+}  // namespace unit_core
