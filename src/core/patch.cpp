@@ -1,40 +1,31 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "core/patch.hpp"
 
-#include "core/json_io.hpp"
-
 #include <set>
+#include <string>
+
+#include "core/json_io.hpp"
+#include "util/status.hpp"
 
 namespace lightning::detail {
 namespace {
 
-// First segment of a JSON pointer ("/count/0" -> "count"), unescaped (RFC 6901).
-bool top_segment(const Json& pointer, std::string* out, std::string* error) {
-  if (!pointer.is_string()) {
-    *error = "path must be a string";
-    return false;
+// First segment of a JSON pointer ("/count/0" -> "count"), unescaped (RFC 6901,
+// by nlohmann's json_pointer, which also rejects bad '~' escapes anywhere).
+Result<std::string> top_segment(const Json& pointer) {
+  if (!pointer.is_string()) return InvalidArgument("path must be a string");
+  const auto& text = pointer.get_ref<const std::string&>();
+  Json::json_pointer top;
+  try {
+    top = Json::json_pointer(text);
+  } catch (const Json::parse_error& e) {
+    // 107: not empty and no leading '/'; 108: '~' not followed by '0' or '1'.
+    if (e.id == 108) return InvalidArgument("path '" + text + "' has a bad '~' escape");
+    return InvalidArgument("path '" + text + "' must start with '/<field>'");
   }
-  const auto& p = pointer.get_ref<const std::string&>();
-  if (p.empty() || p[0] != '/') {
-    *error = "path '" + p + "' must start with '/<field>'";
-    return false;
-  }
-  auto end = p.find('/', 1);
-  std::string seg = p.substr(1, end == std::string::npos ? std::string::npos : end - 1);
-  std::string unescaped;
-  for (size_t i = 0; i < seg.size(); ++i) {
-    if (seg[i] == '~' && i + 1 < seg.size() && (seg[i + 1] == '0' || seg[i + 1] == '1')) {
-      unescaped += seg[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else if (seg[i] == '~') {
-      *error = "path '" + p + "' has a bad '~' escape";
-      return false;
-    } else {
-      unescaped += seg[i];
-    }
-  }
-  *out = std::move(unescaped);
-  return true;
+  if (top.empty()) return InvalidArgument("path '" + text + "' must start with '/<field>'");
+  while (!top.parent_pointer().empty()) top = top.parent_pointer();
+  return top.back();
 }
 
 bool is_whole_field(const Json& op) {
@@ -62,13 +53,14 @@ PatchResult apply_patch(Component& component, const Json& patch) {
       r.error = where() + "each operation must be an object with \"op\" and \"path\"";
       return r;
     }
-    std::string seg, err;
     for (const char* key : {"path", "from"}) {
       if (!op.contains(key)) continue;
-      if (!top_segment(op[key], &seg, &err)) {
-        r.error = where() + err;
+      Result<std::string> segment = top_segment(op[key]);
+      if (!segment.ok()) {
+        r.error = where() + segment.status().message();
         return r;
       }
+      const std::string& seg = *segment;
       StateFieldBase* f = component.find_field(seg);
       if (f == nullptr) {
         r.error = where() + "unknown state field '" + seg + "'";
@@ -86,9 +78,7 @@ PatchResult apply_patch(Component& component, const Json& patch) {
   Json doc = Json::object();
   if (simple) {
     for (const auto& op : patch) {
-      std::string seg, err;
-      top_segment(op["path"], &seg, &err);
-      doc[seg] = op["value"];
+      doc[top_segment(op["path"]).value()] = op["value"];
     }
   } else {
     for (auto& [f, name] : touched) doc[name] = f->to_json();
@@ -123,7 +113,8 @@ PatchResult apply_patch(Component& component, const Json& patch) {
     try {
       f->check_json(doc[name]);
     } catch (const std::exception& e) {
-      r.error = where() + "field '" + f->path() + "' cannot take " + dump_json(doc[name]).substr(0, 200) + ": " + e.what();
+      r.error = where() + "field '" + f->path() + "' cannot take " +
+                dump_json(doc[name]).substr(0, 200) + ": " + e.what();
       return r;
     }
   }
