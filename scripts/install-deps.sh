@@ -5,7 +5,7 @@ PKGS=(
   build-essential cmake ninja-build clang lld ccache pkg-config git
   nlohmann-json3-dev libspdlog-dev libfmt-dev libboost-dev libboost-system-dev
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libxxhash-dev
   libtorch-dev libopenblas0-pthread
   clang-tidy cppcheck clang-14 libfuzzer-14-dev
   procps psmisc

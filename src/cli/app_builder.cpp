@@ -58,7 +58,7 @@ bool is_under(const std::string& path, const std::string& dir) {
 
 // Adds the stamps of the library's own headers (those next to the precompiled
 // one): a build tree's headers change without a version bump.
-void add_library_header_stamps(Fnv1a128& hash, const LibraryConfig& library) {
+void add_library_header_stamps(CacheKeyHash& hash, const LibraryConfig& library) {
   const std::string header_dir = fs::path(library.pch_header).parent_path().string();
   for (const auto& include_dir : library.include_dirs) {
     std::error_code ec;
@@ -76,7 +76,7 @@ void add_library_header_stamps(Fnv1a128& hash, const LibraryConfig& library) {
 }
 
 // The base key extended with the content of each dependency.
-Fnv1a128 full_key(Fnv1a128 hash, const std::vector<std::string>& deps) {
+CacheKeyHash full_key(CacheKeyHash hash, const std::vector<std::string>& deps) {
   for (const auto& dep : deps) {
     hash.add(dep);
     if (auto content = read_file(dep)) {
@@ -191,7 +191,7 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
     link_flags.push_back(lib.empty() || lib[0] == '-' || lib[0] == '/' ? lib : "-l" + lib);
   }
 
-  Fnv1a128 base;
+  CacheKeyHash base;
   base.add("lightning-run app v1").add(source).add(*content);
   base.add(toolchain_.identity).add(library_.version);
   base.add(compile_flags.size());
@@ -207,7 +207,7 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
   add_library_header_stamps(base, library_);
 
   const std::string entry_dir =
-      cache_dir_ + "/apps/" + stem + "-" + Fnv1a128().add(source).short_hex();
+      cache_dir_ + "/apps/" + stem + "-" + CacheKeyHash().add(source).short_hex();
   const std::string manifest = entry_dir + "/deps-" + base.hex();
 
   if (!request.rebuild) {

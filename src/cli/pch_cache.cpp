@@ -51,7 +51,7 @@ std::string ccache_pch_sloppiness() {
 std::vector<std::string> PchCache::flags_for(const std::vector<std::string>& compile_flags,
                                              bool use_ccache) {
   const bool clang = toolchain_.kind == CompilerKind::kClang;
-  Fnv1a128 key;
+  CacheKeyHash key;
   key.add("lightning-run pch v1").add(toolchain_.identity).add(library_.version);
   key.add(library_.pch_header);
   for (const auto& flag : compile_flags) key.add(flag);

@@ -7,6 +7,7 @@
 #include "errors.hpp"
 #include "fs_util.hpp"
 #include "subprocess.hpp"
+#include "util/command_line.hpp"
 
 namespace lightning::cli {
 
@@ -56,85 +57,69 @@ std::string default_cache_dir() {
 
 RunOptions parse_run_options(int argc, char** argv) {
   RunOptions options;
-  bool cache_dir_given = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--") {
-      options.has_app_args = true;
-      for (++i; i < argc; ++i) options.app_args.emplace_back(argv[i]);
-      break;
-    }
-    // "--flag=value" is the same as "--flag value".
-    std::string inline_value;
-    bool has_inline_value = false;
-    if (arg.rfind("--", 0) == 0) {
-      const auto eq = arg.find('=');
-      if (eq != std::string::npos) {
-        inline_value = arg.substr(eq + 1);
-        arg.resize(eq);
-        has_inline_value = true;
-      }
-    }
-    auto value = [&](const char* what) -> std::string {
-      if (has_inline_value) return inline_value;
-      if (i + 1 >= argc) throw CliError(arg + " needs " + what + "; see --help", 2);
-      return argv[++i];
-    };
-    auto no_value = [&] {
-      if (has_inline_value) throw CliError(arg + " takes no value", 2);
-    };
+  util::SplitCommandLine split = util::split_command_line(
+      argc, argv, {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags"});
+  for (const std::string& name : split.given_empty) {
+    if (name == "--cache-dir") throw CliError("--cache-dir must not be empty", 2);
+    if (name == "--env") throw CliError("--env expects K=V, got ''", 2);
+  }
+  options.has_app_args = split.has_double_dash;
+  options.app_args = std::move(split.after_double_dash);
 
-    if (arg == "--env") {
-      const std::string kv = value("K=V");
-      const auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        throw CliError("--env expects K=V, got '" + kv + "'", 2);
-      }
-      options.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-    } else if (arg == "--log-level") {
-      options.log_level = value("a level (trace|debug|info|warn|error)");
-    } else if (arg == "--run-dir") {
-      options.run_dir = value("a directory");
-    } else if (arg == "--cache-dir") {
-      options.cache_dir = value("a directory");
-      cache_dir_given = true;
-    } else if (arg == "--cxxflags") {
-      for (auto& flag : shell_split(value("compiler flags"))) {
-        options.cxxflags.push_back(std::move(flag));
-      }
-    } else if (arg == "--rebuild") {
-      no_value();
-      options.rebuild = true;
-    } else if (arg == "--build-only") {
-      no_value();
-      options.build_only = true;
-    } else if (arg == "--no-pch") {
-      no_value();
-      options.use_pch = false;
-    } else if (arg == "-v" || arg == "--verbose") {
-      no_value();
-      options.verbose = true;
-    } else if (arg == "-h" || arg == "--help") {
-      options.help = true;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      throw CliError("unknown flag '" + arg + "'; see --help", 2);
-    } else if (options.source.empty()) {
-      options.source = arg;
-    } else {
-      throw CliError("unexpected argument '" + arg + "' after " + options.source +
-                         "; app arguments go after --, e.g. lightning-run " + options.source +
-                         " -- " + arg,
-                     2);
-    }
+  CLI::App app;
+  app.set_help_flag();  // -h/--help is an ordinary flag: main prints usage()
+  app.allow_extras();   // reported below, in our words
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::vector<std::string> env;
+  std::vector<std::string> cxxflags;
+  bool no_pch = false;
+  app.add_flag("-h,--help", options.help);
+  app.add_option("--env", env)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--log-level", options.log_level);
+  app.add_option("--run-dir", options.run_dir);
+  CLI::Option* cache_dir = app.add_option("--cache-dir", options.cache_dir);
+  app.add_option("--cxxflags", cxxflags)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--rebuild", options.rebuild);
+  app.add_flag("--build-only", options.build_only);
+  app.add_flag("--no-pch", no_pch);
+  app.add_flag("-v,--verbose", options.verbose);
+  app.add_option("app", options.source);
+  try {
+    app.parse(std::move(split.own_args_reversed));
+  } catch (const CLI::ParseError& e) {
+    throw CliError(util::describe_parse_error(e) + "; see --help", 2);
   }
   if (options.help) return options;
+  const std::vector<std::string> extras = app.remaining();
+  if (!extras.empty()) {
+    const std::string& extra = extras.front();
+    if (extra.size() > 1 && extra[0] == '-') {
+      throw CliError("unknown flag '" + extra + "'; see --help", 2);
+    }
+    throw CliError("unexpected argument '" + extra + "' after " + options.source +
+                       "; app arguments go after --, e.g. lightning-run " + options.source +
+                       " -- " + extra,
+                   2);
+  }
+  for (const std::string& kv : env) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw CliError("--env expects K=V, got '" + kv + "'", 2);
+    }
+    options.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  for (const std::string& text : cxxflags) {
+    for (auto& flag : shell_split(text)) options.cxxflags.push_back(std::move(flag));
+  }
+  options.use_pch = !no_pch;
   if (options.source.empty()) {
     throw CliError("no app given; usage: lightning-run [flags] app.cpp [-- app args]", 2);
   }
-  if (cache_dir_given && options.cache_dir.empty()) {
-    throw CliError("--cache-dir must not be empty", 2);
-  }
-  if (!cache_dir_given) options.cache_dir = default_cache_dir();
+  if (cache_dir->count() == 0) options.cache_dir = default_cache_dir();
   options.cache_dir = canonical_path(options.cache_dir);
   return options;
 }

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wordexp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -173,44 +175,37 @@ std::string shell_join(const std::vector<std::string>& argv) {
 }
 
 std::vector<std::string> shell_split(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  char quote = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quote == '\'') {
-      if (c == '\'') {
-        quote = 0;
-      } else {
-        word += c;
-      }
-    } else if (quote == '"') {
-      if (c == '"') {
-        quote = 0;
-      } else if (c == '\\' && i + 1 < text.size() && std::strchr("\"\\$`", text[i + 1])) {
-        word += text[++i];
-      } else {
-        word += c;
-      }
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-      in_word = true;
-    } else if (c == '\\' && i + 1 < text.size()) {
-      word += text[++i];
-      in_word = true;
-    } else if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) words.push_back(std::move(word));
-      word.clear();
-      in_word = false;
-    } else {
-      word += c;
-      in_word = true;
+  // wordexp refuses a newline (it would end a shell command); here it
+  // separates words, as a space does.
+  std::string line = text;
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  wordexp_t words{};
+  const int rc = ::wordexp(line.c_str(), &words, WRDE_NOCMD | WRDE_UNDEF);
+  if (rc != 0) {
+    if (rc == WRDE_NOSPACE) ::wordfree(&words);  // may hold a partial result
+    std::string why;
+    switch (rc) {
+      case WRDE_BADCHAR:
+        why = "an unquoted | & ; < > ( ) { }; quote it, e.g. '-DX=(1)'";
+        break;
+      case WRDE_BADVAL:
+        why = "an undefined variable; set it, or quote the $ as '\\$' or in '...'";
+        break;
+      case WRDE_CMDSUB:
+        why = "a command substitution ($(...) or `...`), which is not run";
+        break;
+      case WRDE_SYNTAX:
+        why = "a shell syntax error, such as an unterminated quote";
+        break;
+      default:
+        why = "too many words";
+        break;
     }
+    throw CliError("cannot split the compiler flags \"" + text + "\": " + why, 2);
   }
-  if (quote != 0) throw CliError("unterminated quote in: " + text, 2);
-  if (in_word) words.push_back(std::move(word));
-  return words;
+  std::vector<std::string> result(words.we_wordv, words.we_wordv + words.we_wordc);
+  ::wordfree(&words);
+  return result;
 }
 
 }  // namespace lightning::cli

@@ -37,9 +37,14 @@ std::optional<std::string> capture_stdout(const std::vector<std::string>& argv);
 /// `argv` as one line a shell would accept (for --verbose).
 std::string shell_join(const std::vector<std::string>& argv);
 
-/// Splits a flag string the way a POSIX shell splits words: whitespace
-/// separates, '...' and "..." quote, backslash escapes. Throws CliError on an
-/// unterminated quote.
+/// Splits a flag string into words as a POSIX shell expands a command's words,
+/// with wordexp(3): whitespace (newlines too) separates, '...' and "..." quote, backslash
+/// escapes, $VAR and ~ expand, an unquoted glob that matches files expands.
+/// Throws CliError (exit code 2) saying why for an unterminated quote, an
+/// undefined variable, a command substitution (never run) or an unquoted
+/// | & ; < > ( ) { }.
+///
+///   shell_split("-O0 -DMSG='\"hi there\"'")  ->  {"-O0", "-DMSG=\"hi there\""}
 std::vector<std::string> shell_split(const std::string& text);
 
 }  // namespace lightning::cli

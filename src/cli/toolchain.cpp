@@ -14,7 +14,7 @@ namespace {
 std::string compiler_version(const std::string& compiler, const std::string& real_path,
                              const std::string& cache_dir) {
   const FileStamp stamp = stamp_of(real_path);
-  Fnv1a128 key;
+  CacheKeyHash key;
   key.add(real_path).add(stamp.size).add(static_cast<std::uint64_t>(stamp.mtime_ns));
   const std::string file = cache_dir + "/toolchain/" + key.short_hex() + ".version";
   if (auto cached = read_file(file)) return *cached;

@@ -15,6 +15,7 @@
 
 #include "lightning/app.hpp"
 #include "runtime/app_host.hpp"
+#include "runtime/app_options.hpp"
 #include "runtime/zygote.hpp"
 #include "util/ids.hpp"
 
@@ -23,15 +24,6 @@ namespace {
 
 std::vector<std::string> g_app_args;
 std::string g_run_dir;
-
-constexpr const char* kUsage =
-    "usage: %s [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
-    "          [--quiet-works] [-- app args]\n"
-    "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>)\n"
-    "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
-    "  --listen ADDR     gRPC address for work processes, e.g. 127.0.0.1:0\n"
-    "                    (default unix:<run dir>/controller.sock)\n"
-    "  --quiet-works     don't echo work output to the terminal (still in logs/)\n";
 
 void raise_fd_limit() {
   rlimit rl{};
@@ -72,45 +64,24 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     return 1;
   }
 
-  runtime::AppHostOptions host_options;
-  host_options.listen_address.clear();  // chosen below, once the run directory is known
-  runtime::ControllerOptions& options = host_options.controller;
-  if (const char* env = std::getenv("LIGHTNING_LOG_LEVEL")) options.log_level = env;
-  if (const char* env = std::getenv("LIGHTNING_RUN_DIR")) options.run_dir = env;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (!has_value && (a == "--run-dir" || a == "--log-level" || a == "--listen")) {
-      std::fprintf(stderr, "%s: %s needs a value\n", argv[0], a.c_str());
-      return 2;
-    }
-    auto value = [&] { return std::string(argv[++i]); };
-    if (a == "--") {
-      g_app_args.assign(argv + i + 1, argv + argc);
-      break;
-    } else if (a == "--run-dir") {
-      options.run_dir = value();
-    } else if (a == "--log-level") {
-      options.log_level = value();
-    } else if (a == "--listen") {
-      host_options.listen_address = value();
-    } else if (a == "--quiet-works") {
-      options.echo_logs = false;
-    } else if (a == "--help" || a == "-h") {
-      std::printf(kUsage, argv[0]);
-      return 0;
-    } else {
-      std::fprintf(stderr, "%s: unknown flag '%s'\n", argv[0], a.c_str());
-      std::fprintf(stderr, kUsage, argv[0]);
-      return 2;
-    }
-  }
-  auto level = spdlog::level::from_str(options.log_level);
-  if (level == spdlog::level::off && options.log_level != "off") {
-    std::fprintf(stderr, "%s: unknown log level '%s' (use trace, debug, info, warn, error)\n",
-                 argv[0], options.log_level.c_str());
+  Result<runtime::AppCommandLine> command_line = runtime::parse_app_command_line(argc, argv);
+  if (!command_line.ok()) {
+    std::fprintf(stderr, "%s: %s\n%s", argv[0], command_line.status().message().c_str(),
+                 runtime::app_usage(argv[0]).c_str());
     return 2;
   }
+  if (command_line->help) {
+    std::fputs(runtime::app_usage(argv[0]).c_str(), stdout);
+    return 0;
+  }
+  runtime::AppHostOptions host_options;
+  host_options.listen_address = command_line->listen_address;  // empty: chosen below
+  runtime::ControllerOptions& options = host_options.controller;
+  options.run_dir = command_line->run_dir;
+  if (!command_line->log_level.empty()) options.log_level = command_line->log_level;
+  options.echo_logs = !command_line->quiet_works;
+  g_app_args = command_line->app_args;
+  const auto level = spdlog::level::from_str(options.log_level);
   if (options.run_dir.empty()) options.run_dir = default_run_dir();
   std::error_code ec;
   std::filesystem::create_directories(options.run_dir + "/logs", ec);

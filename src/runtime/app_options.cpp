@@ -1,0 +1,66 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "runtime/app_options.hpp"
+
+#include <set>
+
+#include "util/command_line.hpp"
+
+namespace lightning::runtime {
+namespace {
+
+// The names spdlog::level::from_str accepts.
+std::string check_log_level(const std::string& level) {
+  static const std::set<std::string> kLevels = {"trace", "debug", "info",     "warn", "warning",
+                                                "err",   "error", "critical", "off"};
+  if (kLevels.count(level) != 0) return "";
+  return "unknown log level '" + level + "' (use trace, debug, info, warn, error)";
+}
+
+}  // namespace
+
+std::string app_usage(const std::string& program) {
+  return "usage: " + program +
+         " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
+         "          [--quiet-works] [-- app args]\n"
+         "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
+         "                    env LIGHTNING_RUN_DIR)\n"
+         "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
+         "  --listen ADDR     gRPC address for work processes, e.g. 127.0.0.1:0\n"
+         "                    (default unix:<run dir>/controller.sock)\n"
+         "  --quiet-works     don't echo work output to the terminal (still in logs/)\n";
+}
+
+Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
+  AppCommandLine command_line;
+  util::SplitCommandLine split =
+      util::split_command_line(argc, argv, {"--run-dir", "--log-level", "--listen"});
+  command_line.app_args = std::move(split.after_double_dash);
+
+  CLI::App app;
+  app.set_help_flag();  // -h/--help is an ordinary flag: main prints app_usage()
+  app.allow_extras();   // reported below, in our words
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_flag("-h,--help", command_line.help);
+  app.add_option("--run-dir", command_line.run_dir)->envname("LIGHTNING_RUN_DIR");
+  app.add_option("--log-level", command_line.log_level)
+      ->envname("LIGHTNING_LOG_LEVEL")
+      ->check(CLI::Validator(check_log_level, "LEVEL", "log level"));
+  app.add_option("--listen", command_line.listen_address);
+  app.add_flag("--quiet-works", command_line.quiet_works);
+  try {
+    app.parse(std::move(split.own_args_reversed));
+  } catch (const CLI::ParseError& e) {
+    return InvalidArgument(util::describe_parse_error(e));
+  }
+  if (command_line.help) return command_line;
+  const std::vector<std::string> extras = app.remaining();
+  if (!extras.empty()) {
+    const std::string& extra = extras.front();
+    if (extra.size() > 1 && extra[0] == '-') return InvalidArgument("unknown flag '" + extra + "'");
+    return InvalidArgument("unexpected argument '" + extra +
+                           "'; app arguments go after --, e.g. -- " + extra);
+  }
+  return command_line;
+}
+
+}  // namespace lightning::runtime

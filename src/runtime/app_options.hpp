@@ -1,0 +1,37 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// The command line of every app (LIGHTNING_APP), parsed with CLI11:
+//   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet-works] [-- app args]
+// Parsing never exits the process: main's path prints and picks the exit code
+// (0 for --help, 2 for an error).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "util/status.hpp"
+
+namespace lightning::runtime {
+
+/// What the app's command line (and its environment defaults) asked for.
+/// An empty string means "not given": the runtime's default applies.
+struct AppCommandLine {
+  std::string run_dir;                ///< --run-dir, else $LIGHTNING_RUN_DIR
+  std::string log_level;              ///< --log-level, else $LIGHTNING_LOG_LEVEL
+  std::string listen_address;         ///< --listen
+  bool quiet_works = false;           ///< --quiet-works
+  bool help = false;                  ///< -h / --help: print app_usage() and exit 0
+  std::vector<std::string> app_args;  ///< everything after the first "--"
+};
+
+/// Parses argv (argv[0] is the program). An error is kInvalidArgument with a
+/// message for the user ("unknown flag '--bogus'", "--run-dir needs a value",
+/// "unknown log level 'loud' ..."); the caller prints it with app_usage().
+///
+///   Result<AppCommandLine> cl = parse_app_command_line(argc, argv);
+///   if (!cl.ok()) { print(cl.status().message(), app_usage(argv[0])); return 2; }
+Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv);
+
+/// The usage text ("usage: <program> [--run-dir DIR] ..."), one flag per line.
+std::string app_usage(const std::string& program);
+
+}  // namespace lightning::runtime

@@ -1,0 +1,136 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// The app's own command line (LIGHTNING_APP's main), parsed without exiting.
+#include "runtime/app_options.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+namespace unit_runtime {
+namespace {
+
+using lightning::StatusCode;
+using lightning::runtime::app_usage;
+using lightning::runtime::AppCommandLine;
+using lightning::runtime::parse_app_command_line;
+
+lightning::Result<AppCommandLine> parse(std::initializer_list<const char*> args) {
+  std::vector<const char*> argv = {"app"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return parse_app_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+// Unsets the environment defaults for the test's duration.
+class AppOptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::unsetenv("LIGHTNING_RUN_DIR");
+    ::unsetenv("LIGHTNING_LOG_LEVEL");
+  }
+  void TearDown() override { SetUp(); }
+};
+
+TEST_F(AppOptionsTest, NoArgumentsLeaveEveryDefault) {
+  auto r = parse({});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->run_dir, "");
+  EXPECT_EQ(r->log_level, "");
+  EXPECT_EQ(r->listen_address, "");
+  EXPECT_FALSE(r->quiet_works);
+  EXPECT_FALSE(r->help);
+  EXPECT_TRUE(r->app_args.empty());
+}
+
+TEST_F(AppOptionsTest, EveryFlagIsReadInBothSpellings) {
+  auto r = parse(
+      {"--run-dir", "runs/a", "--log-level=debug", "--listen", "127.0.0.1:0", "--quiet-works"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->run_dir, "runs/a");
+  EXPECT_EQ(r->log_level, "debug");
+  EXPECT_EQ(r->listen_address, "127.0.0.1:0");
+  EXPECT_TRUE(r->quiet_works);
+}
+
+TEST_F(AppOptionsTest, EverythingAfterDoubleDashGoesToTheAppUnparsed) {
+  auto r = parse({"--quiet-works", "--", "--bogus", "two words", "--", "--run-dir"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->app_args, (std::vector<std::string>{"--bogus", "two words", "--", "--run-dir"}));
+  EXPECT_EQ(r->run_dir, "");
+}
+
+TEST_F(AppOptionsTest, AValueMayStartWithADash) {
+  auto r = parse({"--run-dir", "-odd-dir"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->run_dir, "-odd-dir");
+}
+
+TEST_F(AppOptionsTest, HelpIsReportedNotPrinted) {
+  auto r = parse({"--help"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->help);
+  EXPECT_TRUE(parse({"-h"})->help);
+  EXPECT_NE(app_usage("my_app").find("usage: my_app [--run-dir DIR]"), std::string::npos);
+  EXPECT_NE(app_usage("my_app").find("--quiet-works"), std::string::npos);
+}
+
+TEST_F(AppOptionsTest, UnknownFlagIsAnInvalidArgumentNamingIt) {
+  auto r = parse({"--bogus"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "unknown flag '--bogus'");
+}
+
+TEST_F(AppOptionsTest, StrayWordSaysAppArgumentsGoAfterDoubleDash) {
+  auto r = parse({"stray"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("app arguments go after --"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(AppOptionsTest, FlagWithoutItsValueSaysItNeedsOne) {
+  auto r = parse({"--run-dir"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "--run-dir needs a value");
+}
+
+TEST_F(AppOptionsTest, UnknownLogLevelIsRejectedWithTheLevelsToUse) {
+  auto r = parse({"--log-level", "loud"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("unknown log level 'loud'"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("trace, debug, info"), std::string::npos);
+}
+
+TEST_F(AppOptionsTest, EnvironmentGivesDefaultsThatFlagsOverride) {
+  ::setenv("LIGHTNING_RUN_DIR", "/from/env", 1);
+  ::setenv("LIGHTNING_LOG_LEVEL", "warn", 1);
+  auto from_env = parse({});
+  ASSERT_TRUE(from_env.ok()) << from_env.status().message();
+  EXPECT_EQ(from_env->run_dir, "/from/env");
+  EXPECT_EQ(from_env->log_level, "warn");
+
+  auto from_flags = parse({"--run-dir", "/from/flag", "--log-level", "error"});
+  ASSERT_TRUE(from_flags.ok()) << from_flags.status().message();
+  EXPECT_EQ(from_flags->run_dir, "/from/flag");
+  EXPECT_EQ(from_flags->log_level, "error");
+}
+
+TEST_F(AppOptionsTest, UnknownLogLevelFromTheEnvironmentIsRejectedToo) {
+  ::setenv("LIGHTNING_LOG_LEVEL", "loud", 1);
+  auto r = parse({});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("unknown log level 'loud'"), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(AppOptionsTest, AFlagGivenTwiceKeepsTheLastValue) {
+  auto r = parse({"--run-dir", "a", "--run-dir", "b"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->run_dir, "b");
+}
+
+}  // namespace
+}  // namespace unit_runtime
