@@ -79,8 +79,6 @@ void ForkLauncher::launch(const v1::LaunchWorkRequest& spec) {
     for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
     return fail("launch request too large");
   }
-  outgoing_.push_back(Outgoing{std::move(body), out[1], err[1]});
-  write_zygote();
   Proc& p = procs_[spec.process_id()];
   p.id = spec.process_id();
   p.work_path = spec.work_path();
@@ -90,6 +88,8 @@ void ForkLauncher::launch(const v1::LaunchWorkRequest& spec) {
   p.err->sd.assign(err[0]);
   read_stream(spec.process_id(), false);
   read_stream(spec.process_id(), true);
+  outgoing_.push_back(Outgoing{spec.process_id(), std::move(body), out[1], err[1]});
+  write_zygote();
 }
 
 void ForkLauncher::write_zygote() {
@@ -112,15 +112,27 @@ void ForkLauncher::write_zygote() {
       }
       return;
     }
-    if (n < 0) {
-      // The forker is gone (EPIPE, ECONNRESET). Reported from the loop, not
-      // from inside launch(): the exits must not reach the controller while
-      // it is still in the middle of launching.
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)) {
+      // The forker is gone. Reported from the loop, not from inside launch():
+      // the exits must not reach the controller while it is still launching.
       spdlog::debug("cannot reach the work forker: {}", std::strerror(errno));
       boost::asio::post(io_, [this, generation = forker_generation_] {
         if (generation == forker_generation_) on_forker_lost();  // not a newer forker
       });
       return;
+    }
+    if (n < 0) {
+      // Only this request failed (too big for the socket, out of memory...);
+      // the forker is still there for the others.
+      ProcessExit ex;
+      ex.error =
+          "cannot send the launch request to the work forker: " + std::string(std::strerror(errno));
+      const uint64_t id = o.process_id;
+      close(o.out_fd);
+      close(o.err_fd);
+      outgoing_.pop_front();
+      report_unforked(id, ex);
+      continue;
     }
     close(o.out_fd);
     close(o.err_fd);
@@ -145,6 +157,15 @@ bool ForkLauncher::ensure_forker(std::string* why_not) {
   zygote_sd_.assign(zygote_.socket_fd, ec);
   if (ec) {
     *why_not = forker_lost_reason_ + "; cannot watch the new work forker: " + ec.message();
+    spdlog::error("{}", *why_not);
+    // Unusable: it must not outlive this attempt.
+    if (zygote_.socket_fd >= 0) close(zygote_.socket_fd);
+    if (zygote_.pid > 0) {
+      kill(zygote_.pid, SIGKILL);
+      while (waitpid(zygote_.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    zygote_ = ZygoteHandle{-1, -1};
     return false;
   }
   zygote_sd_.non_blocking(true);
@@ -255,8 +276,12 @@ void ForkLauncher::give_up_unforked(uint64_t process_id) {
              std::to_string(zygote_.pid) + ") before it had to be killed; the forker may be stuck";
   spdlog::error("{}", ex.error);
   given_up_.insert(process_id);  // a late "launched" kills it at once
-  procs_.erase(process_id);      // no more events for it
-  // Posted: never reported from inside stop() (see WorkLauncherInterface).
+  report_unforked(process_id, ex);
+}
+
+void ForkLauncher::report_unforked(uint64_t process_id, const ProcessExit& ex) {
+  procs_.erase(process_id);  // no more events for it
+  // Posted: never reported from inside launch() or stop() (see WorkLauncherInterface).
   boost::asio::post(io_, [this, process_id, ex] {
     if (events_.exited) events_.exited(process_id, ex);
   });

@@ -65,6 +65,7 @@ class ForkLauncher final : public WorkLauncherInterface {
   };
 
   struct Outgoing {
+    uint64_t process_id;
     std::string body;
     int out_fd;  // write ends handed to the child; closed once sent
     int err_fd;
@@ -78,6 +79,7 @@ class ForkLauncher final : public WorkLauncherInterface {
   void read_stream(uint64_t id, bool is_stderr);
   void apply_stop(Proc& p);
   void give_up_unforked(uint64_t process_id);
+  void report_unforked(uint64_t process_id, const ProcessExit& exit);
   void maybe_finish(uint64_t id, bool force);
   Proc* find(uint64_t id);
 

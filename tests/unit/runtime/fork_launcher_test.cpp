@@ -279,5 +279,52 @@ TEST_F(ForkLauncherTest, LaunchAfterTheForkerDiedFailsWithTheReasonWhenNoNewOneS
   EXPECT_NE(error.find("not in this test"), std::string::npos) << error;
 }
 
+TEST_F(ForkLauncherTest, ALaunchRequestTheSocketRefusesFailsOnlyThatLaunch) {
+  const int tiny = 1;  // the kernel rounds it up to its minimum, a few KiB
+  ASSERT_EQ(setsockopt(zygote_.handle().socket_fd, SOL_SOCKET, SO_SNDBUF, &tiny, sizeof tiny), 0);
+  LaunchWorkRequest big = request(1);
+  big.set_work_path(std::string(32 * 1024, 'w'));  // EMSGSIZE, yet under the protocol's limit
+  launcher_.launch(big);
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
+  EXPECT_NE(exits_[1].error.find("cannot send the launch request to the work forker: " +
+                                 std::string(std::strerror(EMSGSIZE))),
+            std::string::npos)
+      << exits_[1].error;
+  EXPECT_EQ(exits_[1].error.find("died"), std::string::npos) << "the forker is not dead";
+
+  const pid_t pid = launch_ready(2, FakeZygote::Child::kDiesOnSigterm);
+  EXPECT_EQ(started_[2], pid) << "the same forker must still serve launches";
+  EXPECT_EQ(exits_.count(2), 0u);
+}
+
+TEST_F(ForkLauncherTest, ANewForkerThatCannotBeWatchedIsKilledAndReaped) {
+  pid_t new_forker = -1;
+  restart_forker_ = [&new_forker] {
+    new_forker = fork();
+    if (new_forker == 0) {
+      for (;;) pause();
+    }
+    // No socket to watch: the launcher cannot use this forker.
+    return lightning::Result<lightning::runtime::ZygoteHandle>(
+        lightning::runtime::ZygoteHandle{new_forker, -1});
+  };
+  launch_ready(1, FakeZygote::Child::kDiesOnSigterm);
+  zygote_.die(SIGKILL);
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
+  launcher_.launch(request(2));
+  ASSERT_GT(new_forker, 0);
+  ASSERT_TRUE(pump_until([&] { return exits_.count(2) == 1; }));
+  EXPECT_NE(exits_[2].error.find("cannot watch the new work forker"), std::string::npos)
+      << exits_[2].error;
+  const pid_t reaped = waitpid(new_forker, nullptr, WNOHANG);
+  const int wait_errno = errno;
+  if (reaped == 0) {  // clean up after a failure
+    kill(new_forker, SIGKILL);
+    waitpid(new_forker, nullptr, 0);
+  }
+  EXPECT_EQ(reaped, -1) << "the unusable forker was left running";
+  EXPECT_EQ(wait_errno, ECHILD) << "the unusable forker was not reaped";
+}
+
 }  // namespace
 }  // namespace unit_runtime
