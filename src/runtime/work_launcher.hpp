@@ -26,6 +26,10 @@ struct ProcessExit {
 /// order per process: started, output lines, then exited (after the last line).
 /// Every launched process gets exactly one `exited`, even when the launcher
 /// itself fails (then with `ProcessExit::error` saying why).
+/// Events are never delivered synchronously from inside launch() or stop():
+/// even an exit known at once (a failed launch, a process given up before it
+/// was forked) is posted onto the loop, so callers may launch and stop while
+/// iterating their own state.
 class WorkLauncherInterface {
  public:
   struct Events {

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <vector>
+
 namespace lightning::runtime {
 
 void WorkProcessSupervisor::launch(WorkProcess& p, v1::LaunchWorkRequest request) {
@@ -47,7 +49,11 @@ void WorkProcessSupervisor::stop(WorkProcess& p, std::chrono::milliseconds grace
 }
 
 void WorkProcessSupervisor::stop_all_now() {
-  for (auto& [id, p] : live_) launcher_.stop(id, std::chrono::milliseconds(0));
+  // Copied first: a stop may end a process, and so change live_, before it returns.
+  std::vector<uint64_t> ids;
+  ids.reserve(live_.size());
+  for (const auto& [id, p] : live_) ids.push_back(id);
+  for (uint64_t id : ids) launcher_.stop(id, std::chrono::milliseconds(0));
 }
 
 void WorkProcessSupervisor::started(uint64_t id, int pid) {

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <vector>
+
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_work_launcher.hpp"
 
@@ -109,6 +112,38 @@ TEST_F(SupervisorTest, StopAllNowStopsEveryLiveProcessWithoutGrace) {
   EXPECT_EQ(launcher_.stops_of(process_.id), std::vector<std::chrono::milliseconds>{0ms});
   EXPECT_EQ(launcher_.stops_of(other_process.id), std::vector<std::chrono::milliseconds>{0ms});
   EXPECT_NE(process_.id, other_process.id);
+}
+
+// A launcher whose stop() ends the process on the spot and tells the supervisor
+// so (as a launcher that broke the posted-events rule would).
+class ExitOnStopLauncher final : public WorkLauncherInterface {
+ public:
+  void set_events(Events) override {}
+  void launch(const v1::LaunchWorkRequest&) override {}
+  void stop(uint64_t process_id, std::chrono::milliseconds) override {
+    stopped.push_back(process_id);
+    if (supervisor != nullptr) supervisor->exited(process_id);
+  }
+  void shutdown() override {}
+  WorkProcessSupervisor* supervisor = nullptr;
+  std::vector<uint64_t> stopped;
+};
+
+TEST(SupervisorStopAllTest, StopAllNowStopsEveryProcessEvenWhenAStopEndsOneAtOnce) {
+  FakeClock clock;
+  ExitOnStopLauncher launcher;
+  WorkProcessSupervisor supervisor(launcher, 100ms);
+  launcher.supervisor = &supervisor;
+  std::vector<std::unique_ptr<IdleWork>> works;
+  std::vector<std::unique_ptr<WorkProcess>> processes;
+  for (int i = 0; i < 8; ++i) {
+    works.push_back(std::make_unique<IdleWork>());
+    processes.push_back(std::make_unique<WorkProcess>(*works.back(), clock));
+    supervisor.launch(*processes.back(), v1::LaunchWorkRequest());
+  }
+  supervisor.stop_all_now();
+  EXPECT_EQ(launcher.stopped.size(), processes.size()) << "a process was stopped twice or never";
+  EXPECT_FALSE(supervisor.has_live_processes());
 }
 
 }  // namespace
