@@ -15,6 +15,11 @@ using RootFactory = std::function<std::unique_ptr<Flow>()>;
 /// Runs an app: the entry point LIGHTNING_APP expands to. Parses
 ///   app [--run-dir DIR] [--log-level trace|debug|info|warn|error] [-- app args]
 /// and returns the process exit code: 0 when the app succeeded.
+/// An app with its own main() must call run_app() first thing, before it
+/// starts a thread or opens anything: it forks the work forker (zygote) from
+/// the still single-threaded process, and a replacement forker (after the
+/// first one died) re-runs the binary's main() up to this call with
+/// argv = {"lightning-zygote"} (docs/design/processes-and-threads.md).
 int run_app(int argc, char** argv, const RootFactory& make_root);
 
 /// Arguments after "--" on the app's command line, in flows and works alike.

@@ -255,6 +255,10 @@ Result<ZygoteHandle> spawn_zygote() {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, child_end, kForkerFd);
+  // Descriptors the controller has open without close-on-exec stay out of the
+  // new forker and its works. Closed before the exec, so that what the app's
+  // own static initialisers open after it is left alone.
+  posix_spawn_file_actions_addclosefrom_np(&actions, kForkerFd + 1);
   // SIGINT blocked until the zygote ignores it: a Ctrl-C while the new binary
   // starts up is the controller's to handle.
   posix_spawnattr_t attr;
@@ -286,17 +290,6 @@ void run_as_zygote_if_asked() {
   // Works forked from here must not see them.
   unsetenv(kForkerFdEnv);
   unsetenv(kForkerParentEnv);
-  // Descriptors the controller had open without close-on-exec stay out of the
-  // zygote and its works.
-  std::vector<int> inherited;
-  if (DIR* dir = opendir("/proc/self/fd")) {
-    while (dirent* e = readdir(dir)) {
-      const int fd = std::atoi(e->d_name);
-      if (fd > STDERR_FILENO && fd != sock && fd != dirfd(dir)) inherited.push_back(fd);
-    }
-    closedir(dir);
-  }
-  for (int fd : inherited) close(fd);
   fcntl(sock, F_SETFD, FD_CLOEXEC);
   zygote_main(sock, controller);
 }
