@@ -137,6 +137,7 @@ CallTable::FailOutcome CallTable::fail_current(std::string reason, std::string m
   auto c = current_;
   timeout_timer_.cancel();
   c->dispatched_on = 0;
+  c->waiting_on = 0;
   const util::ExponentialBackoff backoff(policy_.retry_backoff, kMaxRerunBackoff);
   if (may_retry && c->status.attempt <= policy_.retries) {
     out.retrying = true;
@@ -292,6 +293,7 @@ Status CallTable::restore(const Json& saved) {
     // The new run counts flow runs from zero, and no process has any call.
     c->observed_in_run = 0;
     c->dispatched_on = 0;
+    c->waiting_on = 0;
     if (c->status.is_running()) c->status.stage = WorkStage::kPending;
   }
   retry_timer_.cancel();

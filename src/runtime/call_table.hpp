@@ -25,6 +25,9 @@ struct CallRecord {
   WorkStatus status;
   uint64_t observed_in_run = 0;  ///< flow run that first saw it done (0: not yet)
   uint64_t dispatched_on = 0;    ///< process id it was sent to (0: not sent)
+  /// Process id of the launch it waits for to be sent (0: none): only that
+  /// process failing to start fails it.
+  uint64_t waiting_on = 0;
   /// Final failures of calls with these args so far; calling them again
   /// re-runs them, but not before rerun_not_before (exponential backoff, so a
   /// flow that calls unconditionally backs off like a crash loop, not a spin).

@@ -225,12 +225,15 @@ void Controller::pump(Record& r) {
   switch (r.process.state) {
     case WorkProcess::State::kNone:
       launch(r);
+      c->waiting_on = r.process.id;
       break;
     case WorkProcess::State::kConnected:
       send_call(r, *c);
       break;
     case WorkProcess::State::kLaunching:  // on_hello pumps
-    case WorkProcess::State::kStopping:   // on_process_exit pumps
+      c->waiting_on = r.process.id;
+      break;
+    case WorkProcess::State::kStopping:  // on_process_exit pumps; not this process's call
       break;
   }
 }
@@ -414,7 +417,8 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
   if (!ex.error.empty() && (ex.signal || ex.exit_code)) how += ": " + ex.error;
   const bool had_call =
       current && !r.calls.is_waiting_to_retry() &&
-      (current->dispatched_on == process_id || (current->dispatched_on == 0 && !said_hello));
+      (current->dispatched_on == process_id ||
+       (current->dispatched_on == 0 && current->waiting_on == process_id && !said_hello));
   if (had_call && !stopping_) {
     std::string tail = logs_.stderr_tail(r.work->path());
     std::string message = "work process " + how;

@@ -440,6 +440,38 @@ TEST_F(CallTest, ProcessThatExitsWithACodeBeforeHelloFailsWithStartFailed) {
   EXPECT_NE(w().status().message.find("cannot load libfoo.so"), std::string::npos);
 }
 
+TEST_F(CallTest, CallQueuedWhileAProcessStoppedBeforeItsHelloExitsIsNotFailedAndGetsItsOwnLaunch) {
+  // The first call's process is stopped before it says Hello, and a second
+  // call is queued while it stops. That process's exit is not the second
+  // call's failure: the call was never meant for it.
+  root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) {
+    if (r.ticks == 0) {
+      r.w.call({{"n", 1}});
+    } else if (r.ticks == 1) {
+      r.w.stop();
+    } else {
+      r.w.call({{"n", 2}});
+    }
+  };
+  start();
+  const uint64_t first = launch_of_w().process_id();
+  root_->ticks = 1;
+  settle();
+  ASSERT_FALSE(launcher_.stops_of(first).empty());
+  root_->ticks = 2;
+  settle();
+  ASSERT_EQ(launcher_.launches().size(), 1u) << "no new process while the old one is stopping";
+  launcher_.killed_by(first, SIGTERM);
+  settle();
+  EXPECT_EQ(w().status().stage, WorkStage::kPending) << w().status().message;
+  EXPECT_NE(w().status().reason, "start_failed");
+  ASSERT_EQ(launcher_.launches().size(), 2u);
+  FakeWorkProcess second(controller());
+  connect(second);
+  ASSERT_EQ(second.calls().size(), 1u);
+  EXPECT_EQ(Json::parse(second.calls()[0].args_json()), Json({{"n", 2}}));
+}
+
 TEST_F(CallTest, ProcessThatNeverSaysHelloIsKilledAfterTheStartTimeout) {
   options_.start_timeout = 5ms;
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
