@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -26,6 +27,12 @@
 
 namespace lightning {
 namespace runtime {
+
+/// The whole state (Flow::snapshot() of the root) at one version.
+struct StateSnapshot {
+  Json state;
+  uint64_t version = 0;
+};
 
 struct ControllerOptions {
   std::string run_dir;
@@ -84,7 +91,7 @@ class Controller final : public detail::Runtime,
   /// Attaches the tree and asks for the first Flow::run; the owner then runs
   /// the loop (AppHost::run, or a test driving the io_context).
   void start();
-  bool finished() const { return finished_; }
+  bool finished() const { return finished_.load(); }
   int exit_code() const { return exit_code_; }
   const std::string& final_message() const { return final_message_; }
   const std::string& token() const { return router_.token(); }
@@ -100,7 +107,15 @@ class Controller final : public detail::Runtime,
   // ------------------------------------------------ posted API (controller_api.cpp)
   // For other threads: the HTTP API (next issue) and signal handling. Each
   // call is thread-safe: it posts a named handler onto the loop, and `done`
-  // (when given) is called there, on the loop thread, with the answer.
+  // (when given) is called exactly once with the answer, on one of:
+  //  - the loop thread, while the app runs (the normal case);
+  //  - the caller's thread, at once, with Unavailable("the app has finished")
+  //    when the app had already finished (the loop is stopped and would never
+  //    run the handler);
+  //  - for a call queued when the loop stopped: the thread that next runs the
+  //    loop, or the one that destroys it (the handler's destructor answers),
+  //    with the same Unavailable.
+  // So a thread that waits for `done` never waits for ever.
 
   /// Applies an RFC 6902 `patch` addressed like Flow::snapshot() of the root
   /// ("/vars/n", "/works/w/vars/x"; only fields under .../vars/) as one change,
@@ -122,14 +137,13 @@ class Controller final : public detail::Runtime,
   /// Kills every work process now (stop with no grace), as a second Ctrl-C does.
   void post_kill_now();
   /// The whole state (Flow::snapshot() of the root) and its version.
-  void post_snapshot(std::function<void(Json snapshot, uint64_t version)> done);
+  void post_snapshot(std::function<void(Result<StateSnapshot>)> done);
   /// Adds `observer` and answers the snapshot it starts from: every batch
   /// of changes after `version` reaches the observer. (A reader that resumes
   /// from a version instead reads publisher().since(version) on the loop.)
-  void post_subscribe(StateObserver* observer,
-                      std::function<void(Json snapshot, uint64_t version)> done);
+  void post_subscribe(StateObserver* observer, std::function<void(Result<StateSnapshot>)> done);
   /// Removes `observer`; after `done` it is never called again.
-  void post_unsubscribe(StateObserver* observer, std::function<void()> done);
+  void post_unsubscribe(StateObserver* observer, std::function<void(Status)> done);
 
   // detail::Runtime
   void on_field_changed(Component& owner, const StateFieldBase& field, Json value) override;
@@ -200,7 +214,7 @@ class Controller final : public detail::Runtime,
   util::Timer wakeup_timer_;
 
   bool stopping_ = false;
-  bool finished_ = false;
+  std::atomic<bool> finished_{false};  ///< set by finish(); read by the posted API on any thread
   int exit_code_ = 0;
   std::string final_message_;
   util::Timer shutdown_timer_;

@@ -1,6 +1,8 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The controller's posted API, as the HTTP API will use it from its own
 // threads: external patches against a version, stop, snapshot, subscribe.
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "fakes/fake_state_observer.hpp"
@@ -10,7 +12,9 @@ namespace unit_runtime {
 namespace {
 
 using lightning::Result;
+using lightning::Status;
 using lightning::StatusCode;
+using lightning::runtime::StateSnapshot;
 using lightning::testing::FakeStateObserver;
 
 class ApiTest : public ControllerTest {
@@ -89,29 +93,67 @@ TEST_F(ApiTest, SnapshotComesWithTheVersionItIsAt) {
   start();
   root_->ticks = 3;
   settle();
-  Json snapshot;
-  uint64_t version = 0;
-  controller().post_snapshot([&](Json s, uint64_t v) {
-    snapshot = std::move(s);
-    version = v;
-  });
+  std::optional<Result<StateSnapshot>> answer;
+  controller().post_snapshot([&](Result<StateSnapshot> r) { answer = std::move(r); });
   settle();
-  EXPECT_EQ(snapshot.at("vars").at("ticks"), 3);
-  EXPECT_EQ(version, controller().state_version());
+  ASSERT_TRUE(answer && answer->ok());
+  EXPECT_EQ((*answer)->state.at("vars").at("ticks"), 3);
+  EXPECT_EQ((*answer)->version, controller().state_version());
+}
+
+TEST_F(ApiTest, SnapshotAskedFromAnotherThreadAfterTheAppFinishedIsAnsweredUnavailableAtOnce) {
+  start();
+  controller().post_stop("done");
+  settle();
+  ASSERT_TRUE(controller().finished());
+  // Nobody runs the loop any more: the answer must not depend on it.
+  std::promise<Result<StateSnapshot>> answered;
+  std::thread caller([&] {
+    controller().post_snapshot([&](Result<StateSnapshot> r) { answered.set_value(std::move(r)); });
+  });
+  auto answer = answered.get_future();
+  const bool ready = answer.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  caller.join();
+  ASSERT_TRUE(ready) << "a caller waiting on a finished app would wait for ever";
+  const Result<StateSnapshot> r = answer.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(ApiTest, SnapshotQueuedWhenTheAppFinishesIsAnsweredUnavailable) {
+  start();
+  std::optional<Result<StateSnapshot>> answer;
+  controller().post_stop("done");
+  // Queued behind the shutdown the stop posts: still in the queue when the loop stops.
+  loop_.post("Test.AskSnapshot", [&] {
+    controller().post_snapshot([&](Result<StateSnapshot> r) { answer = std::move(r); });
+  });
+  if (io_.stopped()) io_.restart();
+  while (!controller().finished() && io_.poll_one() > 0) {
+  }
+  ASSERT_TRUE(controller().finished());
+  ASSERT_FALSE(answer) << "the snapshot was queued behind the shutdown";
+  settle();  // whoever runs the loop next gets it answered
+  ASSERT_TRUE(answer);
+  ASSERT_FALSE(answer->ok());
+  EXPECT_EQ(answer->status().code(), StatusCode::kUnavailable);
 }
 
 TEST_F(ApiTest, SubscriberGetsEveryChangeAfterItsSnapshotUntilItUnsubscribes) {
   start();
   FakeStateObserver observer;
   uint64_t from = 0;
-  controller().post_subscribe(&observer, [&](Json, uint64_t v) { from = v; });
+  controller().post_subscribe(&observer, [&](Result<StateSnapshot> r) {
+    ASSERT_TRUE(r.ok());
+    from = r->version;
+  });
   settle();
   root_->ticks = 9;
   settle();
   ASSERT_EQ(observer.at("/vars/ticks").size(), 1u);
   EXPECT_EQ(observer.at("/vars/ticks")[0].version, from + 1);
   bool removed = false;
-  controller().post_unsubscribe(&observer, [&] { removed = true; });
+  controller().post_unsubscribe(&observer, [&](Status st) { removed = st.ok(); });
   settle();
   ASSERT_TRUE(removed);
   root_->ticks = 10;
