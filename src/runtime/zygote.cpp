@@ -247,6 +247,7 @@ Result<ZygoteHandle> spawn_zygote() {
   env_strings.push_back(std::string(kForkerFdEnv) + "=" + std::to_string(kForkerFd));
   env_strings.push_back(std::string(kForkerParentEnv) + "=" + std::to_string(getpid()));
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
   char name[] = "lightning-zygote";

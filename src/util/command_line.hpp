@@ -62,8 +62,8 @@ inline SplitCommandLine split_command_line(int argc, const char* const* argv,
 /// A CLI11 parse error in the words the project's messages use: a flag given
 /// without its value says "--run-dir needs a value"; others keep CLI11's text.
 inline std::string describe_parse_error(const CLI::ParseError& error) {
-  const std::string what = error.what();
-  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr && what.rfind("-", 0) == 0) {
+  std::string what = error.what();
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr && what.rfind('-', 0) == 0) {
     // CLI11 words it "--run-dir: 1 required TEXT missing".
     const auto colon = what.find(':');
     if (colon != std::string::npos) return what.substr(0, colon) + " needs a value";
