@@ -51,13 +51,23 @@ class FakeSessionHandler : public WorkSessionHandler {
     uint64_t version = 0;  // of a delta
   };
 
-  std::function<void(const std::shared_ptr<WorkSession>&, const WorkerMessage&)> on_message;
+  using OnMessage = std::function<void(const std::shared_ptr<WorkSession>&, const WorkerMessage&)>;
+  /// Set from the test's thread while the loop thread may be reading it.
+  void set_on_message(OnMessage fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    on_message_ = std::move(fn);
+  }
 
   void on_session_message(const std::shared_ptr<WorkSession>& session,
                           WorkerMessage& msg) override {
     Event e{kind_of(msg), session, std::this_thread::get_id(),
             msg.has_delta() ? msg.delta().version() : 0};
-    if (on_message) on_message(session, msg);
+    OnMessage fn;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fn = on_message_;
+    }
+    if (fn) fn(session, msg);
     record(std::move(e));
   }
   void on_session_closed(const std::shared_ptr<WorkSession>& session) override {
@@ -97,7 +107,8 @@ class FakeSessionHandler : public WorkSessionHandler {
     cv_.notify_all();
   }
 
-  std::mutex mu_;  // guards events_
+  std::mutex mu_;  // guards events_ and on_message_
+  OnMessage on_message_;
   std::condition_variable cv_;
   std::vector<Event> events_;
 };
@@ -206,7 +217,7 @@ TEST_F(ControllerServiceTest, MessagesOfOneStreamArriveInOrderOnOneSession) {
 }
 
 TEST_F(ControllerServiceTest, SendReachesTheClientInOrderFromAnyThread) {
-  handler_.on_message = [](const std::shared_ptr<WorkSession>& session, const WorkerMessage&) {
+  handler_.set_on_message([](const std::shared_ptr<WorkSession>& session, const WorkerMessage&) {
     ControllerMessage welcome;
     welcome.mutable_welcome()->set_delta_version(1);
     session->send(welcome);
@@ -218,7 +229,7 @@ TEST_F(ControllerServiceTest, SendReachesTheClientInOrderFromAnyThread) {
         session->send(msg);
       }
     }).join();
-  };
+  });
   auto client = connect();
   ASSERT_TRUE(client->stream->Write(hello()));
   ControllerMessage in;
@@ -233,10 +244,10 @@ TEST_F(ControllerServiceTest, SendReachesTheClientInOrderFromAnyThread) {
 
 TEST_F(ControllerServiceTest, CloseGivesTheClientTheStatusAndIsReportedOnce) {
   // How the controller answers a bad peer: a status, not a dropped connection.
-  handler_.on_message = [](const std::shared_ptr<WorkSession>& session, const WorkerMessage&) {
+  handler_.set_on_message([](const std::shared_ptr<WorkSession>& session, const WorkerMessage&) {
     session->close(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "bad token"));
     session->close(grpc::Status(grpc::StatusCode::INTERNAL, "a second close is ignored"));
-  };
+  });
   auto client = connect();
   ASSERT_TRUE(client->stream->Write(hello()));
   ControllerMessage in;
