@@ -1,5 +1,6 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "runtime/app_host.hpp"
+#include "util/signal_name.hpp"
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -11,10 +12,7 @@
 namespace lightning::runtime {
 
 namespace {
-std::string signal_name(int sig) {
-  const char* abbrev = sigabbrev_np(sig);
-  return abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig);
-}
+using util::signal_name;
 }  // namespace
 
 AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root)

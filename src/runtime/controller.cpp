@@ -13,15 +13,13 @@
 #include "lightning/app.hpp"
 #include "util/atomic_file.hpp"
 #include "util/ids.hpp"
+#include "util/signal_name.hpp"
 
 namespace lightning::runtime {
 
 namespace {
 
-std::string signal_name(int sig) {
-  const char* abbrev = sigabbrev_np(sig);
-  return abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig);
-}
+using util::signal_name;
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 
 #include "lightning/v1/launch.pb.h"
 #include "runtime/zygote_protocol.hpp"
+#include "util/signal_name.hpp"
 
 namespace lightning::runtime {
 
@@ -29,9 +30,7 @@ constexpr size_t kMaxLine = size_t{64} * 1024;
 
 std::string describe_wait_status(int status) {
   if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    const char* abbrev = sigabbrev_np(sig);
-    return "killed by " + (abbrev != nullptr ? std::string("SIG") + abbrev : std::to_string(sig));
+    return "killed by " + util::signal_name(WTERMSIG(status));
   }
   if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
   return "ended";
