@@ -15,9 +15,4 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/tests/tsan.supp:halt_on_error=0:exitcode=66}
 exclude="LightningRun|FindPackage"
-# KNOWN REGRESSION (issue 7 note, 2026-11-29): under TSan since the controller
-# split, no call succeeds while the garbage connections arrive (results stay
-# correct); it passes in the ci and asan builds. Excluded from tsan only until
-# it is understood; remove this line with the fix.
-[ "$preset" = tsan ] && exclude="$exclude|ManyGarbageConnectionsWhileWorksAreCalling"
 ctest --preset "$preset" -j2 --timeout 300 -L "unit|integration|fuzz-replay" -E "$exclude" "$@"

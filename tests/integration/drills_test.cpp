@@ -323,7 +323,6 @@ TEST_F(DrillTest, AppCompletesWithItsResultsWhenTheDiskOfItsRunDirectoryIsFull) 
 
 // ------------------------------------------------------------ c. garbage peers while works call
 
-
 std::string random_bytes(size_t n, std::mt19937& rng) {
   std::string s(n, '\0');
   for (auto& c : s) c = static_cast<char>(rng() & 0xff);
@@ -366,11 +365,15 @@ TEST_F(DrillTest, ManyGarbageConnectionsWhileWorksAreCallingLeaveEveryResultCorr
   constexpr int kConnectionsPerThread = 6;  // 96 connections, 16 at a time
   const std::string mark = dir_ / "garbage_starts";
   const std::string release = dir_ / "release";
+  const std::string calling = dir_ / "calling";
   LiveApp app(dir_, {"--listen", "127.0.0.1:0", "--log-level", "debug", "--quiet-works"},
-              {"steady", std::to_string(kWorks), mark, release});
+              {"steady", std::to_string(kWorks), mark, release, calling});
   const std::string address = app.wait_for_address();
   ASSERT_FALSE(address.empty()) << app.describe();
   ASSERT_TRUE(address.rfind("unix", 0) != 0) << address;
+  // Every work has finished a call: processes are up (under TSan on a busy
+  // machine starting 8 works takes seconds, longer than the garbage lasts).
+  ASSERT_TRUE(wait_until([&] { return file_exists(calling); }, kAppDeadline)) << app.describe();
 
   write_file(mark, "");
   std::atomic<int> connected{0}, closed_by_server{0};
@@ -382,7 +385,7 @@ TEST_F(DrillTest, ManyGarbageConnectionsWhileWorksAreCallingLeaveEveryResultCorr
       for (int k = 0; k < kConnectionsPerThread; ++k) {
         bool closed = false;
         if (send_raw_tcp(address, garbage(t * kConnectionsPerThread + k, rng), milliseconds(500),
-                     &closed)) {
+                         &closed)) {
           ++connected;
         }
         if (closed) ++closed_by_server;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -165,15 +166,20 @@ struct Squarer : Work {
   }
 };
 
-/// `steady <n> <mark file> <release file>`: <n> parallel works, each called
-/// again with the next x as soon as its previous call succeeded, checking
-/// every result. The flow records how many calls had succeeded when it first
-/// saw <mark file> and <release file>; after the release it lets the calls
-/// in flight finish and stops.
+/// `steady <n> <mark file> <release file> <calling file>`: <n> parallel works,
+/// each called again with the next x as soon as its previous call succeeded,
+/// checking every result. Once every work has finished a call it creates
+/// <calling file> (all processes are up and calls flow: the test starts its
+/// garbage then, not while slow builds are still starting works). The flow
+/// records how many calls had succeeded when it first saw <mark file> and
+/// <release file>; after the release it lets the calls in flight finish and
+/// stops.
 struct SteadyRoot : Flow {
   const int n = std::stoi(arg(1));
   const std::string mark_file = arg(2);
   const std::string release_file = arg(3);
+  const std::string calling_file = arg(4);
+  bool said_calling = false;
   std::vector<Squarer*> works;
   std::vector<int64_t> next_x;
   std::vector<uint64_t> counted_call;  // call id of the latest call already counted
@@ -226,6 +232,11 @@ struct SteadyRoot : Flow {
       } else {
         w.call({{"x", ++next_x[i]}});
       }
+    }
+    if (!said_calling && std::all_of(per_work.get().begin(), per_work.get().end(),
+                                     [](int64_t calls) { return calls > 0; })) {
+      integ_app::write_file(calling_file, "");
+      said_calling = true;
     }
     if (released && idle == n) stop("steady calls done");
   }
