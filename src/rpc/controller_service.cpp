@@ -8,16 +8,15 @@ namespace lightning::rpc {
 
 /// Reactor of one Connect stream; owned by gRPC, deletes itself in OnDone.
 class SessionReactor final
-    : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::ControllerMessage> {
+    : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::ControllerMessage>,
+      public SessionWriter {
  public:
   SessionReactor(ControllerService& service, grpc::CallbackServerContext* ctx)
-      : service_(service), session_(std::make_shared<WorkSession>()) {
-    session_->reactor_ = this;
-    session_->peer_ = ctx->peer();
+      : service_(service), session_(std::make_shared<WorkSession>(this, ctx->peer())) {
     StartRead(&in_);
   }
 
-  void enqueue(v1::ControllerMessage msg) {
+  void write(v1::ControllerMessage msg) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (finish_requested_) return;
     out_.push_back(std::move(msg));
@@ -27,7 +26,7 @@ class SessionReactor final
     }
   }
 
-  void request_finish(const grpc::Status& status) {
+  void finish(const grpc::Status& status) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (finish_requested_) return;
     finish_requested_ = true;
@@ -37,7 +36,7 @@ class SessionReactor final
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      request_finish(grpc::Status::OK);
+      finish(grpc::Status::OK);
       service_.post_closed(session_);
       return;
     }
@@ -65,10 +64,7 @@ class SessionReactor final
   }
 
   void OnDone() override {
-    {
-      std::lock_guard<std::mutex> lock(session_->mu_);
-      session_->reactor_ = nullptr;
-    }
+    session_->detach_writer();
     service_.post_closed(session_);
     delete this;
   }
@@ -93,20 +89,17 @@ class SessionReactor final
 
 void WorkSession::send(v1::ControllerMessage msg) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (reactor_ != nullptr) {
-    reactor_->enqueue(std::move(msg));
-  } else if (capture) {
-    capture(msg);
-  }
+  if (writer_ != nullptr) writer_->write(std::move(msg));
 }
 
 void WorkSession::close(const grpc::Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (reactor_ != nullptr) {
-    reactor_->request_finish(status);
-  } else if (capture_close) {
-    capture_close(status);
-  }
+  if (writer_ != nullptr) writer_->finish(status);
+}
+
+void WorkSession::detach_writer() {
+  std::lock_guard<std::mutex> lock(mu_);
+  writer_ = nullptr;
 }
 
 ControllerService::ControllerService(util::EventLoop& loop, WorkSessionHandler& handler)

@@ -14,22 +14,35 @@
 
 namespace lightning::rpc {
 
-class SessionReactor;
+/// Where a WorkSession's outgoing messages go: the Connect stream's gRPC
+/// reactor in the controller; a fake in unit tests and fuzzers. Called with
+/// the session's lock held, from any thread.
+class SessionWriter {
+ public:
+  virtual ~SessionWriter() = default;
+  /// Queues `msg` on the stream.
+  virtual void write(v1::ControllerMessage msg) = 0;
+  /// Ends the stream with `status` once queued messages are written.
+  virtual void finish(const grpc::Status& status) = 0;
+};
 
 /// One work process's Connect stream, as the controller sees it. send() and
 /// close() may be called from any thread; the rest is owned by the
 /// controller's loop thread.
 class WorkSession : public std::enable_shared_from_this<WorkSession> {
  public:
+  /// `writer` (not owned) receives what is sent until detach_writer(); null:
+  /// sends are dropped. `peer` names the other end in logs.
+  explicit WorkSession(SessionWriter* writer = nullptr, std::string peer = {})
+      : writer_(writer), peer_(std::move(peer)) {}
+
   void send(v1::ControllerMessage msg);
   /// Ends the stream with `status` once queued messages are written.
   void close(const grpc::Status& status);
+  /// From now on sends and closes are dropped: the stream is done (or the
+  /// writer is about to be destroyed). Thread-safe; waits for a send in progress.
+  void detach_writer();
   const std::string& peer() const { return peer_; }
-
-  /// Test hook: with no gRPC stream behind the session (a session a unit
-  /// test made), messages sent to it go here.
-  std::function<void(const v1::ControllerMessage&)> capture;
-  std::function<void(const grpc::Status&)> capture_close;
 
   // Loop-thread state, set by the controller.
   uint64_t process_id = 0;  ///< 0 until Hello was accepted.
@@ -37,10 +50,9 @@ class WorkSession : public std::enable_shared_from_this<WorkSession> {
   uint64_t next_delta_out = 1;
 
  private:
-  friend class SessionReactor;
   friend class ControllerService;
-  std::mutex mu_;                      // guards reactor_
-  SessionReactor* reactor_ = nullptr;  // null once the RPC is done
+  std::mutex mu_;                    // guards writer_
+  SessionWriter* writer_ = nullptr;  // null once the RPC is done
   std::string peer_;
   std::atomic<bool> closed_reported_{false};
 };

@@ -25,17 +25,15 @@ namespace lightning::testing {
 ///   proc.hello(*launcher.last_launch_of("root.w"));
 ///   proc.call_started(1);
 ///   proc.call_finished_ok(1);
-class FakeWorkProcess {
+class FakeWorkProcess final : private rpc::SessionWriter {
  public:
   explicit FakeWorkProcess(rpc::WorkSessionHandler& handler)
-      : handler_(handler), session_(std::make_shared<rpc::WorkSession>()) {
-    session_->capture = [this](const v1::ControllerMessage& m) { received_.push_back(m); };
-    session_->capture_close = [this](const grpc::Status& s) { closed_ = s; };
-  }
-  ~FakeWorkProcess() {
+      : handler_(handler),
+        session_(
+            std::make_shared<rpc::WorkSession>(static_cast<rpc::SessionWriter*>(this), "fake")) {}
+  ~FakeWorkProcess() override {
     // The controller may keep the session after this fake is gone.
-    session_->capture = nullptr;
-    session_->capture_close = nullptr;
+    session_->detach_writer();
   }
   FakeWorkProcess(const FakeWorkProcess&) = delete;
   FakeWorkProcess& operator=(const FakeWorkProcess&) = delete;
@@ -128,6 +126,9 @@ class FakeWorkProcess {
   void send(v1::WorkerMessage m) { handler_.on_session_message(session_, m); }
 
  private:
+  void write(v1::ControllerMessage msg) override { received_.push_back(std::move(msg)); }
+  void finish(const grpc::Status& status) override { closed_ = status; }
+
   rpc::WorkSessionHandler& handler_;
   std::shared_ptr<rpc::WorkSession> session_;
   std::vector<v1::ControllerMessage> received_;

@@ -176,21 +176,24 @@ class ScriptedLauncher final : public WorkLauncherInterface {
 
 /// One Connect stream as a work process would hold it: what the controller
 /// sends is checked and applied to a mirror of the work, as work_process.cpp does.
-struct Peer {
+struct Peer final : lightning::rpc::SessionWriter {
+  // Raw `this`: the session must not own its peer (no cycle, no leak).
   std::shared_ptr<lightning::rpc::WorkSession> session =
-      std::make_shared<lightning::rpc::WorkSession>();
+      std::make_shared<lightning::rpc::WorkSession>(this, "fuzz");
   std::unique_ptr<SyncedWork> mirror;  // from the Welcome on
   uint64_t next_delta = 0;
   bool said_valid_hello = false;
   bool closed = false;
 
-  Peer() {
-    // Raw `this`: the session must not own its peer (no cycle, no leak).
-    session->capture = [this](const v1::ControllerMessage& m) { receive(m); };
-    session->capture_close = [this](const grpc::Status& status) {
-      FUZZ_TRACE("  <- closed: %s\n", status.error_message().c_str());
-      closed = true;
-    };
+  Peer() = default;
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+  ~Peer() override { session->detach_writer(); }
+
+  void write(v1::ControllerMessage m) override { receive(m); }
+  void finish(const grpc::Status& status) override {
+    FUZZ_TRACE("  <- closed: %s\n", status.error_message().c_str());
+    closed = true;
   }
 
   void receive(const v1::ControllerMessage& m) {
