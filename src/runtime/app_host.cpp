@@ -1,6 +1,5 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "runtime/app_host.hpp"
-#include "util/signal_name.hpp"
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -8,6 +7,10 @@
 
 #include <chrono>
 #include <cstdio>
+
+#include "core/json_io.hpp"
+#include "util/atomic_file.hpp"
+#include "util/signal_name.hpp"
 
 namespace lightning::runtime {
 
@@ -51,6 +54,7 @@ int AppHost::run() {
   io_.run();
 
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+  write_state_file();
   const int code = controller_->exit_code();
   if (code != 0) {
     std::fprintf(stderr, "lightning: app failed: %s\n", controller_->final_message().c_str());
@@ -58,6 +62,18 @@ int AppHost::run() {
     spdlog::info("app stopped: {}", controller_->final_message());
   }
   return code;
+}
+
+void AppHost::write_state_file() {
+  // A full disk leaves the previous file (or none) and a warning, never a
+  // truncated one.
+  const std::string path = options_.controller.run_dir + "/state.json";
+  const Status st =
+      util::write_file_atomically(path, detail::dump_json(controller_->final_record(), 2) + "\n");
+  if (!st.ok()) {
+    std::fprintf(stderr, "lightning: warning: %s; the final state is not saved\n",
+                 st.message().c_str());
+  }
 }
 
 void AppHost::on_signal(int sig, bool first) {

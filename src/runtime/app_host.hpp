@@ -27,10 +27,11 @@ struct AppHostOptions {
 /// The composition root of an app (docs/design/processes-and-threads.md):
 /// the one object that builds and wires the controller's collaborators and
 /// owns everything with I/O around it: the io_context and its clock, the
-/// event loop, the work launcher, the gRPC server works connect to, and
-/// signal handling (first SIGINT/SIGTERM stops the app, a second kills the
-/// works at once). Built by run_app() on the main thread, which then runs the
-/// loop in run(). Where the next subsystems attach is marked in run().
+/// event loop, the work launcher, the gRPC server works connect to, signal
+/// handling (first SIGINT/SIGTERM stops the app, a second kills the works at
+/// once), and `<run dir>/state.json` written at exit (Controller::final_record()). Built by
+/// run_app() on the main thread, which then runs the loop in run(). Where the next subsystems
+/// attach is marked in run().
 class AppHost final : private rpc::WorkSessionHandler {
  public:
   AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root);
@@ -46,6 +47,7 @@ class AppHost final : private rpc::WorkSessionHandler {
                           v1::WorkerMessage& msg) override;
   void on_session_closed(const std::shared_ptr<rpc::WorkSession>& session) override;
   void on_signal(int sig, bool first);
+  void write_state_file();
 
   AppHostOptions options_;
   boost::asio::io_context io_{1};

@@ -11,7 +11,6 @@
 #include "core/json_io.hpp"
 #include "core/patch.hpp"
 #include "lightning/app.hpp"
-#include "util/atomic_file.hpp"
 #include "util/ids.hpp"
 #include "util/signal_name.hpp"
 
@@ -472,29 +471,20 @@ void Controller::check_shutdown_done() {
   if (!supervisor_.has_live_processes()) finish();
 }
 
-void Controller::write_state_file(const Json& out) {
-  // A full disk leaves the previous file (or none) and a warning, never a
-  // truncated one.
-  const std::string path = options_.run_dir + "/state.json";
-  const Status st = util::write_file_atomically(path, detail::dump_json(out, 2) + "\n");
-  if (!st.ok()) {
-    std::fprintf(stderr, "lightning: warning: %s; the final state is not saved\n",
-                 st.message().c_str());
-  }
-}
-
 void Controller::finish() {
   if (finished_) return;
   finished_ = true;
   shutdown_timer_.cancel();
   launcher_.shutdown();
-  Json out{{"run_id", run_id()},
-           {"exit_code", exit_code_},
-           {"message", final_message_},
-           {"state_version", publisher_.version()},
-           {"state", root_->snapshot()}};
-  write_state_file(out);
   loop_.io().stop();
+}
+
+Json Controller::final_record() const {
+  return Json{{"run_id", run_id()},
+              {"exit_code", exit_code_},
+              {"message", final_message_},
+              {"state_version", publisher_.version()},
+              {"state", root_->snapshot()}};
 }
 
 }  // namespace lightning::runtime

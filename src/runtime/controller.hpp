@@ -94,6 +94,10 @@ class Controller final : public detail::Runtime,
   bool finished() const { return finished_.load(); }
   int exit_code() const { return exit_code_; }
   const std::string& final_message() const { return final_message_; }
+  /// What `<run dir>/state.json` holds once the app finished (AppHost writes
+  /// it): run_id, exit_code, message, state_version, and the whole state tree
+  /// (Flow::snapshot() of the root). Loop thread, or after the loop stopped.
+  Json final_record() const;
   const std::string& token() const { return router_.token(); }
   const std::string& address() const { return options_.work_address; }
 
@@ -189,7 +193,6 @@ class Controller final : public detail::Runtime,
   void on_process_output(uint64_t process_id, std::string_view line, bool is_stderr);
   void on_process_exit(uint64_t process_id, const ProcessExit& exit);
 
-  void write_state_file(const Json& out);
   void begin_shutdown();
   void check_shutdown_done();
   void finish();

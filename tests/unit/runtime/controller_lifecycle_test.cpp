@@ -3,7 +3,6 @@
 // works added while it runs.
 #include <signal.h>
 
-#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -14,11 +13,6 @@ namespace unit_runtime {
 namespace {
 
 using LifecycleTest = ControllerTest;
-
-Json read_json(const std::string& path) {
-  std::ifstream f(path);
-  return Json::parse(f, nullptr, /*allow_exceptions=*/false);
-}
 
 TEST_F(LifecycleTest, StartRunsTheFlowOnceAndThenWaits) {
   start();
@@ -56,7 +50,7 @@ TEST_F(LifecycleTest, ScheduleInRunsTheFlowAgainWithoutAStateChange) {
   EXPECT_FALSE(pump_until([&] { return root_->runs > 2; }, 20ms)) << "one wake-up, one run";
 }
 
-TEST_F(LifecycleTest, StopFinishesWithExitCodeZeroAndWritesStateJson) {
+TEST_F(LifecycleTest, StopFinishesWithExitCodeZeroAndAFinalRecordForStateJson) {
   root().body = [](TestRoot& r) {
     r.ticks = 7;
     r.stop("all done");
@@ -68,8 +62,7 @@ TEST_F(LifecycleTest, StopFinishesWithExitCodeZeroAndWritesStateJson) {
   EXPECT_EQ(launcher_.shutdowns(), 1);
   EXPECT_EQ(root_->runs, 1) << "no run after stop()";
 
-  const Json state = read_json(run_dir_ + "/state.json");
-  ASSERT_TRUE(state.is_object()) << "state.json missing or not JSON";
+  const Json state = controller().final_record();
   EXPECT_EQ(state.at("exit_code"), 0);
   EXPECT_EQ(state.at("message"), "all done");
   EXPECT_EQ(state.at("run_id"), controller().run_id());
@@ -83,7 +76,7 @@ TEST_F(LifecycleTest, FailFinishesWithExitCodeOneAndTheMessage) {
   ASSERT_TRUE(pump_until([&] { return controller().finished(); }));
   EXPECT_EQ(controller().exit_code(), 1);
   EXPECT_EQ(controller().final_message(), "data missing");
-  EXPECT_EQ(read_json(run_dir_ + "/state.json").at("exit_code"), 1);
+  EXPECT_EQ(controller().final_record().at("exit_code"), 1);
 }
 
 TEST_F(LifecycleTest, ExceptionInFlowRunFailsTheAppWithWhatAndType) {
