@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "util/ids.hpp"
 
+#include <openssl/crypto.h>
 #include <sys/random.h>
 
 #include <chrono>
@@ -34,10 +35,8 @@ int64_t now_unix_us() {
 }
 
 bool equal_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+  // The length is not secret (tokens have a fixed length); the bytes are.
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace lightning::util

@@ -10,7 +10,8 @@ namespace lightning::util {
 std::string random_hex(size_t bytes);
 /// Unix time in microseconds.
 int64_t now_unix_us();
-/// Constant-time comparison, for tokens.
+/// Equal bytes, compared in constant time (OpenSSL CRYPTO_memcmp), for
+/// tokens: the time taken says nothing about where they differ.
 bool equal_secret(const std::string& a, const std::string& b);
 
 }  // namespace lightning::util
