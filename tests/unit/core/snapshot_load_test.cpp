@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/point.hpp"
 #include "core/component_access.hpp"
 #include "core/snapshot.hpp"
 #include "fakes/fake_runtime.hpp"
@@ -24,16 +25,7 @@ using lightning::WorkStatus;
 using lightning::detail::load_snapshot;
 using lightning::detail::work_status_from_json;
 
-struct Point {
-  int x = 0;
-  int y = 0;
-  bool operator==(const Point& o) const { return x == o.x && y == o.y; }
-};
-void to_json(Json& j, const Point& p) { j = Json{{"x", p.x}, {"y", p.y}}; }
-void from_json(const Json& j, Point& p) {
-  j.at("x").get_to(p.x);
-  j.at("y").get_to(p.y);
-}
+using lightning::testing::Point;
 
 struct LoadWork : lightning::Work {
   State<int> count{this, "count", 0};

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/point.hpp"
 #include "fakes/fake_runtime.hpp"
 #include "lightning/work.hpp"
 
@@ -18,16 +19,7 @@ using lightning::Json;
 using lightning::State;
 using lightning::testing::FakeRuntime;
 
-struct Point {
-  int x = 0;
-  int y = 0;
-  bool operator==(const Point& o) const { return x == o.x && y == o.y; }
-};
-void to_json(Json& j, const Point& p) { j = Json{{"x", p.x}, {"y", p.y}}; }
-void from_json(const Json& j, Point& p) {
-  j.at("x").get_to(p.x);
-  j.at("y").get_to(p.y);
-}
+using lightning::testing::Point;
 
 // Has no operator==: every assignment is a change.
 struct Blob {
