@@ -8,8 +8,10 @@
 //    CLOCK_MONOTONIC, shared by all processes on one machine) p50/p99 over the
 //    window since the previous sample.
 // At the end it prints a summary comparing the first and the last sample.
-// Args: -- [N=200] [seconds=600] [interval=10] [nocache] [samearg]
+// Args: -- [N=200] [seconds=600] [interval=10] [nocache] [samearg] [cache=K] [calls=C]
 //   nocache  the works use WorkOptions::cache_calls(false)
+//   cache=K  the works use WorkOptions::max_cached_calls(K) (default: its default)
+//   calls=C  end after C succeeded calls (or at `seconds`, whichever comes first)
 //   samearg  every call of a work has the same argument (with nocache: to tell
 //            growth per distinct call from growth per call)
 // Usage: bench/soak.sh; figures go in docs/benchmarks.md.
@@ -160,6 +162,8 @@ struct Root : lightning::Flow {
   int interval_s = 10;
   bool cache_calls = true;
   bool same_arg = false;
+  int max_cached_calls = lightning::WorkOptions().max_cached_calls();
+  int64_t max_calls = 0;  // 0: no limit
 
   struct Slot {
     Echo* work = nullptr;
@@ -185,6 +189,8 @@ struct Root : lightning::Flow {
     for (const auto& s : a) {
       if (s == "nocache") cache_calls = false;
       if (s == "samearg") same_arg = true;
+      if (s.rfind("cache=", 0) == 0) max_cached_calls = std::stoi(s.substr(6));
+      if (s.rfind("calls=", 0) == 0) max_calls = std::stoll(s.substr(6));
     }
   }
 
@@ -201,10 +207,12 @@ struct Root : lightning::Flow {
       schedule_in(std::chrono::seconds(std::min(interval_s, seconds)));
       slots.resize(n);
       for (int k = 0; k < n; ++k) {
-        slots[k].work = &add_work<Echo>(
-            "w" + std::to_string(k),
-            lightning::WorkOptions().parallel(true).raise_exception(false).cache_calls(
-                cache_calls));
+        slots[k].work =
+            &add_work<Echo>("w" + std::to_string(k), lightning::WorkOptions()
+                                                         .parallel(true)
+                                                         .raise_exception(false)
+                                                         .cache_calls(cache_calls)
+                                                         .max_cached_calls(max_cached_calls));
         call(slots[k]);
       }
       return;
@@ -241,10 +249,11 @@ struct Root : lightning::Flow {
     }
     if (rerun_soon) schedule_in(std::chrono::milliseconds(0));
     const int64_t now = now_ns();
-    if (now >= next_sample_ns) {
+    const bool enough_calls = max_calls > 0 && total_calls >= max_calls;
+    if (now >= next_sample_ns || enough_calls) {
       take_sample(now);
       const int64_t end = t_start + int64_t{seconds} * 1000000000;
-      if (now >= end) {
+      if (now >= end || enough_calls) {
         finish();
         return;
       }
@@ -279,7 +288,8 @@ struct Root : lightning::Flow {
     const Sample& last = samples.back();
     const double hours = (last.t_s - first.t_s) / 3600.0;
     std::printf(
-        "{\"summary\": {\"works\": %d, \"seconds\": %d, \"cache_calls\": %s, "
+        "{\"summary\": {\"works\": %d, \"seconds\": %.0f, \"cache_calls\": %s, "
+        "\"max_cached_calls\": %d, "
         "\"same_arg\": %s, \"calls\": %lld, "
         "\"calls_per_s\": %.0f, \"failures\": %lld, \"wrong_results\": %lld, "
         "\"first\": %s, \"last\": %s, "
@@ -288,7 +298,7 @@ struct Root : lightning::Flow {
         "\"controller_fds_growth\": %d, \"app_rss_growth_kib\": %lld, "
         "\"works_rss_growth_kib\": %lld, \"app_processes_growth\": %d, "
         "\"dispatch_p50_change_us\": %.1f, \"dispatch_p99_change_us\": %.1f}}\n",
-        n, seconds, cache_calls ? "true" : "false", same_arg ? "true" : "false",
+        n, last.t_s, cache_calls ? "true" : "false", max_cached_calls, same_arg ? "true" : "false",
         static_cast<long long>(total_calls), total_calls / last.t_s,
         static_cast<long long>(failures), static_cast<long long>(wrong_results),
         first.json().c_str(), last.json().c_str(),

@@ -66,9 +66,17 @@ class Flow : public Component {
     return static_cast<F&>(adopt_flow(name, std::make_unique<F>()));
   }
 
-  /// Ends the app successfully once every work is stopped.
+  /// Ends the app successfully once every work is stopped. Called inside
+  /// run() (the usual place), it also ends that run() at once, as a blocking
+  /// call does: the code after it does not run, so a State field set after
+  /// stop() keeps its old value, also in state.json. (It throws an internal
+  /// type that is not a std::exception; a `catch (...)` around it would
+  /// swallow that and let run() go on.)
+  ///
+  ///   if (train.call().has_succeeded()) stop("trained");   // nothing after this runs
   void stop(std::string message = "");
-  /// Ends the app with a failure (non-zero exit) and this message.
+  /// Ends the app with a failure (exit code 1) and this message; inside run(),
+  /// ends that run() there, as stop() does.
   void fail(std::string message);
   /// Asks for run() to be called again after `delay` even if nothing changes.
   void schedule_in(std::chrono::milliseconds delay);

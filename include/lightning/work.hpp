@@ -49,6 +49,7 @@ class WorkOptions {
   static constexpr std::chrono::milliseconds kMaxRetryBackoff = std::chrono::minutes(5);
   static constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::hours(24 * 365);
   static constexpr std::chrono::milliseconds kMaxGracePeriod = std::chrono::hours(1);
+  static constexpr int kMaxCachedCalls = 100'000'000;
 
   /// false (default): a flow that calls this work stops its run() there until
   /// the call is done (Lightning's parallel=False). true: the call returns at once.
@@ -74,6 +75,17 @@ class WorkOptions {
   /// once); at most 1 hour.
   LIGHTNING_CHECKED_OPTION(std::chrono::milliseconds, grace_period,
                            std::chrono::milliseconds(3000));
+  /// How many done calls the controller remembers for this work: succeeded
+  /// ones (what cache_calls answers from) and finally failed ones (what their
+  /// re-run backoff lives in), together; 1..100,000,000, default 10,000.
+  /// Past it the least recently used record is forgotten: calling those args
+  /// again runs them again (with no re-run backoff left for a failure). Calls
+  /// queued, running, retrying, the latest call, and a done call the flow has
+  /// not yet seen (the observed-once rule) are never forgotten. Each record
+  /// costs the controller about 0.5 KB plus the size of its args as JSON
+  /// (a failed one also keeps its message, up to a few KB of stderr): the
+  /// default bounds a work at ~5 MB with small args (docs/design/state-and-calls.md).
+  LIGHTNING_CHECKED_OPTION(int, max_cached_calls, 10'000);
   /// Extra environment variables for the work's process. Names are POSIX
   /// names (letters, digits, '_', not starting with a digit); values hold no NUL.
   LIGHTNING_CHECKED_OPTION(EnvMap, env, {});

@@ -27,7 +27,8 @@ Work* Flow::existing_work_for(const std::string& name, const std::string& type_n
   auto* w = dynamic_cast<Work*>(it->second);
   if (w == nullptr || w->type_name() != type_name) {
     throw std::invalid_argument("add_work<" + type_name + ">(\"" + name + "\") in '" + path() +
-                                "': another child (" + (w ? "a work of type " + w->type_name() : std::string("a flow")) +
+                                "': another child (" +
+                                (w ? "a work of type " + w->type_name() : std::string("a flow")) +
                                 ") already has this name; pick another name");
   }
   return w;
@@ -76,11 +77,15 @@ void Flow::attach(detail::Runtime* runtime) {
 }
 
 void Flow::stop(std::string message) {
-  if (runtime_ != nullptr) runtime_->stop_app(std::move(message), false);
+  if (runtime_ == nullptr) return;
+  runtime_->stop_app(std::move(message), false);
+  if (runtime_->in_flow_run()) throw FlowEnded{};
 }
 
 void Flow::fail(std::string message) {
-  if (runtime_ != nullptr) runtime_->stop_app(std::move(message), true);
+  if (runtime_ == nullptr) return;
+  runtime_->stop_app(std::move(message), true);
+  if (runtime_->in_flow_run()) throw FlowEnded{};
 }
 
 void Flow::schedule_in(std::chrono::milliseconds delay) {
@@ -89,14 +94,16 @@ void Flow::schedule_in(std::chrono::milliseconds delay) {
 
 namespace detail {
 
-WorkStatus Runtime::call_work(Work& work, Json /*args*/) {  // NOLINT(performance-unnecessary-value-param)
+WorkStatus Runtime::call_work(Work& work,
+                              Json /*args*/) {  // NOLINT(performance-unnecessary-value-param)
   throw std::logic_error("Work::call on '" + work.path() +
                          "': works can only be called from a flow's run()");
 }
 void Runtime::stop_work(Work& work) {
   throw std::logic_error("Work::stop on '" + work.path() + "': only a flow can stop a work");
 }
-void Runtime::stop_app(std::string /*message*/, bool /*failed*/) {}  // NOLINT(performance-unnecessary-value-param)
+void Runtime::stop_app(std::string /*message*/, bool /*failed*/) {
+}  // NOLINT(performance-unnecessary-value-param)
 void Runtime::schedule_in(std::chrono::milliseconds) {}
 void Runtime::on_work_added(Work&) {}
 void Runtime::set_identity(Work& work, const std::string& path, const std::string& type) {

@@ -16,6 +16,11 @@ struct FlowBlocked {
   std::string work_path;
 };
 
+/// Thrown by Flow::stop() and Flow::fail() called inside run(): ends the
+/// current run() there, as FlowBlocked does (code after them does not run).
+/// Not a std::exception either; the controller catches it.
+struct FlowEnded {};
+
 namespace detail {
 
 /// What components talk to: the controller on the flow side, the work process

@@ -54,6 +54,13 @@ void WorkOptions::check_grace_period(const std::chrono::milliseconds& value) {
   check_duration("grace_period", value, kMaxGracePeriod, "1 hour", "0 = SIGKILL at once");
 }
 
+void WorkOptions::check_max_cached_calls(const int& value) {
+  if (value >= 1 && value <= kMaxCachedCalls) return;
+  throw std::invalid_argument("WorkOptions::max_cached_calls(" + std::to_string(value) +
+                              "): must be >= 1 and at most " + std::to_string(kMaxCachedCalls) +
+                              "; to cache no succeeded call, use cache_calls(false)");
+}
+
 void WorkOptions::check_env(const EnvMap& value) {
   for (const auto& [name, text] : value) {
     if (!is_posix_env_name(name)) {
@@ -76,6 +83,7 @@ Json WorkOptions::to_json() const {
               {"retries", retries_},
               {"retry_backoff_ms", retry_backoff_.count()},
               {"timeout_ms", timeout_.count()},
+              {"max_cached_calls", max_cached_calls_},
               {"raise_exception", raise_exception_},
               {"grace_period_ms", grace_period_.count()},
               {"env", env_}};

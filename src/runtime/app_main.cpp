@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -80,6 +82,8 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   options.run_dir = command_line->run_dir;
   if (!command_line->log_level.empty()) options.log_level = command_line->log_level;
   options.echo_logs = !command_line->quiet_works;
+  options.idle_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(std::ceil(command_line->idle_timeout_s * 1000)));
   g_app_args = command_line->app_args;
   const auto level = spdlog::level::from_str(options.log_level);
   if (options.run_dir.empty()) options.run_dir = default_run_dir();
@@ -114,6 +118,10 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     root = make_root();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lightning: could not construct the root flow: %s\n", e.what());
+    return 1;
+  }
+  if (root == nullptr) {
+    std::fprintf(stderr, "lightning: the root factory given to run_app() returned no flow\n");
     return 1;
   }
 

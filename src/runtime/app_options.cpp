@@ -1,12 +1,16 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "runtime/app_options.hpp"
 
+#include <exception>
 #include <set>
+#include <string>
 
 #include "util/command_line.hpp"
 
 namespace lightning::runtime {
 namespace {
+
+constexpr double kMaxIdleTimeoutS = 365.0 * 24 * 3600;
 
 // The names spdlog::level::from_str accepts.
 std::string check_log_level(const std::string& level) {
@@ -16,24 +20,42 @@ std::string check_log_level(const std::string& level) {
   return "unknown log level '" + level + "' (use trace, debug, info, warn, error)";
 }
 
+std::string check_idle_timeout(const std::string& text) {
+  double seconds = 0;
+  try {
+    size_t used = 0;
+    seconds = std::stod(text, &used);
+    if (used != text.size()) seconds = -1;
+  } catch (const std::exception&) {
+    seconds = -1;
+  }
+  if (seconds > 0 && seconds <= kMaxIdleTimeoutS) return "";
+  return "--idle-timeout takes seconds, more than 0 and at most 1 year (e.g. --idle-timeout 60), "
+         "not '" +
+         text + "'";
+}
+
 }  // namespace
 
 std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
-         "          [--quiet-works] [-- app args]\n"
+         "          [--quiet-works] [--idle-timeout SECONDS] [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
          "  --listen ADDR     gRPC address for work processes, e.g. 127.0.0.1:0\n"
          "                    (default unix:<run dir>/controller.sock)\n"
-         "  --quiet-works     don't echo work output to the terminal (still in logs/)\n";
+         "  --quiet-works     don't echo work output to the terminal (still in logs/)\n"
+         "  --idle-timeout S  fail (exit 1) once the app has been stalled for S seconds: nothing\n"
+         "                    can run the flow again (a stall is warned about after 0.5 s anyway;\n"
+         "                    env LIGHTNING_IDLE_TIMEOUT)\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
-  util::SplitCommandLine split =
-      util::split_command_line(argc, argv, {"--run-dir", "--log-level", "--listen"});
+  util::SplitCommandLine split = util::split_command_line(
+      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -47,6 +69,9 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       ->check(CLI::Validator(check_log_level, "LEVEL", "log level"));
   app.add_option("--listen", command_line.listen_address);
   app.add_flag("--quiet-works", command_line.quiet_works);
+  app.add_option("--idle-timeout", command_line.idle_timeout_s)
+      ->envname("LIGHTNING_IDLE_TIMEOUT")
+      ->check(CLI::Validator(check_idle_timeout, "SECONDS", "idle timeout"));
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The command line of every app (LIGHTNING_APP), parsed with CLI11:
-//   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet-works] [-- app args]
+//   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet-works]
+//       [--idle-timeout SECONDS] [-- app args]
 // Parsing never exits the process: main's path prints and picks the exit code
 // (0 for --help, 2 for an error).
 #pragma once
@@ -19,6 +20,7 @@ struct AppCommandLine {
   std::string log_level;              ///< --log-level, else $LIGHTNING_LOG_LEVEL
   std::string listen_address;         ///< --listen
   bool quiet_works = false;           ///< --quiet-works
+  double idle_timeout_s = 0;          ///< --idle-timeout (s), else $LIGHTNING_IDLE_TIMEOUT; 0: none
   bool help = false;                  ///< -h / --help: print app_usage() and exit 0
   std::vector<std::string> app_args;  ///< everything after the first "--"
 };

@@ -54,8 +54,13 @@ CallTable::CallTable(util::ClockInterface& clock, CallPolicy policy, Hooks hooks
 
 CallTable::Seen CallTable::call(Json args, uint64_t run, bool accept_new) {
   Seen seen;
+  if (run > last_run_) {
+    last_run_ = run;
+    ++runs_seen_;
+  }
   std::string key = detail::dump_json(args);
   std::shared_ptr<CallRecord> c;
+  CallRecord* replaced = nullptr;  // a done call that a new one replaces
   int failures_before = 0;
   auto it = by_key_.find(key);
   if (it != by_key_.end()) {
@@ -73,8 +78,10 @@ CallTable::Seen CallTable::call(Json args, uint64_t run, bool accept_new) {
     if (keep) {
       c = prev;
       if (st.is_done() && c->observed_in_run == 0) c->observed_in_run = run;
+      touch(*c);
     } else {
       failures_before = prev->final_failures;
+      replaced = prev.get();
     }
   }
   if (!c && accept_new) {
@@ -85,6 +92,7 @@ CallTable::Seen CallTable::call(Json args, uint64_t run, bool accept_new) {
     c->status.call_id = c->id;
     c->status.attempt = 1;
     c->final_failures = failures_before;
+    if (replaced != nullptr) drop_from_lru(*replaced);  // the new call takes its place
     by_key_[c->key] = c;
     queue_.push_back(c);
     std::shared_ptr<CallRecord> previous = std::move(latest_);
@@ -93,6 +101,8 @@ CallTable::Seen CallTable::call(Json args, uint64_t run, bool accept_new) {
     set_status(*c, WorkStage::kPending);
     seen.is_new = true;
   }
+  // A later run may have released records the flow could still observe.
+  if (lru_.size() > policy_.max_cached_calls) evict_over_bound();
   seen.call = c.get();  // kept alive by by_key_ (or as latest_)
   return seen;
 }
@@ -185,12 +195,13 @@ void CallTable::set_status(CallRecord& c, WorkStage stage, std::string reason,
     c.status.exit_code.reset();
     c.status.signal.reset();
   }
-  if (c.status.is_done()) c.observed_in_run = 0;
-  if (stage == WorkStage::kSucceeded || stage == WorkStage::kStopped) {
+  if (c.status.is_done()) {
+    c.observed_in_run = 0;
+    c.done_after_runs = runs_seen_;
     c.args = Json();  // only needed to dispatch; the key keeps the identity
   }
   hooks_.status_changed(c, latest_.get() == &c);
-  forget_if_unneeded(c);  // last: it may free c
+  forget_if_unneeded(c);  // last: it may free c (or an older record)
 }
 
 void CallTable::forget_if_unneeded(const CallRecord& c) {
@@ -199,10 +210,57 @@ void CallTable::forget_if_unneeded(const CallRecord& c) {
   // call, has nothing left to tell: drop it, or a flow calling with ever-new
   // args would grow the controller by a record per call.
   const WorkStatus& st = c.status;
-  if (!st.is_done() || st.has_failed() || latest_.get() == &c) return;
-  if (st.has_succeeded() && policy_.cache_calls) return;
+  if (!st.is_done()) return;
   auto it = by_key_.find(c.key);
-  if (it != by_key_.end() && it->second.get() == &c) by_key_.erase(it);  // may free c
+  const bool indexed = it != by_key_.end() && it->second.get() == &c;
+  const bool kept = st.has_failed() || (st.has_succeeded() && policy_.cache_calls);
+  if (kept) {
+    if (indexed && !c.in_lru) {  // just done: the most recently used
+      CallRecord& r = *it->second;
+      r.lru_pos = lru_.insert(lru_.end(), &r);
+      r.in_lru = true;
+      if (lru_.size() > policy_.max_cached_calls) evict_over_bound();  // may free c
+    }
+    return;
+  }
+  if (latest_.get() == &c) return;
+  if (indexed) by_key_.erase(it);  // may free c
+}
+
+void CallTable::touch(CallRecord& c) {
+  if (c.in_lru) lru_.splice(lru_.end(), lru_, c.lru_pos);
+}
+
+void CallTable::drop_from_lru(CallRecord& c) {
+  if (!c.in_lru) return;
+  lru_.erase(c.lru_pos);
+  c.in_lru = false;
+}
+
+bool CallTable::may_evict(const CallRecord& c) const {
+  // The latest call drives Work::status(); one called in this run may be
+  // called again in it (and call() is returning it right now).
+  if (latest_.get() == &c || c.observed_in_run == last_run_) return false;
+  // Observed-once: a done call is the flow's to observe in the first run
+  // that calls this work after its end; only a run after that one lets it go
+  // unobserved. (Runs that do not call this work do not count.)
+  const bool maybe_unobserved = c.observed_in_run == 0 && runs_seen_ <= c.done_after_runs + 1;
+  return !maybe_unobserved;
+}
+
+void CallTable::evict_over_bound() {
+  auto it = lru_.begin();
+  while (lru_.size() > policy_.max_cached_calls && it != lru_.end()) {
+    CallRecord* c = *it;
+    if (!may_evict(*c)) {
+      ++it;
+      continue;
+    }
+    it = lru_.erase(it);
+    c->in_lru = false;
+    auto found = by_key_.find(c->key);
+    if (found != by_key_.end() && found->second.get() == c) by_key_.erase(found);  // frees c
+  }
 }
 
 // ---------------------------------------------------------------- save/restore
@@ -240,6 +298,9 @@ Json CallTable::save() const {
   if (current_) out["current"] = current_->id;
   if (latest_) out["latest"] = latest_->id;
   if (retry_wait_) out["retry_wait"] = true;
+  Json lru = Json::array();
+  for (const CallRecord* c : lru_) lru.push_back(c->id);
+  out["lru"] = std::move(lru);
   return out;
 }
 
@@ -249,6 +310,7 @@ Status CallTable::restore(const Json& saved) {
   std::unordered_map<std::string, std::shared_ptr<CallRecord>> by_key;
   std::deque<std::shared_ptr<CallRecord>> queue;
   std::shared_ptr<CallRecord> current, latest;
+  std::vector<CallRecord*> lru_order;  // from "lru"; absent in older saves: by id
   uint64_t next_call_id = 1;
   const auto now = clock_.now();
   try {
@@ -286,6 +348,15 @@ Status CallTable::restore(const Json& saved) {
     if (saved.contains("latest") && !(latest = find(saved.at("latest")))) {
       return InvalidArgument("the latest call is not among the calls");
     }
+    if (saved.contains("lru")) {
+      for (const Json& id : saved.at("lru")) {
+        auto c = find(id);
+        if (!c || !c->status.is_done() || by_key.count(c->key) == 0 || by_key.at(c->key) != c) {
+          return InvalidArgument("LRU entry " + id.dump() + " is not a done, indexed call");
+        }
+        lru_order.push_back(c.get());
+      }
+    }
   } catch (const Json::exception& e) {
     return InvalidArgument(std::string("malformed saved call table: ") + e.what());
   }
@@ -296,8 +367,31 @@ Status CallTable::restore(const Json& saved) {
     c->waiting_on = 0;
     if (c->status.is_running()) c->status.stage = WorkStage::kPending;
   }
+  {
+    // Done records the save does not list (all of them in older saves): by
+    // id, after the listed ones.
+    const std::unordered_set<CallRecord*> listed(lru_order.begin(), lru_order.end());
+    std::vector<CallRecord*> unlisted;
+    for (auto& [key, c] : by_key) {
+      if (c->status.is_done() && listed.count(c.get()) == 0) unlisted.push_back(c.get());
+    }
+    std::sort(unlisted.begin(), unlisted.end(),
+              [](const CallRecord* a, const CallRecord* b) { return a->id < b->id; });
+    lru_order.insert(lru_order.end(), unlisted.begin(), unlisted.end());
+  }
   retry_timer_.cancel();
   timeout_timer_.cancel();
+  lru_.clear();
+  for (CallRecord* c : lru_order) {
+    if (c->in_lru) continue;  // listed twice
+    c->lru_pos = lru_.insert(lru_.end(), c);
+    c->in_lru = true;
+  }
+  // The new run counts flow runs from zero: every restored done call is
+  // unobserved, so protected until the second run calls this work.
+  last_run_ = 0;
+  runs_seen_ = 0;
+  for (CallRecord* c : lru_order) c->done_after_runs = 0;
   next_call_id_ = next_call_id;
   by_key_ = std::move(by_key);
   queue_ = std::move(queue);
@@ -314,6 +408,7 @@ Status CallTable::restore(const Json& saved) {
       hooks_.retry_due();
     });
   }
+  if (lru_.size() > policy_.max_cached_calls) evict_over_bound();
   return Status::Ok();
 }
 

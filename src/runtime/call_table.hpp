@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,13 @@ struct CallRecord {
   /// flow that calls unconditionally backs off like a crash loop, not a spin).
   int final_failures = 0;
   util::ClockInterface::TimePoint rerun_not_before{};
+  /// How many distinct flow runs had called the work when the call ended:
+  /// until two more have, the flow may still be about to observe it (the next
+  /// one to call the work may call these args anywhere in it), so it is not evicted.
+  uint64_t done_after_runs = 0;
+  /// Its place in the table's LRU of done records (valid while in_lru).
+  std::list<CallRecord*>::iterator lru_pos;
+  bool in_lru = false;
 };
 
 /// What the table needs from a work's options.
@@ -41,12 +49,20 @@ struct CallPolicy {
   int retries = 0;
   std::chrono::milliseconds retry_backoff{100};
   std::chrono::milliseconds timeout{0};  ///< 0: none
+  /// Done records kept (succeeded for the cache, failed for the re-run backoff).
+  size_t max_cached_calls = 10000;
 };
 
 /// The call semantics of one work (docs/design/state-and-calls.md): the
 /// queue of calls, dedupe by args, cache_calls, automatic retries with
 /// exponential backoff, the call timeout, the re-run backoff of finally
-/// failed calls, and forgetting records nobody needs. No I/O: it decides, and
+/// failed calls, and forgetting records nobody needs: a done record that is
+/// neither a cached success nor a failure goes at once; cached successes and
+/// failures share one LRU bounded by CallPolicy::max_cached_calls, so a work
+/// called with ever-new args keeps at most that many (~0.5 KB each plus the
+/// args; docs/design/state-and-calls.md). Eviction skips the latest call and a
+/// done call the flow may not have observed yet (until a flow run after the
+/// one that followed its end has called this work). No I/O: it decides, and
 /// tells its owner through Hooks; the owner dispatches and talks to processes.
 /// Owned by the controller (one per work); lives on the controller's loop
 /// thread; takes the clock for its backoffs and timeout.
@@ -109,20 +125,32 @@ class CallTable {
   /// The call Work::status() shows; null before the first call.
   const CallRecord* latest() const { return latest_.get(); }
   size_t queued() const { return queue_.size(); }
-  /// Records kept (for dedupe, cache and re-run backoff).
+  /// Records kept (for dedupe, cache and re-run backoff): the calls queued or
+  /// in flight plus at most max_cached_calls done ones (a few more while the
+  /// flow has not yet observed them).
   size_t remembered() const { return by_key_.size(); }
+  /// Done records in the LRU (cached successes and failures).
+  size_t cached() const { return lru_.size(); }
 
   /// Everything needed to carry on after a restart (the journal's record).
   /// Calls that were in flight come back pending, not dispatched; waits
-  /// (retry, re-run backoff) are saved as what is left of them.
+  /// (retry, re-run backoff) are saved as what is left of them; the LRU order
+  /// of done records is kept ("lru": ids, least recently used first).
   Json save() const;
-  /// Replaces the table's contents with `saved`, all or nothing.
+  /// Replaces the table's contents with `saved`, all or nothing; then evicts
+  /// down to max_cached_calls if the saved table had more.
   Status restore(const Json& saved);
 
  private:
   void set_status(CallRecord& c, WorkStage stage, std::string reason = {},
                   std::string message = {});
   void forget_if_unneeded(const CallRecord& c);
+  /// A record in the LRU was used: it moves to the most recently used end.
+  void touch(CallRecord& c);
+  void drop_from_lru(CallRecord& c);
+  bool may_evict(const CallRecord& c) const;
+  /// Forgets least recently used done records past max_cached_calls.
+  void evict_over_bound();
 
   util::ClockInterface& clock_;
   CallPolicy policy_;
@@ -132,6 +160,9 @@ class CallTable {
   std::deque<std::shared_ptr<CallRecord>> queue_;                        // not yet started
   std::shared_ptr<CallRecord> current_;                                  // in flight or retrying
   std::shared_ptr<CallRecord> latest_;                                   // drives Work::status()
+  std::list<CallRecord*> lru_;  // done records in by_key_, least recently used first
+  uint64_t last_run_ = 0;       // the latest flow run that called this work
+  uint64_t runs_seen_ = 0;      // distinct flow runs that called this work
   bool retry_wait_ = false;
   util::Timer retry_timer_;
   util::Timer timeout_timer_;

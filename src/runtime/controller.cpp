@@ -31,6 +31,7 @@ runtime::CallPolicy WorkRecord::call_policy_of(const Work& w) {
   p.retries = w.options().retries();
   p.retry_backoff = w.options().retry_backoff();
   p.timeout = w.options().timeout();
+  p.max_cached_calls = static_cast<size_t>(w.options().max_cached_calls());
   return p;
 }
 }  // namespace lightning::detail
@@ -48,7 +49,17 @@ Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::un
       logs_(options_.run_dir + "/logs", options_.echo_logs),
       router_(*this, util::random_hex(8), util::random_hex(16)),
       wakeup_timer_(clock_),
-      shutdown_timer_(clock_) {
+      shutdown_timer_(clock_),
+      progress_(
+          clock_,
+          ProgressWatch::Options{std::chrono::milliseconds(250), options_.stall_warning,
+                                 options_.idle_timeout},
+          ProgressWatch::Hooks{[this] { return activity(); },
+                               [](const std::string& warning) { spdlog::warn("{}", warning); },
+                               [this](const std::string& message) {
+                                 spdlog::error("{}", message);
+                                 stop_app(message, true);
+                               }}) {
   launcher_.set_events(WorkLauncherInterface::Events{
       [this](uint64_t id, int pid) { on_process_started(id, pid); },
       [this](uint64_t id, std::string_view line, bool err) { on_process_output(id, line, err); },
@@ -92,6 +103,8 @@ void Controller::run_flows() {
       root_->run();
     } catch (const FlowBlocked&) {
       // A non-parallel work is busy: the rest of run() waits for its result.
+    } catch (const FlowEnded&) {
+      // stop() or fail() ended run(); the shutdown is already posted.
     } catch (const std::exception& e) {
       in_run_ = false;
       stop_app(
@@ -114,6 +127,22 @@ void Controller::run_flows() {
   for (Record* r : dirty_out_) flush_out(*r);
   dirty_out_.clear();
   if (changed_during_run_) request_run();
+  progress_.note_run();
+}
+
+Activity Controller::activity() const {
+  Activity a;
+  for (const auto& r : records_) {
+    if (r->calls.current() != nullptr || r->calls.queued() > 0) ++a.calls;
+    const auto state = r->process.state;
+    if (state == WorkProcess::State::kLaunching || state == WorkProcess::State::kStopping) {
+      ++a.processes;
+    }
+  }
+  a.wakeups = wakeups_.size();
+  a.input_sources = api_subscribers_.size();
+  a.run_pending = run_requested_;
+  return a;
 }
 
 void Controller::schedule_in(std::chrono::milliseconds delay) {
@@ -440,6 +469,7 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
 void Controller::stop_app(std::string message, bool failed) {
   if (stopping_) return;
   stopping_ = true;
+  progress_.stop();
   exit_code_ = failed ? 1 : 0;
   final_message_ = std::move(message);
   loop_.post("Controller.BeginShutdown", [this] { begin_shutdown(); });

@@ -17,6 +17,7 @@
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
 #include "runtime/call_table.hpp"
+#include "runtime/progress_watch.hpp"
 #include "runtime/state_publisher.hpp"
 #include "runtime/work_launcher.hpp"
 #include "runtime/work_logs.hpp"
@@ -46,6 +47,11 @@ struct ControllerOptions {
   std::chrono::milliseconds start_timeout{30000};
   /// Echo work output to the terminal (always written to the log files).
   bool echo_logs = true;
+  /// A stalled app (nothing can run the flow again) is warned about after
+  /// this long, once per stall (ProgressWatch).
+  std::chrono::milliseconds stall_warning{500};
+  /// A stall this long fails the app (exit code 1); 0: never (--idle-timeout).
+  std::chrono::milliseconds idle_timeout{0};
 };
 
 }  // namespace runtime
@@ -145,6 +151,9 @@ class Controller final : public detail::Runtime,
   /// Adds `observer` and answers the snapshot it starts from: every batch
   /// of changes after `version` reaches the observer. (A reader that resumes
   /// from a version instead reads publisher().since(version) on the loop.)
+  /// Until it unsubscribes, the subscriber counts as a possible source of
+  /// input (a client that may post_apply_patch at any time), so the app is
+  /// never reported stalled (ProgressWatch); add_observer() does not count.
   void post_subscribe(StateObserver* observer, std::function<void(Result<StateSnapshot>)> done);
   /// Removes `observer`; after `done` it is never called again.
   void post_unsubscribe(StateObserver* observer, std::function<void(Status)> done);
@@ -169,6 +178,8 @@ class Controller final : public detail::Runtime,
   void request_run();
   void run_flows();
   void arm_wakeup();
+  /// What could still run the flow again (for the ProgressWatch).
+  Activity activity() const;
 
   void pump(Record& r);
   void launch(Record& r);
@@ -223,6 +234,10 @@ class Controller final : public detail::Runtime,
   util::Timer shutdown_timer_;
 
   StatePublisher publisher_;
+  /// Observers subscribed through the posted API: clients that may send
+  /// input (post_apply_patch) at any time, so an app they watch is not stalled.
+  std::unordered_set<StateObserver*> api_subscribers_;
+  ProgressWatch progress_;
 };
 
 }  // namespace runtime

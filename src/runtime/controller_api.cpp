@@ -96,6 +96,7 @@ void Controller::post_subscribe(StateObserver* observer,
   loop_.post("Controller.Subscribe", [this, observer, answer = std::move(answer)]() mutable {
     if (finished_) return answer(Unavailable(kFinished));
     publisher_.add_observer(observer);
+    api_subscribers_.insert(observer);
     answer(StateSnapshot{root_->snapshot(), publisher_.version()});
   });
 }
@@ -106,6 +107,7 @@ void Controller::post_unsubscribe(StateObserver* observer, std::function<void(St
   loop_.post("Controller.Unsubscribe", [this, observer, answer = std::move(answer)]() mutable {
     if (finished_) return answer(Unavailable(kFinished));
     publisher_.remove_observer(observer);
+    api_subscribers_.erase(observer);
     answer(Status::Ok());
   });
 }

@@ -29,6 +29,7 @@ class AppOptionsTest : public ::testing::Test {
   void SetUp() override {
     ::unsetenv("LIGHTNING_RUN_DIR");
     ::unsetenv("LIGHTNING_LOG_LEVEL");
+    ::unsetenv("LIGHTNING_IDLE_TIMEOUT");
   }
   void TearDown() override { SetUp(); }
 };
@@ -52,6 +53,26 @@ TEST_F(AppOptionsTest, EveryFlagIsReadInBothSpellings) {
   EXPECT_EQ(r->log_level, "debug");
   EXPECT_EQ(r->listen_address, "127.0.0.1:0");
   EXPECT_TRUE(r->quiet_works);
+}
+
+TEST_F(AppOptionsTest, IdleTimeoutIsReadInSeconds) {
+  EXPECT_EQ(parse({})->idle_timeout_s, 0.0) << "not given: no idle timeout";
+  auto r = parse({"--idle-timeout", "2.5"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->idle_timeout_s, 2.5);
+  auto eq = parse({"--idle-timeout=60"});
+  ASSERT_TRUE(eq.ok()) << eq.status().message();
+  EXPECT_EQ(eq->idle_timeout_s, 60.0);
+}
+
+TEST_F(AppOptionsTest, IdleTimeoutThatIsNotAPositiveNumberIsRejected) {
+  for (const char* bad : {"0", "-3", "soon", "5s"}) {
+    auto r = parse({"--idle-timeout", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("--idle-timeout takes seconds"), std::string::npos)
+        << r.status().message();
+  }
 }
 
 TEST_F(AppOptionsTest, EverythingAfterDoubleDashGoesToTheAppUnparsed) {

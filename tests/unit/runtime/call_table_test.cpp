@@ -285,5 +285,157 @@ TEST_F(CallTableTest, RestoreOfABadRecordChangesNothing) {
   EXPECT_EQ(table().save(), before);
 }
 
+// ---------------------------------------------------------------- LRU bound
+
+/// Calls `args` in flow run `run` and lets it succeed (it must be new).
+void call_and_succeed(CallTable& t, const Json& args, uint64_t run) {
+  auto seen = t.call(args, run, true);
+  ASSERT_TRUE(seen.is_new) << args.dump();
+  CallRecord* c = t.next_to_dispatch();
+  ASSERT_NE(c, nullptr);
+  t.mark_dispatched(1);
+  t.start_current();
+  t.succeed_current();
+}
+
+TEST_F(CallTableTest, EverNewArgsKeepTheCachedRecordsAtTheBound) {
+  CallPolicy p;
+  p.max_cached_calls = 100;
+  table(p);
+  std::vector<size_t> remembered;
+  for (int i = 0; i < 20000; ++i) {
+    call_and_succeed(table(), Json{{"i", i}}, static_cast<uint64_t>(i + 1));
+    clock_.AdvanceTime(1ms);
+    if (i % 1000 == 999) remembered.push_back(table().remembered());
+  }
+  ASSERT_EQ(remembered.size(), 20u);
+  for (size_t r : remembered) {
+    EXPECT_GE(r, 100u) << "the bound is used";
+    EXPECT_LE(r, 102u) << "the bound, plus the latest call the flow has not yet seen";
+  }
+  EXPECT_EQ(remembered.front(), remembered.back()) << "flat, not growing";
+  EXPECT_LE(table().cached(), 101u);
+}
+
+TEST_F(CallTableTest, LeastRecentlyUsedSuccessIsForgottenFirstAndRunsAgain) {
+  CallPolicy p;
+  p.max_cached_calls = 2;
+  table(p);
+  call_and_succeed(table(), Json{{"k", "a"}}, 1);
+  call_and_succeed(table(), Json{{"k", "b"}}, 3);
+  const CallRecord* a = table().call(Json{{"k", "a"}}, 5, true).call;  // a is used again
+  ASSERT_TRUE(a->status.has_succeeded());
+  const uint64_t a_id = a->id;
+  call_and_succeed(table(), Json{{"k", "c"}}, 7);  // one too many: b is the least recent
+
+  EXPECT_EQ(table().cached(), 2u);
+  auto again_a = table().call(Json{{"k", "a"}}, 9, true);
+  EXPECT_FALSE(again_a.is_new) << "a was used after b";
+  EXPECT_EQ(again_a.call->id, a_id);
+  EXPECT_TRUE(table().call(Json{{"k", "b"}}, 9, true).is_new) << "b was forgotten: it runs again";
+}
+
+TEST_F(CallTableTest, DoneCallTheFlowHasNotObservedYetIsNotForgotten) {
+  CallPolicy p;
+  p.max_cached_calls = 1;
+  table(p);
+  // One run queues two calls (a parallel fan-out); both end before the next run.
+  table().call(Json{{"k", "a"}}, 1, true);
+  table().call(Json{{"k", "b"}}, 1, true);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_NE(dispatch_and_start(), nullptr);
+    table().succeed_current();
+  }
+  EXPECT_EQ(table().cached(), 2u) << "over the bound, but the flow has not seen them";
+
+  // The flow's next run sees both done: the same calls, not new ones.
+  auto a = table().call(Json{{"k", "a"}}, 2, true);
+  auto b = table().call(Json{{"k", "b"}}, 2, true);
+  EXPECT_FALSE(a.is_new);
+  EXPECT_TRUE(a.call->status.has_succeeded());
+  EXPECT_FALSE(b.is_new);
+  EXPECT_TRUE(b.call->status.has_succeeded());
+
+  // A later run calls something else: now the bound applies (b, the latest, stays).
+  table().call(Json{{"k", "c"}}, 3, true);
+  EXPECT_EQ(table().cached(), 1u);
+  EXPECT_FALSE(table().call(Json{{"k", "b"}}, 3, true).is_new);
+}
+
+TEST_F(CallTableTest, QueuedAndRunningCallsAreNeverForgotten) {
+  CallPolicy p;
+  p.max_cached_calls = 1;
+  table(p);
+  for (int i = 0; i < 5; ++i) table().call(Json{{"i", i}}, 1, true);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_NE(dispatch_and_start(), nullptr);
+    table().succeed_current();
+  }
+  ASSERT_NE(dispatch_and_start(), nullptr);                           // i=3 running, i=4 queued
+  for (int i = 0; i < 5; ++i) table().call(Json{{"i", i}}, 5, true);  // the flow sees them
+  table().call(Json{{"i", 9}}, 6, true);  // a later run: the bound applies to done calls
+
+  EXPECT_EQ(table().cached(), 1u);
+  EXPECT_EQ(table().remembered(), 4u) << "one done, the running, the queued and the new one";
+  auto running = table().call(Json{{"i", 3}}, 6, true);
+  EXPECT_FALSE(running.is_new);
+  EXPECT_TRUE(running.call->status.is_running());
+  auto queued = table().call(Json{{"i", 4}}, 6, true);
+  EXPECT_FALSE(queued.is_new);
+  EXPECT_EQ(queued.call->status.stage, WorkStage::kPending);
+}
+
+TEST_F(CallTableTest, FailedCallsShareTheBoundOfDoneRecords) {
+  CallPolicy p;
+  p.max_cached_calls = 10;
+  p.retry_backoff = 1s;
+  table(p);
+  for (int i = 0; i < 1000; ++i) {
+    table().call(Json{{"i", i}}, static_cast<uint64_t>(i + 1), true);
+    ASSERT_NE(dispatch_and_start(), nullptr);
+    table().fail_current("exception", "boom " + std::to_string(i), false);
+  }
+  EXPECT_LE(table().remembered(), 12u);
+  EXPECT_GE(table().remembered(), 10u);
+  // A failure still within the bound keeps its re-run backoff.
+  auto seen = table().call(Json{{"i", 998}}, 2000, true);
+  EXPECT_TRUE(seen.call->status.has_failed()) << "the first run to see it gets the failure";
+  auto again = table().call(Json{{"i", 998}}, 2001, true);
+  EXPECT_TRUE(again.call->status.has_failed());
+  EXPECT_TRUE(again.wake_in.has_value()) << "its re-run backoff is remembered";
+}
+
+TEST_F(CallTableTest, SaveAndRestoreKeepTheLeastRecentlyUsedOrder) {
+  CallPolicy p;
+  p.max_cached_calls = 3;
+  table(p);
+  call_and_succeed(table(), Json{{"k", "a"}}, 1);
+  call_and_succeed(table(), Json{{"k", "b"}}, 3);
+  call_and_succeed(table(), Json{{"k", "c"}}, 5);
+  table().call(Json{{"k", "a"}}, 7, true);  // order now: b, c, a
+  const Json saved = table().save();
+  EXPECT_EQ(saved.at("lru"), Json::array({2, 3, 1}));
+
+  FakeClock other_clock;
+  CallTable restored(other_clock, p,
+                     CallTable::Hooks{[](const CallRecord&, bool) {}, [] {},
+                                      [](uint64_t, std::chrono::milliseconds) {}});
+  ASSERT_TRUE(restored.restore(saved).ok());
+  EXPECT_EQ(restored.save(), saved) << "save(restore(x)) == x, LRU order included";
+  call_and_succeed(restored, Json{{"k", "d"}}, 5);  // one too many: b goes, as before the restart
+  EXPECT_FALSE(restored.call(Json{{"k", "c"}}, 6, true).is_new);
+  EXPECT_FALSE(restored.call(Json{{"k", "a"}}, 6, true).is_new);
+  EXPECT_TRUE(restored.call(Json{{"k", "b"}}, 6, true).is_new);
+}
+
+TEST_F(CallTableTest, RestoreRejectsAnLruEntryThatIsNotADoneCall) {
+  table().call(Json{{"n", 1}}, 1, true);  // pending
+  const Json before = table().save();
+  Json bad = before;
+  bad["lru"] = Json::array({1});
+  EXPECT_FALSE(table().restore(bad).ok());
+  EXPECT_EQ(table().save(), before);
+}
+
 }  // namespace
 }  // namespace lightning::runtime
