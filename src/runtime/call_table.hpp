@@ -59,10 +59,10 @@ struct CallPolicy {
 /// failed calls, and forgetting records nobody needs: a done record that is
 /// neither a cached success nor a failure goes at once; cached successes and
 /// failures share one LRU bounded by CallPolicy::max_cached_calls, so a work
-/// called with ever-new args keeps at most that many (~0.5 KB each plus the
-/// args; docs/design/state-and-calls.md). Eviction skips the latest call and a
-/// done call the flow may not have observed yet (until a flow run after the
-/// one that followed its end has called this work). No I/O: it decides, and
+/// called with ever-new args keeps at most that many (493 B each with small
+/// args, measured; docs/design/state-and-calls.md). Eviction skips the latest
+/// call and a done call the flow may not have observed yet (until two distinct
+/// flow runs have called this work after its end). No I/O: it decides, and
 /// tells its owner through Hooks; the owner dispatches and talks to processes.
 /// Owned by the controller (one per work); lives on the controller's loop
 /// thread; takes the clock for its backoffs and timeout.
