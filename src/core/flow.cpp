@@ -94,16 +94,16 @@ void Flow::schedule_in(std::chrono::milliseconds delay) {
 
 namespace detail {
 
-WorkStatus Runtime::call_work(Work& work,
-                              Json /*args*/) {  // NOLINT(performance-unnecessary-value-param)
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+WorkStatus Runtime::call_work(Work& work, Json /*args*/) {
   throw std::logic_error("Work::call on '" + work.path() +
                          "': works can only be called from a flow's run()");
 }
 void Runtime::stop_work(Work& work) {
   throw std::logic_error("Work::stop on '" + work.path() + "': only a flow can stop a work");
 }
-void Runtime::stop_app(std::string /*message*/, bool /*failed*/) {
-}  // NOLINT(performance-unnecessary-value-param)
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
+void Runtime::stop_app(std::string /*message*/, bool /*failed*/) {}
 void Runtime::schedule_in(std::chrono::milliseconds) {}
 void Runtime::on_work_added(Work&) {}
 void Runtime::set_identity(Work& work, const std::string& path, const std::string& type) {
