@@ -8,6 +8,7 @@
 #include "lightning/json.hpp"
 #include "lightning/state.hpp"
 #include "lightning/status.hpp"
+#include "lightning/stop.hpp"
 #include "lightning/work.hpp"
 
 namespace lightning {

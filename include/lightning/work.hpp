@@ -114,7 +114,9 @@ class WorkRecord;
 /// From a flow, start it with call(): `counter.call({{"n", 10}})`.
 class Work : public Component {
  public:
-  /// The body. Runs in the work's own process, once per call.
+  /// The body. Runs in the work's own process, once per call. To end early
+  /// and cleanly when the work is stopped (Work::stop(), a timeout, the app's
+  /// shutdown, SIGTERM), check lightning::stop_requested() (lightning/stop.hpp).
   virtual void run(const Json& args) = 0;
 
   /// Called from a flow's run(): queues a call with `args` unless the same call

@@ -48,7 +48,7 @@ int AppHost::run() {
   //    launcher_ that places works on remote lightning-workers.
 
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (!ec) on_signal(sig, true);
+    if (!ec) on_signal(sig);
   });
   controller_->start();
   io_.run();
@@ -56,9 +56,10 @@ int AppHost::run() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
   write_state_file();
   const int code = controller_->exit_code();
-  if (code != 0) {
+  if (controller_->failed()) {
     std::fprintf(stderr, "lightning: app failed: %s\n", controller_->final_message().c_str());
   } else if (!controller_->final_message().empty()) {
+    // Also a stop by a signal: the user asked for it, nothing failed.
     spdlog::info("app stopped: {}", controller_->final_message());
   }
   return code;
@@ -76,16 +77,22 @@ void AppHost::write_state_file() {
   }
 }
 
-void AppHost::on_signal(int sig, bool first) {
-  if (first) {
-    controller_->post_stop("interrupted by " + signal_name(sig), 128 + sig);
-    // A second signal kills at once.
-    signals_.async_wait([this](const boost::system::error_code& ec, int sig2) {
-      if (!ec) on_signal(sig2, false);
-    });
-  } else {
+void AppHost::on_signal(int sig) {
+  const auto now = clock_.now();
+  if (!first_signal_at_) {
+    first_signal_at_ = now;
+    controller_->post_stop(
+        sig == SIGINT ? "interrupted by SIGINT (Ctrl-C)" : "stopped by " + signal_name(sig),
+        128 + sig);
+  } else if (now - *first_signal_at_ >= kRepeatedSignalWindow) {
+    // A second signal kills the works at once. One sent together with the
+    // first is the same request: `timeout` signals the app's pid and then its
+    // process group, so the app may get the same SIGTERM twice.
     controller_->post_kill_now();
   }
+  signals_.async_wait([this](const boost::system::error_code& ec, int next) {
+    if (!ec) on_signal(next);
+  });
 }
 
 void AppHost::on_session_message(const std::shared_ptr<rpc::WorkSession>& session,

@@ -5,7 +5,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "lightning/flow.hpp"
@@ -28,12 +30,17 @@ struct AppHostOptions {
 /// the one object that builds and wires the controller's collaborators and
 /// owns everything with I/O around it: the io_context and its clock, the
 /// event loop, the work launcher, the gRPC server works connect to, signal
-/// handling (first SIGINT/SIGTERM stops the app, a second kills the works at
-/// once), and `<run dir>/state.json` written at exit (Controller::final_record()). Built by
-/// run_app() on the main thread, which then runs the loop in run(). Where the next subsystems
-/// attach is marked in run().
+/// handling (first SIGINT/SIGTERM stops the app in order, a second one
+/// kRepeatedSignalWindow or more later kills the works at once), and
+/// `<run dir>/state.json` written at exit (Controller::final_record()). Built
+/// by run_app() on the main thread, which then runs the loop in run(). Where
+/// the next subsystems attach is marked in run().
 class AppHost final : private rpc::WorkSessionHandler {
  public:
+  /// Signals closer together than this are one request to stop: `timeout`
+  /// sends SIGTERM to the app's pid and then to its process group at once.
+  static constexpr std::chrono::milliseconds kRepeatedSignalWindow{200};
+
   AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root);
   ~AppHost() override;
 
@@ -46,7 +53,7 @@ class AppHost final : private rpc::WorkSessionHandler {
   void on_session_message(const std::shared_ptr<rpc::WorkSession>& session,
                           v1::WorkerMessage& msg) override;
   void on_session_closed(const std::shared_ptr<rpc::WorkSession>& session) override;
-  void on_signal(int sig, bool first);
+  void on_signal(int sig);
   void write_state_file();
 
   AppHostOptions options_;
@@ -59,6 +66,7 @@ class AppHost final : private rpc::WorkSessionHandler {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Controller> controller_;
   boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  std::optional<util::ClockInterface::TimePoint> first_signal_at_;
 };
 
 }  // namespace lightning::runtime

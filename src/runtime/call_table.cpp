@@ -127,7 +127,9 @@ void CallTable::start_current() {
   if (policy_.timeout.count() > 0) {
     const uint64_t call_id = current_->id;
     timeout_timer_.start(policy_.timeout, "CallTable.CallTimeout", [this, call_id] {
-      if (current_ && current_->id == call_id) hooks_.timed_out(call_id, policy_.timeout);
+      if (!current_ || current_->id != call_id) return;
+      ended_in_flight_ = {current_->dispatched_on, call_id};
+      hooks_.timed_out(call_id, policy_.timeout);
     });
   }
 }
@@ -179,6 +181,8 @@ void CallTable::stop_all(const std::string& message) {
   auto current = std::move(current_);
   auto queue = std::move(queue_);
   queue_.clear();
+  if (current && current->dispatched_on != 0)
+    ended_in_flight_ = {current->dispatched_on, current->id};
   if (current) set_status(*current, WorkStage::kStopped, std::string(reason::kStopped), message);
   for (auto& c : queue) {
     set_status(*c, WorkStage::kStopped, std::string(reason::kStopped), message);
@@ -392,6 +396,7 @@ Status CallTable::restore(const Json& saved) {
   last_run_ = 0;
   runs_seen_ = 0;
   for (CallRecord* c : lru_order) c->done_after_runs = 0;
+  ended_in_flight_ = {};  // process ids belong to the run that saved the table
   next_call_id_ = next_call_id;
   by_key_ = std::move(by_key);
   queue_ = std::move(queue);

@@ -119,6 +119,16 @@ class CallTable {
   /// Stops the current and every queued call with reason "stopped".
   void stop_all(const std::string& message);
 
+  /// Whether call `call_id` was in flight on process `process_id` when this
+  /// table ended it without the process's word (stop_all(), or its timeout):
+  /// a CallStarted or CallFinished for it that comes afterwards is late, and
+  /// expected, not a protocol error. Remembers the latest such call only (a
+  /// work has one call in flight, and a stopped process gets no other).
+  bool ended_while_in_flight(uint64_t process_id, uint64_t call_id) const {
+    return process_id != 0 && ended_in_flight_.process_id == process_id &&
+           ended_in_flight_.call_id == call_id;
+  }
+
   /// In flight or waiting for a retry; null when idle.
   const CallRecord* current() const { return current_.get(); }
   bool is_waiting_to_retry() const { return retry_wait_; }
@@ -164,6 +174,11 @@ class CallTable {
   uint64_t last_run_ = 0;       // the latest flow run that called this work
   uint64_t runs_seen_ = 0;      // distinct flow runs that called this work
   bool retry_wait_ = false;
+  struct InFlight {
+    uint64_t process_id = 0;
+    uint64_t call_id = 0;
+  };
+  InFlight ended_in_flight_;  // see ended_while_in_flight()
   util::Timer retry_timer_;
   util::Timer timeout_timer_;
 };

@@ -388,6 +388,10 @@ Status Controller::on_call_started(uint64_t process_id, uint64_t call_id) {
   Record& r = record_of_process(process_id);
   const CallRecord* c = r.calls.current();
   if (!c || c->id != call_id || c->dispatched_on != process_id) {
+    if (r.calls.ended_while_in_flight(process_id, call_id)) {
+      spdlog::debug("{}: call {} started after it was stopped", r.work->path(), call_id);
+      return Status::Ok();
+    }
     return InvalidArgument("CallStarted for unknown call " + std::to_string(call_id));
   }
   r.calls.start_current();
@@ -397,8 +401,29 @@ Status Controller::on_call_started(uint64_t process_id, uint64_t call_id) {
 Status Controller::on_call_finished(uint64_t process_id, const v1::CallFinished& f) {
   Record& r = record_of_process(process_id);
   const CallRecord* c = r.calls.current();
-  if (!c || c->id != f.call_id() || c->dispatched_on != process_id) {  // e.g. it timed out
+  if (!c || c->id != f.call_id() || c->dispatched_on != process_id) {
+    if (r.calls.ended_while_in_flight(process_id, f.call_id())) {
+      // Stopped or timed out, and the work returned from run() since: its
+      // process exits by itself now (it got a StopRequest).
+      spdlog::debug("{}: call {} returned after it was stopped", r.work->path(), f.call_id());
+      return Status::Ok();
+    }
     return InvalidArgument("CallFinished for unknown call " + std::to_string(f.call_id()));
+  }
+  if (f.outside_signal() != 0) {
+    // Someone outside the app signalled this work's process; it returned
+    // from run() and ends its process. A failure like any other killed work
+    // (retried if it has retries), with a cause that says so.
+    const int sig = f.outside_signal();
+    std::string message = "work process got " + signal_name(sig) + " from outside the app";
+    if (f.outside_signal_sender() > 0) {
+      message += " (sent by pid " + std::to_string(f.outside_signal_sender()) + ")";
+    }
+    message += f.ok() ? " and returned from run()"
+                      : " and run() threw " + f.error_type() + ": " + f.message();
+    supervisor_.stop(r.process, r.work->options().grace_period());
+    fail_current(r, std::string(reason::kSignal), message, std::nullopt, sig);
+    return Status::Ok();
   }
   if (f.ok()) {
     r.calls.succeed_current();
@@ -470,6 +495,7 @@ void Controller::stop_app(std::string message, bool failed) {
   if (stopping_) return;
   stopping_ = true;
   progress_.stop();
+  failed_ = failed;
   exit_code_ = failed ? 1 : 0;
   final_message_ = std::move(message);
   loop_.post("Controller.BeginShutdown", [this] { begin_shutdown(); });

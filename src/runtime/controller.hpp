@@ -99,6 +99,9 @@ class Controller final : public detail::Runtime,
   void start();
   bool finished() const { return finished_.load(); }
   int exit_code() const { return exit_code_; }
+  /// The app ended because something failed (fail(), an exception out of
+  /// Flow::run, a work's final failure), not because it was stopped.
+  bool failed() const { return failed_; }
   const std::string& final_message() const { return final_message_; }
   /// What `<run dir>/state.json` holds once the app finished (AppHost writes
   /// it): run_id, exit_code, message, state_version, and the whole state tree
@@ -140,9 +143,9 @@ class Controller final : public detail::Runtime,
   ///                               version, [](Result<uint64_t> v) { ... });
   void post_apply_patch(Json patch, std::optional<uint64_t> base_version,
                         std::function<void(Result<uint64_t>)> done);
-  /// Stops the app as Flow::stop() does, or as Flow::fail() does when
-  /// `exit_code` is not 0; the app then exits with `exit_code` (a signal's
-  /// 128 + n even if it was already stopping).
+  /// Stops the app as Flow::stop() does, at the request of someone outside
+  /// the flows (a signal, the HTTP API): not a failure. The app then exits
+  /// with `exit_code` (a signal's 128 + n, even if it was already stopping).
   void post_stop(std::string message, int exit_code = 0);
   /// Kills every work process now (stop with no grace), as a second Ctrl-C does.
   void post_kill_now();
@@ -230,6 +233,7 @@ class Controller final : public detail::Runtime,
   bool stopping_ = false;
   std::atomic<bool> finished_{false};  ///< set by finish(); read by the posted API on any thread
   int exit_code_ = 0;
+  bool failed_ = false;
   std::string final_message_;
   util::Timer shutdown_timer_;
 

@@ -68,7 +68,7 @@ void Controller::post_stop(std::string message, int exit_code) {
   if (finished_) return;
   loop_.post("Controller.Stop", [this, message = std::move(message), exit_code]() mutable {
     if (finished_) return;
-    stop_app(std::move(message), exit_code != 0);
+    stop_app(std::move(message), /*failed=*/false);
     if (exit_code != 0) exit_code_ = exit_code;
   });
 }

@@ -287,9 +287,10 @@ void ForkLauncher::report_unforked(uint64_t process_id, const ProcessExit& ex) {
 }
 
 void ForkLauncher::apply_stop(Proc& p) {
+  // Once: a work that checks lightning::stop_requested() must get exactly one
+  // SIGTERM. The pid alone only while the child has no group of its own yet.
   const auto signal_group = [&p](int sig) {
-    kill(-p.pid, sig);
-    kill(p.pid, sig);
+    if (kill(-p.pid, sig) != 0) kill(p.pid, sig);
   };
   if (std::chrono::steady_clock::now() >= *p.kill_at) {
     if (p.kill_timer) p.kill_timer->cancel();

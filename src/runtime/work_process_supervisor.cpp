@@ -44,6 +44,14 @@ void WorkProcessSupervisor::disconnected(WorkProcess& p, std::chrono::millisecon
 
 void WorkProcessSupervisor::stop(WorkProcess& p, std::chrono::milliseconds grace) {
   if (p.state == WorkProcess::State::kNone) return;
+  if (p.state == WorkProcess::State::kConnected && p.session) {
+    // Told on the stream first, so lightning::stop_requested() turns true in
+    // the work the same way wherever the process runs; then the launcher's
+    // SIGTERM (for works that do not ask), and SIGKILL after `grace`.
+    v1::ControllerMessage m;
+    m.mutable_stop()->set_grace_period_ms(grace.count());
+    p.session->send(std::move(m));
+  }
   p.state = WorkProcess::State::kStopping;
   launcher_.stop(p.id, grace);
 }

@@ -62,8 +62,11 @@ class WorkProcessSupervisor {
   /// Its stream ended: the process is expected to exit; if it does not, it is
   /// stopped with `grace`.
   void disconnected(WorkProcess& p, std::chrono::milliseconds grace);
-  /// Stops `p`'s process (SIGTERM, SIGKILL after `grace`; 0: SIGKILL now).
-  /// A later stop never postpones the SIGKILL (the launcher's contract).
+  /// Stops `p`'s process: a StopRequest on its stream when it is connected
+  /// (lightning::stop_requested() turns true; it exits once its call
+  /// returns), and the launcher's SIGTERM, then SIGKILL after `grace` (0:
+  /// SIGKILL now). A later stop never postpones the SIGKILL (the launcher's
+  /// contract) and sends no second StopRequest.
   void stop(WorkProcess& p, std::chrono::milliseconds grace);
   /// SIGKILL to every live process.
   void stop_all_now();

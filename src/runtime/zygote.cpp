@@ -22,6 +22,7 @@
 
 #include "lightning/v1/launch.pb.h"
 #include "runtime/zygote_protocol.hpp"
+#include "worker/stop_flag.hpp"
 #include "worker/work_process.hpp"
 
 extern char** environ;
@@ -88,7 +89,7 @@ void kill_direct_children(pid_t self) {
 }
 
 [[noreturn]] void become_work(const v1::LaunchWorkRequest& request, int out_fd, int err_fd,
-                              pid_t zygote) {
+                              pid_t zygote, pid_t controller) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_UNBLOCK, &all, nullptr);
@@ -96,6 +97,9 @@ void kill_direct_children(pid_t self) {
   signal(SIGTERM, SIG_DFL);
   signal(SIGPIPE, SIG_IGN);
   setpgid(0, 0);  // its own group: Ctrl-C goes to the controller, which stops works in order
+  // The launcher's SIGTERM (sent by the controller) only ever sets the stop
+  // flag; a second one from anyone else ends the work (worker/stop_flag.hpp).
+  worker::StopFlag::of_process().set_launcher_pid(controller);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != zygote) _exit(1);
   dup2(out_fd, STDOUT_FILENO);
@@ -123,6 +127,9 @@ void kill_direct_children(pid_t self) {
 [[noreturn]] void zygote_main(int sock, pid_t controller) {
   // SIGTERM (handled below) rather than SIGKILL: on the controller's death the
   // zygote kills every work's whole process group, children of works included.
+  // A SIGTERM while the controller lives is someone signalling the app's
+  // process group (`kill -- -PGID`, `timeout`, systemd): the controller got it
+  // too and stops the works in order, so the zygote waits for that.
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
@@ -149,8 +156,13 @@ void kill_direct_children(pid_t self) {
     if (fds[1].revents & POLLIN) {
       signalfd_siginfo si{};
       while (read(sfd, &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGTERM) kill_children_and_exit(children, 0);
-        if (si.ssi_signo != SIGCHLD) continue;
+        // PR_SET_PDEATHSIG fires after the kernel has given the zygote a new
+        // parent, so getppid() tells the controller's death from a signal to
+        // the group.
+        if (si.ssi_signo == SIGTERM && getppid() != controller) {
+          kill_children_and_exit(children, 0);
+        }
+        if (si.ssi_signo != SIGCHLD) break;  // the signalfd blocks: read one at a time
         int status = 0;
         pid_t p;
         while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -178,7 +190,7 @@ void kill_direct_children(pid_t self) {
         if (pid == 0) {
           close(sock);
           close(sfd);
-          become_work(request, fds_in[0], fds_in[1], self);
+          become_work(request, fds_in[0], fds_in[1], self, controller);
         }
         if (pid < 0) {
           send_launch_error(sock, request.process_id(),

@@ -15,12 +15,13 @@
 #include "core/json_io.hpp"
 #include "core/patch.hpp"
 #include "core/patch_builder.hpp"
-#include "rpc/protocol.hpp"
 #include "core/runtime.hpp"
 #include "lightning/app.hpp"
 #include "lightning/registry.hpp"
 #include "lightning/v1/runtime.grpc.pb.h"
+#include "rpc/protocol.hpp"
 #include "util/ids.hpp"
+#include "worker/stop_flag.hpp"
 
 namespace lightning::worker {
 namespace {
@@ -139,7 +140,8 @@ class WorkProcess final : public detail::Runtime {
     work_ = detail::create_work(request_.work_type());
     if (!work_) {
       std::string known;
-      for (const auto& n : detail::registered_work_types()) known += (known.empty() ? "" : ", ") + n;
+      for (const auto& n : detail::registered_work_types())
+        known += (known.empty() ? "" : ", ") + n;
       std::fprintf(stderr, "lightning: unknown work type '%s' (registered: %s)\n",
                    request_.work_type().c_str(), known.c_str());
       return kExitUnknownType;
@@ -180,7 +182,12 @@ class WorkProcess final : public detail::Runtime {
     std::thread writer([&] { outbox_.drain(*stream); });
     std::thread reader([&] {
       v1::ControllerMessage m;
-      while (stream->Read(&m)) inbox_.push(std::move(m));
+      while (stream->Read(&m)) {
+        // Set here, not when the run thread gets to it: that thread is
+        // probably inside Work::run, which is what should see it.
+        if (m.has_stop()) stop_.request();
+        inbox_.push(std::move(m));
+      }
       inbox_.close();
     });
 
@@ -197,6 +204,11 @@ class WorkProcess final : public detail::Runtime {
         if (!r.ok) report_error(r.error);
       } else if (m.has_call()) {
         serve_call(m.call());
+        // Asked to stop (by the controller, or by a signal from outside):
+        // this process runs no further call; it ends its stream and exits.
+        if (stop_.requested()) break;
+      } else if (m.has_stop()) {
+        break;
       } else if (m.has_error()) {
         std::fprintf(stderr, "lightning: controller reported: %s\n", m.error().message().c_str());
       }
@@ -244,6 +256,7 @@ class WorkProcess final : public detail::Runtime {
       f->set_error_type("lightning::ProtocolError");
       f->set_message("call arguments are not valid JSON or nested too deeply");
     } else {
+      stop_.begin_call();
       try {
         work_->run(args);
         f->set_ok(true);
@@ -256,13 +269,19 @@ class WorkProcess final : public detail::Runtime {
         f->set_error_type("unknown");
         f->set_message("Work::run threw something that is not a std::exception");
       }
+      stop_.end_call();
     }
+    const StopCause cause = stop_.cause();
+    f->set_stop_requested(cause.requested);
+    f->set_outside_signal(cause.outside_signal);
+    f->set_outside_signal_sender(cause.outside_sender);
     std::fflush(stdout);
     f->set_finished_unix_us(util::now_unix_us());
     outbox_.add_message(std::move(done));
   }
 
   const v1::LaunchWorkRequest& request_;
+  StopFlag& stop_ = StopFlag::of_process();
   std::unique_ptr<Work> work_;
   Outbox outbox_;
   Inbox inbox_;

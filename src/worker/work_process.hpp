@@ -11,8 +11,10 @@ inline constexpr int kExitRejected = 4;
 
 /// Body of a work process: constructs the work of `request.work_type()`,
 /// connects to `request.controller_address()`, says Hello with the request's
-/// identity and credentials, and serves calls until the stream ends. Returns
-/// the process's exit code: 0 when the stream ended normally.
+/// identity and credentials, and serves calls until the stream ends or the
+/// process is asked to stop (StopFlag::of_process(): a StopRequest, or a
+/// signal from outside), after its current call. Returns the process's exit
+/// code: 0 when the stream ended normally or after a stop.
 /// Threads: the caller's thread runs Work::run; one thread reads the stream,
 /// one writes it (coalescing state changes that pile up while it writes).
 int run_work_process(const v1::LaunchWorkRequest& request);

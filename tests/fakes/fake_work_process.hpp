@@ -57,6 +57,13 @@ class FakeWorkProcess final : private rpc::SessionWriter {
     }
     return out;
   }
+  std::vector<v1::StopRequest> stops() const {
+    std::vector<v1::StopRequest> out;
+    for (const auto& m : received_) {
+      if (m.has_stop()) out.push_back(m.stop());
+    }
+    return out;
+  }
   std::vector<std::string> errors() const {
     std::vector<std::string> out;
     for (const auto& m : received_) {
@@ -108,6 +115,16 @@ class FakeWorkProcess final : private rpc::SessionWriter {
     m.mutable_finished()->set_ok(false);
     m.mutable_finished()->set_error_type(error_type);
     m.mutable_finished()->set_message(what);
+    send(m);
+  }
+  /// Run returned after a SIGTERM/SIGINT `sig` from pid `sender` outside the runtime.
+  void call_finished_after_signal(uint64_t call_id, int sig, int64_t sender) {
+    v1::WorkerMessage m;
+    m.mutable_finished()->set_call_id(call_id);
+    m.mutable_finished()->set_ok(true);
+    m.mutable_finished()->set_stop_requested(true);
+    m.mutable_finished()->set_outside_signal(sig);
+    m.mutable_finished()->set_outside_signal_sender(sender);
     send(m);
   }
   /// Sends a StateDelta with the next version number.

@@ -84,16 +84,17 @@ struct Busy : Work {
   }
 };
 
-/// `long [grandchild] [stubborn] [idle_grace_3s]`: `idle` finishes at once
-/// (its process stays up), `busy` is in a 30 s call; with `stubborn`, busy
-/// ignores SIGTERM. Both have a 400 ms grace period, idle 3 s with
-/// `idle_grace_3s`. Only a signal or the 30 s end the app.
+/// `long [grandchild] [stubborn] [idle_grace_3s] [busy_grace_3s]`: `idle`
+/// finishes at once (its process stays up), `busy` is in a 30 s call; with
+/// `stubborn`, busy ignores SIGTERM. Both have a 400 ms grace period, 3 s with
+/// `idle_grace_3s` / `busy_grace_3s`. Only a signal or the 30 s end the app.
 struct LongRoot : Flow {
   Busy& idle = add_work<Busy>(
       "idle", WorkOptions().parallel(true).grace_period(
                   std::chrono::milliseconds(has_flag("idle_grace_3s") ? 3000 : 400)));
   Busy& busy = add_work<Busy>(
-      "busy", WorkOptions().parallel(true).grace_period(std::chrono::milliseconds(400)));
+      "busy", WorkOptions().parallel(true).grace_period(
+                  std::chrono::milliseconds(has_flag("busy_grace_3s") ? 3000 : 400)));
   void run() override {
     idle.call();
     const auto st = busy.call({{"seconds", 30},

@@ -226,6 +226,39 @@ TEST_F(CallTableTest, StopAllStopsTheCurrentAndQueuedCallsAndCancelsTheRetry) {
   EXPECT_EQ(retries_due_, 0);
 }
 
+TEST_F(CallTableTest, CallStoppedInFlightIsRememberedSoItsLateFinishIsExpected) {
+  table().call(Json{{"n", 1}}, 1, true);
+  const CallRecord* c = dispatch_and_start();
+  ASSERT_NE(c, nullptr);
+  const uint64_t id = c->id;
+  EXPECT_FALSE(table().ended_while_in_flight(1, id)) << "still running";
+  table().stop_all("stopped by a flow");
+  EXPECT_TRUE(table().ended_while_in_flight(1, id));
+  EXPECT_FALSE(table().ended_while_in_flight(2, id)) << "another process never had it";
+  EXPECT_FALSE(table().ended_while_in_flight(1, id + 1)) << "nor another call";
+}
+
+TEST_F(CallTableTest, TimedOutCallIsRememberedAsEndedInFlight) {
+  CallPolicy policy;
+  policy.timeout = 10ms;
+  table(policy).call(Json{{"n", 1}}, 1, true);
+  const CallRecord* c = dispatch_and_start();
+  ASSERT_NE(c, nullptr);
+  const uint64_t id = c->id;
+  clock_.AdvanceTime(10ms);
+  ASSERT_EQ(timed_out_.size(), 1u);
+  EXPECT_TRUE(table().ended_while_in_flight(1, id));
+}
+
+TEST_F(CallTableTest, CallStoppedBeforeItWasSentWasNeverInFlight) {
+  auto seen = table().call(Json{{"n", 1}}, 1, true);
+  ASSERT_NE(seen.call, nullptr);
+  table().stop_all("app shut down");
+  EXPECT_EQ(table().latest()->status.stage, WorkStage::kStopped);
+  EXPECT_FALSE(table().ended_while_in_flight(1, 1));
+  EXPECT_FALSE(table().ended_while_in_flight(0, 1)) << "0 is no process";
+}
+
 TEST_F(CallTableTest, CallsWithEverNewArgsDoNotGrowTheTable) {
   CallPolicy p;
   p.cache_calls = false;

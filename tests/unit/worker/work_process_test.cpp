@@ -8,19 +8,23 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lightning/app.hpp"
 #include "lightning/json.hpp"
 #include "lightning/registry.hpp"
 #include "lightning/state.hpp"
+#include "lightning/stop.hpp"
 #include "lightning/v1/launch.pb.h"
 #include "lightning/v1/runtime.grpc.pb.h"
 #include "lightning/work.hpp"
+#include "worker/stop_flag.hpp"
 
 namespace unit_worker {
 namespace {
@@ -39,6 +43,19 @@ struct Tens : lightning::Work {
   }
 };
 [[maybe_unused]] const bool kTensRegistered = lightning::detail::WorkType<Tens>::registered;
+
+/// Loops until lightning::stop_requested() (at most 20 s), then records it.
+struct Looper : lightning::Work {
+  State<bool> saw_stop{this, "saw_stop", false};
+  void run(const Json&) override {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!lightning::stop_requested() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    saw_stop = lightning::stop_requested();
+  }
+};
+[[maybe_unused]] const bool kLooperRegistered = lightning::detail::WorkType<Looper>::registered;
 
 /// The controller's side of Connect, played by `script`; records what the
 /// work sent. gRPC runs the handler on one of its threads.
@@ -189,6 +206,51 @@ TEST_F(WorkProcessTest, CallsAreServedInOrderWithTheirStateChangesBeforeTheirFin
   EXPECT_EQ(seen[2], "finished:1:ok");
   EXPECT_EQ(seen[3], "started:2");
   EXPECT_EQ(seen[4], "finished:2:asked to fail");
+}
+
+TEST_F(WorkProcessTest, StopRequestDuringACallIsSeenByTheWorkAndEndsTheProcessAfterTheCall) {
+  ASSERT_TRUE(server_) << "no server";
+  lightning::worker::StopFlag::of_process().reset_for_testing();
+  bool stream_ended_by_the_work = false;
+  service_.script = [&](Stream* stream) {
+    v1::WorkerMessage m;
+    service_.read(stream, &m);  // Hello
+    stream->Write(welcome());
+    stream->Write(call(1, Json::object()));
+    service_.read(stream, &m);  // CallStarted
+    v1::ControllerMessage stop;
+    stop.mutable_stop()->set_grace_period_ms(3000);
+    stream->Write(stop);
+    stream->Write(call(2, Json::object()));  // never run: the process ends after call 1
+    while (service_.read(stream, &m)) {
+    }
+    stream_ended_by_the_work = true;  // WritesDone: the server never closed it
+    return grpc::Status::OK;
+  };
+  v1::LaunchWorkRequest r = request();
+  r.set_work_type(lightning::detail::WorkType<Looper>::name());
+  EXPECT_EQ(lightning::worker::run_work_process(r), 0);
+  EXPECT_TRUE(stream_ended_by_the_work);
+
+  std::vector<std::string> seen;  // "delta:<patch>", "started:<id>", "finished:<id>"
+  v1::CallFinished finished;
+  for (const auto& m : service_.received()) {
+    if (m.has_delta()) seen.push_back("delta:" + m.delta().patch_json());
+    if (m.has_started()) seen.push_back("started:" + std::to_string(m.started().call_id()));
+    if (m.has_finished()) {
+      seen.push_back("finished:" + std::to_string(m.finished().call_id()));
+      finished = m.finished();
+    }
+  }
+  ASSERT_EQ(seen.size(), 3u) << ::testing::PrintToString(seen);
+  EXPECT_EQ(seen[0], "started:1");
+  EXPECT_EQ(Json::parse(seen[1].substr(6)),
+            Json::parse(R"([{"op": "replace", "path": "/saw_stop", "value": true}])"));
+  EXPECT_EQ(seen[2], "finished:1") << "call 2 must not run";
+  EXPECT_TRUE(finished.ok());
+  EXPECT_TRUE(finished.stop_requested());
+  EXPECT_EQ(finished.outside_signal(), 0);
+  lightning::worker::StopFlag::of_process().reset_for_testing();
 }
 
 TEST_F(WorkProcessTest, ControllerThatIsNotThereIsARejectionNotAHang) {
