@@ -43,10 +43,11 @@ class WorkLauncherInterface {
   /// Starts the process described by `request` (its `process_id` names it in
   /// every event and in stop()).
   virtual void launch(const v1::LaunchWorkRequest& request) = 0;
-  /// SIGTERM to the process and its process group, then SIGKILL once `grace`
-  /// has passed, timed on the side where the process lives. `grace` 0 is
-  /// SIGKILL now. A later stop() may only bring the SIGKILL forward, never
-  /// postpone it. Remembered if the process has not been forked yet.
+  /// One SIGTERM to the process's group (the process and what it forked),
+  /// then SIGKILL once `grace` has passed, timed on the side where the
+  /// process lives. Exactly one: a work that handles it (stop_requested())
+  /// must not see a second. `grace` 0 is SIGKILL now. A later stop() may only bring the SIGKILL
+  /// forward, never postpone it. Remembered if the process has not been forked yet.
   virtual void stop(uint64_t process_id, std::chrono::milliseconds grace) = 0;
   /// Kills whatever is left and stops the launcher; synchronous.
   virtual void shutdown() = 0;

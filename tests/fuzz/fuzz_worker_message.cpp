@@ -183,6 +183,7 @@ struct Peer final : lightning::rpc::SessionWriter {
   std::unique_ptr<SyncedWork> mirror;  // from the Welcome on
   uint64_t next_delta = 0;
   bool said_valid_hello = false;
+  bool stopped = false;
   bool closed = false;
 
   Peer() = default;
@@ -237,6 +238,12 @@ struct Peer final : lightning::rpc::SessionWriter {
       }
       case v1::ControllerMessage::kError:
         LIGHTNING_FUZZ_CHECK(!m.error().message().empty(), "an error report without a message");
+        break;
+      case v1::ControllerMessage::kStop:
+        LIGHTNING_FUZZ_CHECK(said_valid_hello, "a StopRequest to a stream that never said Hello");
+        LIGHTNING_FUZZ_CHECK(!stopped, "a second StopRequest on one stream");
+        LIGHTNING_FUZZ_CHECK(m.stop().grace_period_ms() >= 0, "a negative grace period");
+        stopped = true;
         break;
       case v1::ControllerMessage::BODY_NOT_SET:
         LIGHTNING_FUZZ_CHECK(false, "the controller sent an empty message");
