@@ -50,6 +50,7 @@ class WorkOptions {
   static constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::hours(24 * 365);
   static constexpr std::chrono::milliseconds kMaxGracePeriod = std::chrono::hours(1);
   static constexpr int kMaxCachedCalls = 100'000'000;
+  static constexpr std::chrono::milliseconds kMaxStartTimeout = std::chrono::hours(1);
 
   /// false (default): a flow that calls this work stops its run() there until
   /// the call is done (Lightning's parallel=False). true: the call returns at once.
@@ -88,6 +89,13 @@ class WorkOptions {
   /// 50 lines of stderr. So the default bounds a work at ~5 MB with small args
   /// (docs/design/state-and-calls.md).
   LIGHTNING_CHECKED_OPTION(int, max_cached_calls, 10'000);
+  /// How long the work's process may take from its launch to its connection
+  /// to the controller before it is killed, and its call fails with reason
+  /// "start_timeout" ("did not connect within 30 s (start_timeout)"); retried
+  /// like any failure. 0 (default): the app's --start-timeout, 30 s unless
+  /// given. At most 1 hour. Raise it for a work whose process does slow work
+  /// before run() (static initialisers, a large library loaded at start).
+  LIGHTNING_CHECKED_OPTION(std::chrono::milliseconds, start_timeout, std::chrono::milliseconds(0));
   /// Extra environment variables for the work's process. Names are POSIX
   /// names (letters, digits, '_', not starting with a digit); values hold no NUL.
   LIGHTNING_CHECKED_OPTION(EnvMap, env, {});

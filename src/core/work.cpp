@@ -61,6 +61,11 @@ void WorkOptions::check_max_cached_calls(const int& value) {
                               "; to cache no succeeded call, use cache_calls(false)");
 }
 
+void WorkOptions::check_start_timeout(const std::chrono::milliseconds& value) {
+  check_duration("start_timeout", value, kMaxStartTimeout, "1 hour",
+                 "0 = the app's --start-timeout, 30 s by default");
+}
+
 void WorkOptions::check_env(const EnvMap& value) {
   for (const auto& [name, text] : value) {
     if (!is_posix_env_name(name)) {
@@ -86,6 +91,7 @@ Json WorkOptions::to_json() const {
               {"max_cached_calls", max_cached_calls_},
               {"raise_exception", raise_exception_},
               {"grace_period_ms", grace_period_.count()},
+              {"start_timeout_ms", start_timeout_.count()},
               {"env", env_}};
 }
 

@@ -19,7 +19,7 @@ using util::signal_name;
 }  // namespace
 
 AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root)
-    : options_(std::move(options)), launcher_(io_, zygote, spawn_zygote), root_(std::move(root)) {}
+    : options_(std::move(options)), launcher_(loop_, zygote, spawn_zygote), root_(std::move(root)) {}
 
 AppHost::~AppHost() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
@@ -35,7 +35,7 @@ int AppHost::run() {
   ControllerOptions controller_options = options_.controller;
   controller_options.work_address = address;
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
-                                             launcher_);
+                                             launcher_, &budget_);
   spdlog::debug("controller listening on {} (run {})", address, controller_->run_id());
 
   // Next subsystems attach here, all on this loop:
@@ -56,6 +56,7 @@ int AppHost::run() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
   write_state_file();
   const int code = controller_->exit_code();
+  std::fflush(stdout);  // the works' echoed lines first (see app_main.cpp)
   if (controller_->failed()) {
     std::fprintf(stderr, "lightning: app failed: %s\n", controller_->final_message().c_str());
   } else if (!controller_->final_message().empty()) {

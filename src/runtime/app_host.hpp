@@ -14,6 +14,7 @@
 #include "rpc/controller_service.hpp"
 #include "runtime/controller.hpp"
 #include "runtime/fork_launcher.hpp"
+#include "runtime/resource_budget.hpp"
 #include "runtime/zygote.hpp"
 #include "util/event_loop.hpp"
 
@@ -29,8 +30,9 @@ struct AppHostOptions {
 /// The composition root of an app (docs/design/processes-and-threads.md):
 /// the one object that builds and wires the controller's collaborators and
 /// owns everything with I/O around it: the io_context and its clock, the
-/// event loop, the work launcher, the gRPC server works connect to, signal
-/// handling (first SIGINT/SIGTERM stops the app in order, a second one
+/// event loop, the work launcher and the budget of descriptors and processes
+/// it launches within, the gRPC server works connect to, signal handling
+/// (first SIGINT/SIGTERM stops the app in order, a second one
 /// kRepeatedSignalWindow or more later kills the works at once), and
 /// `<run dir>/state.json` written at exit (Controller::final_record()). Built
 /// by run_app() on the main thread, which then runs the loop in run(). Where
@@ -61,6 +63,8 @@ class AppHost final : private rpc::WorkSessionHandler {
   util::AsioClock clock_{io_};
   util::EventLoop loop_{io_, clock_};
   ForkLauncher launcher_;
+  SystemResources resources_;
+  ResourceBudget budget_{resources_};
   std::unique_ptr<Flow> root_;  // until the controller takes it
   rpc::ControllerService service_{loop_, *this};
   std::unique_ptr<grpc::Server> server_;

@@ -3,9 +3,9 @@
 // else, parses the command line, then hands over to the composition root
 // (AppHost), which runs the controller's loop on the main thread.
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +18,7 @@
 #include "lightning/app.hpp"
 #include "runtime/app_host.hpp"
 #include "runtime/app_options.hpp"
+#include "runtime/resource_budget.hpp"
 #include "runtime/zygote.hpp"
 #include "util/ids.hpp"
 
@@ -27,13 +28,18 @@ namespace {
 std::vector<std::string> g_app_args;
 std::string g_run_dir;
 
-void raise_fd_limit() {
-  rlimit rl{};
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-}
+// Flushes the echoed work output on stdout before each runtime log line on
+// stderr: when stdout is a file or a pipe (CI, Slurm output files) it is
+// block-buffered, and a work's last lines would otherwise land after the
+// controller's line reporting that work's failure. A first sink of the
+// logger; writes nothing itself.
+class FlushStdoutFirstSink final : public spdlog::sinks::sink {
+ public:
+  void log(const spdlog::details::log_msg& /*msg*/) override { std::fflush(stdout); }
+  void flush() override { std::fflush(stdout); }
+  void set_pattern(const std::string& /*pattern*/) override {}
+  void set_formatter(std::unique_ptr<spdlog::formatter> /*formatter*/) override {}
+};
 
 std::string default_run_dir() {
   char stamp[32];
@@ -58,8 +64,9 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   // A replacement work forker started by spawn_zygote() becomes one here,
   // before anything else happens in this process.
   runtime::run_as_zygote_if_asked();
-  // Fork the zygote first: the process must still be single-threaded.
-  raise_fd_limit();
+  // Fork the zygote first: the process must still be single-threaded. It
+  // inherits the raised limit.
+  const std::string fd_limit_note = runtime::SystemResources::raise_descriptor_limit();
   Result<runtime::ZygoteHandle> zygote = runtime::start_zygote();
   if (!zygote.ok()) {
     std::fprintf(stderr, "lightning: %s\n", zygote.status().message().c_str());
@@ -84,6 +91,7 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   options.echo_logs = !command_line->quiet_works;
   options.idle_timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::ceil(command_line->idle_timeout_s * 1000)));
+  if (command_line->start_timeout) options.start_timeout = *command_line->start_timeout;
   g_app_args = command_line->app_args;
   const auto level = spdlog::level::from_str(options.log_level);
   if (options.run_dir.empty()) options.run_dir = default_run_dir();
@@ -107,11 +115,13 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto file =
       std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.run_dir + "/controller.log");
-  auto logger =
-      std::make_shared<spdlog::logger>("lightning", spdlog::sinks_init_list{console, file});
+  auto logger = std::make_shared<spdlog::logger>(
+      "lightning",
+      spdlog::sinks_init_list{std::make_shared<FlushStdoutFirstSink>(), console, file});
   logger->set_level(level);
   logger->set_pattern("%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_default_logger(logger);
+  spdlog::debug("{}", fd_limit_note);
 
   std::unique_ptr<Flow> root;
   try {

@@ -3,6 +3,7 @@
 
 #include <exception>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "util/command_line.hpp"
@@ -35,12 +36,43 @@ std::string check_idle_timeout(const std::string& text) {
          text + "'";
 }
 
+// "30s", "500ms", "2m", "1.5s", "30" (seconds) -> milliseconds; "" when it is
+// not a duration of 1 ms .. 1 hour.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  double ms = 0;
+  if (unit.empty() || unit == "s") {
+    ms = value * 1000;
+  } else if (unit == "ms") {
+    ms = value;
+  } else if (unit == "m" || unit == "min") {
+    ms = value * 60000;
+  } else {
+    return std::nullopt;
+  }
+  if (!(ms >= 1 && ms <= 3600.0 * 1000)) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(ms));
+}
+
+std::string check_start_timeout(const std::string& text) {
+  if (parse_duration(text)) return "";
+  return "'" + text + "' is not a duration of 1 ms to 1 hour (e.g. 30s, 500ms, 2m)";
+}
+
 }  // namespace
 
 std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
-         "          [--quiet-works] [--idle-timeout SECONDS] [-- app args]\n"
+         "          [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
+         "          [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -49,13 +81,16 @@ std::string app_usage(const std::string& program) {
          "  --quiet-works     don't echo work output to the terminal (still in logs/)\n"
          "  --idle-timeout S  fail (exit 1) once the app has been stalled for S seconds: nothing\n"
          "                    can run the flow again (a stall is warned about after 0.5 s anyway;\n"
-         "                    env LIGHTNING_IDLE_TIMEOUT)\n";
+         "                    env LIGHTNING_IDLE_TIMEOUT)\n"
+         "  --start-timeout D how long a work process may take to connect before it is\n"
+         "                    killed and its call fails (default 30s; e.g. 500ms, 2m);\n"
+         "                    a work's WorkOptions::start_timeout wins\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
   util::SplitCommandLine split = util::split_command_line(
-      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout"});
+      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -72,12 +107,16 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   app.add_option("--idle-timeout", command_line.idle_timeout_s)
       ->envname("LIGHTNING_IDLE_TIMEOUT")
       ->check(CLI::Validator(check_idle_timeout, "SECONDS", "idle timeout"));
+  std::string start_timeout;
+  app.add_option("--start-timeout", start_timeout)
+      ->check(CLI::Validator(check_start_timeout, "DURATION", "duration"));
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {
     return InvalidArgument(util::describe_parse_error(e));
   }
   if (command_line.help) return command_line;
+  if (!start_timeout.empty()) command_line.start_timeout = parse_duration(start_timeout);
   const std::vector<std::string> extras = app.remaining();
   if (!extras.empty()) {
     const std::string& extra = extras.front();

@@ -1,11 +1,13 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The command line of every app (LIGHTNING_APP), parsed with CLI11:
 //   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet-works]
-//       [--idle-timeout SECONDS] [-- app args]
+//       [--idle-timeout SECONDS] [--start-timeout DURATION] [-- app args]
 // Parsing never exits the process: main's path prints and picks the exit code
 // (0 for --help, 2 for an error).
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,13 +23,18 @@ struct AppCommandLine {
   std::string listen_address;         ///< --listen
   bool quiet_works = false;           ///< --quiet-works
   double idle_timeout_s = 0;          ///< --idle-timeout (s), else $LIGHTNING_IDLE_TIMEOUT; 0: none
+  /// --start-timeout (e.g. 30s, 500ms, 2m; a bare number is seconds): how long
+  /// a work process may take to connect, for works whose
+  /// WorkOptions::start_timeout is 0. 1 ms .. 1 hour.
+  std::optional<std::chrono::milliseconds> start_timeout;
   bool help = false;                  ///< -h / --help: print app_usage() and exit 0
   std::vector<std::string> app_args;  ///< everything after the first "--"
 };
 
 /// Parses argv (argv[0] is the program). An error is kInvalidArgument with a
 /// message for the user ("unknown flag '--bogus'", "--run-dir needs a value",
-/// "unknown log level 'loud' ..."); the caller prints it with app_usage().
+/// "unknown log level 'loud' ...", "--start-timeout: '5 parsecs' is not a
+/// duration ..."); the caller prints it with app_usage().
 ///
 ///   Result<AppCommandLine> cl = parse_app_command_line(argc, argv);
 ///   if (!cl.ok()) { print(cl.status().message(), app_usage(argv[0])); return 2; }

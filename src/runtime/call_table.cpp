@@ -121,6 +121,16 @@ void CallTable::mark_dispatched(uint64_t process_id) {
   if (current_) current_->dispatched_on = process_id;
 }
 
+void CallTable::wait_for_resources(std::string message) {
+  if (!current_ || current_->status.stage != WorkStage::kPending) return;
+  if (current_->status.reason == reason::kWaitingForResources &&
+      current_->status.message == message) {
+    return;
+  }
+  set_status(*current_, WorkStage::kPending, std::string(reason::kWaitingForResources),
+             std::move(message));
+}
+
 void CallTable::start_current() {
   if (!current_) return;
   set_status(*current_, WorkStage::kRunning);

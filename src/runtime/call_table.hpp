@@ -110,6 +110,9 @@ class CallTable {
   void mark_dispatched(uint64_t process_id);
   /// The work reported that the current call started: running; arms the timeout.
   void start_current();
+  /// The current call's process waits for resources: still pending, with
+  /// reason "waiting_for_resources" and `message` saying which.
+  void wait_for_resources(std::string message);
   void succeed_current();
   /// Fails the current call: retried after its backoff while attempts are
   /// left and `may_retry`, else failed (with exit code/signal) and its re-run

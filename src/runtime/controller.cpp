@@ -39,13 +39,13 @@ runtime::CallPolicy WorkRecord::call_policy_of(const Work& w) {
 namespace lightning::runtime {
 
 Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::unique_ptr<Flow> root,
-                       WorkLauncherInterface& launcher)
+                       WorkLauncherInterface& launcher, ResourceBudget* budget)
     : loop_(loop),
       clock_(loop.clock()),
       options_(std::move(options)),
       root_(std::move(root)),
       launcher_(launcher),
-      supervisor_(launcher, options_.start_timeout),
+      supervisor_(launcher, clock_, options_.start_timeout, budget),
       logs_(options_.run_dir + "/logs", options_.echo_logs),
       router_(*this, util::random_hex(8), util::random_hex(16)),
       wakeup_timer_(clock_),
@@ -64,6 +64,14 @@ Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::un
       [this](uint64_t id, int pid) { on_process_started(id, pid); },
       [this](uint64_t id, std::string_view line, bool err) { on_process_output(id, line, err); },
       [this](uint64_t id, const ProcessExit& ex) { on_process_exit(id, ex); }});
+  supervisor_.set_hooks(WorkProcessSupervisor::Hooks{
+      [](WorkProcess& p, const std::string& why) {
+        record_of(*p.work)->calls.wait_for_resources(why);
+      },
+      [](const WorkProcess& p) {
+        const Record& r = *record_of(*p.work);
+        return r.calls.current() == nullptr && r.calls.queued() == 0;
+      }});
 }
 
 Controller::~Controller() = default;
@@ -459,13 +467,7 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
   const bool expected = exit->expected;  // we stopped or killed it
   const bool said_hello = r.process.said_hello;
   const CallRecord* current = r.calls.current();
-  // A process the launcher lost (its forker died) has both a signal and an error.
-  std::string how = ex.signal ? "killed by signal " + std::to_string(*ex.signal) + " (" +
-                                    signal_name(*ex.signal) + ")"
-                    : ex.exit_code      ? "exited with code " + std::to_string(*ex.exit_code)
-                    : !ex.error.empty() ? "could not start: " + ex.error
-                                        : "exited";
-  if (!ex.error.empty() && (ex.signal || ex.exit_code)) how += ": " + ex.error;
+  const std::string how = describe_process_exit(ex, exit->cause, oom_);
   const bool had_call =
       current && !r.calls.is_waiting_to_retry() &&
       (current->dispatched_on == process_id ||
@@ -473,8 +475,11 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
   if (had_call && !stopping_) {
     std::string tail = logs_.stderr_tail(r.work->path());
     std::string message = "work process " + how;
+    const std::string found = cause_in_output(tail);
+    if (!found.empty()) message += "; " + found;
     if (!tail.empty()) message += "; last lines of stderr:\n" + tail;
-    std::string why = !said_hello || (!ex.error.empty() && !ex.signal && !ex.exit_code)
+    std::string why = !exit->cause.empty() ? std::string(reason::kStartTimeout)
+                      : !said_hello || (!ex.error.empty() && !ex.signal && !ex.exit_code)
                           ? std::string(reason::kStartFailed)
                       : ex.signal ? std::string(reason::kSignal)
                                   : std::string(reason::kExit);

@@ -17,7 +17,9 @@
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
 #include "runtime/call_table.hpp"
+#include "runtime/failure_causes.hpp"
 #include "runtime/progress_watch.hpp"
+#include "runtime/resource_budget.hpp"
 #include "runtime/state_publisher.hpp"
 #include "runtime/work_launcher.hpp"
 #include "runtime/work_logs.hpp"
@@ -43,7 +45,9 @@ struct ControllerOptions {
   std::string work_address;
   /// A Flow::run longer than this is reported with a warning.
   std::chrono::milliseconds slow_run_warning{500};
-  /// A work process that has not said Hello by then fails its call.
+  /// A work process that has not said Hello by then fails its call (reason
+  /// "start_timeout"), unless its WorkOptions::start_timeout says otherwise.
+  /// The app's --start-timeout.
   std::chrono::milliseconds start_timeout{30000};
   /// Echo work output to the terminal (always written to the log files).
   bool echo_logs = true;
@@ -90,8 +94,10 @@ class Controller final : public detail::Runtime,
                          public rpc::WorkSessionHandler,
                          private WorkProtocolHandler {
  public:
+  /// `budget` (may be null: no limits) holds launches that would exceed the
+  /// open-files or process limits (resource_budget.hpp).
   Controller(util::EventLoop& loop, ControllerOptions options, std::unique_ptr<Flow> root,
-             WorkLauncherInterface& launcher);
+             WorkLauncherInterface& launcher, ResourceBudget* budget = nullptr);
   ~Controller() override;
 
   /// Attaches the tree and asks for the first Flow::run; the owner then runs
@@ -218,6 +224,7 @@ class Controller final : public detail::Runtime,
   WorkLauncherInterface& launcher_;
   WorkProcessSupervisor supervisor_;
   WorkLogs logs_;
+  OomWatch oom_;
   WorkSessionRouter router_;
 
   std::deque<std::unique_ptr<Record>> records_;

@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
 #include "lightning/v1/launch.pb.h"
 #include "runtime/zygote_protocol.hpp"
+#include "util/exponential_backoff.hpp"
 #include "util/signal_name.hpp"
 
 namespace lightning::runtime {
@@ -27,6 +27,9 @@ namespace {
 constexpr auto kDrainGrace = std::chrono::milliseconds(50);
 // Longest output line kept whole; longer ones are split.
 constexpr size_t kMaxLine = size_t{64} * 1024;
+// Waits between launch attempts that met a temporary shortage.
+const util::ExponentialBackoff kLaunchBackoff(std::chrono::milliseconds(10),
+                                              std::chrono::milliseconds(1000));
 
 std::string describe_wait_status(int status) {
   if (WIFSIGNALED(status)) {
@@ -35,19 +38,39 @@ std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return "exited with code " + std::to_string(WEXITSTATUS(status));
   return "ended";
 }
+
+// A shortage that ends when other processes or descriptors go away.
+bool is_temporary_shortage(int err) {
+  return err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM;
+}
+
+void close_fd(int fd) {
+  if (fd >= 0) close(fd);
+}
 }  // namespace
 
-ForkLauncher::ForkLauncher(boost::asio::io_context& io, ZygoteHandle zygote,
+template <class F>
+void ForkLauncher::post(const char* name, F&& fn) {
+  loop_.post(name, [alive = std::weak_ptr<bool>(alive_), fn = std::forward<F>(fn)]() mutable {
+    if (!alive.expired()) fn();
+  });
+}
+
+ForkLauncher::ForkLauncher(util::EventLoop& loop, ZygoteHandle zygote,
                            ForkerFactory restart_forker)
-    : io_(io),
+    : loop_(loop),
+      clock_(loop.clock()),
       zygote_(zygote),
       restart_forker_(std::move(restart_forker)),
-      zygote_sd_(io, zygote.socket_fd) {
+      zygote_sd_(loop.io(), zygote.socket_fd) {
   zygote_sd_.non_blocking(true);
   read_zygote();
 }
 
-ForkLauncher::~ForkLauncher() { shutdown(); }
+ForkLauncher::~ForkLauncher() {
+  shutdown();
+  alive_.reset();
+}
 
 ForkLauncher::Proc* ForkLauncher::find(uint64_t id) {
   auto it = procs_.find(id);
@@ -55,40 +78,76 @@ ForkLauncher::Proc* ForkLauncher::find(uint64_t id) {
 }
 
 void ForkLauncher::launch(const v1::LaunchWorkRequest& spec) {
+  const uint64_t id = spec.process_id();
   auto fail = [&](const std::string& why) {
     ProcessExit ex;
     ex.error = why;
-    uint64_t id = spec.process_id();
-    boost::asio::post(io_, [this, id, ex] {
+    post("ForkLauncher.LaunchFailed", [this, id, ex] {
       if (events_.exited) events_.exited(id, ex);
     });
   };
   if (shut_down_) return fail("launcher is shut down");
-  std::string why_not;
-  if (!ensure_forker(&why_not)) return fail(why_not);
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(out[0]);
-    close(out[1]);
-    return fail(std::string("pipe: ") + std::strerror(errno));
-  }
   std::string body = spec.SerializeAsString();
-  if (body.size() > kZygoteMaxMessage) {
-    for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
-    return fail("launch request too large");
-  }
-  Proc& p = procs_[spec.process_id()];
-  p.id = spec.process_id();
+  if (body.size() > kZygoteMaxMessage) return fail("launch request too large");
+  Proc& p = procs_[id];
+  p.id = id;
   p.work_path = spec.work_path();
-  p.out = std::make_unique<Stream>(io_);
+  p.body = std::move(body);
+  p.first_try = clock_.now();
+  try_launch(id);
+}
+
+bool ForkLauncher::retry_later(Proc& p, const std::string& why) {
+  const auto waited = clock_.now() - p.first_try;
+  if (waited >= kLaunchRetryFor) return false;
+  const auto wait = kLaunchBackoff.nth(p.attempt++);
+  if (p.attempt == 1 || p.attempt % 10 == 0) {
+    spdlog::warn("{}: {}; retrying the launch in {} ms (attempt {})", p.work_path, why,
+                 wait.count(), p.attempt);
+  }
+  if (!p.retry_timer) p.retry_timer = std::make_unique<util::Timer>(clock_);
+  const uint64_t id = p.id;
+  p.retry_timer->start(wait, "ForkLauncher.RetryLaunch", [this, id] { try_launch(id); });
+  return true;
+}
+
+void ForkLauncher::try_launch(uint64_t id) {
+  Proc* pp = find(id);
+  if (pp == nullptr || pp->exited || shut_down_) return;
+  Proc& p = *pp;
+  std::string why_not;
+  if (!ensure_forker(&why_not)) {
+    ProcessExit ex;
+    ex.error = why_not;
+    return report_unforked(id, ex);
+  }
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    const int e = errno;
+    for (int fd : {out[0], out[1], err[0], err[1]}) close_fd(fd);
+    const std::string why = std::string("pipe: ") + std::strerror(e);
+    if (is_temporary_shortage(e) && retry_later(p, why)) return;
+    ProcessExit ex;
+    ex.error = why;
+    if (is_temporary_shortage(e)) ex.error += " (still so after retrying for 30 s)";
+    return report_unforked(id, ex);
+  }
+  p.out = std::make_unique<Stream>(loop_.io());
   p.out->sd.assign(out[0]);
-  p.err = std::make_unique<Stream>(io_);
+  p.err = std::make_unique<Stream>(loop_.io());
   p.err->sd.assign(err[0]);
-  read_stream(spec.process_id(), false);
-  read_stream(spec.process_id(), true);
-  outgoing_.push_back(Outgoing{spec.process_id(), std::move(body), out[1], err[1]});
+  read_stream(id, false);
+  read_stream(id, true);
+  outgoing_.push_back(Outgoing{id, p.body, out[1], err[1]});
   write_zygote();
+}
+
+void ForkLauncher::close_write_ends(uint64_t process_id) {
+  auto it = sent_fds_.find(process_id);
+  if (it == sent_fds_.end()) return;
+  close_fd(it->second.first);
+  close_fd(it->second.second);
+  sent_fds_.erase(it);
 }
 
 void ForkLauncher::write_zygote() {
@@ -102,12 +161,13 @@ void ForkLauncher::write_zygote() {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (!write_waiting_) {
         write_waiting_ = true;
-        zygote_sd_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
-                              [this](const boost::system::error_code& ec) {
-                                if (ec) return;  // cancelled: on_forker_lost reset the flag
-                                write_waiting_ = false;
-                                if (!shut_down_) write_zygote();
-                              });
+        zygote_sd_.async_wait(
+            boost::asio::posix::stream_descriptor::wait_write,
+            [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+              if (ec || alive.expired()) return;  // cancelled: on_forker_lost reset the flag
+              write_waiting_ = false;
+              if (!shut_down_) write_zygote();
+            });
       }
       return;
     }
@@ -115,7 +175,7 @@ void ForkLauncher::write_zygote() {
       // The forker is gone. Reported from the loop, not from inside launch():
       // the exits must not reach the controller while it is still launching.
       spdlog::debug("cannot reach the work forker: {}", std::strerror(errno));
-      boost::asio::post(io_, [this, generation = forker_generation_] {
+      post("ForkLauncher.ForkerLost", [this, generation = forker_generation_] {
         if (generation == forker_generation_) on_forker_lost();  // not a newer forker
       });
       return;
@@ -127,14 +187,16 @@ void ForkLauncher::write_zygote() {
       ex.error =
           "cannot send the launch request to the work forker: " + std::string(std::strerror(errno));
       const uint64_t id = o.process_id;
-      close(o.out_fd);
-      close(o.err_fd);
+      close_fd(o.out_fd);
+      close_fd(o.err_fd);
       outgoing_.pop_front();
       report_unforked(id, ex);
       continue;
     }
-    close(o.out_fd);
-    close(o.err_fd);
+    // Kept until the forker replies: a fork that fails for lack of processes
+    // or memory is retried with the same pipes.
+    close_write_ends(o.process_id);
+    sent_fds_[o.process_id] = {o.out_fd, o.err_fd};
     outgoing_.pop_front();
   }
 }
@@ -158,7 +220,7 @@ bool ForkLauncher::ensure_forker(std::string* why_not) {
     *why_not = forker_lost_reason_ + "; cannot watch the new work forker: " + ec.message();
     spdlog::error("{}", *why_not);
     // Unusable: it must not outlive this attempt.
-    if (zygote_.socket_fd >= 0) close(zygote_.socket_fd);
+    close_fd(zygote_.socket_fd);
     if (zygote_.pid > 0) {
       kill(zygote_.pid, SIGKILL);
       while (waitpid(zygote_.pid, nullptr, 0) < 0 && errno == EINTR) {
@@ -205,10 +267,15 @@ void ForkLauncher::on_forker_lost() {
   zygote_sd_.close(ec);  // cancels a pending wait for writability, too
   write_waiting_ = false;
   for (auto& o : outgoing_) {
-    close(o.out_fd);
-    close(o.err_fd);
+    close_fd(o.out_fd);
+    close_fd(o.err_fd);
   }
   outgoing_.clear();
+  for (auto& [id, fds] : sent_fds_) {
+    close_fd(fds.first);
+    close_fd(fds.second);
+  }
+  sent_fds_.clear();
   given_up_.clear();  // nobody is left to fork them late
   // Every process it had is reported. Those it had forked were killed with it
   // (PR_SET_PDEATHSIG), and nobody is left to report their exits; SIGKILL to
@@ -220,16 +287,15 @@ void ForkLauncher::on_forker_lost() {
   for (uint64_t id : live) {
     Proc* p = find(id);
     if (p == nullptr || p->exited) continue;
+    if (p->out == nullptr) continue;  // waits to retry its pipes; the retry starts a new forker
     p->exited = true;
     if (p->pid > 0) {
-      kill(-p->pid, SIGKILL);
+      signal_group(*p, SIGKILL);
       by_pid_.erase(p->pid);
       p->exit.signal = SIGKILL;
+      p->exit.signal_from_runtime = true;
       p->exit.error = forker_lost_reason_;
-      p->drain_timer = std::make_unique<boost::asio::steady_timer>(io_, kDrainGrace);
-      p->drain_timer->async_wait([this, id](const boost::system::error_code& ec) {
-        if (!ec) maybe_finish(id, true);
-      });
+      arm_drain(*p);
       maybe_finish(id, false);
     } else {
       p->exit.error = forker_lost_reason_ + " before it forked this process";
@@ -241,7 +307,8 @@ void ForkLauncher::on_forker_lost() {
 void ForkLauncher::stop(uint64_t process_id, std::chrono::milliseconds grace) {
   Proc* p = find(process_id);
   if (p == nullptr || p->exited) return;
-  const auto kill_at = std::chrono::steady_clock::now() + std::max(grace, grace.zero());
+  const auto now = clock_.now();
+  const auto kill_at = now + std::max(grace, grace.zero());
   if (p->kill_at && *p->kill_at <= kill_at) return;  // never postpone a SIGKILL
   p->kill_at = kill_at;
   p->grace = grace;
@@ -252,17 +319,18 @@ void ForkLauncher::stop(uint64_t process_id, std::chrono::milliseconds grace) {
   // Not forked yet: the stop is applied on "launched". A forker that is alive
   // but stuck (stopped, hung in fork) may never reply, so once the SIGKILL is
   // due the process is given up and reported, keeping the promise of exactly
-  // one `exited` per launch.
-  if (std::chrono::steady_clock::now() >= *p->kill_at) {
+  // one `exited` per launch. One still waiting to retry its launch is not
+  // retried.
+  if (p->retry_timer) p->retry_timer->cancel();
+  if (now >= *p->kill_at) {
     if (p->kill_timer) p->kill_timer->cancel();
     give_up_unforked(process_id);
     return;
   }
-  if (!p->kill_timer) p->kill_timer = std::make_unique<boost::asio::steady_timer>(io_);
-  p->kill_timer->expires_at(*p->kill_at);
-  p->kill_timer->async_wait([this, process_id](const boost::system::error_code& ec) {
+  if (!p->kill_timer) p->kill_timer = std::make_unique<util::Timer>(clock_);
+  p->kill_timer->start_at(*p->kill_at, "ForkLauncher.GiveUpUnforked", [this, process_id] {
     Proc* p = find(process_id);
-    if (ec || p == nullptr || p->exited || p->pid > 0) return;
+    if (p == nullptr || p->exited || p->pid > 0) return;
     give_up_unforked(process_id);
   });
 }
@@ -271,73 +339,82 @@ void ForkLauncher::give_up_unforked(uint64_t process_id) {
   Proc* p = find(process_id);
   if (p == nullptr) return;
   ProcessExit ex;
-  ex.error = p->work_path + " was not forked by the work forker (zygote, pid " +
-             std::to_string(zygote_.pid) + ") before it had to be killed; the forker may be stuck";
-  spdlog::error("{}", ex.error);
-  given_up_.insert(process_id);  // a late "launched" kills it at once
+  if (p->out == nullptr) {  // never sent: it was waiting to retry its launch
+    ex.error = p->work_path + " was stopped before it could be launched";
+  } else {
+    ex.error = p->work_path + " was not forked by the work forker (zygote, pid " +
+               std::to_string(zygote_.pid) + ") before it had to be killed; the forker may be stuck";
+    spdlog::error("{}", ex.error);
+    given_up_.insert(process_id);  // a late "launched" kills it at once
+  }
   report_unforked(process_id, ex);
 }
 
 void ForkLauncher::report_unforked(uint64_t process_id, const ProcessExit& ex) {
   procs_.erase(process_id);  // no more events for it
   // Posted: never reported from inside launch() or stop() (see WorkLauncherInterface).
-  boost::asio::post(io_, [this, process_id, ex] {
+  post("ForkLauncher.ReportUnforked", [this, process_id, ex] {
     if (events_.exited) events_.exited(process_id, ex);
   });
 }
 
+void ForkLauncher::signal_group(Proc& p, int sig) {
+  // Once per signal: a work that checks lightning::stop_requested() must get
+  // exactly one SIGTERM. The pid alone only while the child has no group of
+  // its own yet.
+  p.signals_sent |= 1u << sig;
+  if (kill(-p.pid, sig) != 0) kill(p.pid, sig);
+}
+
 void ForkLauncher::apply_stop(Proc& p) {
-  // Once: a work that checks lightning::stop_requested() must get exactly one
-  // SIGTERM. The pid alone only while the child has no group of its own yet.
-  const auto signal_group = [&p](int sig) {
-    if (kill(-p.pid, sig) != 0) kill(p.pid, sig);
-  };
-  if (std::chrono::steady_clock::now() >= *p.kill_at) {
+  if (clock_.now() >= *p.kill_at) {
     if (p.kill_timer) p.kill_timer->cancel();
-    signal_group(SIGKILL);
+    signal_group(p, SIGKILL);
     return;
   }
   if (!p.term_sent) {
     p.term_sent = true;
-    signal_group(SIGTERM);
+    signal_group(p, SIGTERM);
   }
-  if (!p.kill_timer) p.kill_timer = std::make_unique<boost::asio::steady_timer>(io_);
-  p.kill_timer->expires_at(*p.kill_at);
+  if (!p.kill_timer) p.kill_timer = std::make_unique<util::Timer>(clock_);
   const uint64_t id = p.id;
-  p.kill_timer->async_wait([this, id](const boost::system::error_code& ec) {
+  p.kill_timer->start_at(*p.kill_at, "ForkLauncher.KillAfterGrace", [this, id] {
     Proc* p = find(id);
-    if (ec || p == nullptr || p->exited) return;
+    if (p == nullptr || p->exited) return;
     spdlog::warn("{} did not exit within its grace period of {} ms after SIGTERM; killing it",
                  p->work_path, p->grace.count());
-    kill(-p->pid, SIGKILL);
-    kill(p->pid, SIGKILL);
+    signal_group(*p, SIGKILL);
   });
 }
 
 void ForkLauncher::read_zygote() {
-  zygote_sd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                        [this](const boost::system::error_code& ec) {
-                          if (ec || shut_down_ || !forker_alive_) return;
-                          std::string buf;
-                          int fds[2];
-                          for (;;) {
-                            const ssize_t n = recv_datagram(zygote_.socket_fd, &buf, fds);
-                            for (int fd : fds) {
-                              if (fd >= 0) close(fd);  // the forker sends none
-                            }
-                            if (n > 0) {
-                              on_zygote_message(buf);
-                              if (shut_down_ || !forker_alive_)
-                                return;  // an exit event ended the app
-                              continue;
-                            }
-                            if (n < 0 && errno == EINTR) continue;
-                            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-                            on_forker_lost();  // EOF or an error: the forker is gone
-                            return;
-                          }
-                          read_zygote();
-                        });
+  zygote_sd_.async_wait(
+      boost::asio::posix::stream_descriptor::wait_read,
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired() || shut_down_ || !forker_alive_) return;
+        std::string buf;
+        int fds[2];
+        for (;;) {
+          const ssize_t n = recv_datagram(zygote_.socket_fd, &buf, fds);
+          for (int fd : fds) close_fd(fd);  // the forker sends none
+          if (n > 0) {
+            on_zygote_message(buf);
+            if (shut_down_ || !forker_alive_) return;  // an exit event ended the app
+            continue;
+          }
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+          on_forker_lost();  // EOF or an error: the forker is gone
+          return;
+        }
+        read_zygote();
+      });
+}
+
+void ForkLauncher::arm_drain(Proc& p) {
+  const uint64_t id = p.id;
+  p.drain_timer = std::make_unique<util::Timer>(clock_);
+  p.drain_timer->start(kDrainGrace, "ForkLauncher.Drain", [this, id] { maybe_finish(id, true); });
 }
 
 void ForkLauncher::on_zygote_message(const std::string& data) {
@@ -354,13 +431,13 @@ void ForkLauncher::on_zygote_message(const std::string& data) {
     if (p == nullptr) return;
     p->exited = true;
     if (e.how_case() == v1::ProcessExited::kExitCode) p->exit.exit_code = e.exit_code();
-    if (e.how_case() == v1::ProcessExited::kSignal) p->exit.signal = e.signal();
-    const uint64_t id = p->id;
-    p->drain_timer = std::make_unique<boost::asio::steady_timer>(io_, kDrainGrace);
-    p->drain_timer->async_wait([this, id](const boost::system::error_code& ec) {
-      if (!ec) maybe_finish(id, true);
-    });
-    maybe_finish(id, false);
+    if (e.how_case() == v1::ProcessExited::kSignal) {
+      p->exit.signal = e.signal();
+      p->exit.signal_from_runtime =
+          e.signal() >= 0 && e.signal() < 32 && (p->signals_sent & (1u << e.signal())) != 0;
+    }
+    arm_drain(*p);
+    maybe_finish(p->id, false);
     return;
   }
   if (!m.has_launched()) return;
@@ -368,6 +445,7 @@ void ForkLauncher::on_zygote_message(const std::string& data) {
   const uint64_t id = r.process_id();
   Proc* p = find(id);
   if (p == nullptr) {
+    close_write_ends(id);
     if (given_up_.erase(id) == 1 && r.error().empty() && r.pid() > 0) {
       spdlog::warn("the work forker forked process {} (pid {}) after it was given up; killing it",
                    id, r.pid());
@@ -377,11 +455,33 @@ void ForkLauncher::on_zygote_message(const std::string& data) {
     return;
   }
   if (!r.error().empty() || r.pid() <= 0) {
+    if (r.transient() && !p->kill_at && sent_fds_.count(id) == 1) {
+      // fork met EAGAIN/ENOMEM: resend the same request and pipes later.
+      const auto fds = sent_fds_[id];
+      if (retry_later(*p, r.error())) {
+        sent_fds_.erase(id);
+        p->retry_timer->start(kLaunchBackoff.nth(p->attempt - 1), "ForkLauncher.RetryFork",
+                              [this, id, fds] {
+                                Proc* p = find(id);
+                                if (p == nullptr || p->exited || shut_down_) {
+                                  close_fd(fds.first);
+                                  close_fd(fds.second);
+                                  return;
+                                }
+                                outgoing_.push_back(Outgoing{id, p->body, fds.first, fds.second});
+                                write_zygote();
+                              });
+        return;
+      }
+    }
+    close_write_ends(id);
     p->exited = true;
     p->exit.error = r.error().empty() ? "the work forker forked nothing" : r.error();
+    if (r.transient()) p->exit.error += " (still so after retrying for 30 s)";
     maybe_finish(id, true);
     return;
   }
+  close_write_ends(id);  // the child has its own copies: EOF comes when it is done
   p->pid = static_cast<int>(r.pid());
   by_pid_[p->pid] = id;
   if (events_.started) events_.started(id, p->pid);
@@ -392,13 +492,16 @@ void ForkLauncher::on_zygote_message(const std::string& data) {
 void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
   Proc* p = find(id);
   if (p == nullptr) return;
-  Stream& s = is_stderr ? *p->err : *p->out;
-  s.sd.async_read_some(
-      boost::asio::buffer(s.buf),
-      [this, id, is_stderr](const boost::system::error_code& ec, size_t n) {
+  Stream* stream = is_stderr ? p->err.get() : p->out.get();
+  stream->sd.async_read_some(
+      boost::asio::buffer(stream->buf),
+      [this, alive = std::weak_ptr<bool>(alive_), id, is_stderr, stream](
+          const boost::system::error_code& ec, size_t n) {
+        if (alive.expired()) return;
         Proc* p = find(id);
-        if (p == nullptr) return;
-        Stream& s = is_stderr ? *p->err : *p->out;
+        // Gone, or a cancelled read of a stream since replaced.
+        if (p == nullptr || stream != (is_stderr ? p->err.get() : p->out.get())) return;
+        Stream& s = *stream;
         if (n > 0) {
           s.partial.append(s.buf.data(), n);
           size_t start = 0, nl;
@@ -427,9 +530,11 @@ void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
 void ForkLauncher::maybe_finish(uint64_t id, bool force) {
   Proc* p = find(id);
   if (p == nullptr || !p->exited) return;
-  if (!force && !(p->out->eof && p->err->eof)) return;
+  const auto done = [](const std::unique_ptr<Stream>& s) { return s == nullptr || s->eof; };
+  if (!force && !(done(p->out) && done(p->err))) return;
   ProcessExit ex = p->exit;
   if (p->pid > 0) by_pid_.erase(p->pid);
+  close_write_ends(id);
   // Destroying the descriptors cancels pending reads; their handlers find no Proc.
   procs_.erase(id);
   if (events_.exited) events_.exited(id, ex);
@@ -439,15 +544,17 @@ void ForkLauncher::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   for (auto& o : outgoing_) {
-    close(o.out_fd);
-    close(o.err_fd);
+    close_fd(o.out_fd);
+    close_fd(o.err_fd);
   }
   outgoing_.clear();
+  for (auto& [id, fds] : sent_fds_) {
+    close_fd(fds.first);
+    close_fd(fds.second);
+  }
+  sent_fds_.clear();
   for (auto& [id, p] : procs_) {
-    if (p.pid > 0 && !p.exited) {
-      kill(-p.pid, SIGKILL);
-      kill(p.pid, SIGKILL);
-    }
+    if (p.pid > 0 && !p.exited) signal_group(p, SIGKILL);
   }
   boost::system::error_code ec;
   zygote_sd_.close(ec);  // EOF: the zygote kills and reaps what is left, then exits

@@ -17,6 +17,9 @@ namespace lightning::runtime {
 struct ProcessExit {
   std::optional<int> exit_code;
   std::optional<int> signal;
+  /// The launcher had sent `signal` itself (a stop, or its forker's death);
+  /// false: it came from outside (a user, the out-of-memory killer).
+  bool signal_from_runtime = false;
   std::string error;
 };
 

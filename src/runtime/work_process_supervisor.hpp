@@ -3,13 +3,18 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "lightning/v1/launch.pb.h"
 #include "lightning/work.hpp"
 #include "rpc/controller_service.hpp"
+#include "runtime/resource_budget.hpp"
 #include "runtime/work_launcher.hpp"
 #include "util/clock.hpp"
 
@@ -27,16 +32,24 @@ struct WorkProcess {
   uint64_t id = 0;  ///< process id of the latest launch; 0 before the first
   int pid = -1;
   bool said_hello = false;  ///< the latest launch said Hello
+  /// kLaunching, but held by the resource budget: not handed to the launcher yet.
+  bool held = false;
+  /// Why the runtime stopped the latest process, when it was not asked to
+  /// (e.g. "did not connect within 30 s (start_timeout)"); empty otherwise.
+  std::string stop_cause;
   std::shared_ptr<rpc::WorkSession> session;
   util::Timer start_timer;
 };
 
 /// The life of each work's process: none → launching → connected (Hello
 /// accepted) → stopping → none (exited). Starts processes through the
-/// launcher, stops one whose Hello does not come within the start timeout,
-/// binds its Connect session, stops processes through the launcher (which
-/// times SIGTERM → SIGKILL), and finds a work's process by id. Knows nothing
-/// about calls. Owned by the controller; lives on its loop thread.
+/// launcher within the resource budget (a launch the budget refuses is held,
+/// in state launching, and started when processes end; idle processes are
+/// stopped to make room for it), stops one whose Hello does not come within
+/// its start timeout, binds its Connect session, stops processes through the
+/// launcher (which times SIGTERM → SIGKILL), and finds a work's process by id.
+/// Knows nothing about calls (Hooks::is_idle asks). Owned by the controller;
+/// lives on its loop thread.
 ///
 ///   supervisor.launch(record.process, request);        // kLaunching
 ///   supervisor.connected(record.process, session, pid); // on a valid Hello
@@ -48,14 +61,34 @@ class WorkProcessSupervisor {
     WorkProcess* process;
     bool expected;  ///< it was being stopped
     bool was_latest;
+    std::string cause;  ///< WorkProcess::stop_cause of that process
   };
 
-  /// Start timers run on each WorkProcess's clock.
-  WorkProcessSupervisor(WorkLauncherInterface& launcher, std::chrono::milliseconds start_timeout)
-      : launcher_(launcher), start_timeout_(start_timeout) {}
+  struct Hooks {
+    /// A launch of `p` is held by the budget; `why` is for the work's status.
+    std::function<void(WorkProcess& p, const std::string& why)> held;
+    /// `p`'s process is connected and has nothing to do (no call in flight or
+    /// queued): it may be stopped to make room for a held launch.
+    std::function<bool(const WorkProcess& p)> is_idle;
+  };
 
-  /// Starts a new process for `p` (which has none); `request` has everything
-  /// but the process id, which this assigns.
+  /// How often held launches are looked at again, besides each exit.
+  static constexpr std::chrono::milliseconds kHeldRecheck{100};
+
+  /// `start_timeout` applies to works whose WorkOptions::start_timeout is 0.
+  /// Start timers run on each WorkProcess's clock; `budget` may be null (no limits).
+  WorkProcessSupervisor(WorkLauncherInterface& launcher, util::ClockInterface& clock,
+                        std::chrono::milliseconds start_timeout, ResourceBudget* budget = nullptr)
+      : launcher_(launcher),
+        start_timeout_(start_timeout),
+        budget_(budget),
+        recheck_timer_(clock) {}
+
+  void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
+
+  /// Starts a new process for `p` (which has none), or holds it until the
+  /// budget allows; `request` has everything but the process id, which this
+  /// assigns.
   void launch(WorkProcess& p, v1::LaunchWorkRequest request);
   /// `p`'s process said a valid Hello on `session`.
   void connected(WorkProcess& p, std::shared_ptr<rpc::WorkSession> session, int pid);
@@ -66,23 +99,45 @@ class WorkProcessSupervisor {
   /// (lightning::stop_requested() turns true; it exits once its call
   /// returns), and the launcher's SIGTERM, then SIGKILL after `grace` (0:
   /// SIGKILL now). A later stop never postpones the SIGKILL (the launcher's
-  /// contract) and sends no second StopRequest.
+  /// contract) and sends no second StopRequest. A held launch is dropped at
+  /// once (no process, no exit event): `p` is none.
   void stop(WorkProcess& p, std::chrono::milliseconds grace);
-  /// SIGKILL to every live process.
+  /// SIGKILL to every live process; held launches are dropped.
   void stop_all_now();
   /// The launcher's events.
   void started(uint64_t id, int pid);
   std::optional<Exit> exited(uint64_t id);
 
-  /// The live (launched, not yet exited) process with this id, or null.
+  /// The live (launched or held, not yet exited) process with this id, or null.
   WorkProcess* find(uint64_t id) const;
   bool has_live_processes() const { return !live_.empty(); }
+  size_t held_launches() const { return held_.size(); }
+
+  /// The start timeout of `work`: its own, else the app's.
+  std::chrono::milliseconds start_timeout_of(const Work& work) const;
 
  private:
+  struct Held {
+    uint64_t id;
+    v1::LaunchWorkRequest request;
+  };
+  void launch_now(WorkProcess& p, const v1::LaunchWorkRequest& request);
+  void admit_held();
+  void make_room();
+  void tell_held_why();
+  void drop_held(WorkProcess& p);
+
   WorkLauncherInterface& launcher_;
   std::chrono::milliseconds start_timeout_;
+  ResourceBudget* budget_;
+  Hooks hooks_;
   uint64_t next_id_ = 0;
   std::unordered_map<uint64_t, WorkProcess*> live_;
+  std::unordered_map<uint64_t, bool> counted_;  // admitted by the budget, not yet ended: connected?
+  std::unordered_set<uint64_t> reclaimed_;  // idle processes stopped to make room
+  std::deque<Held> held_;                   // in launch order
+  ResourceBudget::Hold last_hold_;          // why the first of them waits
+  util::Timer recheck_timer_;
 };
 
 }  // namespace lightning::runtime

@@ -42,10 +42,12 @@ void send_message(int sock, const v1::ForkerMessage& m) {
   }
 }
 
-void send_launch_error(int sock, uint64_t process_id, const std::string& error) {
+void send_launch_error(int sock, uint64_t process_id, const std::string& error,
+                       bool transient = false) {
   v1::ForkerMessage m;
   m.mutable_launched()->set_process_id(process_id);
   m.mutable_launched()->set_error(error);
+  m.mutable_launched()->set_transient(transient);
   send_message(sock, m);
 }
 
@@ -193,8 +195,10 @@ void kill_direct_children(pid_t self) {
           become_work(request, fds_in[0], fds_in[1], self, controller);
         }
         if (pid < 0) {
-          send_launch_error(sock, request.process_id(),
-                            std::string("fork: ") + std::strerror(errno));
+          const int err = errno;
+          // Out of processes or memory for now: the launcher retries later.
+          send_launch_error(sock, request.process_id(), std::string("fork: ") + std::strerror(err),
+                            err == EAGAIN || err == ENOMEM);
         } else {
           children.insert(pid);
           v1::ForkerMessage m;

@@ -123,6 +123,27 @@ class FakeZygote {
     return pid;
   }
 
+  /// Reads the next launch request (waiting up to 5 s) and refuses it with
+  /// `error`, as a forker whose fork() failed does. False if none came.
+  bool refuse_next(const std::string& error, bool transient) {
+    pollfd p{sock_, POLLIN, 0};
+    if (poll(&p, 1, 5000) != 1) return false;
+    std::string buf;
+    int fds[2] = {-1, -1};
+    if (runtime::recv_datagram(sock_, &buf, fds) <= 0) return false;
+    for (int fd : fds) {
+      if (fd >= 0) close(fd);
+    }
+    v1::LaunchWorkRequest request;
+    if (!request.ParseFromString(buf)) return false;
+    v1::ForkerMessage m;
+    m.mutable_launched()->set_process_id(request.process_id());
+    m.mutable_launched()->set_error(error);
+    m.mutable_launched()->set_transient(transient);
+    send(m);
+    return true;
+  }
+
   /// Reaps `pid` if it has exited and reports the exit to the launcher.
   std::optional<int> try_reap(pid_t pid) {
     int status = 0;

@@ -141,11 +141,20 @@ inline std::ostream& operator<<(std::ostream& os, const ExitStatus& s) {
 /// child gets PR_SET_PDEATHSIG(SIGKILL), so nothing outlives a killed test,
 /// no core dumps (abort() tests stay fast), and no LIGHTNING_* variables from
 /// the test's environment. The destructor kills a child still running.
+/// How the child is set up before exec, beyond the defaults.
+struct ChildSetup {
+  /// RLIMIT_NOFILE (soft and hard) of the app, as `ulimit -n` sets it.
+  std::optional<rlim_t> open_files_limit;
+  /// stderr into the stdout file (as `2>&1` to a file does), to see the order of both.
+  bool stderr_into_stdout = false;
+};
+
 class AppProcess {
  public:
   AppProcess(const std::string& exe, const std::vector<std::string>& args,
-             const std::string& io_dir)
-      : stdout_path_(io_dir + "/app.stdout"), stderr_path_(io_dir + "/app.stderr") {
+             const std::string& io_dir, const ChildSetup& setup = {})
+      : stdout_path_(io_dir + "/app.stdout"),
+        stderr_path_(setup.stderr_into_stdout ? stdout_path_ : io_dir + "/app.stderr") {
     std::vector<std::string> argv{exe};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> cargv;
@@ -163,7 +172,10 @@ class AppProcess {
     for (auto& e : env) cenv.push_back(e.data());
     cenv.push_back(nullptr);
     const int out = ::open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    const int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int err = setup.stderr_into_stdout
+                        ? ::fcntl(out, F_DUPFD_CLOEXEC, 0)
+                        : ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                                 0644);
     if (out < 0 || err < 0) throw std::runtime_error("cannot create output files in " + io_dir);
     const pid_t parent = ::getpid();
     pid_ = ::fork();
@@ -174,6 +186,10 @@ class AppProcess {
       ::setpgid(0, 0);  // signals meant for the test runner's group do not reach the app
       rlimit no_core{0, 0};
       ::setrlimit(RLIMIT_CORE, &no_core);
+      if (setup.open_files_limit) {
+        rlimit files{*setup.open_files_limit, *setup.open_files_limit};
+        if (::setrlimit(RLIMIT_NOFILE, &files) != 0) ::_exit(126);
+      }
       ::dup2(out, STDOUT_FILENO);
       ::dup2(err, STDERR_FILENO);
       ::execve(cargv[0], cargv.data(), cenv.data());

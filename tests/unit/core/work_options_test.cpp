@@ -61,6 +61,15 @@ TEST(WorkOptionsValidationTest, NegativeOrHugeGracePeriodIsRejected) {
   EXPECT_EQ(WorkOptions().grace_period(milliseconds(0)).grace_period(), milliseconds(0));
 }
 
+TEST(WorkOptionsValidationTest, NegativeOrHugeStartTimeoutIsRejected) {
+  expect_rejected([] { WorkOptions().start_timeout(milliseconds(-1)); },
+                  {"WorkOptions::start_timeout(-1 ms)", "0 = the app's --start-timeout"});
+  expect_rejected([] { WorkOptions().start_timeout(hours(2)); }, {"at most 1 hour"});
+  EXPECT_EQ(WorkOptions().start_timeout(hours(1)).start_timeout(), WorkOptions::kMaxStartTimeout);
+  EXPECT_EQ(WorkOptions().start_timeout(), milliseconds(0)) << "0 by default: the app's";
+  EXPECT_EQ(WorkOptions().start_timeout(milliseconds(1500)).to_json().at("start_timeout_ms"), 1500);
+}
+
 TEST(WorkOptionsValidationTest, NegativeOrHugeRetryBackoffIsRejected) {
   expect_rejected([] { WorkOptions().retry_backoff(milliseconds(-100)); },
                   {"WorkOptions::retry_backoff(-100 ms)", ">= 0"});

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -123,6 +124,25 @@ TEST_F(AppOptionsTest, UnknownLogLevelIsRejectedWithTheLevelsToUse) {
   EXPECT_NE(r.status().message().find("unknown log level 'loud'"), std::string::npos)
       << r.status().message();
   EXPECT_NE(r.status().message().find("trace, debug, info"), std::string::npos);
+}
+
+TEST_F(AppOptionsTest, StartTimeoutTakesADurationWithAUnitOrSeconds) {
+  using std::chrono::milliseconds;
+  EXPECT_FALSE(parse({})->start_timeout.has_value()) << "not given: the runtime's default";
+  EXPECT_EQ(parse({"--start-timeout", "500ms"})->start_timeout, milliseconds(500));
+  EXPECT_EQ(parse({"--start-timeout=2s"})->start_timeout, milliseconds(2000));
+  EXPECT_EQ(parse({"--start-timeout", "1.5"})->start_timeout, milliseconds(1500));
+  EXPECT_EQ(parse({"--start-timeout", "2m"})->start_timeout, milliseconds(120000));
+}
+
+TEST_F(AppOptionsTest, StartTimeoutThatIsNotADurationInRangeIsRejectedWithExamples) {
+  for (const char* bad : {"soon", "5 parsecs", "0", "-1s", "2h", "3600001ms"}) {
+    auto r = parse({"--start-timeout", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("is not a duration of 1 ms to 1 hour (e.g. 30s"),
+              std::string::npos)
+        << r.status().message();
+  }
 }
 
 TEST_F(AppOptionsTest, EnvironmentGivesDefaultsThatFlagsOverride) {

@@ -482,7 +482,11 @@ TEST_F(CallTest, ProcessThatNeverSaysHelloIsKilledAfterTheStartTimeout) {
   launcher_.killed_by(pid, SIGKILL);
   settle();
   EXPECT_EQ(w().status().stage, WorkStage::kFailed);
-  EXPECT_EQ(w().status().reason, "start_failed");
+  EXPECT_EQ(w().status().reason, "start_timeout");
+  EXPECT_NE(w().status().message.find("work process did not connect within 5 ms (start_timeout); "
+                                      "killed by the runtime with signal 9 (SIGKILL)"),
+            std::string::npos)
+      << w().status().message;
 }
 
 TEST_F(CallTest, CallRunningPastItsTimeoutFailsAndTheProcessIsStopped) {

@@ -2,8 +2,9 @@
 // ForkLauncher against a fake work forker: the test holds the other end of the
 // launcher's socketpair, plays the zygote (reads launch requests, forks real
 // children of its own, replies and reports their exits) and so decides when
-// each reply arrives. The children are real processes, so the SIGTERM ->
-// SIGKILL escalation of stop() is observed as it happens.
+// each reply arrives. The children are real processes, so the signals of
+// stop() are real; their timing (the SIGTERM -> SIGKILL escalation, retries)
+// runs on a FakeClock that the test advances.
 #include "runtime/fork_launcher.hpp"
 
 #include <fcntl.h>
@@ -24,7 +25,9 @@
 #include <string>
 #include <vector>
 
+#include "fakes/fake_clock.hpp"
 #include "fakes/fake_zygote.hpp"
+#include "util/event_loop.hpp"
 
 namespace unit_runtime {
 namespace {
@@ -40,7 +43,7 @@ constexpr auto kDeadline = std::chrono::seconds(10);
 
 class ForkLauncherTest : public ::testing::Test {
  protected:
-  ForkLauncherTest() : launcher_(io_, zygote_.handle(), [this] { return restart_forker_(); }) {
+  ForkLauncherTest() : launcher_(loop_, zygote_.handle(), [this] { return restart_forker_(); }) {
     launcher_.set_events(WorkLauncherInterface::Events{
         [this](uint64_t id, int pid) { started_[id] = pid; },
         [this](uint64_t id, std::string_view line, bool) { lines_[id].emplace_back(line); },
@@ -100,6 +103,8 @@ class ForkLauncherTest : public ::testing::Test {
   }
 
   boost::asio::io_context io_;
+  lightning::testing::FakeClock clock_;
+  lightning::util::EventLoop loop_{io_, clock_};
   FakeZygote zygote_;
   std::unique_ptr<FakeZygote> second_zygote_;  // made by restart_forker_ when a test wants one
   std::function<lightning::Result<lightning::runtime::ZygoteHandle>()> restart_forker_ = [] {
@@ -114,16 +119,63 @@ class ForkLauncherTest : public ::testing::Test {
 
 TEST_F(ForkLauncherTest, ProcessThatIgnoresSigtermIsKilledAfterItsGracePeriod) {
   const pid_t pid = launch_ready(1, FakeZygote::Child::kIgnoresSigterm);
-  const auto t0 = std::chrono::steady_clock::now();
   launcher_.stop(1, 50ms);
+  clock_.AdvanceTime(49ms);
+  EXPECT_FALSE(zygote_.try_reap(pid).has_value()) << "SIGKILL came before the grace period";
+  clock_.AdvanceTime(1ms);
   const auto status = reap(pid);
   ASSERT_TRUE(status.has_value()) << "the process was never killed";
   ASSERT_TRUE(WIFSIGNALED(*status));
   EXPECT_EQ(WTERMSIG(*status), SIGKILL);
-  EXPECT_GE(std::chrono::steady_clock::now() - t0, 50ms) << "SIGKILL came before the grace period";
   ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
   ASSERT_TRUE(exits_[1].signal.has_value());
   EXPECT_EQ(*exits_[1].signal, SIGKILL);
+  EXPECT_TRUE(exits_[1].signal_from_runtime) << "the launcher sent that SIGKILL itself";
+}
+
+TEST_F(ForkLauncherTest, ASignalFromOutsideIsReportedAsNotSentByTheRuntime) {
+  const pid_t pid = launch_ready(1, FakeZygote::Child::kIgnoresSigterm);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  ASSERT_TRUE(reap(pid).has_value());
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
+  ASSERT_TRUE(exits_[1].signal.has_value());
+  EXPECT_EQ(*exits_[1].signal, SIGKILL);
+  EXPECT_FALSE(exits_[1].signal_from_runtime);
+}
+
+TEST_F(ForkLauncherTest, AForkThatFailsForLackOfProcessesIsRetriedAfterABackoff) {
+  launcher_.launch(request(1));
+  ASSERT_TRUE(zygote_.refuse_next("fork: Resource temporarily unavailable", /*transient=*/true));
+  pump_until([] { return false; }, 20ms);
+  EXPECT_EQ(exits_.count(1), 0u) << "a temporary shortage must not fail the launch";
+  clock_.AdvanceTime(10ms);  // the first backoff
+  const pid_t pid = zygote_.fork_next(FakeZygote::Child::kDiesOnSigterm);
+  ASSERT_GT(pid, 0) << "the launch was not sent again";
+  ASSERT_TRUE(pump_until([&] { return started_.count(1) == 1 && !lines_[1].empty(); }))
+      << "the retried process's output must reach the launcher through the same pipes";
+  EXPECT_EQ(started_[1], pid);
+  EXPECT_EQ(exits_.count(1), 0u);
+}
+
+TEST_F(ForkLauncherTest, AForkThatKeepsFailingForLackOfProcessesFailsAfterTheRetryBound) {
+  launcher_.launch(request(1));
+  for (int i = 0; i < 200 && exits_.count(1) == 0; ++i) {
+    if (!zygote_.refuse_next("fork: Resource temporarily unavailable", /*transient=*/true)) break;
+    pump_until([] { return false; }, 1ms);
+    clock_.AdvanceTime(1s);
+  }
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
+  EXPECT_NE(exits_[1].error.find("fork: Resource temporarily unavailable (still so after "
+                                 "retrying for 30 s)"),
+            std::string::npos)
+      << exits_[1].error;
+}
+
+TEST_F(ForkLauncherTest, APermanentForkErrorFailsTheLaunchAtOnce) {
+  launcher_.launch(request(1));
+  ASSERT_TRUE(zygote_.refuse_next("fork: something final", /*transient=*/false));
+  ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }));
+  EXPECT_EQ(exits_[1].error, "fork: something final");
 }
 
 TEST_F(ForkLauncherTest, ProcessThatExitsOnSigtermIsNotKilled) {
@@ -148,6 +200,7 @@ TEST_F(ForkLauncherTest, ALaterStopWithALongerGraceDoesNotPostponeTheKill) {
   const pid_t pid = launch_ready(1, FakeZygote::Child::kIgnoresSigterm);
   launcher_.stop(1, 50ms);
   launcher_.stop(1, 60s);
+  clock_.AdvanceTime(50ms);
   const auto status = reap(pid);
   ASSERT_TRUE(status.has_value()) << "the second stop postponed the SIGKILL";
   EXPECT_EQ(WTERMSIG(*status), SIGKILL);
@@ -192,12 +245,26 @@ TEST_F(ForkLauncherTest, KillingAProcessTheStuckForkerNeverForkedReportsItsExitA
 
 TEST_F(ForkLauncherTest, AGracefulStopOfAnUnforkedProcessReportsItsExitWhenTheGraceRunsOut) {
   launcher_.launch(request(1));
-  const auto t0 = std::chrono::steady_clock::now();
   launcher_.stop(1, 50ms);
+  clock_.AdvanceTime(49ms);
+  pump_until([] { return false; }, 20ms);
+  EXPECT_EQ(exits_.count(1), 0u) << "given up before its grace period";
+  clock_.AdvanceTime(1ms);
   ASSERT_TRUE(pump_until([&] { return exits_.count(1) == 1; }, 5s))
       << "the SIGKILL deadline of a graceful stop must end an unforked process too";
-  EXPECT_GE(std::chrono::steady_clock::now() - t0, 50ms) << "given up before its grace period";
   EXPECT_NE(exits_[1].error.find("may be stuck"), std::string::npos) << exits_[1].error;
+}
+
+TEST_F(ForkLauncherTest, NothingPostedRunsAfterTheLauncherIsDestroyed) {
+  auto launcher = std::make_unique<ForkLauncher>(loop_, FakeZygote().handle());
+  bool called = false;
+  launcher->set_events(WorkLauncherInterface::Events{
+      {}, {}, [&called](uint64_t, const ProcessExit&) { called = true; }});
+  launcher->shutdown();
+  launcher->launch(request(1));  // fails at once: its exit is posted
+  launcher.reset();
+  pump_until([] { return false; }, 20ms);
+  EXPECT_FALSE(called) << "a handler ran after the launcher was destroyed";
 }
 
 TEST_F(ForkLauncherTest, AProcessForkedAfterItWasGivenUpIsKilledAtOnce) {

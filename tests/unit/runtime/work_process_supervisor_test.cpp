@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "fakes/fake_clock.hpp"
+#include "fakes/fake_resource_probe.hpp"
 #include "fakes/fake_work_launcher.hpp"
 
 namespace lightning::runtime {
@@ -17,6 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using lightning::testing::FakeClock;
+using lightning::testing::FakeResourceProbe;
 using lightning::testing::FakeWorkLauncher;
 
 struct IdleWork : Work {
@@ -37,7 +41,7 @@ class SupervisorTest : public ::testing::Test {
   FakeWorkLauncher launcher_;
   IdleWork work_;
   WorkProcess process_{work_, clock_};
-  WorkProcessSupervisor supervisor_{launcher_, 100ms};
+  WorkProcessSupervisor supervisor_{launcher_, clock_, 100ms};
 };
 
 TEST_F(SupervisorTest, LaunchAssignsANewProcessIdAndAsksTheLauncher) {
@@ -58,6 +62,22 @@ TEST_F(SupervisorTest, ProcessThatDoesNotSayHelloInTimeIsStoppedAtOnce) {
   ASSERT_EQ(launcher_.stops_of(process_.id).size(), 1u);
   EXPECT_EQ(launcher_.stops_of(process_.id)[0], 0ms);
   EXPECT_EQ(process_.state, WorkProcess::State::kStopping);
+}
+
+TEST_F(SupervisorTest, AStartTimeoutNamesItselfAsTheCauseOfTheStop) {
+  launch();
+  clock_.AdvanceTime(100ms);
+  const auto exit = supervisor_.exited(process_.id);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(exit->expected);
+  EXPECT_EQ(exit->cause, "did not connect within 100 ms (start_timeout)");
+}
+
+TEST_F(SupervisorTest, AWorksOwnStartTimeoutWinsOverTheAppsDefault) {
+  IdleWork plain;
+  EXPECT_EQ(supervisor_.start_timeout_of(plain), 100ms);
+  WorkOptions own = WorkOptions().start_timeout(2s);
+  EXPECT_EQ(own.start_timeout(), 2s);
 }
 
 TEST_F(SupervisorTest, HelloBindsTheSessionAndCancelsTheStartTimeout) {
@@ -132,7 +152,7 @@ class ExitOnStopLauncher final : public WorkLauncherInterface {
 TEST(SupervisorStopAllTest, StopAllNowStopsEveryProcessEvenWhenAStopEndsOneAtOnce) {
   FakeClock clock;
   ExitOnStopLauncher launcher;
-  WorkProcessSupervisor supervisor(launcher, 100ms);
+  WorkProcessSupervisor supervisor(launcher, clock, 100ms);
   launcher.supervisor = &supervisor;
   std::vector<std::unique_ptr<IdleWork>> works;
   std::vector<std::unique_ptr<WorkProcess>> processes;
@@ -144,6 +164,197 @@ TEST(SupervisorStopAllTest, StopAllNowStopsEveryProcessEvenWhenAStopEndsOneAtOnc
   supervisor.stop_all_now();
   EXPECT_EQ(launcher.stopped.size(), processes.size()) << "a process was stopped twice or never";
   EXPECT_FALSE(supervisor.has_live_processes());
+}
+
+// ------------------------------------------------------------ the resource budget
+
+/// Works, their processes and a supervisor with a budget over a fake probe:
+/// a limit of 100 descriptors keeps 32 in reserve, and each launch costs 5
+/// until its process connects.
+class BudgetedSupervisorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { spdlog::set_level(spdlog::level::off); }
+
+  BudgetedSupervisorTest() {
+    probe_.limit = 100;
+    probe_.open = 50;
+    supervisor_.set_hooks(WorkProcessSupervisor::Hooks{
+        [this](WorkProcess& p, const std::string& why) { held_[p.work] = why; },
+        [this](const WorkProcess& p) { return idle_.count(p.work) == 1; }});
+  }
+
+  WorkProcess& add() {
+    works_.push_back(std::make_unique<IdleWork>());
+    processes_.push_back(std::make_unique<WorkProcess>(*works_.back(), clock_));
+    return *processes_.back();
+  }
+  void launch(WorkProcess& p) {
+    v1::LaunchWorkRequest request;
+    request.set_work_path("root.w" + std::to_string(processes_.size()));
+    supervisor_.launch(p, request);
+  }
+
+  FakeClock clock_;
+  FakeWorkLauncher launcher_;
+  FakeResourceProbe probe_;
+  ResourceBudget budget_{probe_};
+  WorkProcessSupervisor supervisor_{launcher_, clock_, 100ms, &budget_};
+  std::vector<std::unique_ptr<IdleWork>> works_;
+  std::vector<std::unique_ptr<WorkProcess>> processes_;
+  std::map<Work*, std::string> held_;
+  std::set<Work*> idle_;
+};
+
+TEST_F(BudgetedSupervisorTest, ALaunchOverTheBudgetIsHeldWithTheReasonAndStartsWhenAProcessEnds) {
+  probe_.open = 63;  // 63 + 5 + 32 reserve = 100: fits
+  WorkProcess& a = add();
+  launch(a);
+  ASSERT_EQ(launcher_.launches().size(), 1u);
+  WorkProcess& b = add();
+  launch(b);  // 63 + 1 starting + 5 + 32 reserve > 100
+  EXPECT_EQ(launcher_.launches().size(), 1u) << "launched over the budget";
+  EXPECT_TRUE(b.held);
+  EXPECT_EQ(b.state, WorkProcess::State::kLaunching);
+  ASSERT_EQ(held_.count(b.work), 1u);
+  EXPECT_EQ(held_[b.work].rfind("waiting for file descriptors: 63 of 100 in use", 0), 0u)
+      << held_[b.work];
+  clock_.AdvanceTime(1s);
+  EXPECT_TRUE(launcher_.stops_of(b.id).empty()) << "a held launch has no start timeout";
+  probe_.open = 50;
+  ASSERT_TRUE(supervisor_.exited(a.id).has_value());
+  ASSERT_EQ(launcher_.launches().size(), 2u) << "the held launch did not start";
+  EXPECT_EQ(launcher_.launches()[1].process_id(), b.id);
+  EXPECT_FALSE(b.held);
+}
+
+TEST_F(BudgetedSupervisorTest, AHeldLaunchStartsWhenDescriptorsFreeUpWithoutAnExit) {
+  probe_.open = 90;
+  WorkProcess& a = add();
+  launch(a);
+  EXPECT_TRUE(launcher_.launches().empty());
+  probe_.open = 20;
+  clock_.AdvanceTime(WorkProcessSupervisor::kHeldRecheck);
+  EXPECT_EQ(launcher_.launches().size(), 1u);
+}
+
+TEST_F(BudgetedSupervisorTest, AnIdleProcessIsStoppedToMakeRoomForAHeldLaunch) {
+  WorkProcess& a = add();
+  launch(a);
+  supervisor_.connected(a, std::make_shared<rpc::WorkSession>(), 1);
+  WorkProcess& busy = add();
+  launch(busy);
+  supervisor_.connected(busy, std::make_shared<rpc::WorkSession>(), 2);
+  idle_.insert(a.work);
+  probe_.open = 95;
+  WorkProcess& c = add();
+  launch(c);
+  EXPECT_TRUE(c.held);
+  EXPECT_EQ(launcher_.stops_of(a.id).size(), 1u) << "the idle process was not stopped";
+  EXPECT_TRUE(launcher_.stops_of(busy.id).empty()) << "a busy process was stopped";
+  probe_.open = 50;
+  ASSERT_TRUE(supervisor_.exited(a.id).has_value());
+  EXPECT_EQ(launcher_.launches().back().process_id(), c.id);
+}
+
+TEST_F(BudgetedSupervisorTest, LaunchesStartInTheirOrderAndStoppingAHeldOneDropsIt) {
+  probe_.open = 90;
+  WorkProcess& a = add();
+  WorkProcess& b = add();
+  launch(a);
+  launch(b);
+  supervisor_.stop(a, 1s);
+  EXPECT_EQ(a.state, WorkProcess::State::kNone) << "a held launch has no process to wait for";
+  EXPECT_TRUE(launcher_.stops().empty());
+  probe_.open = 10;
+  clock_.AdvanceTime(WorkProcessSupervisor::kHeldRecheck);
+  ASSERT_EQ(launcher_.launches().size(), 1u);
+  EXPECT_EQ(launcher_.launches()[0].process_id(), b.id);
+  EXPECT_EQ(clock_.pending_timers(), 1u) << "only b's start timer: the recheck stops when none is held";
+}
+
+TEST_F(BudgetedSupervisorTest, HeldLaunchesAreToldWhenTheReasonTheyWaitForChanges) {
+  BudgetCosts costs;
+  costs.max_starting = 1;
+  ResourceBudget budget(probe_, costs);
+  WorkProcessSupervisor supervisor(launcher_, clock_, 100ms, &budget);
+  supervisor.set_hooks(WorkProcessSupervisor::Hooks{
+      [this](WorkProcess& p, const std::string& why) { held_[p.work] = why; },
+      [](const WorkProcess&) { return false; }});
+  WorkProcess& a = add();
+  WorkProcess& b = add();
+  WorkProcess& c = add();
+  supervisor.launch(a, v1::LaunchWorkRequest());
+  supervisor.launch(b, v1::LaunchWorkRequest());
+  supervisor.launch(c, v1::LaunchWorkRequest());
+  EXPECT_EQ(held_[b.work].rfind("waiting for processes that are starting", 0), 0u) << held_[b.work];
+  probe_.open = 90;  // now short of descriptors
+  supervisor.connected(a, std::make_shared<rpc::WorkSession>(), 1);
+  EXPECT_EQ(held_[b.work].rfind("waiting for file descriptors: 90 of 100", 0), 0u) << held_[b.work];
+  EXPECT_NE(held_[c.work].find("(waiting for file descriptors: 90 of 100"), std::string::npos)
+      << held_[c.work];
+}
+
+TEST(ResourceBudgetTest, AdmitsWhileTheDescriptorsInUseLeaveTheReserveFree) {
+  FakeResourceProbe probe;
+  probe.limit = 1024;  // reserve: 1024 / 16 = 64
+  probe.open = 955;
+  ResourceBudget budget(probe);
+  EXPECT_FALSE(budget.try_start().has_value()) << "955 + 5 + 64 <= 1024";
+  const auto hold = budget.try_start();  // 955 + 1 starting + 5 + 64 > 1024
+  ASSERT_TRUE(hold.has_value());
+  EXPECT_EQ(hold->reason.rfind("waiting for file descriptors: 955 of 1024 in use", 0), 0u)
+      << hold->reason;
+  EXPECT_TRUE(hold->short_of_resources);
+  budget.connected();
+  EXPECT_FALSE(budget.try_start().has_value()) << "connected: its socket is in the count now";
+  EXPECT_EQ(budget.live(), 2u);
+}
+
+TEST(ResourceBudgetTest, ReadsTheRealCountOnlyNearTheLimit) {
+  FakeResourceProbe probe;
+  probe.limit = 4096;
+  probe.open = 20;
+  BudgetCosts costs;
+  costs.max_starting = 100000;
+  ResourceBudget budget(probe, costs);
+  for (int i = 0; i < 10; ++i) ASSERT_FALSE(budget.try_start().has_value());
+  EXPECT_EQ(probe.reads, 1) << "far from the limit, the estimate suffices";
+  for (int i = 0; i < 2000; ++i) budget.try_start();
+  EXPECT_GT(probe.reads, 1) << "near the limit, the real count decides";
+}
+
+TEST(ResourceBudgetTest, AtMostMaxStartingProcessesStartAtOnce) {
+  FakeResourceProbe probe;
+  probe.limit = 100000;
+  BudgetCosts costs;
+  costs.max_starting = 2;
+  ResourceBudget budget(probe, costs);
+  ASSERT_FALSE(budget.try_start().has_value());
+  ASSERT_FALSE(budget.try_start().has_value());
+  const auto hold = budget.try_start();
+  ASSERT_TRUE(hold.has_value());
+  EXPECT_EQ(hold->reason,
+            "waiting for processes that are starting: 2 launched, not yet connected (at most 2 "
+            "start at once)");
+  EXPECT_FALSE(hold->short_of_resources) << "stopping idle processes would not help";
+  budget.connected();
+  EXPECT_FALSE(budget.try_start().has_value());
+}
+
+TEST(ResourceBudgetTest, HoldsLaunchesPastHalfTheProcessLimit) {
+  FakeResourceProbe probe;
+  probe.limit = 100000;
+  probe.nproc = 64;  // 8 tasks per work: 4 works in half of it
+  ResourceBudget budget(probe);
+  for (int i = 0; i < 4; ++i) ASSERT_FALSE(budget.try_start().has_value()) << i;
+  const auto hold = budget.try_start();
+  ASSERT_TRUE(hold.has_value());
+  EXPECT_NE(hold->reason.find("waiting for processes: 4 work processes running, RLIMIT_NPROC "
+                              "is 64"),
+            std::string::npos)
+      << hold->reason;
+  budget.ended(true);
+  EXPECT_FALSE(budget.try_start().has_value());
 }
 
 }  // namespace
