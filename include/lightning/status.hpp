@@ -22,19 +22,19 @@ inline constexpr std::string_view kException = "exception";  // Work::run threw;
 inline constexpr std::string_view kExit = "exit";            // process exited; see exit_code
 inline constexpr std::string_view kSignal = "signal";        // process killed; see signal
 inline constexpr std::string_view kTimeout = "timeout";      // WorkOptions::timeout elapsed
-inline constexpr std::string_view kStartFailed = "start_failed";  // process could not start
-inline constexpr std::string_view kStartTimeout = "start_timeout";  // no connection in start_timeout
+inline constexpr std::string_view kStartFailed = "start_failed";    // process could not start
+inline constexpr std::string_view kStartTimeout = "start_timeout";  // not connected in time
 // pending: its process waits for descriptors or processes (message says which)
 inline constexpr std::string_view kWaitingForResources = "waiting_for_resources";
-inline constexpr std::string_view kStopped = "stopped";      // Work::stop() or app shutdown
-inline constexpr std::string_view kRetrying = "retrying";    // pending: an automatic retry is due
+inline constexpr std::string_view kStopped = "stopped";    // Work::stop() or app shutdown
+inline constexpr std::string_view kRetrying = "retrying";  // pending: an automatic retry is due
 }  // namespace reason
 
 /// The status of one work call, as the flow sees it.
 struct WorkStatus {
   WorkStage stage = WorkStage::kNotStarted;
   int64_t timestamp_us = 0;  ///< Unix time (µs) when this stage was entered.
-  std::string reason;  ///< One of lightning::reason; empty when not failed/stopped/retrying/waiting.
+  std::string reason;        ///< One of lightning::reason; empty when none applies.
   std::string message;       ///< what(), or exit code/signal + last 50 lines of stderr.
   uint64_t call_id = 0;      ///< Id of the call (per work, starts at 1); 0 before any call.
   int attempt = 0;           ///< 1 for the first try, 2.. for automatic retries.

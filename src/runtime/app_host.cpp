@@ -19,7 +19,9 @@ using util::signal_name;
 }  // namespace
 
 AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root)
-    : options_(std::move(options)), launcher_(loop_, zygote, spawn_zygote), root_(std::move(root)) {}
+    : options_(std::move(options)),
+      launcher_(loop_, zygote, spawn_zygote),
+      root_(std::move(root)) {}
 
 AppHost::~AppHost() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));

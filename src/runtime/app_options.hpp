@@ -18,11 +18,11 @@ namespace lightning::runtime {
 /// What the app's command line (and its environment defaults) asked for.
 /// An empty string means "not given": the runtime's default applies.
 struct AppCommandLine {
-  std::string run_dir;                ///< --run-dir, else $LIGHTNING_RUN_DIR
-  std::string log_level;              ///< --log-level, else $LIGHTNING_LOG_LEVEL
-  std::string listen_address;         ///< --listen
-  bool quiet_works = false;           ///< --quiet-works
-  double idle_timeout_s = 0;          ///< --idle-timeout (s), else $LIGHTNING_IDLE_TIMEOUT; 0: none
+  std::string run_dir;         ///< --run-dir, else $LIGHTNING_RUN_DIR
+  std::string log_level;       ///< --log-level, else $LIGHTNING_LOG_LEVEL
+  std::string listen_address;  ///< --listen
+  bool quiet_works = false;    ///< --quiet-works
+  double idle_timeout_s = 0;   ///< --idle-timeout (s), else $LIGHTNING_IDLE_TIMEOUT; 0: none
   /// --start-timeout (e.g. 30s, 500ms, 2m; a bare number is seconds): how long
   /// a work process may take to connect, for works whose
   /// WorkOptions::start_timeout is 0. 1 ms .. 1 hour.

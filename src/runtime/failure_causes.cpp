@@ -80,7 +80,8 @@ std::string OomWatch::hint() const {
            std::to_string(*now) + "): the work likely ran out of memory";
   }
   return "not the out-of-memory killer of this app's cgroup (" + counter_file_ + ": oom_kill " +
-         std::to_string(*now) + ", unchanged since the app started): someone or something "
+         std::to_string(*now) +
+         ", unchanged since the app started): someone or something "
          "else sent it";
 }
 

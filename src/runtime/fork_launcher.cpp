@@ -56,8 +56,7 @@ void ForkLauncher::post(const char* name, F&& fn) {
   });
 }
 
-ForkLauncher::ForkLauncher(util::EventLoop& loop, ZygoteHandle zygote,
-                           ForkerFactory restart_forker)
+ForkLauncher::ForkLauncher(util::EventLoop& loop, ZygoteHandle zygote, ForkerFactory restart_forker)
     : loop_(loop),
       clock_(loop.clock()),
       zygote_(zygote),
@@ -343,7 +342,8 @@ void ForkLauncher::give_up_unforked(uint64_t process_id) {
     ex.error = p->work_path + " was stopped before it could be launched";
   } else {
     ex.error = p->work_path + " was not forked by the work forker (zygote, pid " +
-               std::to_string(zygote_.pid) + ") before it had to be killed; the forker may be stuck";
+               std::to_string(zygote_.pid) +
+               ") before it had to be killed; the forker may be stuck";
     spdlog::error("{}", ex.error);
     given_up_.insert(process_id);  // a late "launched" kills it at once
   }
@@ -494,9 +494,8 @@ void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
   if (p == nullptr) return;
   Stream* stream = is_stderr ? p->err.get() : p->out.get();
   stream->sd.async_read_some(
-      boost::asio::buffer(stream->buf),
-      [this, alive = std::weak_ptr<bool>(alive_), id, is_stderr, stream](
-          const boost::system::error_code& ec, size_t n) {
+      boost::asio::buffer(stream->buf), [this, alive = std::weak_ptr<bool>(alive_), id, is_stderr,
+                                         stream](const boost::system::error_code& ec, size_t n) {
         if (alive.expired()) return;
         Proc* p = find(id);
         // Gone, or a cancelled read of a stream since replaced.

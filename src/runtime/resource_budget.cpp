@@ -68,17 +68,15 @@ size_t ResourceBudget::reserve_for(size_t limit) const {
 std::optional<ResourceBudget::Hold> ResourceBudget::try_start() {
   if (starting_ >= costs_.max_starting) {
     return Hold{"waiting for processes that are starting: " + std::to_string(starting_) +
-                    " launched, not yet connected (at most " +
-                    std::to_string(costs_.max_starting) + " start at once)",
+                    " launched, not yet connected (at most " + std::to_string(costs_.max_starting) +
+                    " start at once)",
                 false};
   }
   const size_t limit = probe_.descriptor_limit();
   const size_t reserve = reserve_for(limit);
   const size_t cost = costs_.descriptors_per_work + costs_.descriptors_while_starting;
   // Those still starting have their pipes open but not yet their socket.
-  const auto fits = [&](size_t open_now) {
-    return open_now + starting_ + cost + reserve <= limit;
-  };
+  const auto fits = [&](size_t open_now) { return open_now + starting_ + cost + reserve <= limit; };
   // Our own estimate (the last reading plus what was admitted since) spares
   // the reading while far from the limit; past half of it, or after many
   // admissions, the real count decides (others open descriptors too).
@@ -92,8 +90,7 @@ std::optional<ResourceBudget::Hold> ResourceBudget::try_start() {
     if (!fits(measured_)) {
       return Hold{"waiting for file descriptors: " + std::to_string(measured_) + " of " +
                       std::to_string(limit) + " in use (RLIMIT_NOFILE); a work process needs " +
-                      std::to_string(costs_.descriptors_per_work) + ", " +
-                      std::to_string(reserve) +
+                      std::to_string(costs_.descriptors_per_work) + ", " + std::to_string(reserve) +
                       " are kept for the servers; it starts when running works end",
                   true};
     }

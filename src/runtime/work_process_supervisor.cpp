@@ -36,9 +36,9 @@ void WorkProcessSupervisor::launch(WorkProcess& p, v1::LaunchWorkRequest request
     // Launches keep their order: none overtakes one already held.
     std::optional<ResourceBudget::Hold> hold;
     if (!held_.empty()) {
-      hold = ResourceBudget::Hold{"waiting for earlier launches held by the resource budget (" +
-                                      last_hold_.reason + ")",
-                                  last_hold_.short_of_resources};
+      hold = ResourceBudget::Hold{
+          "waiting for earlier launches held by the resource budget (" + last_hold_.reason + ")",
+          last_hold_.short_of_resources};
     } else {
       hold = budget_->try_start();
       if (hold) last_hold_ = *hold;
@@ -48,7 +48,9 @@ void WorkProcessSupervisor::launch(WorkProcess& p, v1::LaunchWorkRequest request
       held_.push_back(Held{p.id, std::move(request)});
       spdlog::debug("{}: launch held: {}", p.work->path(), hold->reason);
       if (hooks_.held) hooks_.held(p, hold->reason);
-      make_room();
+      // Room is made as the held launches are looked at again (each exit and
+      // connection, and the recheck): not once per launch of a wide fan-out.
+      if (held_.size() == 1) make_room();
       if (!recheck_timer_.is_armed()) {
         recheck_timer_.start(kHeldRecheck, "WorkProcessSupervisor.RecheckHeld",
                              [this] { admit_held(); });
@@ -98,8 +100,7 @@ void WorkProcessSupervisor::admit_held() {
     return;
   }
   make_room();
-  recheck_timer_.start(kHeldRecheck, "WorkProcessSupervisor.RecheckHeld",
-                       [this] { admit_held(); });
+  recheck_timer_.start(kHeldRecheck, "WorkProcessSupervisor.RecheckHeld", [this] { admit_held(); });
 }
 
 void WorkProcessSupervisor::tell_held_why() {
@@ -131,8 +132,7 @@ void WorkProcessSupervisor::make_room() {
             [](const WorkProcess* a, const WorkProcess* b) { return a->id < b->id; });
   for (WorkProcess* p : idle) {
     if (wanted == 0) break;
-    spdlog::debug("{}: stopping its idle process to make room for held launches",
-                  p->work->path());
+    spdlog::debug("{}: stopping its idle process to make room for held launches", p->work->path());
     reclaimed_.insert(p->id);
     stop(*p, p->work->options().grace_period());
     --wanted;

@@ -134,9 +134,9 @@ class WorkProcessSupervisor {
   uint64_t next_id_ = 0;
   std::unordered_map<uint64_t, WorkProcess*> live_;
   std::unordered_map<uint64_t, bool> counted_;  // admitted by the budget, not yet ended: connected?
-  std::unordered_set<uint64_t> reclaimed_;  // idle processes stopped to make room
-  std::deque<Held> held_;                   // in launch order
-  ResourceBudget::Hold last_hold_;          // why the first of them waits
+  std::unordered_set<uint64_t> reclaimed_;      // idle processes stopped to make room
+  std::deque<Held> held_;                       // in launch order
+  ResourceBudget::Hold last_hold_;              // why the first of them waits
   util::Timer recheck_timer_;
 };
 

@@ -172,10 +172,10 @@ class AppProcess {
     for (auto& e : env) cenv.push_back(e.data());
     cenv.push_back(nullptr);
     const int out = ::open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    const int err = setup.stderr_into_stdout
-                        ? ::fcntl(out, F_DUPFD_CLOEXEC, 0)
-                        : ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                                 0644);
+    const int err =
+        setup.stderr_into_stdout
+            ? ::fcntl(out, F_DUPFD_CLOEXEC, 0)
+            : ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0 || err < 0) throw std::runtime_error("cannot create output files in " + io_dir);
     const pid_t parent = ::getpid();
     pid_ = ::fork();

@@ -101,8 +101,7 @@ struct Waiter : Work {
 
 /// `killed`: records the victim's final status and stops.
 struct KilledRoot : Flow {
-  Waiter& victim =
-      add_work<Waiter>("victim", WorkOptions().parallel(true).raise_exception(false));
+  Waiter& victim = add_work<Waiter>("victim", WorkOptions().parallel(true).raise_exception(false));
   State<Json> seen{this, "seen", Json()};
   void run() override {
     const auto s = victim.call();

@@ -43,7 +43,8 @@ TEST(OomWatchTest, AKillAfterTheStartIsNamedFromCgroupV2MemoryEvents) {
 TEST(OomWatchTest, CgroupV1MemoryOomControlIsReadToo) {
   TempDir dir;
   write(dir / "cgroup", "4:memory:/jobs/42\n0::/\n");
-  write(dir / "root/memory/jobs/42/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+  write(dir / "root/memory/jobs/42/memory.oom_control",
+        "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
   OomWatch oom(dir / "cgroup", dir / "root");
   EXPECT_EQ(oom.oom_kills(), 0u);
 }

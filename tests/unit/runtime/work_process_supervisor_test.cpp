@@ -269,7 +269,8 @@ TEST_F(BudgetedSupervisorTest, LaunchesStartInTheirOrderAndStoppingAHeldOneDrops
   clock_.AdvanceTime(WorkProcessSupervisor::kHeldRecheck);
   ASSERT_EQ(launcher_.launches().size(), 1u);
   EXPECT_EQ(launcher_.launches()[0].process_id(), b.id);
-  EXPECT_EQ(clock_.pending_timers(), 1u) << "only b's start timer: the recheck stops when none is held";
+  EXPECT_EQ(clock_.pending_timers(), 1u)
+      << "only b's start timer: the recheck stops when none is held";
 }
 
 TEST_F(BudgetedSupervisorTest, HeldLaunchesAreToldWhenTheReasonTheyWaitForChanges) {
