@@ -60,7 +60,7 @@ std::string find_counter_file(const std::string& proc_cgroup, const std::string&
 
 }  // namespace
 
-OomWatch::OomWatch(std::string proc_cgroup, std::string cgroup_root)
+OomWatch::OomWatch(const std::string& proc_cgroup, const std::string& cgroup_root)
     : counter_file_(find_counter_file(proc_cgroup, cgroup_root)), baseline_(oom_kills()) {}
 
 std::optional<uint64_t> OomWatch::oom_kills() const {

@@ -22,8 +22,8 @@ class OomWatch {
  public:
   /// `proc_cgroup` (/proc/self/cgroup) names the cgroup under `cgroup_root`
   /// (/sys/fs/cgroup); tests point both at files of their own.
-  explicit OomWatch(std::string proc_cgroup = "/proc/self/cgroup",
-                    std::string cgroup_root = "/sys/fs/cgroup");
+  explicit OomWatch(const std::string& proc_cgroup = "/proc/self/cgroup",
+                    const std::string& cgroup_root = "/sys/fs/cgroup");
 
   /// The cgroup's oom_kill count now; nullopt where no counter is readable.
   std::optional<uint64_t> oom_kills() const;

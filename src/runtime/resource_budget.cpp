@@ -58,7 +58,7 @@ std::string SystemResources::raise_descriptor_limit() {
   return "open-files limit raised from " + text(before) + " to the hard limit " + text(rl.rlim_max);
 }
 
-ResourceBudget::ResourceBudget(ResourceProbeInterface& probe, BudgetCosts costs)
+ResourceBudget::ResourceBudget(ResourceProbeInterface& probe, const BudgetCosts& costs)
     : probe_(probe), costs_(costs) {}
 
 size_t ResourceBudget::reserve_for(size_t limit) const {

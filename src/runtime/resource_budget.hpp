@@ -79,7 +79,7 @@ class ResourceBudget {
     bool short_of_resources = true;
   };
 
-  explicit ResourceBudget(ResourceProbeInterface& probe, BudgetCosts costs = {});
+  explicit ResourceBudget(ResourceProbeInterface& probe, const BudgetCosts& costs = {});
 
   /// nullopt: a work process may start now, and is counted from here on;
   /// else why it may not.
