@@ -119,6 +119,9 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
       "lightning",
       spdlog::sinks_init_list{std::make_shared<FlushStdoutFirstSink>(), console, file});
   logger->set_level(level);
+  // controller.log is read while the app runs (tail -f, a drill, the HTTP
+  // API's readers): info and above reach the file at once, debug lines batch.
+  logger->flush_on(spdlog::level::info);
   logger->set_pattern("%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::debug("{}", fd_limit_note);
