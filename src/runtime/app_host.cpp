@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/json_io.hpp"
+#include "http/http_api_service.hpp"
 #include "util/atomic_file.hpp"
 #include "util/signal_name.hpp"
 
@@ -24,6 +25,7 @@ AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Fl
       root_(std::move(root)) {}
 
 AppHost::~AppHost() {
+  http_.reset();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
 }
 
@@ -40,10 +42,11 @@ int AppHost::run() {
                                              launcher_, &budget_);
   spdlog::debug("controller listening on {} (run {})", address, controller_->run_id());
 
+  // The HTTP API, on this loop: its handlers read the controller directly.
+  if (!start_http()) return 1;
+
   // Next subsystems attach here, all on this loop:
-  //  - the HTTP API and dashboard (issue 9): an HTTP server whose threads call
-  //    controller_->post_apply_patch / post_snapshot / post_subscribe / post_stop,
-  //    and /metrics from loop_.post_stats();
+  //  - more of the HTTP API and the dashboard (issue 9): /metrics from loop_.post_stats();
   //  - the journal (issue 10): a StateObserver of the controller, and the
   //    CallTables' save()/restore() on resume;
   //  - the cluster scheduler (issue 11): a WorkLauncherInterface in place of
@@ -66,6 +69,23 @@ int AppHost::run() {
     spdlog::info("app stopped: {}", controller_->final_message());
   }
   return code;
+}
+
+bool AppHost::start_http() {
+  if (!options_.http) return true;
+  http_ = std::make_unique<http::HttpApiService>(io_, *controller_, *options_.http);
+  const Status st = http_->start(options_.controller.run_dir);
+  if (!st.ok()) {
+    spdlog::error("cannot start the HTTP API: {} (or run with --no-http)", st.message());
+    http_.reset();
+    return false;
+  }
+  if (http_->server().fell_back()) {
+    spdlog::info("port {} is taken (another app?); the HTTP API listens on {} instead",
+                 options_.http->port, http_->url());
+  }
+  spdlog::info("HTTP API at {} (token in {}/api-token)", http_->url(), options_.controller.run_dir);
+  return true;
 }
 
 void AppHost::write_state_file() {

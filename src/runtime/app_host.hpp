@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "http/http_server.hpp"
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
 #include "runtime/controller.hpp"
@@ -18,6 +19,10 @@
 #include "runtime/zygote.hpp"
 #include "util/event_loop.hpp"
 
+namespace lightning::http {
+class HttpApiService;
+}  // namespace lightning::http
+
 namespace lightning::runtime {
 
 struct AppHostOptions {
@@ -25,6 +30,8 @@ struct AppHostOptions {
   /// gRPC address the works dial ("unix:<run dir>/controller.sock",
   /// "127.0.0.1:0" picks a port).
   std::string listen_address = "127.0.0.1:0";
+  /// The HTTP API (docs/api.md); none when empty (--no-http).
+  std::optional<http::HttpServerOptions> http = http::HttpServerOptions{};
 };
 
 /// The composition root of an app (docs/design/processes-and-threads.md):
@@ -33,8 +40,9 @@ struct AppHostOptions {
 /// event loop, the work launcher and the budget of descriptors and processes
 /// it launches within, the gRPC server works connect to, signal handling
 /// (first SIGINT/SIGTERM stops the app in order, a second one
-/// kRepeatedSignalWindow or more later kills the works at once), and
-/// `<run dir>/state.json` written at exit (Controller::final_record()). Built
+/// kRepeatedSignalWindow or more later kills the works at once), the HTTP API
+/// (http::HttpApiService, on this same loop), and `<run dir>/state.json`
+/// written at exit (Controller::final_record()). Built
 /// by run_app() on the main thread, which then runs the loop in run(). Where
 /// the next subsystems attach is marked in run().
 class AppHost final : private rpc::WorkSessionHandler {
@@ -57,6 +65,7 @@ class AppHost final : private rpc::WorkSessionHandler {
   void on_session_closed(const std::shared_ptr<rpc::WorkSession>& session) override;
   void on_signal(int sig);
   void write_state_file();
+  bool start_http();
 
   AppHostOptions options_;
   boost::asio::io_context io_{1};
@@ -69,6 +78,7 @@ class AppHost final : private rpc::WorkSessionHandler {
   rpc::ControllerService service_{loop_, *this};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Controller> controller_;
+  std::unique_ptr<http::HttpApiService> http_;  // destroyed before the controller
   boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
   std::optional<util::ClockInterface::TimePoint> first_signal_at_;
 };

@@ -85,6 +85,12 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   }
   runtime::AppHostOptions host_options;
   host_options.listen_address = command_line->listen_address;  // empty: chosen below
+  if (command_line->no_http) {
+    host_options.http.reset();
+  } else {
+    host_options.http->host = command_line->http_host;
+    host_options.http->port = static_cast<uint16_t>(command_line->http_port);
+  }
   runtime::ControllerOptions& options = host_options.controller;
   options.run_dir = command_line->run_dir;
   if (!command_line->log_level.empty()) options.log_level = command_line->log_level;

@@ -72,7 +72,7 @@ std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
          "          [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
-         "          [-- app args]\n"
+         "          [--host HOST] [--port PORT] [--no-http] [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -84,13 +84,19 @@ std::string app_usage(const std::string& program) {
          "                    env LIGHTNING_IDLE_TIMEOUT)\n"
          "  --start-timeout D how long a work process may take to connect before it is\n"
          "                    killed and its call fails (default 30s; e.g. 500ms, 2m);\n"
-         "                    a work's WorkOptions::start_timeout wins\n";
+         "                    a work's WorkOptions::start_timeout wins\n"
+         "  --host HOST       the HTTP API's address (default 127.0.0.1; beyond loopback every\n"
+         "                    request needs the token in <run dir>/api-token)\n"
+         "  --port PORT       the HTTP API's port (default 7501, a free one if that is taken;\n"
+         "                    0 picks a free one); the URL is in <run dir>/api.json\n"
+         "  --no-http         no HTTP API\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
   util::SplitCommandLine split = util::split_command_line(
-      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout"});
+      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
+                   "--host", "--port"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -110,6 +116,9 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   std::string start_timeout;
   app.add_option("--start-timeout", start_timeout)
       ->check(CLI::Validator(check_start_timeout, "DURATION", "duration"));
+  app.add_option("--host", command_line.http_host);
+  app.add_option("--port", command_line.http_port)->check(CLI::Range(0, 65535));
+  app.add_flag("--no-http", command_line.no_http);
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,28 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "http/http_types.hpp"
+
+namespace lightning::http {
+
+/// Who may do what (docs/design/http.md, "Security"): the run's bearer token
+/// and whether the server listens on loopback only.
+struct AccessPolicy {
+  std::string token;
+  /// Bound to a loopback address: reads need no token, and the Host header
+  /// must name this machine (a web page cannot reach the API through a DNS name
+  /// it controls: DNS rebinding).
+  bool loopback = true;
+};
+
+/// Whether `request` may go on: nothing when it may, else the response to send:
+///  - 401 (with WWW-Authenticate: Bearer) for a write (any method but GET) without
+///    `Authorization: Bearer <token>`, or for any request when not on loopback;
+///  - 403 for a loopback server's request whose Host is not a loopback name.
+/// Compares the token in constant time (util::equal_secret).
+std::optional<Response> check_access(const Request& request, const AccessPolicy& policy);
+
+}  // namespace lightning::http

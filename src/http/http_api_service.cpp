@@ -1,0 +1,215 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "http/http_api_service.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/beast/http/field.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "http/sse.hpp"
+#include "lightning/work.hpp"
+#include "util/atomic_file.hpp"
+#include "util/ids.hpp"
+
+namespace lightning::http {
+
+namespace beast_http = boost::beast::http;
+
+namespace {
+
+/// Writes `content` to `path` readable by the owner only: created 0600 under a
+/// temporary name, then renamed over `path`.
+Status write_private_file(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Unavailable("cannot write " + tmp + ": " + std::strerror(errno));
+  const bool written = ::fchmod(fd, 0600) == 0 && ::write(fd, content.data(), content.size()) ==
+                                                      static_cast<ssize_t>(content.size());
+  const int saved = errno;
+  ::close(fd);
+  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = written ? errno : saved;
+    ::unlink(tmp.c_str());
+    return Unavailable("cannot write " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+Response json_ok(unsigned status, const Json& body) {
+  return json_response(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+}  // namespace
+
+Work* find_work(Flow& root, const std::string& path) {
+  for (Work* w : root.works()) {
+    if (w->path() == path) return w;
+  }
+  for (Flow* f : root.flows()) {
+    const std::string& prefix = f->path();
+    if (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+        path[prefix.size()] == '.') {
+      if (Work* w = find_work(*f, path)) return w;
+    }
+  }
+  return nullptr;
+}
+
+HttpApiService::HttpApiService(boost::asio::io_context& io, runtime::Controller& controller,
+                               HttpServerOptions options)
+    : controller_(controller),
+      server_(io, std::move(options), [this](const Request& request) { return handle(request); }) {
+  add_routes();
+}
+
+HttpApiService::~HttpApiService() {
+  server_.stop();
+  if (observing_) controller_.publisher().remove_observer(this);
+}
+
+Status HttpApiService::start(const std::string& run_dir) {
+  Status st = server_.start();
+  if (!st.ok()) return st;
+  access_.token = util::random_hex(32);
+  access_.loopback = server_.is_loopback();
+  st = write_private_file(run_dir + "/api-token", access_.token + "\n");
+  if (!st.ok()) return st;
+  const Json api = {{"url", url()}, {"pid", static_cast<int64_t>(getpid())}};
+  st = util::write_file_atomically(run_dir + "/api.json", api.dump(2) + "\n");
+  if (!st.ok()) return st;
+  runtime::StatePublisher& publisher = controller_.publisher();
+  if (publisher.history_limits().max_batches < kHistory.max_batches) {
+    publisher.set_history_limits(kHistory);
+  }
+  publisher.add_observer(this);
+  observing_ = true;
+  return Status::Ok();
+}
+
+Reply HttpApiService::handle(const Request& request) {
+  if (std::optional<Response> denied = check_access(request, access_)) {
+    return {std::move(*denied), {}};
+  }
+  return router_.dispatch(request);
+}
+
+void HttpApiService::add_routes() {
+  router_.add("GET", "/healthz", [](const Request&, const PathParams&) -> Reply {
+    return {json_ok(200, {{"status", "ok"}}), {}};
+  });
+  router_.add("GET", "/readyz", [this](const Request&, const PathParams&) -> Reply {
+    if (controller_.finished()) {
+      return {error_response(503, "the app has finished"), {}};
+    }
+    return {json_ok(200, {{"status", "ready"}}), {}};
+  });
+  router_.add("GET", "/api/v1/state",
+              [this](const Request& request, const PathParams&) { return get_state(request); });
+  router_.add("GET", "/api/v1/state/stream", [this](const Request& request, const PathParams&) {
+    return get_state_stream(request);
+  });
+  router_.add("POST", "/api/v1/app/stop", [this](const Request&, const PathParams&) -> Reply {
+    controller_.post_stop("stopped over the HTTP API", 0);
+    return {json_ok(202, {{"stopping", true}}), {}};
+  });
+  router_.add("POST", "/api/v1/works/{path}/stop",
+              [this](const Request& request, const PathParams& params) {
+                return stop_work(request, params.at("path"));
+              });
+}
+
+const std::shared_ptr<const std::string>& HttpApiService::state_body() {
+  const uint64_t version = controller_.state_version();
+  if (!state_body_ || state_body_version_ != version) {
+    const Json body = {{"version", version}, {"state", controller_.root().snapshot()}};
+    state_body_ = std::make_shared<const std::string>(
+        body.dump(-1, ' ', false, Json::error_handler_t::replace));
+    state_body_version_ = version;
+  }
+  return state_body_;
+}
+
+Reply HttpApiService::get_state(const Request& request) {
+  const std::shared_ptr<const std::string> body = state_body();
+  const std::string etag = "\"" + std::to_string(state_body_version_) + "\"";
+  const auto match = request.find(beast_http::field::if_none_match);
+  if (match != request.end()) {
+    const std::string_view value(match->value().data(), match->value().size());
+    if (value.find(etag) != std::string_view::npos || value == "*") {
+      Response res{beast_http::status::not_modified, request.version()};
+      res.set(beast_http::field::etag, etag);
+      res.keep_alive(request.keep_alive());
+      return {std::move(res), {}};
+    }
+  }
+  Response res = json_response(200, *body, request.version(), request.keep_alive());
+  res.set(beast_http::field::etag, etag);
+  return {std::move(res), {}};
+}
+
+Reply HttpApiService::get_state_stream(const Request& request) {
+  std::optional<uint64_t> last_id;
+  const auto header = request.find("Last-Event-ID");
+  if (header != request.end()) {
+    last_id = parse_last_event_id({header->value().data(), header->value().size()});
+  }
+  Reply reply;
+  reply.response = Response{beast_http::status::ok, request.version()};
+  reply.response.set(beast_http::field::content_type, "text/event-stream");
+  reply.response.set(beast_http::field::cache_control, "no-cache");
+  reply.response.set(beast_http::field::connection, "close");
+  reply.response.set("X-Accel-Buffering", "no");
+  reply.stream = [this, last_id](const std::shared_ptr<SseSink>& sink) {
+    bool resumed = false;
+    if (last_id) {
+      auto batches = controller_.publisher().since(*last_id);
+      if (batches.ok()) {
+        resumed = true;
+        for (const auto& batch : *batches) {
+          sink->send(std::make_shared<const std::string>(
+              format_sse_event(batch->last_version, "patch",
+                               batch->patch.dump(-1, ' ', false, Json::error_handler_t::replace))));
+        }
+      }
+    }
+    if (!resumed) {
+      sink->send(std::make_shared<const std::string>(
+          format_sse_event(controller_.state_version(), "snapshot", *state_body())));
+    }
+    if (sink->is_open()) streams_.push_back(sink);
+  };
+  return reply;
+}
+
+Reply HttpApiService::stop_work(const Request& request, const std::string& path) {
+  Work* work = find_work(controller_.root(), path);
+  if (work == nullptr) {
+    return {error_response(404, "no work at '" + path + "' (use its dotted path, e.g. root.train)",
+                           request.version(), request.keep_alive()),
+            {}};
+  }
+  controller_.stop_work(*work);
+  return {json_ok(202, {{"stopping", path}}), {}};
+}
+
+void HttpApiService::on_state_batch(const runtime::StateBatch& batch) {
+  if (streams_.empty()) return;
+  const auto event = std::make_shared<const std::string>(
+      format_sse_event(batch.last_version, "patch",
+                       batch.patch.dump(-1, ' ', false, Json::error_handler_t::replace)));
+  size_t kept = 0;
+  for (size_t i = 0; i < streams_.size(); ++i) {
+    std::shared_ptr<SseSink> sink = streams_[i].lock();
+    if (!sink || !sink->send(event)) continue;
+    // Not a self-move: a moved-from weak_ptr is empty, even when moved onto itself.
+    if (kept != i) streams_[kept] = std::move(streams_[i]);
+    ++kept;
+  }
+  streams_.resize(kept);
+}
+
+}  // namespace lightning::http

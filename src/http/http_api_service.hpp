@@ -1,0 +1,78 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/access.hpp"
+#include "http/http_server.hpp"
+#include "http/router.hpp"
+#include "runtime/controller.hpp"
+#include "runtime/state_publisher.hpp"
+
+namespace lightning::http {
+
+/// The app's HTTP API (docs/api.md): the endpoints of /healthz, /readyz,
+/// /api/v1/state (+ ETag), /api/v1/state/stream (Server-Sent Events),
+/// POST /api/v1/app/stop and POST /api/v1/works/{path}/stop, behind the access
+/// rules (bearer token, loopback), served by an HttpServer on the controller's
+/// own io_context. Built by the composition root (AppHost) once the controller
+/// exists; lives on the loop thread like the controller, so its handlers read
+/// the controller directly and nothing is shared with another thread.
+/// It is a StateObserver: each batch of changes is framed once and queued to
+/// every stream client.
+class HttpApiService final : public runtime::StateObserver {
+ public:
+  /// Batches kept for streams that resume with Last-Event-ID.
+  static constexpr runtime::StateHistoryLimits kHistory{4096, 32 << 20};
+
+  HttpApiService(boost::asio::io_context& io, runtime::Controller& controller,
+                 HttpServerOptions options);
+  ~HttpApiService() override;
+  HttpApiService(const HttpApiService&) = delete;
+  HttpApiService& operator=(const HttpApiService&) = delete;
+
+  /// Listens (HttpServer::start's errors), makes the run's token, writes
+  /// `<run dir>/api-token` (mode 0600) and `<run dir>/api.json`
+  /// ({"url", "pid"}, atomically), turns on the publisher's history and
+  /// observes it. `run_dir` must exist.
+  Status start(const std::string& run_dir);
+
+  const HttpServer& server() const { return server_; }
+  std::string url() const { return server_.url(); }
+  const std::string& token() const { return access_.token; }
+  size_t stream_clients() const { return streams_.size(); }
+
+  /// Access rules, then the router: what the server calls per request.
+  Reply handle(const Request& request);
+
+  void on_state_batch(const runtime::StateBatch& batch) override;
+
+ private:
+  void add_routes();
+  /// `{"version": N, "state": ...}` at the current version, serialized once
+  /// per version.
+  const std::shared_ptr<const std::string>& state_body();
+
+  Reply get_state(const Request& request);
+  Reply get_state_stream(const Request& request);
+  Reply stop_work(const Request& request, const std::string& path);
+
+  runtime::Controller& controller_;
+  Router router_;
+  AccessPolicy access_;
+  HttpServer server_;
+  bool observing_ = false;
+
+  std::shared_ptr<const std::string> state_body_;
+  uint64_t state_body_version_ = 0;
+
+  std::vector<std::weak_ptr<SseSink>> streams_;
+};
+
+/// The work at dotted `path` ("root.a", "root.child.w") in the tree under
+/// `root`, or nullptr.
+Work* find_work(Flow& root, const std::string& path);
+
+}  // namespace lightning::http

@@ -1,0 +1,112 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// Fuzz target: the HTTP API's request handling on arbitrary bytes: Beast's
+// request parser with the server's limits (a small body and header cap, as the
+// server sets them), then the access rules (http::check_access) and the
+// router (http::Router) with the API's route patterns and fake handlers.
+//
+// Invariants: nothing crashes, throws or hangs; the parser stops at the limits
+// (a body over the cap is an error, never a message); every parsed request gets
+// a response with a status in 200..599, and every 4xx/5xx from the access rules
+// or the router carries the JSON error body {"error":{"code":<status>,...}};
+// a write (not GET) without the token is never let through, a 401 always says
+// WWW-Authenticate; a routed work path never holds '/' or is "." or "..".
+#include <boost/beast/http.hpp>
+#include <string>
+#include <string_view>
+
+#include "fuzz_check.hpp"
+#include "http/access.hpp"
+#include "http/router.hpp"
+#include "lightning/json.hpp"
+
+namespace {
+
+namespace beast_http = boost::beast::http;
+using lightning::http::PathParams;
+using lightning::http::Reply;
+using lightning::http::Request;
+
+constexpr size_t kBodyLimit = 1024;
+constexpr uint32_t kHeaderLimit = 2048;
+
+const lightning::http::Router& router() {
+  static const auto* kRouter = [] {
+    auto* r = new lightning::http::Router();
+    auto ok = [](const Request&, const PathParams&) -> Reply {
+      return {lightning::http::json_response(200, "{}"), {}};
+    };
+    r->add("GET", "/healthz", ok);
+    r->add("GET", "/readyz", ok);
+    r->add("GET", "/api/v1/state", ok);
+    r->add("GET", "/api/v1/state/stream", ok);
+    r->add("POST", "/api/v1/app/stop", ok);
+    r->add("POST", "/api/v1/works/{path}/stop", [](const Request&, const PathParams& p) -> Reply {
+      const std::string& path = p.at("path");
+      LIGHTNING_FUZZ_CHECK(
+          path.find('/') == std::string::npos && path != "." && path != ".." && !path.empty(),
+          "routed work path '" + path + "'");
+      return {lightning::http::json_response(202, "{}"), {}};
+    });
+    return r;
+  }();
+  return *kRouter;
+}
+
+void check_error_body(const lightning::http::Response& res) {
+  const unsigned status = res.result_int();
+  LIGHTNING_FUZZ_CHECK(status >= 200 && status <= 599, "status " + std::to_string(status));
+  if (status < 400) return;
+  const lightning::Json body = lightning::Json::parse(res.body(), nullptr, false);
+  LIGHTNING_FUZZ_CHECK(!body.is_discarded() && body.contains("error") &&
+                           body["error"].value("code", 0u) == status &&
+                           body["error"]["message"].is_string(),
+                       "error body " + res.body());
+  if (status == 401) {
+    LIGHTNING_FUZZ_CHECK(res.find(beast_http::field::www_authenticate) != res.end(),
+                         "401 without WWW-Authenticate");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  // Several requests on one connection, as keep-alive reads them.
+  for (int requests = 0; requests < 8 && !input.empty(); ++requests) {
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.body_limit(kBodyLimit);
+    parser.header_limit(kHeaderLimit);
+    parser.eager(true);
+    boost::beast::error_code ec;
+    size_t used = 0;
+    while (!parser.is_done() && !ec && used < input.size()) {
+      const size_t n =
+          parser.put(boost::asio::buffer(input.data() + used, input.size() - used), ec);
+      if (ec == beast_http::error::need_more) {
+        ec = {};
+        if (n == 0) break;
+      }
+      used += n;
+    }
+    if (!parser.is_done()) {
+      // An error (the server answers 400/413/431 and closes) or a partial request.
+      return 0;
+    }
+    Request request = parser.release();
+    LIGHTNING_FUZZ_CHECK(request.body().size() <= kBodyLimit,
+                         "a body of " + std::to_string(request.body().size()) + " bytes passed");
+    for (const bool loopback : {true, false}) {
+      const lightning::http::AccessPolicy policy{"0123456789abcdef", loopback};
+      if (auto denied = lightning::http::check_access(request, policy)) {
+        check_error_body(*denied);
+        continue;
+      }
+      const bool has_auth = request.find(beast_http::field::authorization) != request.end();
+      LIGHTNING_FUZZ_CHECK(has_auth || (loopback && request.method() == beast_http::verb::get),
+                           "a request without the token was let through");
+      check_error_body(router().dispatch(request).response);
+    }
+    input.remove_prefix(used);
+  }
+  return 0;
+}

@@ -1,0 +1,356 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// The HTTP API of a running app (apps/http_app.cpp): a real app process, a real
+// HTTP client (Beast, synchronous), port 0 everywhere but the one test of the
+// 7501 fallback. Each test waits on conditions with deadlines, never sleeps.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+
+#include "../common/http_client.hpp"
+#include "support.hpp"
+
+namespace lightning::integration {
+namespace {
+
+using lightning::testing::HttpClient;
+using lightning::testing::HttpResult;
+using lightning::testing::SseEvent;
+using lightning::testing::SseReader;
+namespace verb = boost::beast::http;
+
+constexpr milliseconds kWait{20000};
+
+/// A running http_app and what its run dir says about its API.
+class RunningApp {
+ public:
+  RunningApp(const std::string& scenario, std::vector<std::string> flags = {"--port", "0"}) {
+    run_dir_ = dir_ / "run";
+    std::vector<std::string> args{"--run-dir", run_dir_};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.push_back("--");
+    args.push_back(scenario);
+    app_ = std::make_unique<AppProcess>(LIGHTNING_HTTP_APP, args, dir_.path());
+    // api.json is written before the log line that gives the URL.
+    wait_until(
+        [this] { return api().contains("url") && contains(app_->stderr_text(), "HTTP API at "); },
+        kWait);
+    const Json a = api();
+    if (a.contains("url")) {
+      const std::string url = a.at("url");
+      port_ = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+    }
+    token_ = read_file(run_dir_ + "/api-token");
+    while (!token_.empty() && token_.back() == '\n') token_.pop_back();
+  }
+
+  Json api() const { return read_json(run_dir_ + "/api.json"); }
+  uint16_t port() const { return port_; }
+  const std::string& token() const { return token_; }
+  const std::string& run_dir() const { return run_dir_; }
+  AppProcess& process() { return *app_; }
+  std::string describe() const {
+    return "--- stderr ---\n" + app_->stderr_text() + "\n--- stdout ---\n" + app_->stdout_text();
+  }
+  std::map<std::string, std::string> auth() const {
+    return {{"Authorization", "Bearer " + token_}};
+  }
+
+  HttpResult get(const std::string& target,
+                 const std::map<std::string, std::string>& headers = {}) {
+    return HttpClient(port_).request(verb::verb::get, target, "", headers);
+  }
+  HttpResult post(const std::string& target, const std::map<std::string, std::string>& headers) {
+    return HttpClient(port_).request(verb::verb::post, target, "", headers);
+  }
+  /// Stops the app over HTTP and waits for it.
+  ExitStatus stop() {
+    post("/api/v1/app/stop", auth());
+    return app_->wait(kWait);
+  }
+
+ private:
+  TempDir dir_;
+  std::string run_dir_;
+  std::unique_ptr<AppProcess> app_;
+  uint16_t port_ = 0;
+  std::string token_;
+};
+
+Json json_of(const std::string& text) { return Json::parse(text, nullptr, false); }
+
+TEST(HttpApiTest, RunDirHasTheUrlAndAPrivateToken) {
+  RunningApp app("idle");
+  ASSERT_NE(app.port(), 0) << app.describe();
+  const Json api = app.api();
+  EXPECT_EQ(api.at("pid"), app.process().pid());
+  EXPECT_EQ(api.at("url"), "http://127.0.0.1:" + std::to_string(app.port()));
+  struct stat st {};
+  ASSERT_EQ(::stat((app.run_dir() + "/api-token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(app.token().size(), 64u);
+  EXPECT_TRUE(
+      contains(app.process().stderr_text(), "HTTP API at " + api.at("url").get<std::string>()))
+      << app.describe();
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, HealthAndReadinessAnswerWhileTheAppRuns) {
+  RunningApp app("idle");
+  const HttpResult health = app.get("/healthz");
+  ASSERT_TRUE(health.ok) << health.error << app.describe();
+  EXPECT_EQ(health.status, 200u);
+  EXPECT_EQ(json_of(health.body).at("status"), "ok");
+  EXPECT_EQ(app.get("/readyz").status, 200u);
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, StateHasItsVersionAsETagAndIfNoneMatchGives304) {
+  RunningApp app("idle");
+  HttpClient client(app.port());
+  const HttpResult first = client.request(verb::verb::get, "/api/v1/state");
+  ASSERT_TRUE(first.ok) << first.error << app.describe();
+  ASSERT_EQ(first.status, 200u) << first.body;
+  const Json body = json_of(first.body);
+  const uint64_t version = body.at("version");
+  EXPECT_EQ(body.at("state").at("vars").at("greeting"), "hello");
+  EXPECT_EQ(first.header("ETag"), "\"" + std::to_string(version) + "\"");
+  EXPECT_EQ(first.header("Content-Type"), "application/json");
+
+  // The same connection (keep-alive), conditional.
+  const HttpResult again = client.request(verb::verb::get, "/api/v1/state", "",
+                                          {{"If-None-Match", first.header("ETag")}});
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(again.status, 304u);
+  EXPECT_TRUE(again.body.empty());
+  const HttpResult stale =
+      client.request(verb::verb::get, "/api/v1/state", "", {{"If-None-Match", "\"999999\""}});
+  EXPECT_EQ(stale.status, 200u);
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+/// Reads `n` patch events after the stream's start, checking what every
+/// ticker stream must show: ids strictly increasing, each patch applying to
+/// the state so far, and (once the work runs) version - count constant, so no
+/// version was skipped: each version the ticker made is one count.
+struct TickerWatch {
+  Json state;
+  uint64_t version = 0;
+  std::optional<int64_t> offset;  // version - count, once count > 0
+
+  ::testing::AssertionResult apply(const SseEvent& ev) {
+    const uint64_t id = std::stoull(ev.id);
+    if (id <= version) {
+      return ::testing::AssertionFailure() << "id " << id << " after " << version;
+    }
+    const Json patch = json_of(ev.data);
+    if (!patch.is_array()) return ::testing::AssertionFailure() << "patch: " << ev.data;
+    try {
+      state = state.patch(patch);
+    } catch (const std::exception& e) {
+      return ::testing::AssertionFailure()
+             << "patch " << ev.data << " does not apply: " << e.what();
+    }
+    version = id;
+    const int64_t count = state.at("works").at("ticker").at("vars").at("count");
+    if (count > 0) {
+      const int64_t off = static_cast<int64_t>(version) - count;
+      if (offset && *offset != off) {
+        return ::testing::AssertionFailure()
+               << "version " << version << " with count " << count << ": a change was lost "
+               << "(version - count was " << *offset << ")";
+      }
+      offset = off;
+    }
+    return ::testing::AssertionSuccess();
+  }
+  int64_t count() const { return state.at("works").at("ticker").at("vars").at("count"); }
+};
+
+TEST(HttpApiTest, StreamSendsASnapshotThenEveryChangeInOrder) {
+  RunningApp app("ticker");
+  SseReader reader(app.port(), "/api/v1/state/stream");
+  ASSERT_TRUE(reader.started()) << reader.head() << app.describe();
+  EXPECT_NE(reader.head().find("text/event-stream"), std::string::npos);
+  SseEvent ev;
+  ASSERT_TRUE(reader.next(&ev)) << app.describe();
+  ASSERT_EQ(ev.event, "snapshot");
+  const Json snapshot = json_of(ev.data);
+  TickerWatch watch{snapshot.at("state"), snapshot.at("version"), {}};
+  EXPECT_EQ(std::to_string(watch.version), ev.id);
+  int patches = 0;
+  while (patches < 40 || watch.count() < 5) {
+    ASSERT_TRUE(reader.next(&ev)) << "stream ended after " << patches << " patches";
+    ASSERT_EQ(ev.event, "patch");
+    ASSERT_TRUE(watch.apply(ev));
+    ++patches;
+  }
+  // The state the stream built is the state the API serves at that version or later.
+  const Json now = json_of(app.get("/api/v1/state").body);
+  EXPECT_GE(now.at("version").get<uint64_t>(), watch.version);
+  EXPECT_GE(now.at("state").at("works").at("ticker").at("vars").at("count"), watch.count());
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, StreamResumesFromLastEventIdWithoutLosingAChange) {
+  RunningApp app("ticker");
+  TickerWatch watch;
+  {
+    SseReader reader(app.port(), "/api/v1/state/stream");
+    SseEvent ev;
+    ASSERT_TRUE(reader.next(&ev)) << app.describe();
+    const Json snapshot = json_of(ev.data);
+    watch = TickerWatch{snapshot.at("state"), snapshot.at("version"), {}};
+    while (watch.count() < 5) {
+      ASSERT_TRUE(reader.next(&ev));
+      ASSERT_TRUE(watch.apply(ev));
+    }
+  }  // disconnects; the ticker goes on
+  const uint64_t seen = watch.version;
+  SseReader resumed(app.port(), "/api/v1/state/stream", {{"Last-Event-ID", std::to_string(seen)}});
+  SseEvent ev;
+  ASSERT_TRUE(resumed.next(&ev));
+  EXPECT_EQ(ev.event, "patch") << "a resume within the history must not start over";
+  ASSERT_TRUE(watch.apply(ev));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(resumed.next(&ev));
+    ASSERT_TRUE(watch.apply(ev));
+  }
+  EXPECT_GT(watch.version, seen);
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, StreamFromAVersionItCannotReplayStartsWithASnapshot) {
+  RunningApp app("idle");
+  SseReader reader(app.port(), "/api/v1/state/stream", {{"Last-Event-ID", "99999999"}});
+  SseEvent ev;
+  ASSERT_TRUE(reader.next(&ev)) << app.describe();
+  EXPECT_EQ(ev.event, "snapshot");
+  EXPECT_EQ(json_of(ev.data).at("state").at("vars").at("greeting"), "hello");
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, SlowStreamReaderIsDroppedWhileTheAppKeepsRunning) {
+  RunningApp app("flood");
+  // A small receive buffer, and the test reads nothing while the work floods.
+  SseReader slow(app.port(), "/api/v1/state/stream", {}, milliseconds(20000), 4096);
+  ASSERT_TRUE(slow.started()) << slow.head() << app.describe();
+  ASSERT_TRUE(wait_until(
+      [&] { return contains(app.process().stderr_text(), "dropping event-stream client"); }, kWait))
+      << app.describe();
+  EXPECT_TRUE(slow.client().wait_closed()) << "the dropped stream was not closed";
+  EXPECT_EQ(app.get("/healthz").status, 200u);
+  EXPECT_EQ(app.get("/readyz").status, 200u);
+  // It can come back.
+  SseReader again(app.port(), "/api/v1/state/stream");
+  SseEvent ev;
+  ASSERT_TRUE(again.next(&ev)) << "closed: " << again.closed() << " head: " << again.head()
+                               << app.describe().substr(0, 3000);
+  EXPECT_EQ(ev.event, "snapshot");
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, WriteWithoutTheTokenIs401AndChangesNothing) {
+  RunningApp app("idle");
+  const HttpResult none = app.post("/api/v1/app/stop", {});
+  ASSERT_TRUE(none.ok) << none.error << app.describe();
+  EXPECT_EQ(none.status, 401u);
+  EXPECT_EQ(none.header("WWW-Authenticate"), R"(Bearer realm="lightning")");
+  EXPECT_EQ(json_of(none.body).at("error").at("code"), 401);
+  const HttpResult wrong =
+      app.post("/api/v1/app/stop", {{"Authorization", "Bearer " + std::string(64, '0')}});
+  EXPECT_EQ(wrong.status, 401u);
+  EXPECT_EQ(app.get("/readyz").status, 200u) << "the app stopped without the token";
+  EXPECT_FALSE(app.process().has_exited());
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, AppStopOverHttpEndsTheAppWithExitCodeZero) {
+  RunningApp app("ticker");
+  const HttpResult res = app.post("/api/v1/app/stop", app.auth());
+  ASSERT_TRUE(res.ok) << res.error << app.describe();
+  EXPECT_EQ(res.status, 202u);
+  const ExitStatus st = app.process().wait(kWait);
+  EXPECT_EQ(st.exit_code, 0) << st << app.describe();
+  const Json final = read_json(app.run_dir() + "/state.json");
+  EXPECT_EQ(final.at("message"), "stopped over the HTTP API") << final.dump();
+}
+
+TEST(HttpApiTest, WorkStopOverHttpStopsThatWork) {
+  RunningApp app("ticker");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const Json s = json_of(app.get("/api/v1/state").body);
+        return !s.is_discarded() &&
+               s.at("state").at("works").at("ticker").at("vars").at("count").get<int>() > 0;
+      },
+      kWait))
+      << app.describe();
+  const HttpResult res = app.post("/api/v1/works/root.ticker/stop", app.auth());
+  ASSERT_TRUE(res.ok) << res.error;
+  EXPECT_EQ(res.status, 202u) << res.body;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const Json s = json_of(app.get("/api/v1/state").body);
+        return s.at("state").at("works").at("ticker").at("status").at("stage") != "running";
+      },
+      kWait))
+      << app.get("/api/v1/state").body;
+  const HttpResult unknown = app.post("/api/v1/works/root.nope/stop", app.auth());
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(json_of(unknown.body).at("error").at("code"), 404);
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, BadRequestsGetTheRight4xxAndTheAppGoesOn) {
+  RunningApp app("idle");
+  {
+    HttpClient client(app.port());
+    const HttpResult big = client.send_raw(
+        "POST /api/v1/app/stop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000\r\n\r\n");
+    ASSERT_TRUE(big.ok) << big.error << app.describe();
+    EXPECT_EQ(big.status, 413u);
+    EXPECT_EQ(json_of(big.body).at("error").at("code"), 413);
+  }
+  {
+    HttpClient client(app.port());
+    const HttpResult bad = client.send_raw("GET /healthz HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n");
+    ASSERT_TRUE(bad.ok) << bad.error;
+    EXPECT_EQ(bad.status, 400u);
+    EXPECT_EQ(json_of(bad.body).at("error").at("code"), 400);
+  }
+  const HttpResult unknown = app.get("/api/v1/nope");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(json_of(unknown.body).at("error").at("code"), 404);
+  EXPECT_EQ(app.get("/api/v1/works/../state").status, 400u);
+  EXPECT_EQ(app.get("/healthz").status, 200u);
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, SecondAppOnATakenPortPicksAnotherAndSaysSo) {
+  // Hold 7501 ourselves; if someone else already holds it, that is the same case.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor holder(io);
+  boost::system::error_code ec;
+  holder.open(boost::asio::ip::tcp::v4());
+  holder.bind({boost::asio::ip::make_address("127.0.0.1"), 7501}, ec);
+  if (!ec) holder.listen();
+  RunningApp app("idle", {});
+  ASSERT_NE(app.port(), 0) << app.describe();
+  EXPECT_NE(app.port(), 7501);
+  EXPECT_TRUE(contains(app.process().stderr_text(), "port 7501 is taken")) << app.describe();
+  EXPECT_EQ(app.get("/healthz").status, 200u);
+  EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+TEST(HttpApiTest, NoHttpMeansNoServerAndNoApiFile) {
+  TempDir dir;
+  AppRun run = run_app(LIGHTNING_ARGS_APP, dir, {}, {"--no-http"});
+  ASSERT_EQ(run.status.exit_code, 0) << run.describe();
+  EXPECT_FALSE(file_exists(run.run_dir + "/api.json"));
+  EXPECT_FALSE(file_exists(run.run_dir + "/api-token"));
+}
+
+}  // namespace
+}  // namespace lightning::integration
