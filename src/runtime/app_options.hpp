@@ -27,6 +27,9 @@ struct AppCommandLine {
   /// a work process may take to connect, for works whose
   /// WorkOptions::start_timeout is 0. 1 ms .. 1 hour.
   std::optional<std::chrono::milliseconds> start_timeout;
+  std::string http_host = "127.0.0.1";  ///< --host: the HTTP API's address
+  int http_port = 7501;                 ///< --port: the HTTP API's port; 0 picks a free one
+  bool no_http = false;                 ///< --no-http: no HTTP API
   bool help = false;                  ///< -h / --help: print app_usage() and exit 0
   std::vector<std::string> app_args;  ///< everything after the first "--"
 };
