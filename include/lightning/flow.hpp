@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lightning/component.hpp"
+#include "lightning/layout.hpp"
 #include "lightning/registry.hpp"
 #include "lightning/work.hpp"
 
@@ -40,6 +41,20 @@ class Flow : public Component {
   Json snapshot() const override;
   const std::vector<Work*>& works() const { return works_; }
   const std::vector<Flow*>& flows() const { return flows_; }
+
+  /// The dashboard tabs of this flow (Lightning's configure_layout): the
+  /// root flow's are the dashboard's tabs (GET /api/v1/layout); any flow's
+  /// static folders are served at /app/static/<its path>/<tab name>/. Called
+  /// on the loop thread, once at start (a bad layout fails the app there) and
+  /// then whenever the dashboard asks, so it may depend on state (works made
+  /// on the fly). Default: no tabs (the dashboard shows the tree alone).
+  ///
+  ///   lightning::Layout configure_layout() const override {
+  ///     return {lightning::Tab::component("Train", train),
+  ///             lightning::Tab::url("Model", serve),
+  ///             lightning::Tab::static_folder("Report", lightning::run_dir() + "/report")};
+  ///   }
+  virtual Layout configure_layout() const;
 
  protected:
   /// Declares a child work named `name` (a member initializer, or inside run()

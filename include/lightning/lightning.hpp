@@ -6,6 +6,7 @@
 #include "lightning/component.hpp"
 #include "lightning/flow.hpp"
 #include "lightning/json.hpp"
+#include "lightning/layout.hpp"
 #include "lightning/state.hpp"
 #include "lightning/status.hpp"
 #include "lightning/stop.hpp"

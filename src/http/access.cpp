@@ -54,6 +54,13 @@ bool has_token(const Request& request, const std::string& token) {
 
 }  // namespace
 
+bool is_loopback_request(const Request& request, const AccessPolicy& policy) {
+  if (!policy.loopback) return false;
+  const auto host = request.find(beast_http::field::host);
+  return host != request.end() &&
+         is_loopback_host(host_of({host->value().data(), host->value().size()}));
+}
+
 std::optional<Response> check_access(const Request& request, const AccessPolicy& policy) {
   const unsigned version = request.version();
   if (policy.loopback) {

@@ -18,6 +18,11 @@ struct AccessPolicy {
   bool loopback = true;
 };
 
+/// Whether `request` comes to a loopback-only server and names a loopback
+/// Host (127.0.0.1, localhost, [::1]): the one case where the dashboard page
+/// may carry the token (docs/design/http.md, "The dashboard's token").
+bool is_loopback_request(const Request& request, const AccessPolicy& policy);
+
 /// Whether `request` may go on: nothing when it may, else the response to send:
 ///  - 401 (with WWW-Authenticate: Bearer) for a write (any method but GET) without
 ///    `Authorization: Bearer <token>`, or for any request when not on loopback;

@@ -72,7 +72,9 @@ HttpApiService::~HttpApiService() {
 }
 
 Status HttpApiService::start(const std::string& run_dir) {
-  Status st = server_.start();
+  Status st = dashboard_.check_layouts();
+  if (!st.ok()) return st;
+  st = server_.start();
   if (!st.ok()) return st;
   access_.token = util::random_hex(32);
   access_.loopback = server_.is_loopback();
@@ -120,6 +122,7 @@ void HttpApiService::add_routes() {
               [this](const Request& request, const PathParams& params) {
                 return stop_work(request, params.at("path"));
               });
+  dashboard_.add_to(router_);
 }
 
 const std::shared_ptr<const std::string>& HttpApiService::state_body() {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http/access.hpp"
+#include "http/dashboard.hpp"
 #include "http/http_server.hpp"
 #include "http/router.hpp"
 #include "runtime/controller.hpp"
@@ -15,7 +16,8 @@ namespace lightning::http {
 
 /// The app's HTTP API (docs/api.md): the endpoints of /healthz, /readyz,
 /// /api/v1/state (+ ETag), /api/v1/state/stream (Server-Sent Events),
-/// POST /api/v1/app/stop and POST /api/v1/works/{path}/stop, behind the access
+/// POST /api/v1/app/stop and POST /api/v1/works/{path}/stop, the dashboard
+/// (DashboardRoutes: /, /api/v1/layout, /app/static/...), behind the access
 /// rules (bearer token, loopback), served by an HttpServer on the controller's
 /// own io_context. Built by the composition root (AppHost) once the controller
 /// exists; lives on the loop thread like the controller, so its handlers read
@@ -36,7 +38,8 @@ class HttpApiService final : public runtime::StateObserver {
   /// Listens (HttpServer::start's errors), makes the run's token, writes
   /// `<run dir>/api-token` (mode 0600) and `<run dir>/api.json`
   /// ({"url", "pid"}, atomically), turns on the publisher's history and
-  /// observes it. `run_dir` must exist.
+  /// observes it. `run_dir` must exist. A flow whose dashboard layout is
+  /// wrong (DashboardRoutes::check_layouts) is a kInvalidArgument here.
   Status start(const std::string& run_dir);
 
   const HttpServer& server() const { return server_; }
@@ -62,6 +65,7 @@ class HttpApiService final : public runtime::StateObserver {
   runtime::Controller& controller_;
   Router router_;
   AccessPolicy access_;
+  DashboardRoutes dashboard_{controller_.root(), access_};
   HttpServer server_;
   bool observing_ = false;
 

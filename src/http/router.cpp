@@ -121,7 +121,13 @@ void Router::add(std::string method, const std::string& pattern, Handler handler
     if (end == std::string::npos) end = pattern.size();
     std::string text = pattern.substr(start, end - start);
     Segment segment;
-    if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
+    if (text.size() >= 3 && text.front() == '{' && text.compare(text.size() - 2, 2, "*}") == 0) {
+      LIGHTNING_CHECK(end == pattern.size(), "route pattern '", pattern,
+                      "': a {name*} segment must be the last one");
+      segment.text = text.substr(1, text.size() - 3);
+      segment.is_param = true;
+      segment.is_rest = true;
+    } else if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
       segment.text = text.substr(1, text.size() - 2);
       segment.is_param = true;
     } else {
@@ -138,11 +144,18 @@ void Router::add(std::string method, const std::string& pattern, Handler handler
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& path, PathParams* params) {
-  if (route.segments.size() != path.size()) return false;
+  const bool has_rest = !route.segments.empty() && route.segments.back().is_rest;
+  if (has_rest ? path.size() < route.segments.size() : route.segments.size() != path.size()) {
+    return false;
+  }
   PathParams captured;
-  for (size_t i = 0; i < path.size(); ++i) {
+  for (size_t i = 0; i < route.segments.size(); ++i) {
     const Segment& s = route.segments[i];
-    if (s.is_param) {
+    if (s.is_rest) {
+      std::string rest = path[i];
+      for (size_t j = i + 1; j < path.size(); ++j) rest += "/" + path[j];
+      captured[s.text] = std::move(rest);
+    } else if (s.is_param) {
       if (path[i].empty()) return false;
       captured[s.text] = path[i];
     } else if (s.text != path[i]) {

@@ -11,7 +11,11 @@ namespace lightning::http {
 
 /// Maps a method and a path pattern to a handler. A pattern is a path whose
 /// segments are literals or `{name}` (one whole segment, captured into
-/// PathParams, percent-decoded). The query string is ignored for matching.
+/// PathParams, percent-decoded). The last segment may be `{name*}`: it takes
+/// the rest of the path, one segment or more ("" for a trailing slash),
+/// joined by '/' ("/files/{rest*}" on "/files/a/b.txt" gives {"rest": "a/b.txt"});
+/// its segments are checked like any (no `.`/`..`, no encoded '/').
+/// The query string is ignored for matching.
 /// Built once by its owner (HttpApiService, a test, the fuzzer), then only
 /// read; single-threaded like its owner (the loop thread).
 ///
@@ -41,6 +45,7 @@ class Router {
   struct Segment {
     std::string text;
     bool is_param = false;
+    bool is_rest = false;  ///< `{name*}`: the rest of the path
   };
   struct Route {
     std::string method;

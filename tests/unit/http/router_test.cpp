@@ -84,6 +84,30 @@ TEST(RouterTest, TrailingSlashIsAnotherPath) {
   EXPECT_EQ(reply.response.result_int(), 404u);
 }
 
+TEST(RouterTest, RestSegmentTakesTheRestOfThePathAndIsCheckedLikeAnySegment) {
+  Router router;
+  std::string rest = "unset";
+  router.add("GET", "/files/{dir}/{rest*}", [&rest](const Request&, const PathParams& params) {
+    rest = params.at("rest");
+    return Reply{json_response(200, "{}"), {}};
+  });
+  EXPECT_EQ(router.dispatch(make_request(beast_http::verb::get, "/files/d/a/b%20c.txt"))
+                .response.result_int(),
+            200u);
+  EXPECT_EQ(rest, "a/b c.txt");
+  EXPECT_EQ(router.dispatch(make_request(beast_http::verb::get, "/files/d/")).response.result_int(),
+            200u);
+  EXPECT_EQ(rest, "");
+  EXPECT_EQ(router.dispatch(make_request(beast_http::verb::get, "/files/d")).response.result_int(),
+            404u);
+  EXPECT_EQ(router.dispatch(make_request(beast_http::verb::get, "/files/d/a/../../x"))
+                .response.result_int(),
+            400u);
+  EXPECT_EQ(router.dispatch(make_request(beast_http::verb::get, "/files/d/a%2F..%2Fx"))
+                .response.result_int(),
+            400u);
+}
+
 TEST(RouterTest, HandlerThatThrowsGivesA500AndTheRouterGoesOn) {
   Router router = make_router();
   const Reply reply = router.dispatch(make_request(beast_http::verb::get, "/boom"));
