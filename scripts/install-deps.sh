@@ -9,6 +9,7 @@ PKGS=(
   libtorch-dev libopenblas0-pthread
   clang-tidy cppcheck clang-14 libfuzzer-14-dev
   procps psmisc
+  chromium
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -19,4 +20,17 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The dashboard's npm packages (uPlot, fast-json-patch; playwright-core for the
+# browser test), pinned by dashboard/package-lock.json and compiled into the
+# library at build time. Uses the machine's Node.js (20 or newer) and npm.
+if ! command -v npm >/dev/null; then
+  echo "install-deps.sh: npm is missing: install Node.js 20 or newer with npm" >&2
+  exit 1
+fi
+dashboard="$(cd "$(dirname "$0")/.." && pwd)/dashboard"
+if [ ! -f "$dashboard/node_modules/.package-lock.json" ] ||
+   [ "$dashboard/package-lock.json" -nt "$dashboard/node_modules/.package-lock.json" ]; then
+  (cd "$dashboard" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -86,7 +86,7 @@ export class Charts {
           width, height: 180,
           scales: { x: { time: true } },
           legend: { show: false },
-          series: [{}, { label: key, stroke: '#1f6feb', width: 2, points: { show: s.values.length < 50 } }],
+          series: [{}, { label: key, stroke: '#1f6feb', width: 2 }],
         }, data, s.figure);
       } else {
         s.plot.setData(data);

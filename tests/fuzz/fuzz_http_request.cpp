@@ -9,14 +9,23 @@
 // a response with a status in 200..599, and every 4xx/5xx from the access rules
 // or the router carries the JSON error body {"error":{"code":<status>,...}};
 // a write (not GET) without the token is never let through, a 401 always says
-// WWW-Authenticate; a routed work path never holds '/' or is "." or "..".
+// WWW-Authenticate; a routed work path never holds '/' or is "." or "..";
+// a static folder (http::serve_static_file, on a folder made at start with a
+// symbolic link out of it) never serves anything but its own files.
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <boost/beast/http.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include "fuzz_check.hpp"
 #include "http/access.hpp"
 #include "http/router.hpp"
+#include "http/static_files.hpp"
 #include "lightning/json.hpp"
 
 namespace {
@@ -28,6 +37,28 @@ using lightning::http::Request;
 
 constexpr size_t kBodyLimit = 1024;
 constexpr uint32_t kHeaderLimit = 2048;
+
+/// A static folder: index.html, a.txt, sub/b.txt, and links that lead out of it.
+const std::string& static_folder() {
+  static const std::string kFolder = [] {
+    char pattern[] = "/tmp/fuzz_static_XXXXXX";
+    const std::string dir = ::mkdtemp(pattern);
+    std::filesystem::create_directories(dir + "/sub");
+    std::ofstream(dir + "/index.html") << "INDEX";
+    std::ofstream(dir + "/a.txt") << "A";
+    std::ofstream(dir + "/sub/b.txt") << "B";
+    std::filesystem::create_symlink("/etc", dir + "/out");
+    std::filesystem::create_symlink("/etc/hostname", dir + "/host");
+    std::filesystem::create_symlink("a.txt", dir + "/inside");
+    static const std::string kRemove = dir;
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(kRemove, ec);
+    });
+    return dir;
+  }();
+  return kFolder;
+}
 
 const lightning::http::Router& router() {
   static const auto* kRouter = [] {
@@ -47,6 +78,17 @@ const lightning::http::Router& router() {
           "routed work path '" + path + "'");
       return {lightning::http::json_response(202, "{}"), {}};
     });
+    r->add("GET", "/", ok);
+    r->add("GET", "/api/v1/layout", ok);
+    r->add("GET", "/app/static/{flow}/{tab}/{file*}",
+           [](const Request& request, const PathParams& p) -> Reply {
+             lightning::http::Response res =
+                 lightning::http::serve_static_file(request, static_folder(), p.at("file"));
+             static const std::set<std::string> kOwnFiles{"INDEX", "A", "B"};
+             LIGHTNING_FUZZ_CHECK(res.result_int() != 200 || kOwnFiles.count(res.body()) == 1,
+                                  "served from outside the static folder: " + res.body());
+             return {std::move(res), {}};
+           });
     return r;
   }();
   return *kRouter;
