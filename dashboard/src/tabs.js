@@ -29,11 +29,10 @@ export class Tabs {
     this.activate(this.active < this.tabs.length ? this.active : 0);
   }
 
-  /** A work's published URL, from the live state when it is there (its status'
-   * `url`), else from the layout. */
+  /** A work's published URL: its node's `url` in the live state, else the layout's. */
   urlOf(tab) {
     const work = this.state ? findComponent(this.state, tab.work) : null;
-    return work?.node.status?.url ?? tab.url ?? null;
+    return work?.node.url ?? tab.url ?? null;
   }
 
   /** Re-renders a URL tab whose work has published since. */

@@ -33,7 +33,7 @@ class Tab {
   /// directory). The folder may appear later (a work that writes a report):
   /// until it exists its pages are 404. Only files inside it are served: no
   /// `..`, no symbolic link that leads out of it.
-  static Tab static_folder(std::string name, std::string folder);
+  static Tab static_folder(std::string name, const std::string& folder);
 
   Kind kind() const { return kind_; }
   const std::string& name() const { return name_; }

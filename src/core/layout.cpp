@@ -40,7 +40,7 @@ Tab Tab::url(std::string name, const Work& work) {
   return Tab(Kind::kUrl, std::move(name), work.path());
 }
 
-Tab Tab::static_folder(std::string name, std::string folder) {
+Tab Tab::static_folder(std::string name, const std::string& folder) {
   if (folder.empty()) {
     throw std::invalid_argument("Tab::static_folder(\"" + name +
                                 "\"): the folder is empty; give the folder to serve");

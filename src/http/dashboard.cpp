@@ -2,6 +2,7 @@
 #include "http/dashboard.hpp"
 
 #include <boost/beast/http/field.hpp>
+#include <cctype>
 #include <cstdio>
 #include <set>
 
@@ -39,11 +40,11 @@ Json tab_json(const Flow& flow, const Tab& tab, Flow& root) {
     case Tab::Kind::kComponent:
       return {{"name", tab.name()}, {"kind", "component"}, {"path", tab.component_path()}};
     case Tab::Kind::kUrl: {
-      // The URL a work published travels in its status (OBSERVE's publish_url).
+      // The URL a work published (Work::publish_url) is its node's "url" in the state tree.
       Json url = nullptr;
       if (const Work* work = find_work(root, tab.component_path())) {
-        const Json status = work->status().to_json();
-        if (status.contains("url") && status.at("url").is_string()) url = status.at("url");
+        const Json node = work->snapshot();
+        if (node.contains("url") && node.at("url").is_string()) url = node.at("url");
       }
       return {{"name", tab.name()}, {"kind", "url"}, {"work", tab.component_path()}, {"url", url}};
     }
