@@ -300,7 +300,8 @@ void Controller::launch(Record& r) {
 }
 
 void Controller::fail_current(Record& r, std::string reason, std::string message,
-                              std::optional<int> exit_code, std::optional<int> signal) {
+                              std::optional<int> exit_code, std::optional<int> signal,
+                              bool outside_signal) {
   const CallRecord* c = r.calls.current();
   if (c == nullptr) return;
   const uint64_t call_id = c->id;
@@ -312,8 +313,12 @@ void Controller::fail_current(Record& r, std::string reason, std::string message
     return;
   }
   spdlog::error("{}: call {} failed: {}", r.work->path(), call_id, message);
-  if (r.work->options().raise_exception()) {
+  if (r.work->options().raise_exception() && !stopping_) {
     stop_app("work '" + r.work->path() + "' failed: " + message, true);
+    if (outside_signal && signal) {
+      failed_by_outside_signal_at_ = clock_.now();
+      failed_by_outside_signal_ = *signal;
+    }
   }
   pump(r);
 }
@@ -430,7 +435,8 @@ Status Controller::on_call_finished(uint64_t process_id, const v1::CallFinished&
     message += f.ok() ? " and returned from run()"
                       : " and run() threw " + f.error_type() + ": " + f.message();
     supervisor_.stop(r.process, r.work->options().grace_period());
-    fail_current(r, std::string(reason::kSignal), message, std::nullopt, sig);
+    fail_current(r, std::string(reason::kSignal), message, std::nullopt, sig,
+                 /*outside_signal=*/true);
     return Status::Ok();
   }
   if (f.ok()) {
@@ -483,7 +489,8 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
                           ? std::string(reason::kStartFailed)
                       : ex.signal ? std::string(reason::kSignal)
                                   : std::string(reason::kExit);
-    fail_current(r, why, message, ex.exit_code, ex.signal);
+    fail_current(r, why, message, ex.exit_code, ex.signal,
+                 /*outside_signal=*/ex.signal && !ex.signal_from_runtime && exit->cause.empty());
   } else if (!stopping_ && !expected && said_hello) {
     spdlog::warn("work process of {} {} while idle", r.work->path(), how);
   }

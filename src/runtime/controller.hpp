@@ -152,7 +152,15 @@ class Controller final : public detail::Runtime,
   /// Stops the app as Flow::stop() does, at the request of someone outside
   /// the flows (a signal, the HTTP API): not a failure. The app then exits
   /// with `exit_code` (a signal's 128 + n, even if it was already stopping).
+  /// When the app was failing only because a work got the same signal
+  /// (exit_code - 128) from outside less than kSharedSignalWindow before this stop (systemd, Slurm and
+  /// `kill -- -PGID` from a parent signal the app and its works at once, and
+  /// the work's failure can reach the loop first), the app is stopped, not
+  /// failed: `message` replaces the failure's.
   void post_stop(std::string message, int exit_code = 0);
+  /// How close a work's failure by an outside signal and the app's own stop
+  /// request must be to count as one signal sent to both.
+  static constexpr std::chrono::milliseconds kSharedSignalWindow{1000};
   /// Kills every work process now (stop with no grace), as a second Ctrl-C does.
   void post_kill_now();
   /// The whole state (Flow::snapshot() of the root) and its version.
@@ -195,8 +203,12 @@ class Controller final : public detail::Runtime,
   void send_call(Record& r, const CallRecord& c);
   void flush_out(Record& r);
   void on_call_status(Record& r, const CallRecord& c, bool is_latest);
+  /// Ends `r`'s current call as failed (or retries it); a work that raises
+  /// fails the app. `outside_signal`: the process got `signal` from outside the
+  /// app (see post_stop()).
   void fail_current(Record& r, std::string reason, std::string message,
-                    std::optional<int> exit_code = {}, std::optional<int> signal = {});
+                    std::optional<int> exit_code = {}, std::optional<int> signal = {},
+                    bool outside_signal = false);
 
   // WorkProtocolHandler: what the router's valid messages mean.
   const rpc::WorkSession* session_of(uint64_t process_id) const override;
@@ -242,6 +254,10 @@ class Controller final : public detail::Runtime,
   int exit_code_ = 0;
   bool failed_ = false;
   std::string final_message_;
+  /// When the app's failure came from a signal sent from outside to a work
+  /// (see kSharedSignalWindow): the time it failed, else nullopt, and the signal.
+  std::optional<util::ClockInterface::TimePoint> failed_by_outside_signal_at_;
+  int failed_by_outside_signal_ = 0;
   util::Timer shutdown_timer_;
 
   StatePublisher publisher_;

@@ -68,6 +68,14 @@ void Controller::post_stop(std::string message, int exit_code) {
   if (finished_) return;
   loop_.post("Controller.Stop", [this, message = std::move(message), exit_code]() mutable {
     if (finished_) return;
+    if (stopping_ && failed_ && failed_by_outside_signal_at_ &&
+        exit_code == 128 + failed_by_outside_signal_ &&
+        clock_.now() - *failed_by_outside_signal_at_ <= kSharedSignalWindow) {
+      spdlog::info("the signal that failed a work reached the app too: a stop, not a failure");
+      failed_ = false;
+      exit_code_ = 0;
+      final_message_ = message + " (a work got it too: " + final_message_ + ")";
+    }
     stop_app(std::move(message), /*failed=*/false);
     if (exit_code != 0) exit_code_ = exit_code;
   });

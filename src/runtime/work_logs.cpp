@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
+
 namespace lightning::runtime {
 
 WorkLogs::WorkLogs(std::string dir, bool echo) : dir_(std::move(dir)), echo_(echo) {}
@@ -32,9 +35,18 @@ WorkLogs::Entry& WorkLogs::entry(const std::string& work_path) {
 void WorkLogs::line(const std::string& work_path, std::string_view text, bool is_stderr) {
   Entry& e = entry(work_path);
   if (e.file != nullptr) {
-    std::fwrite(text.data(), 1, text.size(), e.file);
-    std::fputc('\n', e.file);
-    std::fflush(e.file);
+    const bool written = std::fwrite(text.data(), 1, text.size(), e.file) == text.size() &&
+                         std::fputc('\n', e.file) != EOF && std::fflush(e.file) == 0;
+    if (!written && !e.write_failed) {
+      // Once per work until a write succeeds again: a full disk must not
+      // flood the controller's log.
+      spdlog::warn("cannot write {}: {}; lines of {} are missing from the file until it can",
+                   file_for(work_path), std::strerror(errno), work_path);
+    } else if (written && e.write_failed) {
+      spdlog::info("{} is written again", file_for(work_path));
+    }
+    if (!written) std::clearerr(e.file);
+    e.write_failed = !written;
   }
   if (echo_) {
     FILE* out = is_stderr ? stderr : stdout;

@@ -12,7 +12,9 @@ namespace lightning::runtime {
 /// Captured output of every work: one file per work under <run_dir>/logs/
 /// (<path>.log, stdout and stderr interleaved as they arrive), echoed to the
 /// terminal as "[root.counter] line", plus the last lines of stderr for
-/// failure messages. Loop thread only.
+/// failure messages. A write that fails (a full disk: ENOSPC) is warned
+/// about once in the controller's log, and again when writes resume; the
+/// terminal echo and the stderr tail go on regardless. Loop thread only.
 class WorkLogs {
  public:
   static constexpr size_t kTailLines = 50;
@@ -32,6 +34,7 @@ class WorkLogs {
  private:
   struct Entry {
     FILE* file = nullptr;
+    bool write_failed = false;  ///< the last write failed (warned once)
     std::deque<std::string> tail;
   };
   Entry& entry(const std::string& work_path);

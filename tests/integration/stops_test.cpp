@@ -245,5 +245,34 @@ TEST(StopsTest, SigtermToAWorksProcessGroupEndsItsCallWithACauseNamingASignalFro
   expect_nothing_left(s.running);
 }
 
+TEST(StopsTest, SigtermToTheAppAndItsWorksAtOnceIsAStopEvenWhenAWorksFailureArrivesFirst) {
+  // systemd and Slurm signal every process of the app at once. Here the
+  // work's failure surely reaches the controller first: the test waits for it
+  // before it signals the app (the other work's cleanup keeps the app up).
+  TempDir dir;
+  const std::string run_dir = dir / "run";
+  AppProcess app(LIGHTNING_STOPS_APP, {"--run-dir", run_dir, "--", "pair"}, dir.path());
+  ASSERT_TRUE(wait_until([&] { return file_exists(run_dir + "/w.running") &&
+                                      file_exists(run_dir + "/v.running"); },
+                         milliseconds(15000)))
+      << app.stderr_text();
+  const auto w = parse_fields(read_file(run_dir + "/w.running"));
+  ASSERT_EQ(::kill(-static_cast<pid_t>(w.at("pgid")), SIGTERM), 0);
+  ASSERT_TRUE(wait_until(
+      [&] { return contains(read_file(run_dir + "/controller.log"), "from outside the app"); },
+      milliseconds(10000)))
+      << "the work's failure never reached the controller\n" << app.stderr_text();
+  ASSERT_EQ(::kill(-app.pid(), SIGTERM), 0);
+  const ExitStatus status = app.wait(milliseconds(30000));
+  const std::string err = app.stderr_text();
+  EXPECT_EQ(status.exit_code, 128 + SIGTERM) << status << "\n" << err;
+  EXPECT_TRUE(contains(err, "app stopped: stopped by SIGTERM (a work got it too")) << err;
+  EXPECT_FALSE(contains(err, "app failed")) << err;
+  const Json final = read_json(run_dir + "/state.json");
+  ASSERT_FALSE(final.is_discarded());
+  EXPECT_EQ(final.at("exit_code"), 128 + SIGTERM);
+  EXPECT_TRUE(file_exists(run_dir + "/v.checkpoint")) << "the other work's cleanup did not run";
+}
+
 }  // namespace
 }  // namespace lightning::integration

@@ -154,6 +154,17 @@ struct LongRoot : Flow {
   }
 };
 
+/// `pair`: two checkpointing works; either failing fails the app (the
+/// shutdown then gives the other its cleanup).
+struct PairRoot : Flow {
+  Checkpointer& w = add_work<Checkpointer>("w", checkpointer_options());
+  Checkpointer& v = add_work<Checkpointer>("v", checkpointer_options());
+  void run() override {
+    w.call();
+    v.call();
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,5 +172,6 @@ int main(int argc, char** argv) {
                                  {{"stop", integ_app::scenario<StopRoot>()},
                                   {"work_stop", integ_app::scenario<WorkStopRoot>()},
                                   {"timeout", integ_app::scenario<TimeoutRoot>()},
-                                  {"long", integ_app::scenario<LongRoot>()}});
+                                  {"long", integ_app::scenario<LongRoot>()},
+                                  {"pair", integ_app::scenario<PairRoot>()}});
 }

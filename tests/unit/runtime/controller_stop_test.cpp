@@ -193,5 +193,56 @@ TEST_F(StopTest, FailureFollowedByASignalStaysAFailureWithTheSignalsCode) {
   EXPECT_EQ(controller().final_message(), "data missing");
 }
 
+TEST_F(StopTest, SigtermThatFailedAWorkAndReachesTheAppRightAfterIsAStopNotAFailure) {
+  // systemd, Slurm and `kill -- -PGID` signal the app and its works at once;
+  // the work's failure can reach the loop before the app's own signal does.
+  root(WorkOptions().parallel(true).grace_period(5s)).body = [](TestRoot& r) { r.w.call(); };
+  start();
+  const uint64_t pid = launch_of_w().process_id();
+  FakeWorkProcess proc(controller());
+  connect(proc);
+  proc.call_started(1);
+  proc.call_finished_after_signal(1, SIGTERM, 777);
+  settle();
+  ASSERT_TRUE(controller().failed()) << "the work raised: the app is failing";
+  advance(Controller::kSharedSignalWindow / 2);
+  controller().post_stop("stopped by SIGTERM", 128 + SIGTERM);
+  settle();
+  launcher_.exited_with_code(pid, 0);
+  ASSERT_TRUE(pump_until([&] { return controller().finished(); }));
+  EXPECT_FALSE(controller().failed()) << controller().final_message();
+  EXPECT_EQ(controller().exit_code(), 143);
+  EXPECT_TRUE(has(controller().final_message(), "stopped by SIGTERM (a work got it too: work "))
+      << controller().final_message();
+}
+
+TEST_F(StopTest, SigtermLongAfterAWorkFailedByOneStaysAFailure) {
+  root(WorkOptions().parallel(true).grace_period(5s)).body = [](TestRoot& r) { r.w.call(); };
+  start();
+  FakeWorkProcess proc(controller());
+  connect(proc);
+  proc.call_started(1);
+  proc.call_finished_after_signal(1, SIGTERM, 777);
+  settle();
+  advance(Controller::kSharedSignalWindow + 1ms);
+  controller().post_stop("stopped by SIGTERM", 128 + SIGTERM);
+  ASSERT_TRUE(pump_until([&] { return controller().finished(); }, 10s));
+  EXPECT_TRUE(controller().failed());
+  EXPECT_TRUE(has(controller().final_message(), "from outside the app")) << controller().final_message();
+}
+
+TEST_F(StopTest, SigintAfterAWorkFailedBySigtermStaysAFailure) {
+  root(WorkOptions().parallel(true).grace_period(5s)).body = [](TestRoot& r) { r.w.call(); };
+  start();
+  FakeWorkProcess proc(controller());
+  connect(proc);
+  proc.call_started(1);
+  proc.call_finished_after_signal(1, SIGTERM, 777);
+  settle();
+  controller().post_stop("interrupted by SIGINT (Ctrl-C)", 128 + SIGINT);
+  ASSERT_TRUE(pump_until([&] { return controller().finished(); }, 10s));
+  EXPECT_TRUE(controller().failed()) << "another signal is another cause";
+}
+
 }  // namespace
 }  // namespace unit_runtime
