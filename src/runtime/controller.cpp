@@ -64,14 +64,14 @@ Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::un
       [this](uint64_t id, int pid) { on_process_started(id, pid); },
       [this](uint64_t id, std::string_view line, bool err) { on_process_output(id, line, err); },
       [this](uint64_t id, const ProcessExit& ex) { on_process_exit(id, ex); }});
-  supervisor_.set_hooks(WorkProcessSupervisor::Hooks{
-      [](WorkProcess& p, const std::string& why) {
-        record_of(*p.work)->calls.wait_for_resources(why);
-      },
-      [](const WorkProcess& p) {
-        const Record& r = *record_of(*p.work);
-        return r.calls.current() == nullptr && r.calls.queued() == 0;
-      }});
+  supervisor_.set_hooks(
+      WorkProcessSupervisor::Hooks{[](WorkProcess& p, const std::string& why) {
+                                     record_of(*p.work)->calls.wait_for_resources(why);
+                                   },
+                                   [](const WorkProcess& p) {
+                                     const Record& r = *record_of(*p.work);
+                                     return r.calls.current() == nullptr && r.calls.queued() == 0;
+                                   }});
 }
 
 Controller::~Controller() = default;

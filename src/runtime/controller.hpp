@@ -153,10 +153,9 @@ class Controller final : public detail::Runtime,
   /// the flows (a signal, the HTTP API): not a failure. The app then exits
   /// with `exit_code` (a signal's 128 + n, even if it was already stopping).
   /// When the app was failing only because a work got the same signal
-  /// (exit_code - 128) from outside less than kSharedSignalWindow before this stop (systemd, Slurm and
-  /// `kill -- -PGID` from a parent signal the app and its works at once, and
-  /// the work's failure can reach the loop first), the app is stopped, not
-  /// failed: `message` replaces the failure's.
+  /// (exit_code - 128) from outside less than kSharedSignalWindow before this stop (systemd, Slurm
+  /// and `kill -- -PGID` from a parent signal the app and its works at once, and the work's failure
+  /// can reach the loop first), the app is stopped, not failed: `message` replaces the failure's.
   void post_stop(std::string message, int exit_code = 0);
   /// How close a work's failure by an outside signal and the app's own stop
   /// request must be to count as one signal sent to both.

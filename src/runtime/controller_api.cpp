@@ -2,6 +2,8 @@
 // Controller's posted API: what other threads may ask of the controller. Each
 // function posts a named handler onto the loop; nothing here runs on the
 // caller's thread but the post, or the answer once the app has finished.
+#include <spdlog/spdlog.h>
+
 #include <utility>
 
 #include "runtime/app_patch.hpp"

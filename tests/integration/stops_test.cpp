@@ -252,16 +252,17 @@ TEST(StopsTest, SigtermToTheAppAndItsWorksAtOnceIsAStopEvenWhenAWorksFailureArri
   TempDir dir;
   const std::string run_dir = dir / "run";
   AppProcess app(LIGHTNING_STOPS_APP, {"--run-dir", run_dir, "--", "pair"}, dir.path());
-  ASSERT_TRUE(wait_until([&] { return file_exists(run_dir + "/w.running") &&
-                                      file_exists(run_dir + "/v.running"); },
-                         milliseconds(15000)))
+  ASSERT_TRUE(wait_until(
+      [&] { return file_exists(run_dir + "/w.running") && file_exists(run_dir + "/v.running"); },
+      milliseconds(15000)))
       << app.stderr_text();
   const auto w = parse_fields(read_file(run_dir + "/w.running"));
   ASSERT_EQ(::kill(-static_cast<pid_t>(w.at("pgid")), SIGTERM), 0);
   ASSERT_TRUE(wait_until(
       [&] { return contains(read_file(run_dir + "/controller.log"), "from outside the app"); },
       milliseconds(10000)))
-      << "the work's failure never reached the controller\n" << app.stderr_text();
+      << "the work's failure never reached the controller\n"
+      << app.stderr_text();
   ASSERT_EQ(::kill(-app.pid(), SIGTERM), 0);
   const ExitStatus status = app.wait(milliseconds(30000));
   const std::string err = app.stderr_text();

@@ -228,7 +228,8 @@ TEST_F(StopTest, SigtermLongAfterAWorkFailedByOneStaysAFailure) {
   controller().post_stop("stopped by SIGTERM", 128 + SIGTERM);
   ASSERT_TRUE(pump_until([&] { return controller().finished(); }, 10s));
   EXPECT_TRUE(controller().failed());
-  EXPECT_TRUE(has(controller().final_message(), "from outside the app")) << controller().final_message();
+  EXPECT_TRUE(has(controller().final_message(), "from outside the app"))
+      << controller().final_message();
 }
 
 TEST_F(StopTest, SigintAfterAWorkFailedBySigtermStaysAFailure) {

@@ -39,7 +39,7 @@ class CapturedLog {
   std::shared_ptr<spdlog::logger> previous_;
 };
 
-TEST(WorkLogsTest, FullDiskIsWarnedAboutOnceNamingTheFileAndTheTailStillWorks) {
+TEST(WorkLogFileTest, FullDiskIsWarnedAboutOnceNamingTheFileAndTheTailStillWorks) {
   lightning::testing::TempDir dir;
   ASSERT_EQ(::symlink("/dev/full", (dir.path() + "/root.w.log").c_str()), 0);
   CapturedLog log;
@@ -52,7 +52,7 @@ TEST(WorkLogsTest, FullDiskIsWarnedAboutOnceNamingTheFileAndTheTailStillWorks) {
   EXPECT_EQ(logs.stderr_tail("root.w"), "first\nsecond");
 }
 
-TEST(WorkLogsTest, WritableLogGetsEveryLineAndNoWarning) {
+TEST(WorkLogFileTest, WritableLogGetsEveryLineAndNoWarning) {
   lightning::testing::TempDir dir;
   CapturedLog log;
   {
