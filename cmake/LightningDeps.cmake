@@ -7,6 +7,9 @@
 # protobuf stays shared: libtorch links libprotobuf.so and two copies in one
 # process would clash.
 #
+# The HTTP API's /metrics uses prometheus-cpp's core library (Debian's
+# prometheus-cpp-dev ships it shared only; docs/design/http.md, "Metrics").
+#
 # Sets LIGHTNING_LINK_LIBS: what liblightning's users must link, in order.
 option(LIGHTNING_STATIC_GRPC "Link gRPC statically into apps (faster work start-up)" ON)
 
@@ -33,9 +36,10 @@ if(LIGHTNING_STATIC_GRPC_OK)
   list(JOIN _absl "," _joined_absl)
   set(LIGHTNING_LINK_LIBS
     "-Wl,--start-group" ${_paths} ${_absl} "-Wl,--end-group"
-    protobuf ssl crypto z spdlog fmt Threads::Threads)
+    protobuf ssl crypto z spdlog fmt prometheus-cpp-core Threads::Threads)
   message(STATUS "Lightning: gRPC linked statically into apps")
 else()
-  set(LIGHTNING_LINK_LIBS gRPC::grpc++ protobuf::libprotobuf spdlog::spdlog Threads::Threads)
+  set(LIGHTNING_LINK_LIBS gRPC::grpc++ protobuf::libprotobuf spdlog::spdlog prometheus-cpp-core
+      Threads::Threads)
   message(STATUS "Lightning: gRPC linked as shared libraries")
 endif()

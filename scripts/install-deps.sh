@@ -10,6 +10,7 @@ PKGS=(
   clang-tidy cppcheck clang-14 libfuzzer-14-dev
   procps psmisc
   chromium
+  prometheus-cpp-dev prometheus
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -141,6 +141,25 @@ class Work : public Component {
   /// Stops the running call and the process (status "stopped").
   void stop();
 
+  /// Publishes the URL of something this work serves (a model server's
+  /// address), from inside the work's process, e.g. in run(). It reaches the
+  /// controller like a state change and shows as the work's "url" in the state
+  /// tree, in GET /api/v1/components and in the dashboard's layout; the flow
+  /// reads it as url() (its run() runs again when it changes). It is cleared
+  /// when the work's process ends. Throws std::invalid_argument unless `url` is
+  /// an absolute http:// or https:// URL of at most kMaxUrlLength characters,
+  /// without spaces or control characters.
+  ///
+  ///   void run(const lightning::Json&) override {
+  ///     server.listen(0);
+  ///     publish_url("http://127.0.0.1:" + std::to_string(server.port()));
+  ///     server.serve();
+  ///   }
+  void publish_url(const std::string& url);
+  /// The URL the work's process published (publish_url()); empty when none.
+  const std::string& url() const { return url_; }
+  static constexpr size_t kMaxUrlLength = 2048;
+
   Json snapshot() const override;
 
  private:
@@ -152,6 +171,7 @@ class Work : public Component {
   WorkOptions options_;
   WorkStatus status_;
   std::string type_name_;
+  std::string url_;
   detail::WorkRecord* record_ = nullptr;  // controller-side bookkeeping
 };
 

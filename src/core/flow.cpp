@@ -106,6 +106,7 @@ void Runtime::stop_work(Work& work) {
 void Runtime::stop_app(std::string /*message*/, bool /*failed*/) {}
 void Runtime::schedule_in(std::chrono::milliseconds) {}
 void Runtime::on_work_added(Work&) {}
+void Runtime::publish_url(Work& work, const std::string& url) { set_url(work, url); }
 void Runtime::set_identity(Work& work, const std::string& path, const std::string& type) {
   auto dot = path.rfind('.');
   work.name_ = dot == std::string::npos ? path : path.substr(dot + 1);

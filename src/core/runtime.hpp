@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "lightning/flow.hpp"
 #include "lightning/work.hpp"
@@ -38,13 +39,21 @@ class Runtime {
   /// A work joined the tree after the app started (created inside run()).
   virtual void on_work_added(Work& work);
   virtual bool in_flow_run() const { return false; }
+  /// Work::publish_url() was called with a valid `url`: store it (set_url) and
+  /// tell whoever must know.
+  virtual void publish_url(Work& work, const std::string& url);
 
  protected:
   static void attach_tree(Component& root, Runtime* runtime) { root.attach(runtime); }
   static void set_status(Work& work, WorkStatus status) { work.status_ = std::move(status); }
   static WorkRecord*& record_of(Work& work) { return work.record_; }
+  static void set_url(Work& work, std::string url) { work.url_ = std::move(url); }
   static void set_identity(Work& work, const std::string& path, const std::string& type);
 };
+
+/// What is wrong with `url` as a URL a work publishes (Work::publish_url()),
+/// or an empty string when nothing is.
+std::string published_url_problem(std::string_view url);
 
 }  // namespace detail
 }  // namespace lightning

@@ -111,7 +111,16 @@ class SnapshotChecker {
   }
 
   Status check_work(Work& w, const Json& json, const Json::json_pointer& at, LoadPlan* plan) {
-    if (Status s = check_keys(json, at, {"type", "vars", "status"}); !s.ok()) return s;
+    // "url" (what the work's process published) may be there or not, and is
+    // not loaded: the process that served it is gone.
+    const bool has_url = json.is_object() && json.contains("url");
+    if (has_url && !json.at("url").is_null() && !json.at("url").is_string()) {
+      return error(at / "url",
+                   "must be a string or null, not " + std::string(json.at("url").type_name()));
+    }
+    Status keys = has_url ? check_keys(json, at, {"type", "vars", "status", "url"})
+                          : check_keys(json, at, {"type", "vars", "status"});
+    if (!keys.ok()) return keys;
     const Json& type = json.at("type");
     if (!type.is_string() || type.get_ref<const std::string&>() != w.type_name()) {
       return error(at / "type", "work '" + w.path() + "' has type '" + w.type_name() + "', not " +

@@ -109,8 +109,44 @@ void Work::stop() {
   runtime_->stop_work(*this);
 }
 
-Json Work::snapshot() const {
-  return Json{{"type", type_name_}, {"vars", fields_json()}, {"status", status_.to_json()}};
+void Work::publish_url(const std::string& url) {
+  if (const std::string problem = detail::published_url_problem(url); !problem.empty()) {
+    throw std::invalid_argument("Work::publish_url on '" + path() + "': " + problem);
+  }
+  if (runtime_ != nullptr) {
+    runtime_->publish_url(*this, url);  // stores it, and tells whoever must know
+  } else {
+    url_ = url;
+  }
 }
+
+Json Work::snapshot() const {
+  return Json{{"type", type_name_},
+              {"vars", fields_json()},
+              {"status", status_.to_json()},
+              {"url", url_.empty() ? Json(nullptr) : Json(url_)}};
+}
+
+namespace detail {
+
+std::string published_url_problem(std::string_view url) {
+  if (url.size() > Work::kMaxUrlLength) {
+    return "the URL has " + std::to_string(url.size()) + " characters; at most " +
+           std::to_string(Work::kMaxUrlLength) + " are allowed";
+  }
+  const size_t scheme = url.rfind("https://", 0) == 0 ? 8 : url.rfind("http://", 0) == 0 ? 7 : 0;
+  if (scheme == 0 || url.size() == scheme) {
+    return "'" + std::string(url.substr(0, 100)) +
+           "' is not an absolute http:// or https:// URL (e.g. \"http://127.0.0.1:8000\")";
+  }
+  for (const char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return "the URL holds a space or a control character; percent-encode it";
+    }
+  }
+  return "";
+}
+
+}  // namespace detail
 
 }  // namespace lightning

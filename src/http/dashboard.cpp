@@ -40,11 +40,10 @@ Json tab_json(const Flow& flow, const Tab& tab, Flow& root) {
     case Tab::Kind::kComponent:
       return {{"name", tab.name()}, {"kind", "component"}, {"path", tab.component_path()}};
     case Tab::Kind::kUrl: {
-      // The URL a work published (Work::publish_url) is its node's "url" in the state tree.
+      // The URL the work published (Work::publish_url; its "url" in the state tree).
       Json url = nullptr;
       if (const Work* work = find_work(root, tab.component_path())) {
-        const Json node = work->snapshot();
-        if (node.contains("url") && node.at("url").is_string()) url = node.at("url");
+        if (!work->url().empty()) url = work->url();
       }
       return {{"name", tab.name()}, {"kind", "url"}, {"work", tab.component_path()}, {"url", url}};
     }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <cerrno>
 #include <cstring>
@@ -62,13 +63,23 @@ Work* find_work(Flow& root, const std::string& path) {
 HttpApiService::HttpApiService(boost::asio::io_context& io, runtime::Controller& controller,
                                HttpServerOptions options)
     : controller_(controller),
+      metrics_(controller, activity_,
+               [this] {
+                 return std::vector<std::pair<std::string, size_t>>{{"state", open_streams()},
+                                                                    {"logs", logs_.followers()}};
+               }),
       server_(io, std::move(options), [this](const Request& request) { return handle(request); }) {
   add_routes();
 }
 
 HttpApiService::~HttpApiService() {
   server_.stop();
-  if (observing_) controller_.publisher().remove_observer(this);
+  if (observing_) {
+    controller_.publisher().remove_observer(this);
+    controller_.remove_event_observer(&activity_);
+    controller_.remove_event_observer(&metrics_);
+    controller_.logs().remove_observer(&logs_);
+  }
 }
 
 Status HttpApiService::start(const std::string& run_dir) {
@@ -88,15 +99,34 @@ Status HttpApiService::start(const std::string& run_dir) {
     publisher.set_history_limits(kHistory);
   }
   publisher.add_observer(this);
+  controller_.add_event_observer(&activity_);
+  controller_.add_event_observer(&metrics_);
+  controller_.logs().add_observer(&logs_);
   observing_ = true;
   return Status::Ok();
 }
 
 Reply HttpApiService::handle(const Request& request) {
+  std::string route;
+  Reply reply;
   if (std::optional<Response> denied = check_access(request, access_)) {
-    return {std::move(*denied), {}};
+    route = router_.pattern_of(request);
+    reply = {std::move(*denied), {}};
+  } else {
+    reply = router_.dispatch(request, &route);
   }
-  return router_.dispatch(request);
+  metrics_.count_request(std::string(request.method_string()), route, reply.response.result_int());
+  return reply;
+}
+
+size_t HttpApiService::open_streams() {
+  streams_.erase(std::remove_if(streams_.begin(), streams_.end(),
+                                [](const std::weak_ptr<SseSink>& w) {
+                                  const auto sink = w.lock();
+                                  return !sink || !sink->is_open();
+                                }),
+                 streams_.end());
+  return streams_.size();
 }
 
 void HttpApiService::add_routes() {
@@ -118,6 +148,9 @@ void HttpApiService::add_routes() {
     controller_.post_stop("stopped over the HTTP API", 0);
     return {json_ok(202, {{"stopping", true}}), {}};
   });
+  components_.add_to(router_);
+  logs_.add_to(router_);
+  metrics_.add_to(router_);
   router_.add("POST", "/api/v1/works/{path}/stop",
               [this](const Request& request, const PathParams& params) {
                 return stop_work(request, params.at("path"));

@@ -7,10 +7,14 @@
 
 #include "http/access.hpp"
 #include "http/dashboard.hpp"
+#include "http/component_routes.hpp"
 #include "http/http_server.hpp"
+#include "http/log_routes.hpp"
+#include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "runtime/controller.hpp"
 #include "runtime/state_publisher.hpp"
+#include "runtime/work_activity.hpp"
 
 namespace lightning::http {
 
@@ -46,6 +50,7 @@ class HttpApiService final : public runtime::StateObserver {
   std::string url() const { return server_.url(); }
   const std::string& token() const { return access_.token; }
   size_t stream_clients() const { return streams_.size(); }
+  const Metrics& metrics() const { return metrics_; }
 
   /// Access rules, then the router: what the server calls per request.
   Reply handle(const Request& request);
@@ -54,6 +59,8 @@ class HttpApiService final : public runtime::StateObserver {
 
  private:
   void add_routes();
+  /// State streams still open (forgets the closed ones).
+  size_t open_streams();
   /// `{"version": N, "state": ...}` at the current version, serialized once
   /// per version.
   const std::shared_ptr<const std::string>& state_body();
@@ -63,6 +70,11 @@ class HttpApiService final : public runtime::StateObserver {
   Reply stop_work(const Request& request, const std::string& path);
 
   runtime::Controller& controller_;
+  // Observers of the controller (registered in start()) and the routes that read them.
+  runtime::WorkActivity activity_;
+  ComponentRoutes components_{controller_, activity_};
+  LogRoutes logs_{controller_};
+  Metrics metrics_;
   Router router_;
   AccessPolicy access_;
   DashboardRoutes dashboard_{controller_.root(), access_};

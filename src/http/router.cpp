@@ -4,6 +4,7 @@
 #include <boost/beast/http/field.hpp>
 #include <exception>
 
+#include "http/query.hpp"
 #include "lightning/json.hpp"
 
 namespace lightning::http {
@@ -49,40 +50,6 @@ unsigned http_status_of(const Status& status) {
   }
   return 500;
 }
-
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-Result<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) {
-        return InvalidArgument("a '%' in the path is not followed by two hex digits");
-      }
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
-      if (hi < 0 || lo < 0) {
-        return InvalidArgument("a '%' in the path is not followed by two hex digits");
-      }
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-    if (c == '\0') return InvalidArgument("the path has a NUL byte");
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
 
 Result<std::vector<std::string>> Router::split_path(std::string_view target) {
   if (target.empty() || target.front() != '/') {
@@ -166,7 +133,18 @@ bool Router::match(const Route& route, const std::vector<std::string>& path, Pat
   return true;
 }
 
-Reply Router::dispatch(const Request& request) const {
+std::string Router::pattern_of(const Request& request) const {
+  Result<std::vector<std::string>> path =
+      split_path(std::string_view(request.target().data(), request.target().size()));
+  if (!path.ok()) return "";
+  for (const Route& route : routes_) {
+    if (match(route, *path, nullptr)) return route.pattern;
+  }
+  return "";
+}
+
+Reply Router::dispatch(const Request& request, std::string* matched) const {
+  if (matched != nullptr) matched->clear();
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
   Result<std::vector<std::string>> path =
@@ -177,11 +155,13 @@ Reply Router::dispatch(const Request& request) const {
   for (const Route& route : routes_) {
     PathParams params;
     if (!match(route, *path, &params)) continue;
+    if (matched != nullptr && matched->empty()) *matched = route.pattern;
     if (route.method != method && !(method == "HEAD" && route.method == "GET")) {
       if (!allow.empty()) allow += ", ";
       allow += route.method;
       continue;
     }
+    if (matched != nullptr) *matched = route.pattern;
     try {
       Reply reply = route.handler(request, params);
       reply.response.version(version);

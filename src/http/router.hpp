@@ -35,7 +35,12 @@ class Router {
   /// is a bug (checked).
   void add(std::string method, const std::string& pattern, Handler handler);
 
-  Reply dispatch(const Request& request) const;
+  /// `route` (when given) is set to the pattern of the route whose path
+  /// matched ("/api/v1/works/{path}/stop"), also when its method did not (405),
+  /// or to "" when none did: what metrics label a request with, never the raw path.
+  Reply dispatch(const Request& request, std::string* route = nullptr) const;
+  /// The pattern dispatch() would report for `request` as its route.
+  std::string pattern_of(const Request& request) const;
 
   /// The path of a request target without its query, percent-decoded segment
   /// by segment; an error for a target that is not "/..." or is malformed.

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <string.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <typeinfo>
 
@@ -132,6 +133,7 @@ void Controller::run_flows() {
         root_->path(), std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
         options_.slow_run_warning.count());
   }
+  for (RuntimeEventObserver* o : events_) o->on_flow_run(took);
   for (Record* r : dirty_out_) flush_out(*r);
   dirty_out_.clear();
   if (changed_during_run_) request_run();
@@ -245,6 +247,7 @@ void Controller::on_call_status(Record& r, const CallRecord& c, bool is_latest) 
     set_status(*r.work, c.status);
     publisher_.status_changed(*r.work);
   }
+  for (RuntimeEventObserver* o : events_) o->on_call_status(*r.work, c.status, is_latest);
   // Any call's status is visible to the flow (call() returns it): run again.
   if (in_run_)
     changed_during_run_ = true;
@@ -448,6 +451,30 @@ Status Controller::on_call_finished(uint64_t process_id, const v1::CallFinished&
   return Status::Ok();
 }
 
+Status Controller::on_url_published(uint64_t process_id, const std::string& url) {
+  if (const std::string problem = detail::published_url_problem(url); !problem.empty()) {
+    return InvalidArgument("rejected published URL: " + problem);
+  }
+  publish_url(*record_of_process(process_id).work, url);
+  return Status::Ok();
+}
+
+void Controller::publish_url(Work& work, const std::string& url) {
+  if (work.url() == url) return;
+  set_url(work, url);
+  publisher_.url_changed(work);
+  // The flow may wait for it (to show it, or to hand it to another work).
+  if (in_run_) {
+    changed_during_run_ = true;
+  } else {
+    request_run();
+  }
+}
+
+void Controller::remove_event_observer(RuntimeEventObserver* observer) {
+  events_.erase(std::remove(events_.begin(), events_.end(), observer), events_.end());
+}
+
 void Controller::on_disconnected(uint64_t process_id) {
   Record& r = record_of_process(process_id);
   // The process normally exits right after; if it hangs, make it.
@@ -458,6 +485,9 @@ void Controller::on_disconnected(uint64_t process_id) {
 
 void Controller::on_process_started(uint64_t process_id, int pid) {
   supervisor_.started(process_id, pid);
+  if (const WorkProcess* p = supervisor_.find(process_id)) {
+    for (RuntimeEventObserver* o : events_) o->on_process_started(*p->work, pid);
+  }
 }
 
 void Controller::on_process_output(uint64_t process_id, std::string_view line, bool is_stderr) {
@@ -470,6 +500,9 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
   const auto exit = supervisor_.exited(process_id);
   if (!exit) return;
   Record& r = *record_of(*exit->process->work);
+  for (RuntimeEventObserver* o : events_) o->on_process_exited(*r.work, exit->pid);
+  // What the process served went with it.
+  if (exit->was_latest && !r.work->url().empty()) publish_url(*r.work, "");
   const bool expected = exit->expected;  // we stopped or killed it
   const bool said_hello = r.process.said_hello;
   const CallRecord* current = r.calls.current();

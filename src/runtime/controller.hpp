@@ -20,6 +20,7 @@
 #include "runtime/failure_causes.hpp"
 #include "runtime/progress_watch.hpp"
 #include "runtime/resource_budget.hpp"
+#include "runtime/runtime_events.hpp"
 #include "runtime/state_publisher.hpp"
 #include "runtime/work_launcher.hpp"
 #include "runtime/work_logs.hpp"
@@ -122,6 +123,12 @@ class Controller final : public detail::Runtime,
   StatePublisher& publisher() { return publisher_; }
   void add_observer(StateObserver* observer) { publisher_.add_observer(observer); }
   Flow& root() { return *root_; }
+  /// Flow runs, call statuses and work processes, as they happen (loop thread;
+  /// runtime_events.hpp). An observer is removed before it is destroyed.
+  void add_event_observer(RuntimeEventObserver* observer) { events_.push_back(observer); }
+  void remove_event_observer(RuntimeEventObserver* observer);
+  /// The works' captured output (`<run dir>/logs/<work path>.log`).
+  WorkLogs& logs() { return logs_; }
 
   // ------------------------------------------------ posted API (controller_api.cpp)
   // For other threads: the HTTP API (next issue) and signal handling. Each
@@ -182,6 +189,7 @@ class Controller final : public detail::Runtime,
   void schedule_in(std::chrono::milliseconds delay) override;
   void on_work_added(Work& work) override;
   bool in_flow_run() const override { return in_run_; }
+  void publish_url(Work& work, const std::string& url) override;
 
   // rpc::WorkSessionHandler: the Connect streams, handed to the router.
   void on_session_message(const std::shared_ptr<rpc::WorkSession>& session,
@@ -217,6 +225,7 @@ class Controller final : public detail::Runtime,
   Status on_delta(uint64_t process_id, const std::string& patch_json) override;
   Status on_call_started(uint64_t process_id, uint64_t call_id) override;
   Status on_call_finished(uint64_t process_id, const v1::CallFinished& finished) override;
+  Status on_url_published(uint64_t process_id, const std::string& url) override;
   void on_disconnected(uint64_t process_id) override;
   Record& record_of_process(uint64_t process_id);
 
@@ -260,6 +269,7 @@ class Controller final : public detail::Runtime,
   util::Timer shutdown_timer_;
 
   StatePublisher publisher_;
+  std::vector<RuntimeEventObserver*> events_;
   /// Observers subscribed through the posted API: clients that may send
   /// input (post_apply_patch) at any time, so an app they watch is not stalled.
   std::unordered_set<StateObserver*> api_subscribers_;

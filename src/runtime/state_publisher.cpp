@@ -28,6 +28,10 @@ Json::json_pointer StatePublisher::status_pointer(const Work& work) {
   return pointer_of(work) / "status";
 }
 
+Json::json_pointer StatePublisher::url_pointer(const Work& work) {
+  return pointer_of(work) / "url";
+}
+
 // ---------------------------------------------------------------- changes
 
 void StatePublisher::record(const Json::json_pointer& pointer, const Json& value,
@@ -56,6 +60,14 @@ void StatePublisher::status_changed(const Work& work) {
     return;
   }
   record(status_pointer(work), work.status().to_json());
+}
+
+void StatePublisher::url_changed(const Work& work) {
+  if (!is_active()) {
+    ++version_;
+    return;
+  }
+  record(url_pointer(work), work.url().empty() ? Json(nullptr) : Json(work.url()));
 }
 
 void StatePublisher::work_added(const Work& work) {

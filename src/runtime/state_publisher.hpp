@@ -110,6 +110,8 @@ class StatePublisher {
   static Json::json_pointer field_pointer(const Component& owner, const std::string& field);
   /// "<pointer_of(work)>/status".
   static Json::json_pointer status_pointer(const Work& work);
+  /// "<pointer_of(work)>/url".
+  static Json::json_pointer url_pointer(const Work& work);
 
   // ---------------------------------------------------------------- changes
 
@@ -121,6 +123,8 @@ class StatePublisher {
   void field_changed(const Component& owner, const StateFieldBase& field, const Json& value);
   /// The status of `work` (its latest call's) changed (a replace of /status).
   void status_changed(const Work& work);
+  /// The URL `work` published changed (a replace of /url; null when cleared).
+  void url_changed(const Work& work);
   /// `work` joined the tree (an add of its whole snapshot).
   void work_added(const Work& work);
 

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -24,6 +25,10 @@ WorkLogs::Entry& WorkLogs::entry(const std::string& work_path) {
   auto [it, inserted] = entries_.try_emplace(work_path);
   if (inserted) {
     it->second.file = std::fopen(file_for(work_path).c_str(), "a");
+    if (it->second.file != nullptr && std::fseek(it->second.file, 0, SEEK_END) == 0) {
+      const long size = std::ftell(it->second.file);
+      if (size > 0) it->second.size = static_cast<uint64_t>(size);
+    }
     if (it->second.file == nullptr) {
       spdlog::warn("cannot open log file {}; output of {} is only echoed", file_for(work_path),
                    work_path);
@@ -47,7 +52,9 @@ void WorkLogs::line(const std::string& work_path, std::string_view text, bool is
     }
     if (!written) std::clearerr(e.file);
     e.write_failed = !written;
+    if (written) e.size += text.size() + 1;  // offsets into the file as it is
   }
+  for (Observer* o : observers_) o->on_log_line(work_path, text, e.size);
   if (echo_) {
     FILE* out = is_stderr ? stderr : stdout;
     std::fprintf(out, "[%s] %.*s\n", work_path.c_str(), static_cast<int>(text.size()), text.data());
@@ -56,6 +63,10 @@ void WorkLogs::line(const std::string& work_path, std::string_view text, bool is
     e.tail.emplace_back(text);
     if (e.tail.size() > kTailLines) e.tail.pop_front();
   }
+}
+
+void WorkLogs::remove_observer(Observer* observer) {
+  observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
 }
 
 void WorkLogs::reset_tail(const std::string& work_path) {

@@ -221,6 +221,7 @@ std::optional<WorkProcessSupervisor::Exit> WorkProcessSupervisor::exited(uint64_
   Exit exit{&p, p.state == WorkProcess::State::kStopping, p.id == id, std::string()};
   if (exit.was_latest) {
     exit.cause = p.stop_cause;
+    exit.pid = p.pid;
     p.state = WorkProcess::State::kNone;
     if (p.session) p.session->close(grpc::Status(grpc::StatusCode::CANCELLED, "process exited"));
     p.session.reset();

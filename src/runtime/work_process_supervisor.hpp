@@ -62,6 +62,7 @@ class WorkProcessSupervisor {
     bool expected;  ///< it was being stopped
     bool was_latest;
     std::string cause;  ///< WorkProcess::stop_cause of that process
+    int pid = -1;       ///< its pid, when was_latest and it had started; else -1
   };
 
   struct Hooks {

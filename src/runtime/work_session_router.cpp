@@ -73,6 +73,9 @@ void WorkSessionRouter::on_session_message(const std::shared_ptr<rpc::WorkSessio
     case v1::WorkerMessage::kFinished:
       st = handler_.on_call_finished(process_id, msg.finished());
       break;
+    case v1::WorkerMessage::kUrl:
+      st = handler_.on_url_published(process_id, msg.url().url());
+      break;
     case v1::WorkerMessage::kError:
       spdlog::warn("{} reported a protocol error: {}", handler_.work_path_of(process_id),
                    msg.error().message());

@@ -29,6 +29,8 @@ class WorkProtocolHandler {
   virtual Status on_delta(uint64_t process_id, const std::string& patch_json) = 0;
   virtual Status on_call_started(uint64_t process_id, uint64_t call_id) = 0;
   virtual Status on_call_finished(uint64_t process_id, const v1::CallFinished& finished) = 0;
+  /// The work published a URL (not yet checked).
+  virtual Status on_url_published(uint64_t process_id, const std::string& url) = 0;
   /// The bound session's stream ended.
   virtual void on_disconnected(uint64_t process_id) = 0;
 };

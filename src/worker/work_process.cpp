@@ -136,6 +136,13 @@ class WorkProcess final : public detail::Runtime {
     outbox_.add_change(field.name(), std::move(value));
   }
 
+  void publish_url(Work& work, const std::string& url) override {
+    set_url(work, url);
+    v1::WorkerMessage m;
+    m.mutable_url()->set_url(url);
+    outbox_.add_message(std::move(m));
+  }
+
   int run() {
     work_ = detail::create_work(request_.work_type());
     if (!work_) {

@@ -128,6 +128,11 @@ class FakeWorkProcess final : private rpc::SessionWriter {
     send(m);
   }
   /// Sends a StateDelta with the next version number.
+  void publish_url(const std::string& url) {
+    v1::WorkerMessage m;
+    m.mutable_url()->set_url(url);
+    send(m);
+  }
   void delta(const std::string& patch_json) { delta(next_version_, patch_json); }
   void delta(uint64_t version, const std::string& patch_json) {
     next_version_ = version + 1;

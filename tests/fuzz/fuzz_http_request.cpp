@@ -12,6 +12,10 @@
 // WWW-Authenticate; a routed work path never holds '/' or is "." or "..";
 // a static folder (http::serve_static_file, on a folder made at start with a
 // symbolic link out of it) never serves anything but its own files.
+// The logs route parses its query (http::parse_log_query: tail=, follow=) as
+// the real one does: a parsed tail is never over its cap, a bad query is a 400
+// with the error body, and the route pattern a request is counted under
+// (metrics) is one of the patterns, never the raw path.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -24,6 +28,7 @@
 
 #include "fuzz_check.hpp"
 #include "http/access.hpp"
+#include "http/log_routes.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
 #include "lightning/json.hpp"
@@ -71,6 +76,18 @@ const lightning::http::Router& router() {
     r->add("GET", "/api/v1/state", ok);
     r->add("GET", "/api/v1/state/stream", ok);
     r->add("POST", "/api/v1/app/stop", ok);
+    r->add("GET", "/api/v1/components", ok);
+    r->add("GET", "/metrics", ok);
+    r->add("GET", "/api/v1/works/{path}/logs", [](const Request& request, const PathParams&) {
+      auto query = lightning::http::parse_log_query(
+          std::string_view(request.target().data(), request.target().size()));
+      if (!query.ok()) {
+        return Reply{lightning::http::error_response(400, query.status().message()), {}};
+      }
+      LIGHTNING_FUZZ_CHECK(query->tail <= lightning::http::LogQuery::kMaxTail,
+                           "tail " + std::to_string(query->tail));
+      return Reply{lightning::http::json_response(200, "{}"), {}};
+    });
     r->add("POST", "/api/v1/works/{path}/stop", [](const Request&, const PathParams& p) -> Reply {
       const std::string& path = p.at("path");
       LIGHTNING_FUZZ_CHECK(
@@ -146,7 +163,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const bool has_auth = request.find(beast_http::field::authorization) != request.end();
       LIGHTNING_FUZZ_CHECK(has_auth || (loopback && request.method() == beast_http::verb::get),
                            "a request without the token was let through");
-      check_error_body(router().dispatch(request).response);
+      std::string route;
+      check_error_body(router().dispatch(request, &route).response);
+      LIGHTNING_FUZZ_CHECK(route.empty() || route.front() == '/', "route label '" + route + "'");
+      LIGHTNING_FUZZ_CHECK(route == router().pattern_of(request) || route.empty(),
+                           "pattern_of disagrees with dispatch on '" + route + "'");
     }
     input.remove_prefix(used);
   }

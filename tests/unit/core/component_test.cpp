@@ -277,10 +277,11 @@ TEST(SnapshotTest, FlowSnapshotHasVarsWorksAndFlows) {
   EXPECT_EQ(sub.at("works").at("w").at("vars"), (Json{{"count", 7}}));
 }
 
-TEST(SnapshotTest, WorkSnapshotHasTypeVarsAndStatus) {
+TEST(SnapshotTest, WorkSnapshotHasTypeVarsStatusAndUrl) {
   CounterFlow f;
   const Json s = f.counter.snapshot();
-  EXPECT_EQ(s.size(), 3u);
+  EXPECT_EQ(s.size(), 4u);
+  EXPECT_TRUE(s.at("url").is_null());
   EXPECT_EQ(s.at("type"), "unit_core::CounterWork");
   EXPECT_EQ(s.at("vars"), (Json{{"count", 0}}));
   EXPECT_EQ(s.at("status").at("stage"), "not_started");

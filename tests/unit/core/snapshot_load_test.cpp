@@ -197,6 +197,18 @@ TEST_F(SnapshotLoadTest, UnknownAndMissingNamesAreRefused) {
   expect_refused(snap, "/works/w", "is missing \"status\"");
 }
 
+TEST_F(SnapshotLoadTest, AWorksUrlMayBeThereOrNotAndIsNotLoaded) {
+  Json snap = source_.snapshot();
+  snap["works"]["w"]["url"] = 5;
+  expect_refused(snap, "/works/w/url", "must be a string or null");
+  snap["works"]["w"]["url"] = "http://127.0.0.1:8000";
+  ASSERT_TRUE(load_snapshot(target_, snap).ok());
+  EXPECT_TRUE(target_.snapshot().at("works").at("w").at("url").is_null())
+      << "the process that served it is gone";
+  snap["works"]["w"].erase("url");
+  EXPECT_TRUE(load_snapshot(target_, snap).ok()) << "a snapshot from before URLs";
+}
+
 TEST_F(SnapshotLoadTest, AWorkOfAnotherTypeIsRefused) {
   Json snap = source_.snapshot();
   snap["works"]["o"]["type"] = snap["works"]["w"]["type"];

@@ -44,8 +44,13 @@ class FakeProtocolHandler : public WorkProtocolHandler {
     finished.push_back(f.call_id());
     return Status::Ok();
   }
+  Status on_url_published(uint64_t process_id, const std::string& url) override {
+    urls.push_back(url);
+    return Status::Ok();
+  }
   void on_disconnected(uint64_t process_id) override { disconnected.push_back(process_id); }
 
+  std::vector<std::string> urls;
   std::map<uint64_t, std::shared_ptr<rpc::WorkSession>> sessions;
   std::vector<std::string> deltas;
   std::vector<uint64_t> started, finished, disconnected;
@@ -75,6 +80,8 @@ TEST_F(WorkSessionRouterTest, ValidHelloIsHandedOnAndLaterMessagesReachTheHandle
   proc.call_started(3);
   proc.call_finished_ok(3);
   proc.delta(R"([])");
+  proc.publish_url("http://127.0.0.1:8000");
+  EXPECT_EQ(handler_.urls, std::vector<std::string>{"http://127.0.0.1:8000"});
   EXPECT_EQ(handler_.started, std::vector<uint64_t>{3});
   EXPECT_EQ(handler_.finished, std::vector<uint64_t>{3});
   EXPECT_EQ(handler_.deltas, std::vector<std::string>{"[]"});

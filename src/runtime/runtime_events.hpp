@@ -1,0 +1,35 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+
+#include "lightning/status.hpp"
+
+namespace lightning {
+class Work;
+}  // namespace lightning
+
+namespace lightning::runtime {
+
+/// What happens to the app's flows and works, for bookkeeping kept outside the
+/// controller (the HTTP API's WorkActivity and its metrics): the controller
+/// tells each observer (Controller::add_event_observer) on its loop thread, as
+/// it happens. An observer must not throw and must not call back into the
+/// controller from these calls. Every method has an empty default.
+class RuntimeEventObserver {
+ public:
+  virtual ~RuntimeEventObserver() = default;
+  /// One Flow::run of the root ended (however it ended); `took`: how long it
+  /// ran by the controller's clock.
+  virtual void on_flow_run(std::chrono::nanoseconds /*took*/) {}
+  /// A call of `work` changed status: `is_latest` when it is the call
+  /// Work::status() shows (the work's status is then already `status`).
+  virtual void on_call_status(const Work& /*work*/, const WorkStatus& /*status*/,
+                              bool /*is_latest*/) {}
+  /// A process of `work` was started, as `pid` (on the launcher's machine).
+  virtual void on_process_started(const Work& /*work*/, int /*pid*/) {}
+  /// The process `pid` of `work` ended (it was reaped, or its launcher lost it).
+  virtual void on_process_exited(const Work& /*work*/, int /*pid*/) {}
+};
+
+}  // namespace lightning::runtime
