@@ -3,7 +3,7 @@
 #   find_package(Lightning REQUIRED)
 #   target_link_libraries(app PRIVATE Lightning::lightning)
 # Layout under the prefix: lib/liblightning.a, include/lightning/*.hpp,
-# bin/lightning-run, share/lightning/lightning-run.json,
+# bin/lightning-run, bin/lightning, share/lightning/lightning-run.json,
 # lib/cmake/Lightning/{LightningConfig,LightningConfigVersion,LightningTargets}.cmake.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -19,7 +19,7 @@ if(NOT _lightning_features MATCHES "cxx_std_")
   target_compile_features(lightning PUBLIC cxx_std_17)
 endif()
 
-install(TARGETS lightning lightning-run
+install(TARGETS lightning lightning-run lightning-cli
   EXPORT LightningTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

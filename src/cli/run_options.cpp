@@ -11,18 +11,21 @@
 
 namespace lightning::cli {
 
-std::string usage() {
-  return R"(Usage: lightning-run [flags] app.cpp [-- app args]
+std::string usage(const std::string& program) {
+  return "Usage: " + program + R"( [flags] app.cpp [-- app args]
 
 Compiles a single-file Lightning app against liblightning (cached: an unchanged
-app is not recompiled) and runs it in place of lightning-run, so its exit code
-and signals pass straight through.
+app is not recompiled) and runs it in place of this command, so its exit code
+and signals pass straight through. While the app runs on a terminal, it shows a
+live table of its works below their output (a line per status change when
+its output is not a terminal).
 
 Flags:
   --env K=V           set K=V in the app's environment (repeatable)
   --log-level LEVEL   passed to the app as --log-level LEVEL
                       (trace|debug|info|warn|error)
   --run-dir DIR       passed to the app as --run-dir DIR
+  -q, --quiet         no live table of works, no status lines (passes --quiet)
   --cxxflags "..."    extra compiler flags (part of the cache key), e.g.
                       --cxxflags "-O0 -g -DDEBUG_MODE"; defaults are -O2 -g0
   --rebuild           compile even if a cached binary is up to date
@@ -55,7 +58,7 @@ std::string default_cache_dir() {
   return home + "/.cache/lightning";
 }
 
-RunOptions parse_run_options(int argc, char** argv) {
+RunOptions parse_run_options(int argc, char** argv, const std::string& program) {
   RunOptions options;
   util::SplitCommandLine split = util::split_command_line(
       argc, argv, {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags"});
@@ -87,6 +90,7 @@ RunOptions parse_run_options(int argc, char** argv) {
   app.add_flag("--build-only", options.build_only);
   app.add_flag("--no-pch", no_pch);
   app.add_flag("-v,--verbose", options.verbose);
+  app.add_flag("-q,--quiet", options.quiet);
   app.add_option("app", options.source);
   try {
     app.parse(std::move(split.own_args_reversed));
@@ -101,7 +105,7 @@ RunOptions parse_run_options(int argc, char** argv) {
       throw CliError("unknown flag '" + extra + "'; see --help", 2);
     }
     throw CliError("unexpected argument '" + extra + "' after " + options.source +
-                       "; app arguments go after --, e.g. lightning-run " + options.source +
+                       "; app arguments go after --, e.g. " + program + " " + options.source +
                        " -- " + extra,
                    2);
   }
@@ -117,7 +121,7 @@ RunOptions parse_run_options(int argc, char** argv) {
   }
   options.use_pch = !no_pch;
   if (options.source.empty()) {
-    throw CliError("no app given; usage: lightning-run [flags] app.cpp [-- app args]", 2);
+    throw CliError("no app given; usage: " + program + " [flags] app.cpp [-- app args]", 2);
   }
   if (cache_dir->count() == 0) options.cache_dir = default_cache_dir();
   options.cache_dir = canonical_path(options.cache_dir);

@@ -17,21 +17,23 @@ struct RunOptions {
   bool rebuild = false;                                  ///< --rebuild
   bool build_only = false;                               ///< --build-only
   bool verbose = false;                                  ///< -v / --verbose
-  bool use_pch = true;                                   ///< --no-pch turns it off
-  std::string cache_dir;                                 ///< --cache-dir or the default
-  std::vector<std::string> cxxflags;                     ///< --cxxflags, split like a shell
-  bool has_app_args = false;                             ///< a "--" was given
-  std::vector<std::string> app_args;                     ///< after "--"
-  bool help = false;                                     ///< --help
+  bool quiet = false;     ///< -q / --quiet: no works table or status lines (app's --quiet)
+  bool use_pch = true;    ///< --no-pch turns it off
+  std::string cache_dir;  ///< --cache-dir or the default
+  std::vector<std::string> cxxflags;  ///< --cxxflags, split like a shell
+  bool has_app_args = false;          ///< a "--" was given
+  std::vector<std::string> app_args;  ///< after "--"
+  bool help = false;                  ///< --help
 };
 
 /// Parses argv[1..]; throws CliError (exit code 2) saying what is wrong.
-RunOptions parse_run_options(int argc, char** argv);
+/// `program` ("lightning-run", "lightning run") is how messages name the command.
+RunOptions parse_run_options(int argc, char** argv, const std::string& program = "lightning-run");
 
 /// $LIGHTNING_CACHE_DIR, else $XDG_CACHE_HOME/lightning, else ~/.cache/lightning.
 std::string default_cache_dir();
 
 /// The --help text.
-std::string usage();
+std::string usage(const std::string& program = "lightning-run");
 
 }  // namespace lightning::cli

@@ -26,6 +26,7 @@ AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Fl
 
 AppHost::~AppHost() {
   http_.reset();
+  works_view_.reset();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
 }
 
@@ -52,11 +53,21 @@ int AppHost::run() {
   //  - the cluster scheduler (issue 11): a WorkLauncherInterface in place of
   //    launcher_ that places works on remote lightning-workers.
 
+  Terminal* terminal = options_.controller.terminal.get();
+  if (options_.works_display != WorksDisplay::kOff && terminal != nullptr) {
+    works_view_ = std::make_unique<WorksView>(options_.works_display, controller_->root(), clock_,
+                                              *terminal, system_unix_now_us);
+    controller_->add_observer(works_view_.get());
+  }
+
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (!ec) on_signal(sig);
   });
   controller_->start();
+  if (works_view_) works_view_->start();
   io_.run();
+  if (terminal != nullptr) terminal->stop_capture();  // the flows' last prints, above it
+  if (works_view_) works_view_->finish();             // the last table stays above what follows
 
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
   write_state_file();

@@ -16,6 +16,7 @@
 #include "runtime/controller.hpp"
 #include "runtime/fork_launcher.hpp"
 #include "runtime/resource_budget.hpp"
+#include "runtime/works_view.hpp"
 #include "runtime/zygote.hpp"
 #include "util/event_loop.hpp"
 
@@ -32,6 +33,9 @@ struct AppHostOptions {
   std::string listen_address = "127.0.0.1:0";
   /// The HTTP API (docs/api.md); none when empty (--no-http).
   std::optional<http::HttpServerOptions> http = http::HttpServerOptions{};
+  /// How the works are shown while the app runs (WorksView), on
+  /// controller.terminal (needed for anything but kOff).
+  WorksDisplay works_display = WorksDisplay::kOff;
 };
 
 /// The composition root of an app (docs/design/processes-and-threads.md):
@@ -79,6 +83,7 @@ class AppHost final : private rpc::WorkSessionHandler {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<http::HttpApiService> http_;  // destroyed before the controller
+  std::unique_ptr<WorksView> works_view_;       // observes the controller
   boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
   std::optional<util::ClockInterface::TimePoint> first_signal_at_;
 };

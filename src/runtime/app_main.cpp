@@ -19,6 +19,8 @@
 #include "runtime/app_host.hpp"
 #include "runtime/app_options.hpp"
 #include "runtime/resource_budget.hpp"
+#include "runtime/terminal.hpp"
+#include "runtime/works_view.hpp"
 #include "runtime/zygote.hpp"
 #include "util/ids.hpp"
 
@@ -27,6 +29,31 @@ namespace {
 
 std::vector<std::string> g_app_args;
 std::string g_run_dir;
+
+// spdlog's console sink, with the live works table (Terminal's footer) erased
+// while it writes a line and drawn again below it.
+class TerminalConsoleSink final : public spdlog::sinks::sink {
+ public:
+  TerminalConsoleSink(std::shared_ptr<runtime::Terminal> terminal,
+                      std::shared_ptr<spdlog::sinks::sink> inner)
+      : terminal_(std::move(terminal)), inner_(std::move(inner)) {}
+  void log(const spdlog::details::log_msg& msg) override {
+    if (!should_log(msg.level)) return;
+    terminal_->write_around([&] {
+      inner_->log(msg);
+      inner_->flush();
+    });
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_->set_formatter(std::move(formatter));
+  }
+
+ private:
+  std::shared_ptr<runtime::Terminal> terminal_;
+  std::shared_ptr<spdlog::sinks::sink> inner_;
+};
 
 // Flushes the echoed work output on stdout before each runtime log line on
 // stderr: when stdout is a file or a pipe (CI, Slurm output files) it is
@@ -95,6 +122,25 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   options.run_dir = command_line->run_dir;
   if (!command_line->log_level.empty()) options.log_level = command_line->log_level;
   options.echo_logs = !command_line->quiet_works;
+  const char* term = std::getenv("TERM");
+  host_options.works_display = runtime::choose_works_display(
+      command_line->quiet, ::isatty(STDOUT_FILENO) == 1, term == nullptr ? "" : term);
+  if (host_options.works_display == runtime::WorksDisplay::kTable) {
+    // The table's terminal is a copy of fd 1; fd 1 itself becomes a pipe that
+    // the Terminal relays, so a flow's own prints also land above the table.
+    std::FILE* tty = ::fdopen(::dup(STDOUT_FILENO), "w");
+    if (tty == nullptr) {
+      host_options.works_display = runtime::WorksDisplay::kLines;
+    } else {
+      options.terminal = std::make_shared<runtime::Terminal>(true, tty, stderr);
+      if (!options.terminal->capture_stdout().ok()) {
+        // No relay: the flow's prints could land under the table, so no table.
+        options.terminal = std::make_shared<runtime::Terminal>(false);
+        host_options.works_display = runtime::WorksDisplay::kLines;
+      }
+    }
+  }
+  if (!options.terminal) options.terminal = std::make_shared<runtime::Terminal>(false);
   options.idle_timeout = std::chrono::milliseconds(
       static_cast<int64_t>(std::ceil(command_line->idle_timeout_s * 1000)));
   if (command_line->start_timeout) options.start_timeout = *command_line->start_timeout;
@@ -118,7 +164,11 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
         sock.size() < 100 ? "unix:" + sock : "unix-abstract:lightning-" + util::random_hex(8);
   }
 
-  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  std::shared_ptr<spdlog::sinks::sink> console =
+      std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  if (options.terminal->footer_allowed()) {
+    console = std::make_shared<TerminalConsoleSink>(options.terminal, console);
+  }
   auto file =
       std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.run_dir + "/controller.log");
   auto logger = std::make_shared<spdlog::logger>(

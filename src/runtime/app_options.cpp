@@ -71,13 +71,15 @@ std::string check_start_timeout(const std::string& text) {
 std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
-         "          [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
+         "          [--quiet] [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
          "          [--host HOST] [--port PORT] [--no-http] [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
          "  --listen ADDR     gRPC address for work processes, e.g. 127.0.0.1:0\n"
          "                    (default unix:<run dir>/controller.sock)\n"
+         "  -q, --quiet       no live table of works below their output (on a terminal),\n"
+         "                    no line per status change (otherwise)\n"
          "  --quiet-works     don't echo work output to the terminal (still in logs/)\n"
          "  --idle-timeout S  fail (exit 1) once the app has been stalled for S seconds: nothing\n"
          "                    can run the flow again (a stall is warned about after 0.5 s anyway;\n"
@@ -110,6 +112,7 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       ->check(CLI::Validator(check_log_level, "LEVEL", "log level"));
   app.add_option("--listen", command_line.listen_address);
   app.add_flag("--quiet-works", command_line.quiet_works);
+  app.add_flag("-q,--quiet", command_line.quiet);
   app.add_option("--idle-timeout", command_line.idle_timeout_s)
       ->envname("LIGHTNING_IDLE_TIMEOUT")
       ->check(CLI::Validator(check_idle_timeout, "SECONDS", "idle timeout"));

@@ -1,6 +1,6 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The command line of every app (LIGHTNING_APP), parsed with CLI11:
-//   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet-works]
+//   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet] [--quiet-works]
 //       [--idle-timeout SECONDS] [--start-timeout DURATION] [-- app args]
 // Parsing never exits the process: main's path prints and picks the exit code
 // (0 for --help, 2 for an error).
@@ -22,6 +22,7 @@ struct AppCommandLine {
   std::string log_level;       ///< --log-level, else $LIGHTNING_LOG_LEVEL
   std::string listen_address;  ///< --listen
   bool quiet_works = false;    ///< --quiet-works
+  bool quiet = false;          ///< -q / --quiet: no live works table, no status lines
   double idle_timeout_s = 0;   ///< --idle-timeout (s), else $LIGHTNING_IDLE_TIMEOUT; 0: none
   /// --start-timeout (e.g. 30s, 500ms, 2m; a bare number is seconds): how long
   /// a work process may take to connect, for works whose

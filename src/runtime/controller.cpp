@@ -47,7 +47,7 @@ Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::un
       root_(std::move(root)),
       launcher_(launcher),
       supervisor_(launcher, clock_, options_.start_timeout, budget),
-      logs_(options_.run_dir + "/logs", options_.echo_logs),
+      logs_(options_.run_dir + "/logs", options_.echo_logs, options_.terminal.get()),
       router_(*this, util::random_hex(8), util::random_hex(16)),
       wakeup_timer_(clock_),
       shutdown_timer_(clock_),

@@ -52,6 +52,9 @@ struct ControllerOptions {
   std::chrono::milliseconds start_timeout{30000};
   /// Echo work output to the terminal (always written to the log files).
   bool echo_logs = true;
+  /// Where echoed output goes (so the live works table stays below it);
+  /// none: straight to stdout/stderr.
+  std::shared_ptr<Terminal> terminal;
   /// A stalled app (nothing can run the flow again) is warned about after
   /// this long, once per stall (ProgressWatch).
   std::chrono::milliseconds stall_warning{500};

@@ -9,7 +9,8 @@
 
 namespace lightning::runtime {
 
-WorkLogs::WorkLogs(std::string dir, bool echo) : dir_(std::move(dir)), echo_(echo) {}
+WorkLogs::WorkLogs(std::string dir, bool echo, Terminal* terminal)
+    : dir_(std::move(dir)), echo_(echo), terminal_(terminal) {}
 
 WorkLogs::~WorkLogs() {
   for (auto& [p, e] : entries_) {
@@ -55,7 +56,11 @@ void WorkLogs::line(const std::string& work_path, std::string_view text, bool is
     if (written) e.size += text.size() + 1;  // offsets into the file as it is
   }
   for (Observer* o : observers_) o->on_log_line(work_path, text, e.size);
-  if (echo_) {
+  if (echo_ && terminal_ != nullptr) {
+    std::string echoed = "[" + work_path + "] ";
+    echoed += text;
+    terminal_->write_line(is_stderr, echoed);
+  } else if (echo_) {
     FILE* out = is_stderr ? stderr : stdout;
     std::fprintf(out, "[%s] %.*s\n", work_path.c_str(), static_cast<int>(text.size()), text.data());
   }

@@ -8,14 +8,17 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/terminal.hpp"
+
 namespace lightning::runtime {
 
 /// Captured output of every work: one file per work under <run_dir>/logs/
 /// (<path>.log, stdout and stderr interleaved as they arrive), echoed to the
-/// terminal as "[root.counter] line", plus the last lines of stderr for
-/// failure messages. A work's file lives as long as the run: each new process
-/// of the work appends to it. Observers see each line as it is written (the
-/// HTTP API's log followers). A write that fails (a full disk: ENOSPC) is
+/// terminal as "[root.counter] line" (through `terminal` when given, so the
+/// live table of works stays below the lines), plus the last lines of stderr
+/// for failure messages. A work's file lives as long as the run: each new
+/// process of the work appends to it. Observers see each line as it is written
+/// (the HTTP API's log followers). A write that fails (a full disk: ENOSPC) is
 /// warned about once in the controller's log, and again when writes resume;
 /// the terminal echo, the observers and the stderr tail go on regardless.
 /// Loop thread only.
@@ -33,7 +36,7 @@ class WorkLogs {
                              uint64_t end_offset) = 0;
   };
 
-  WorkLogs(std::string dir, bool echo);
+  WorkLogs(std::string dir, bool echo, Terminal* terminal = nullptr);
   ~WorkLogs();
   WorkLogs(const WorkLogs&) = delete;
   WorkLogs& operator=(const WorkLogs&) = delete;
@@ -61,6 +64,7 @@ class WorkLogs {
 
   std::string dir_;
   bool echo_;
+  Terminal* terminal_;
   std::map<std::string, Entry> entries_;
   std::vector<Observer*> observers_;
 };

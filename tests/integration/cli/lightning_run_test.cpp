@@ -14,6 +14,9 @@
 #ifndef LIGHTNING_RUN_EXE
 #error "LIGHTNING_RUN_EXE must be the path of the lightning-run under test"
 #endif
+#ifndef LIGHTNING_EXE
+#error "LIGHTNING_EXE must be the path of the lightning CLI under test"
+#endif
 
 namespace lightning::testing {
 namespace {
@@ -273,6 +276,51 @@ LIGHTNING_APP(Root)
   EXPECT_NE(r2.err.find("pch: reusing"), std::string::npos)
       << "the PCH is built once per compiler, flags and library version\n"
       << r2.err;
+}
+
+TEST_F(LightningRunTest, LightningRunDoesWhatLightningRunDoes) {
+  const std::string app = write_app("exit_code.cpp", kExitCodeApp);
+  const std::string binary = build(app);
+  ProcessOutput built =
+      run_process({LIGHTNING_EXE, "run", "--cache-dir", cache_dir(), "--build-only", app}, env());
+  EXPECT_EQ(built.exit_code, 0) << built.err;
+  EXPECT_EQ(last_line(built.out), binary) << "the same cache, the same binary";
+
+  ProcessOutput ran = run_process({LIGHTNING_EXE, "run", "--cache-dir", cache_dir(), app}, env());
+  EXPECT_EQ(ran.exit_code, 7) << ran.err;
+  EXPECT_EQ(ran.out, "hello from the app\n");
+
+  ProcessOutput none = run_process({LIGHTNING_EXE, "run"}, env());
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("lightning run: error: no app given; usage: lightning run [flags]"),
+            std::string::npos)
+      << none.err;
+  ProcessOutput help = run_process({LIGHTNING_EXE, "run", "--help"}, env());
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Usage: lightning run [flags] app.cpp"), std::string::npos) << help.out;
+}
+
+TEST_F(LightningRunTest, StatusLinesWithoutATerminalAndQuietTurnsThemOff) {
+  constexpr const char* kWorkApp = R"APP(#include <lightning/lightning.hpp>
+struct Hello : lightning::Work {
+  void run(const lightning::Json&) override {}
+};
+struct Root : lightning::Flow {
+  Hello& hello = add_work<Hello>("hello");
+  void run() override {
+    if (hello.call().has_succeeded()) stop();
+  }
+};
+LIGHTNING_APP(Root)
+)APP";
+  const std::string app = write_app("work_app.cpp", kWorkApp);
+  ProcessOutput shown = lightning_run({"--no-pch", "--run-dir", tmp_ / "run1", app});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.err.find("root.hello: succeeded in "), std::string::npos) << shown.err;
+
+  ProcessOutput quiet = lightning_run({"--no-pch", "--quiet", "--run-dir", tmp_ / "run2", app});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err.find("root.hello: "), std::string::npos) << quiet.err;
 }
 
 TEST_F(LightningRunTest, UsageErrorsSayWhatIsWrong) {

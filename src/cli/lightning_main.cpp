@@ -1,0 +1,33 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+//
+// lightning: one command for an app's whole life (docs/cli.md).
+//   lightning run [flags] app.cpp [-- app args]     what lightning-run does
+//   lightning status | logs PATH [-f] [--tail N] | stop [PATH] | state [--watch]
+//                                                   talk to a running app's HTTP API
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli_options.hpp"
+#include "run_command.hpp"
+
+int main(int argc, char** argv) {
+  using namespace lightning::cli;
+  // `lightning run ...` takes lightning-run's command line as it is (parsed by
+  // CLI11 in run_options.cpp); everything else is parsed here.
+  if (argc >= 2 && std::strcmp(argv[1], "run") == 0) {
+    return report_errors("lightning run",
+                         [&] { return run_app_command(argc - 1, argv + 1, "lightning run"); });
+  }
+  return report_errors("lightning", [&] {
+    const CliCommand command = parse_cli_command(argc, argv);
+    if (command.help) {
+      std::fputs(command.help_text.c_str(), stdout);
+      return 0;
+    }
+    return run_cli_command(command, stdout);
+  });
+}

@@ -1,0 +1,168 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// WorksView: the live works table (on a fake terminal, a fake clock) and the
+// line per status change.
+#include "runtime/works_view.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "core/runtime.hpp"
+#include "fakes/fake_clock.hpp"
+#include "lightning/flow.hpp"
+#include "lightning/work.hpp"
+
+namespace unit_runtime {
+namespace {
+
+using lightning::Json;
+using lightning::WorkStage;
+using lightning::WorkStatus;
+using lightning::runtime::StateBatch;
+using lightning::runtime::Terminal;
+using lightning::runtime::WorksDisplay;
+using lightning::runtime::WorksView;
+
+struct ViewWork : lightning::Work {
+  void run(const Json&) override {}
+};
+struct ViewSub : lightning::Flow {
+  ViewWork& trial = add_work<ViewWork>("trial");
+  void run() override {}
+};
+struct ViewRoot : lightning::Flow {
+  ViewWork& train = add_work<ViewWork>("train");
+  ViewSub& sweep = add_flow<ViewSub>("sweep");
+  void run() override {}
+};
+
+// Attaches the tree (paths) and sets statuses as the controller would.
+class StatusSetter final : public lightning::detail::Runtime {
+ public:
+  void attach(lightning::Component& root) { attach_tree(root, this); }
+  void on_field_changed(lightning::Component&, const lightning::StateFieldBase&, Json) override {}
+  void on_work_added(lightning::Work&) override {}
+  static void set(lightning::Work& work, WorkStage stage, int64_t at_us, uint64_t call = 1,
+                  int attempt = 1) {
+    WorkStatus s;
+    s.stage = stage;
+    s.timestamp_us = at_us;
+    s.call_id = call;
+    s.attempt = attempt;
+    set_status(work, s);
+  }
+};
+
+StateBatch status_batch(const std::string& pointer) {
+  StateBatch batch;
+  batch.patch = Json::array({{{"op", "replace"}, {"path", pointer}, {"value", Json::object()}}});
+  return batch;
+}
+
+std::string contents(std::FILE* file) {
+  std::fflush(file);
+  std::string out;
+  std::rewind(file);
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) out.append(buf, n);
+  std::fseek(file, 0, SEEK_END);
+  return out;
+}
+
+class WorksViewTest : public ::testing::Test {
+ protected:
+  WorksViewTest() { runtime_.attach(root_); }
+  ~WorksViewTest() override {
+    std::fclose(out_);
+    std::fclose(err_);
+  }
+  std::unique_ptr<WorksView> view(WorksDisplay display) {
+    return std::make_unique<WorksView>(display, root_, clock_, terminal_,
+                                       [this] { return now_us_; });
+  }
+
+  ViewRoot root_;
+  StatusSetter runtime_;
+  lightning::testing::FakeClock clock_;
+  std::FILE* out_ = std::tmpfile();
+  std::FILE* err_ = std::tmpfile();
+  Terminal terminal_{true, out_, err_, std::chrono::milliseconds(0), 200};
+  int64_t now_us_ = 10'000'000;
+};
+
+TEST_F(WorksViewTest, TheTableShowsEveryWorkAndItsDurationGrowsWithEachTick) {
+  auto v = view(WorksDisplay::kTable);
+  v->start();
+  EXPECT_NE(contents(out_).find("root.train        not_started  -         -"), std::string::npos)
+      << contents(out_);
+  EXPECT_NE(contents(out_).find("root.sweep.trial  not_started"), std::string::npos);
+
+  StatusSetter::set(root_.train, WorkStage::kRunning, now_us_);
+  v->on_state_batch(status_batch("/works/train/status"));
+  now_us_ += 1'500'000;
+  clock_.AdvanceTime(WorksView::kTick);
+  EXPECT_NE(contents(out_).find("root.train        running      1.5s      1"), std::string::npos)
+      << contents(out_);
+
+  StatusSetter::set(root_.train, WorkStage::kSucceeded, now_us_ + 500'000);
+  v->on_state_batch(status_batch("/works/train/status"));
+  now_us_ += 60'000'000;  // a finished call's duration no longer grows
+  v->finish();
+  const std::string out = contents(out_);
+  const std::string last = out.substr(out.rfind("PATH"));
+  EXPECT_NE(last.find("root.train        succeeded    2.0s      1"), std::string::npos) << last;
+  EXPECT_NE(last.find("2 works: 1 succeeded, 1 not_started"), std::string::npos) << last;
+  // Released: nothing more is drawn.
+  const size_t size = out.size();
+  clock_.AdvanceTime(WorksView::kTick * 4);
+  EXPECT_EQ(contents(out_).size(), size);
+}
+
+TEST_F(WorksViewTest, EachStatusChangeIsOneLogLineWithoutATerminal) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(log);
+  auto logger = std::make_shared<spdlog::logger>("view", sink);
+  logger->set_pattern("%v");
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+
+  auto v = view(WorksDisplay::kLines);
+  v->start();
+  StatusSetter::set(root_.sweep.trial, WorkStage::kRunning, now_us_);
+  v->on_state_batch(status_batch("/flows/sweep/works/trial/status"));
+  v->on_state_batch(status_batch("/flows/sweep/works/trial/status"));  // no change: no line
+  StatusSetter::set(root_.sweep.trial, WorkStage::kFailed, now_us_ + 300'000);
+  v->on_state_batch(status_batch("/flows/sweep/works/trial/status"));
+  StatusSetter::set(root_.sweep.trial, WorkStage::kRunning, now_us_ + 400'000, 1, 2);
+  v->on_state_batch(status_batch("/flows/sweep/works/trial/status"));
+  // A field change is not a status change: the tree is not walked.
+  StatusSetter::set(root_.train, WorkStage::kRunning, now_us_);
+  v->on_state_batch(status_batch("/works/train/vars/loss"));
+  v->finish();
+  spdlog::set_default_logger(previous);
+
+  EXPECT_EQ(log.str(),
+            "root.sweep.trial: running\n"
+            "root.sweep.trial: failed in 0.3s\n"
+            "root.sweep.trial: running [attempt 2]\n"
+            "root.train: running\n")  // seen at finish()
+      << log.str();
+  EXPECT_EQ(contents(out_), "");  // no table
+}
+
+TEST(WorksDisplayTest, TheTableNeedsATerminalAndQuietTurnsEverythingOff) {
+  using lightning::runtime::choose_works_display;
+  EXPECT_EQ(choose_works_display(false, true, "xterm-256color"), WorksDisplay::kTable);
+  EXPECT_EQ(choose_works_display(false, true, "dumb"), WorksDisplay::kLines);
+  EXPECT_EQ(choose_works_display(false, false, "xterm"), WorksDisplay::kLines);
+  EXPECT_EQ(choose_works_display(true, true, "xterm"), WorksDisplay::kOff);
+}
+
+}  // namespace
+}  // namespace unit_runtime
