@@ -20,7 +20,7 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-constexpr size_t kMaxBodyBytes = 64 * 1024 * 1024;
+constexpr size_t kMaxBodyBytes = size_t{64} * 1024 * 1024;
 
 [[noreturn]] void unreachable(const ApiUrl& url, const std::string& what,
                               const boost::system::error_code& ec) {
