@@ -11,6 +11,7 @@ PKGS=(
   procps psmisc
   chromium
   prometheus-cpp-dev prometheus
+  python3-jsonschema python3-yaml
 )
 missing=()
 for p in "${PKGS[@]}"; do

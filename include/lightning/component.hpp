@@ -18,12 +18,19 @@ namespace detail {
 class Runtime;
 }
 
+/// Whether a state field may be changed from outside the app: by a client of
+/// the HTTP API (`POST /api/v1/state`, docs/api.md), e.g. the dashboard.
+/// Fields are read-only from outside unless declared kWritable:
+///
+///   lightning::State<double> lr{this, "lr", 1e-3, lightning::External::kWritable};
+enum class External { kReadOnly, kWritable };
+
 /// Base of every named state field (see State<T>). A field belongs to one
 /// component and is registered with it at construction; its dotted path is
 /// `<component path>.<name>`, e.g. `root.counter.count`.
 class StateFieldBase {
  public:
-  StateFieldBase(Component* owner, std::string name);
+  StateFieldBase(Component* owner, std::string name, External external = External::kReadOnly);
   virtual ~StateFieldBase();
   StateFieldBase(const StateFieldBase&) = delete;
   StateFieldBase& operator=(const StateFieldBase&) = delete;
@@ -32,6 +39,8 @@ class StateFieldBase {
   Component& owner() const { return *owner_; }
   /// Dotted path of this field, e.g. "root.counter.count".
   std::string path() const;
+  /// Declared External::kWritable: a client of the HTTP API may change it.
+  bool is_writable_from_outside() const { return external_ == External::kWritable; }
 
   virtual Json to_json() const = 0;
   /// Throws std::exception if `value` cannot be converted to the field's type.
@@ -46,6 +55,7 @@ class StateFieldBase {
  private:
   Component* owner_;
   std::string name_;
+  External external_;
 };
 
 /// A node of the app tree: a Flow or a Work. Owns its state fields (by

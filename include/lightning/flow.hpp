@@ -12,6 +12,7 @@
 #include "lightning/component.hpp"
 #include "lightning/layout.hpp"
 #include "lightning/registry.hpp"
+#include "lightning/route.hpp"
 #include "lightning/work.hpp"
 
 namespace lightning {
@@ -55,6 +56,15 @@ class Flow : public Component {
   ///             lightning::Tab::static_folder("Report", lightning::run_dir() + "/report")};
   ///   }
   virtual Layout configure_layout() const;
+  /// HTTP routes this flow serves under /app/api (Lightning's configure_api):
+  /// asked once, when the app's HTTP API starts, of every flow in the tree.
+  /// Two flows declaring the same method and path stop the app at start.
+  /// See lightning::Route (route.hpp) and docs/api.md, "User routes".
+  ///
+  ///   std::vector<lightning::Route> configure_api() override {
+  ///     return {lightning::Route::post("/predict", &Root::predict)};
+  ///   }
+  virtual std::vector<Route> configure_api() { return {}; }
 
  protected:
   /// Declares a child work named `name` (a member initializer, or inside run()

@@ -7,6 +7,7 @@
 #include "lightning/flow.hpp"
 #include "lightning/json.hpp"
 #include "lightning/layout.hpp"
+#include "lightning/route.hpp"
 #include "lightning/state.hpp"
 #include "lightning/status.hpp"
 #include "lightning/stop.hpp"

@@ -36,13 +36,23 @@ struct is_equality_comparable<T, std::void_t<decltype(std::declval<const T&>() =
 /// does nothing. T is anything lightning::Json converts to and from (including
 /// user types with to_json/from_json written against lightning::Json). An
 /// incoming value that does not fit T (1.5 or 1e51 into an int, also inside a
-/// vector or a user type) is refused whole with lightning::Json's error. Not thread-safe: use it from the thread
-/// that runs the component (Flow::run on the controller, Work::run in the work).
+/// vector or a user type) is refused whole with lightning::Json's error. Not
+/// thread-safe: use it from the thread that runs the component (Flow::run on
+/// the controller, Work::run in the work).
+///
+/// A field declared External::kWritable can also be changed from outside the
+/// app, over the HTTP API (`POST /api/v1/state`, docs/api.md): the change is
+/// applied on the controller's loop between two runs of the flow, which then
+/// runs. In a Work, the controller sends it on to the work's process as it
+/// does a change the flow makes (the last writer wins).
+///
+///   lightning::State<double> lr{this, "lr", 1e-3, lightning::External::kWritable};
 template <class T>
 class State final : public StateFieldBase {
  public:
-  State(Component* owner, std::string name, T initial = T{})
-      : StateFieldBase(owner, std::move(name)), value_(std::move(initial)) {}
+  State(Component* owner, std::string name, T initial = T{},
+        External external = External::kReadOnly)
+      : StateFieldBase(owner, std::move(name), external), value_(std::move(initial)) {}
 
   const T& get() const { return value_; }
   operator const T&() const { return value_; }  // NOLINT(google-explicit-constructor)

@@ -33,8 +33,8 @@ void validate_name(std::string_view name, std::string_view what, std::string_vie
   }
 }
 
-StateFieldBase::StateFieldBase(Component* owner, std::string name)
-    : owner_(owner), name_(std::move(name)) {
+StateFieldBase::StateFieldBase(Component* owner, std::string name, External external)
+    : owner_(owner), name_(std::move(name)), external_(external) {
   if (owner_ == nullptr) {
     throw std::invalid_argument("State field '" + name_ +
                                 "' needs its owner: declare it as State<T> " + name_ + "{this, \"" +

@@ -68,7 +68,9 @@ HttpApiService::HttpApiService(boost::asio::io_context& io, runtime::Controller&
                  return std::vector<std::pair<std::string, size_t>>{{"state", open_streams()},
                                                                     {"logs", logs_.followers()}};
                }),
-      server_(io, std::move(options), [this](const Request& request) { return handle(request); }) {
+      server_(io, std::move(options), [this](const Request& request) { return handle(request); }),
+      state_writer_(controller.root(), controller.publisher(), controller),
+      user_routes_(io, controller.publisher()) {
   add_routes();
 }
 
@@ -84,6 +86,8 @@ HttpApiService::~HttpApiService() {
 
 Status HttpApiService::start(const std::string& run_dir) {
   Status st = dashboard_.check_layouts();
+  if (!st.ok()) return st;
+  st = user_routes_.add_to(router_, controller_.root());
   if (!st.ok()) return st;
   st = server_.start();
   if (!st.ok()) return st;
@@ -103,6 +107,7 @@ Status HttpApiService::start(const std::string& run_dir) {
   controller_.add_event_observer(&metrics_);
   controller_.logs().add_observer(&logs_);
   observing_ = true;
+  state_writer_.start();
   return Status::Ok();
 }
 
@@ -144,6 +149,8 @@ void HttpApiService::add_routes() {
   router_.add("GET", "/api/v1/state/stream", [this](const Request& request, const PathParams&) {
     return get_state_stream(request);
   });
+  router_.add("POST", "/api/v1/state",
+              [this](const Request& request, const PathParams&) { return write_state(request); });
   router_.add("POST", "/api/v1/app/stop", [this](const Request&, const PathParams&) -> Reply {
     controller_.post_stop("stopped over the HTTP API", 0);
     return {json_ok(202, {{"stopping", true}}), {}};
@@ -230,6 +237,18 @@ Reply HttpApiService::stop_work(const Request& request, const std::string& path)
   }
   controller_.stop_work(*work);
   return {json_ok(202, {{"stopping", path}}), {}};
+}
+
+Reply HttpApiService::write_state(const Request& request) {
+  if (controller_.finished()) {
+    return {error_response(503, "the app has finished", request.version(), request.keep_alive()),
+            {}};
+  }
+  const WriteOutcome outcome = state_writer_.write(request.body());
+  return {json_response(outcome.status,
+                        outcome.body.dump(-1, ' ', false, Json::error_handler_t::replace),
+                        request.version(), request.keep_alive()),
+          {}};
 }
 
 void HttpApiService::on_state_batch(const runtime::StateBatch& batch) {

@@ -12,6 +12,8 @@
 #include "http/log_routes.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "http/state_write.hpp"
+#include "http/user_routes.hpp"
 #include "runtime/controller.hpp"
 #include "runtime/state_publisher.hpp"
 #include "runtime/work_activity.hpp"
@@ -20,8 +22,10 @@ namespace lightning::http {
 
 /// The app's HTTP API (docs/api.md): the endpoints of /healthz, /readyz,
 /// /api/v1/state (+ ETag), /api/v1/state/stream (Server-Sent Events),
-/// POST /api/v1/app/stop and POST /api/v1/works/{path}/stop, the dashboard
-/// (DashboardRoutes: /, /api/v1/layout, /app/static/...), behind the access
+/// POST /api/v1/state (StateWriter), POST /api/v1/app/stop and POST
+/// /api/v1/works/{path}/stop, the flows' own routes under /app/api
+/// (UserRoutes), the dashboard (DashboardRoutes: /, /api/v1/layout,
+/// /app/static/...), behind the access
 /// rules (bearer token, loopback), served by an HttpServer on the controller's
 /// own io_context. Built by the composition root (AppHost) once the controller
 /// exists; lives on the loop thread like the controller, so its handlers read
@@ -39,7 +43,8 @@ class HttpApiService final : public runtime::StateObserver {
   HttpApiService(const HttpApiService&) = delete;
   HttpApiService& operator=(const HttpApiService&) = delete;
 
-  /// Listens (HttpServer::start's errors), makes the run's token, writes
+  /// Collects the flows' routes (UserRoutes::add_to's errors), listens
+  /// (HttpServer::start's errors), makes the run's token, writes
   /// `<run dir>/api-token` (mode 0600) and `<run dir>/api.json`
   /// ({"url", "pid"}, atomically), turns on the publisher's history and
   /// observes it. `run_dir` must exist. A flow whose dashboard layout is
@@ -68,6 +73,7 @@ class HttpApiService final : public runtime::StateObserver {
   Reply get_state(const Request& request);
   Reply get_state_stream(const Request& request);
   Reply stop_work(const Request& request, const std::string& path);
+  Reply write_state(const Request& request);
 
   runtime::Controller& controller_;
   // Observers of the controller (registered in start()) and the routes that read them.
@@ -85,6 +91,9 @@ class HttpApiService final : public runtime::StateObserver {
   uint64_t state_body_version_ = 0;
 
   std::vector<std::weak_ptr<SseSink>> streams_;
+
+  StateWriter state_writer_;
+  UserRoutes user_routes_;
 };
 
 /// The work at dotted `path` ("root.a", "root.child.w") in the tree under

@@ -47,7 +47,9 @@ std::string describe(const tcp::endpoint& peer) {
 /// One client connection: reads requests (with the limits), answers them
 /// through the server's handler, keeps alive; or, once a handler answers with
 /// a stream, becomes a Server-Sent Events sink with a bounded queue.
-class Connection final : public SseSink, public std::enable_shared_from_this<Connection> {
+class Connection final : public SseSink,
+                         public ResponseSlot,
+                         public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
       : stream_(std::move(socket)),
@@ -80,6 +82,15 @@ class Connection final : public SseSink, public std::enable_shared_from_this<Con
 
   bool is_open() const override { return open_; }
 
+  bool answer(Response response) override {
+    if (!open_ || !awaiting_answer_) return false;
+    awaiting_answer_ = false;
+    write_response(std::move(response));
+    return true;
+  }
+
+  bool is_waiting() const override { return open_ && awaiting_answer_; }
+
   void close() {
     if (!open_) return;
     open_ = false;
@@ -107,6 +118,11 @@ class Connection final : public SseSink, public std::enable_shared_from_this<Con
     Request request = parser_->release();
     Reply reply = shared_->handler(request);
     if (reply.stream) return start_stream(std::move(reply));
+    if (reply.deferred) {
+      awaiting_answer_ = true;
+      stream_.expires_never();
+      return reply.deferred(shared_from_this());
+    }
     write_response(std::move(reply.response));
   }
 
@@ -226,6 +242,7 @@ class Connection final : public SseSink, public std::enable_shared_from_this<Con
   beast::flat_buffer buffer_;
   std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
   std::shared_ptr<Response> response_;
+  bool awaiting_answer_ = false;  // a deferred reply: the handler answers later
 
   bool streaming_ = false;
   SseQueue queue_;

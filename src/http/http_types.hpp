@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "util/status.hpp"
 
@@ -32,12 +33,34 @@ class SseSink {
   virtual bool is_open() const = 0;
 };
 
-/// What a handler answers: a response, or (stream set) the head of an event
+/// Where a deferred answer goes: one client connection waiting for its
+/// response (a user route's handler that answers later). Loop thread only.
+class ResponseSlot {
+ public:
+  virtual ~ResponseSlot() = default;
+  /// Writes `response` to the client, once; false when it was already
+  /// answered or the connection is closed.
+  virtual bool answer(Response response) = 0;
+  virtual bool is_waiting() const = 0;
+};
+
+/// What a handler answers: a response; or (stream set) the head of an event
 /// stream: the connection writes `response`'s status and headers, then hands
-/// itself to `stream`, which queues the first events and keeps the sink.
+/// itself to `stream`, which queues the first events and keeps the sink; or
+/// (deferred set) nothing yet: the connection hands itself to `deferred`, and
+/// whoever keeps the slot answers later (the connection reads nothing more,
+/// and has no read timeout, until then).
 struct Reply {
+  using StreamStart = std::function<void(const std::shared_ptr<SseSink>&)>;
+  using DeferredStart = std::function<void(const std::shared_ptr<ResponseSlot>&)>;
+
+  Reply() = default;
+  Reply(Response response, StreamStart stream, DeferredStart deferred = {})  // NOLINT
+      : response(std::move(response)), stream(std::move(stream)), deferred(std::move(deferred)) {}
+
   Response response;
-  std::function<void(const std::shared_ptr<SseSink>&)> stream;
+  StreamStart stream;
+  DeferredStart deferred;
 };
 
 /// A JSON response: `body` dumped compactly, Content-Type application/json.

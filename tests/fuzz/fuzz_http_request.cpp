@@ -16,6 +16,10 @@
 // the real one does: a parsed tail is never over its cap, a bad query is a 400
 // with the error body, and the route pattern a request is counted under
 // (metrics) is one of the patterns, never the raw path.
+// POST /api/v1/state goes to a real http::StateWriter on a small flow: it
+// answers only 200 (with the new version), 400, 403, 404, 409 (with the current
+// version) or 422, and never changes a read-only field. A user route
+// (http::UserRoutes, POST /app/api/echo) answers through a deferred reply, once.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -26,12 +30,16 @@
 #include <string>
 #include <string_view>
 
+#include "core/runtime.hpp"
 #include "fuzz_check.hpp"
 #include "http/access.hpp"
 #include "http/log_routes.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
+#include "http/state_write.hpp"
+#include "http/user_routes.hpp"
 #include "lightning/json.hpp"
+#include "lightning/state.hpp"
 
 namespace {
 
@@ -65,9 +73,98 @@ const std::string& static_folder() {
   return kFolder;
 }
 
+using lightning::External;
+using lightning::Json;
+using lightning::State;
+
+struct FuzzWork : lightning::Work {
+  State<int> target{this, "target", 10, External::kWritable};
+  State<int> count{this, "count", 0};
+  void run(const Json&) override {}
+};
+
+struct FuzzFlow : lightning::Flow {
+  State<double> lr{this, "lr", 0.001, External::kWritable};
+  State<std::vector<int>> sizes{this, "sizes", {1, 2}, External::kWritable};
+  State<std::string> label{this, "label", "fixed"};
+  FuzzWork& w = add_work<FuzzWork>("w");
+  Json echo(const Json& body) {
+    if (body.is_string()) throw lightning::HttpError(400, "not a string");
+    return body;
+  }
+  std::vector<lightning::Route> configure_api() override {
+    return {lightning::Route::post("/echo", &FuzzFlow::echo)};
+  }
+  void run() override {}
+};
+
+/// The controller's part: changes go to the publisher.
+class FuzzRuntime final : public lightning::detail::Runtime {
+ public:
+  explicit FuzzRuntime(lightning::runtime::StatePublisher& publisher) : publisher_(publisher) {}
+  void attach(lightning::Component& root) { attach_tree(root, this); }
+  void on_field_changed(lightning::Component& owner, const lightning::StateFieldBase& field,
+                        Json value) override {
+    publisher_.field_changed(owner, field, value);
+  }
+
+ private:
+  lightning::runtime::StatePublisher& publisher_;
+};
+
+/// Takes the deferred answer of a user route.
+class CapturingSlot final : public lightning::http::ResponseSlot {
+ public:
+  bool answer(lightning::http::Response response) override {
+    LIGHTNING_FUZZ_CHECK(!answered, "a deferred reply answered twice");
+    answered = true;
+    this->response = std::move(response);
+    return true;
+  }
+  bool is_waiting() const override { return !answered; }
+  bool answered = false;
+  lightning::http::Response response;
+};
+
+struct Writable {
+  FuzzFlow flow;
+  lightning::runtime::StatePublisher publisher;
+  FuzzRuntime runtime{publisher};
+  lightning::http::StateWriter writer{flow, publisher, runtime};
+  boost::asio::io_context io;
+  lightning::http::UserRoutes routes{io, publisher};
+  Writable() {
+    runtime.attach(flow);
+    writer.start();
+  }
+};
+
+Writable& writable() {
+  static auto* kWritable = new Writable();
+  return *kWritable;
+}
+
+void check_write(const lightning::http::WriteOutcome& out) {
+  const unsigned s = out.status;
+  LIGHTNING_FUZZ_CHECK(s == 200 || s == 400 || s == 403 || s == 404 || s == 409 || s == 422,
+                       "POST /api/v1/state answered " + std::to_string(s));
+  if (s == 200 || s == 409) {
+    LIGHTNING_FUZZ_CHECK(out.body.contains("version") && out.body["version"].is_number_unsigned(),
+                         "no version in " + out.body.dump());
+  }
+  LIGHTNING_FUZZ_CHECK(writable().flow.label.get() == "fixed" && writable().flow.w.count.get() == 0,
+                       "a read-only field changed");
+}
+
 const lightning::http::Router& router() {
   static const auto* kRouter = [] {
     auto* r = new lightning::http::Router();
+    r->add("POST", "/api/v1/state", [](const Request& request, const PathParams&) -> Reply {
+      const lightning::http::WriteOutcome out = writable().writer.write(request.body());
+      check_write(out);
+      return {lightning::http::json_response(out.status, out.body.dump()), {}};
+    });
+    LIGHTNING_FUZZ_CHECK(writable().routes.add_to(*r, writable().flow).ok(), "user routes");
     auto ok = [](const Request&, const PathParams&) -> Reply {
       return {lightning::http::json_response(200, "{}"), {}};
     };
@@ -164,10 +261,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       LIGHTNING_FUZZ_CHECK(has_auth || (loopback && request.method() == beast_http::verb::get),
                            "a request without the token was let through");
       std::string route;
-      check_error_body(router().dispatch(request, &route).response);
+      Reply reply = router().dispatch(request, &route);
       LIGHTNING_FUZZ_CHECK(route.empty() || route.front() == '/', "route label '" + route + "'");
       LIGHTNING_FUZZ_CHECK(route == router().pattern_of(request) || route.empty(),
                            "pattern_of disagrees with dispatch on '" + route + "'");
+      if (reply.deferred) {
+        auto slot = std::make_shared<CapturingSlot>();
+        reply.deferred(slot);
+        LIGHTNING_FUZZ_CHECK(slot->answered, "a plain user route left its request unanswered");
+        reply.response = std::move(slot->response);
+      }
+      check_error_body(reply.response);
     }
     input.remove_prefix(used);
   }

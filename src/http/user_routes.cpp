@@ -1,0 +1,213 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "http/user_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <utility>
+
+#include "core/json_io.hpp"
+#include "core/runtime.hpp"
+
+namespace lightning::http {
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> form_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+') {
+      c = ' ';
+    } else if (c == '%') {
+      const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
+      const int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        return InvalidArgument("a '%' in the query is not followed by two hex digits");
+      }
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (c == '\0') return InvalidArgument("the query has a NUL byte");
+    out += c;
+  }
+  return out;
+}
+
+/// One request to a user route, waiting for its answer: the Responder's
+/// target. Answers once: the handler's answer, or 504 when the route's
+/// timeout fires first. Held by the Responder copies and the timer.
+class PendingCall final : public Responder::Target,
+                          public std::enable_shared_from_this<PendingCall> {
+ public:
+  PendingCall(boost::asio::io_context& io, std::shared_ptr<ResponseSlot> slot, unsigned version,
+              bool keep_alive, std::string label)
+      : slot_(std::move(slot)),
+        version_(version),
+        keep_alive_(keep_alive),
+        label_(std::move(label)),
+        timer_(io) {}
+
+  bool answer(int status, const Json& body) override {
+    if (answered_) return false;
+    answered_ = true;
+    timer_.cancel();
+    const unsigned code = status >= 200 && status <= 599 ? static_cast<unsigned>(status) : 500;
+    return slot_->answer(json_response(code, detail::dump_json(body), version_, keep_alive_));
+  }
+
+  bool is_pending() const override { return !answered_ && slot_->is_waiting(); }
+
+  /// 504 unless answered within `timeout`.
+  void arm(std::chrono::milliseconds timeout) {
+    timer_.expires_after(timeout);
+    timer_.async_wait([self = shared_from_this(), timeout](boost::system::error_code ec) {
+      if (ec || self->answered_) return;
+      spdlog::warn("HTTP: {} did not answer within {} ms (its route's timeout): the client got 504",
+                   self->label_, timeout.count());
+      const std::string message =
+          self->label_ + " did not answer within " + std::to_string(timeout.count()) + " ms";
+      self->answer(504, Json{{"error", {{"code", 504}, {"message", message}}}});
+    });
+  }
+
+ private:
+  std::shared_ptr<ResponseSlot> slot_;
+  unsigned version_;
+  bool keep_alive_;
+  std::string label_;
+  boost::asio::steady_timer timer_;
+  bool answered_ = false;
+};
+
+void collect(Flow& flow, std::vector<Flow*>* out) {
+  out->push_back(&flow);
+  for (Flow* child : flow.flows()) collect(*child, out);
+}
+
+}  // namespace
+
+Result<Json> parse_query(std::string_view target) {
+  Json query = Json::object();
+  const size_t mark = target.find('?');
+  if (mark == std::string_view::npos) return query;
+  std::string_view rest = target.substr(mark + 1);
+  const size_t fragment = rest.find('#');
+  if (fragment != std::string_view::npos) rest = rest.substr(0, fragment);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    auto name = form_decode(pair.substr(0, eq));
+    if (!name.ok()) return name.status();
+    auto value =
+        form_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!value.ok()) return value.status();
+    query[*name] = *value;
+  }
+  return query;
+}
+
+UserRoutes::UserRoutes(boost::asio::io_context& io, runtime::StatePublisher& publisher)
+    : io_(io), publisher_(publisher) {}
+
+Status UserRoutes::add_to(Router& router, Flow& root) {
+  std::vector<Flow*> flows;
+  collect(root, &flows);
+  const size_t first = entries_.size();
+  for (Flow* flow : flows) {
+    std::vector<Route> routes;
+    try {
+      routes = flow->configure_api();
+    } catch (const std::exception& e) {
+      return InvalidArgument("flow '" + flow->path() + "': configure_api() threw: " + e.what());
+    }
+    for (Route& route : routes) {
+      const std::string label = route.method() + " " + kMountPoint + route.path();
+      for (const Entry& e : entries_) {
+        if (e.route.method() == route.method() && e.route.path() == route.path()) {
+          return InvalidArgument("flows '" + e.flow->path() + "' and '" + flow->path() +
+                                 "' both declare " + label + "; give one of them another path");
+        }
+      }
+      entries_.push_back(Entry{flow, std::move(route)});
+      served_.push_back(label);
+    }
+  }
+  for (size_t i = first; i < entries_.size(); ++i) {
+    router.add(entries_[i].route.method(), kMountPoint + entries_[i].route.path(),
+               [this, i](const Request& request, const PathParams&) {
+                 return call(entries_[i], request);
+               });
+  }
+  return Status::Ok();
+}
+
+Reply UserRoutes::call(const Entry& entry, const Request& request) const {
+  const unsigned version = request.version();
+  const bool keep_alive = request.keep_alive();
+  Json input;
+  if (entry.route.method() == "GET") {
+    auto query = parse_query({request.target().data(), request.target().size()});
+    if (!query.ok())
+      return {error_response(400, query.status().message(), version, keep_alive), {}};
+    input = std::move(*query);
+  } else if (!request.body().empty()) {
+    std::string why;
+    input = detail::parse_untrusted(request.body(), &why);
+    if (input.is_discarded()) {
+      return {error_response(400, "the body is not JSON: " + why, version, keep_alive), {}};
+    }
+  }
+  Reply reply;
+  reply.deferred = [this, &entry, input = std::move(input), version,
+                    keep_alive](const std::shared_ptr<ResponseSlot>& slot) {
+    const std::string label =
+        "route " + entry.route.method() + " " + kMountPoint + entry.route.path();
+    auto pending = std::make_shared<PendingCall>(io_, slot, version, keep_alive, label);
+    Responder responder(pending);
+    const auto started = std::chrono::steady_clock::now();
+    {
+      auto batch = publisher_.batch();  // what the handler assigns: one change
+      try {
+        entry.route.invoker()(*entry.flow, input, responder);
+      } catch (const HttpError& e) {
+        responder.fail(e.status(), e.what());
+      } catch (const std::exception& e) {
+        spdlog::warn("HTTP: {} threw: {}", label, e.what());
+        responder.fail(500, label + " threw: " + e.what());
+      } catch (...) {
+        // FlowBlocked (a blocking work.call()) and the like.
+        responder.fail(500, label +
+                                " ended with a non-standard exception (a blocking work.call()? "
+                                "call parallel works, or answer later from a deferred route)");
+      }
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (pending->is_pending()) {
+      pending->arm(entry.route.timeout());
+    } else if (took > entry.route.timeout()) {
+      spdlog::warn(
+          "HTTP: {} ran {} ms on the flow loop (its timeout is {} ms); answer later "
+          "from a deferred route instead",
+          label, took.count(), entry.route.timeout().count());
+    }
+  };
+  return reply;
+}
+
+}  // namespace lightning::http
