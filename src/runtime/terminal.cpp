@@ -131,6 +131,9 @@ void Terminal::write_line(bool to_stderr, std::string_view line) {
   std::lock_guard<std::mutex> lock(mutex_);
   erase_locked();
   std::FILE* stream = to_stderr ? err_ : out_;
+  // `line` is only used during the call (cppcheck 2.10 thinks the view onto
+  // relay_stdout()'s buffer outlives it).
+  // cppcheck-suppress invalidLifetime
   std::fwrite(line.data(), 1, line.size(), stream);
   std::fputc('\n', stream);
   if (footer_.empty() && !pending_) return;  // no footer: the stream buffers as it likes
