@@ -4,11 +4,15 @@
 //  - state:    work assigns a field -> flow sees the new value
 // Times come from CLOCK_MONOTONIC, shared by all processes on one machine.
 // Prints one JSON object with medians and p90s (µs). Args: -- [iterations]
+// With $LIGHTNING_BENCH_GO_FILE set, it starts only once that file exists
+// (bench/http_sse.sh connects SSE clients first).
 #include <lightning/lightning.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -34,6 +38,12 @@ struct Echo : lightning::Work {
   }
 };
 
+/// False while $LIGHTNING_BENCH_GO_FILE names a file that does not exist yet.
+bool go() {
+  const char* file = std::getenv("LIGHTNING_BENCH_GO_FILE");
+  return file == nullptr || std::ifstream(file).good();
+}
+
 struct Root : lightning::Flow {
   Echo& par = add_work<Echo>("par", lightning::WorkOptions().parallel(true));
   Echo& blk = add_work<Echo>("blk");
@@ -49,6 +59,10 @@ struct Root : lightning::Flow {
   }
 
   void run() override {
+    if (phase == 0 && !go()) {
+      schedule_in(std::chrono::milliseconds(5));
+      return;
+    }
     if (phase == 0) {  // warm up both processes
       if (!par.call({{"i", -1}}).has_succeeded()) return;
       blk.call({{"i", -1}});
