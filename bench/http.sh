@@ -25,8 +25,9 @@ for _ in $(seq 1 400); do
 done
 echo "# state body: $(curl -s "$url/api/v1/state" | wc -c) bytes, $n works succeeded"
 for c in 1 16 64; do
-  echo "# wrk -t2 -c$c -d${secs}s --latency $url/api/v1/state"
-  wrk -t2 -c"$c" -d"${secs}s" --latency "$url/api/v1/state" | grep -E 'Requests/sec|Latency|50%|90%|99%|Transfer'
+  t=$((c < 2 ? 1 : 2))  # wrk needs at least one connection per thread
+  echo "# wrk -t$t -c$c -d${secs}s --latency $url/api/v1/state"
+  wrk -t"$t" -c"$c" -d"${secs}s" --latency "$url/api/v1/state" | grep -E 'Requests/sec|Latency|50%|90%|99%|Transfer'
 done
 curl -s -X POST -H "Authorization: Bearer $(cat "$tmp/run/api-token")" "$url/api/v1/app/stop" >/dev/null
 wait "$app" || true

@@ -11,39 +11,11 @@
 
 #include "core/json_io.hpp"
 #include "core/runtime.hpp"
+#include "http/query.hpp"
 
 namespace lightning::http {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-Result<std::string> form_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+') {
-      c = ' ';
-    } else if (c == '%') {
-      const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
-      const int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
-      if (hi < 0 || lo < 0) {
-        return InvalidArgument("a '%' in the query is not followed by two hex digits");
-      }
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-    if (c == '\0') return InvalidArgument("the query has a NUL byte");
-    out += c;
-  }
-  return out;
-}
 
 /// One request to a user route, waiting for its answer: the Responder's
 /// target. Answers once: the handler's answer, or 504 when the route's
@@ -98,29 +70,6 @@ void collect(Flow& flow, std::vector<Flow*>* out) {
 
 }  // namespace
 
-Result<Json> parse_query(std::string_view target) {
-  Json query = Json::object();
-  const size_t mark = target.find('?');
-  if (mark == std::string_view::npos) return query;
-  std::string_view rest = target.substr(mark + 1);
-  const size_t fragment = rest.find('#');
-  if (fragment != std::string_view::npos) rest = rest.substr(0, fragment);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (pair.empty()) continue;
-    const size_t eq = pair.find('=');
-    auto name = form_decode(pair.substr(0, eq));
-    if (!name.ok()) return name.status();
-    auto value =
-        form_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-    if (!value.ok()) return value.status();
-    query[*name] = *value;
-  }
-  return query;
-}
-
 UserRoutes::UserRoutes(boost::asio::io_context& io, runtime::StatePublisher& publisher)
     : io_(io), publisher_(publisher) {}
 
@@ -164,7 +113,8 @@ Reply UserRoutes::call(const Entry& entry, const Request& request) const {
     auto query = parse_query({request.target().data(), request.target().size()});
     if (!query.ok())
       return {error_response(400, query.status().message(), version, keep_alive), {}};
-    input = std::move(*query);
+    input = Json::object();
+    for (auto& [name, value] : *query) input[name] = std::move(value);
   } else if (!request.body().empty()) {
     std::string why;
     input = detail::parse_untrusted(request.body(), &why);

@@ -54,9 +54,4 @@ class UserRoutes {
   std::vector<std::string> served_;
 };
 
-/// A GET's query string ("a=1&b=x%20y") as a JSON object of strings
-/// ({"a": "1", "b": "x y"}; '+' is a space; a repeated name keeps the last
-/// value); kInvalidArgument for a bad %-escape or a NUL.
-Result<Json> parse_query(std::string_view target);
-
 }  // namespace lightning::http

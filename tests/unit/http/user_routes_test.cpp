@@ -202,14 +202,5 @@ TEST(UserRoutesDeclarationTest, TwoFlowsWithTheSameRouteAreAnErrorNamingBoth) {
   EXPECT_NE(st.message().find("root.b"), std::string::npos) << st.message();
 }
 
-TEST(ParseQueryTest, DecodesPercentAndPlusAndIgnoresAFragment) {
-  auto q = parse_query("/x?a=1+2&b=%2Fc&a=3#frag");
-  ASSERT_TRUE(q.ok());
-  EXPECT_EQ(*q, Json({{"a", "3"}, {"b", "/c"}}));
-  EXPECT_EQ(*parse_query("/x"), Json::object());
-  EXPECT_FALSE(parse_query("/x?a=%0").ok());
-  EXPECT_FALSE(parse_query("/x?a=%00").ok());
-}
-
 }  // namespace
 }  // namespace lightning::http
