@@ -19,4 +19,9 @@ exclude="LightningRun|FindPackage"
 # preset only: thousands of instrumented processes take minutes and prove
 # nothing more about memory or races than the other drills do.
 exclude="$exclude|BudgetDrillTest"
+# Timing-bound under ASan on 2 cores (seen 2026-11-30: a deadline passes, no
+# sanitizer report): the slow-SSE-reader drill and the CLI's stop test, whose
+# wait polls `lightning status` (a whole instrumented process per poll). They
+# run in the ci preset; to be given deadlines that scale with the build.
+exclude="$exclude|HttpApiTest.SlowStreamReaderIsDroppedWhileTheAppKeepsRunning|LightningCliTest.StopStopsOneWorkThenTheWholeApp"
 ctest --preset "$preset" -j2 --timeout 300 -L "unit|integration|fuzz-replay" -E "$exclude" "$@"
