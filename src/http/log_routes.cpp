@@ -15,6 +15,7 @@
 #include "http/http_api_service.hpp"
 #include "http/query.hpp"
 #include "http/sse.hpp"
+#include "util/unique_fd.hpp"
 
 namespace lightning::http {
 
@@ -22,20 +23,7 @@ namespace beast_http = boost::beast::http;
 
 namespace {
 
-/// An open file descriptor, closed on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = util::UniqueFd;
 
 Status io_error(const std::string& what, const std::string& file) {
   return Unavailable("cannot " + what + " " + file + ": " + std::strerror(errno));

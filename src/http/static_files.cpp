@@ -13,26 +13,15 @@
 #include <cstring>
 #include <utility>
 
+#include "util/unique_fd.hpp"
+
 namespace lightning::http {
 
 namespace beast_http = boost::beast::http;
 
 namespace {
 
-/// A file descriptor closed when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = util::UniqueFd;
 
 /// openat2(dir, path, O_RDONLY, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS): no
 /// absolute path, no `..` and no symbolic link may take the lookup out of `dir`.
