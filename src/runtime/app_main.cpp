@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -100,6 +101,12 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     return 1;
   }
 
+  // A write to a socket or pipe whose reader is gone must fail with EPIPE,
+  // not end the app (and its works' grace) with SIGPIPE, as in any server. The
+  // zygote and the works ignore it too (zygote.cpp). Seen once in CI under
+  // ASan: an app stopped by SIGTERM to its process group died of SIGPIPE
+  // between its works' stop and state.json.
+  std::signal(SIGPIPE, SIG_IGN);
   Result<runtime::AppCommandLine> command_line = runtime::parse_app_command_line(argc, argv);
   if (!command_line.ok()) {
     std::fprintf(stderr, "%s: %s\n%s", argv[0], command_line.status().message().c_str(),
