@@ -10,7 +10,12 @@
 
 #include "core/json_io.hpp"
 #include "http/http_api_service.hpp"
+#include "journal/file_hash.hpp"
+#include "journal/journal.hpp"
+#include "journal/schema.hpp"
+#include "journal/sqlite_journal_store.hpp"
 #include "util/atomic_file.hpp"
+#include "util/ids.hpp"
 #include "util/signal_name.hpp"
 
 namespace lightning::runtime {
@@ -27,6 +32,11 @@ AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Fl
 AppHost::~AppHost() {
   http_.reset();
   works_view_.reset();
+  if (journal_) {
+    controller_->publisher().remove_observer(journal_.get());
+    controller_->remove_event_observer(journal_.get());
+    journal_.reset();  // commits what is left, joins its writer
+  }
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
 }
 
@@ -46,10 +56,13 @@ int AppHost::run() {
   // The HTTP API, on this loop: its handlers read the controller directly.
   if (!start_http()) return 1;
 
+  // The journal of state and calls: observes the controller from its first change.
+  if (options_.journal) start_journal();
+
   // Next subsystems attach here, all on this loop:
   //  - more of the HTTP API and the dashboard (issue 9): /metrics from loop_.post_stats();
-  //  - the journal (issue 10): a StateObserver of the controller, and the
-  //    CallTables' save()/restore() on resume;
+  //  - resume (issue 10): journal::load() of the run directory, then the
+  //    state, its version and the CallTables' restore() before start();
   //  - the cluster scheduler (issue 11): a WorkLauncherInterface in place of
   //    launcher_ that places works on remote lightning-workers.
 
@@ -70,6 +83,7 @@ int AppHost::run() {
   if (works_view_) works_view_->finish();             // the last table stays above what follows
 
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+  if (journal_) journal_->flush();  // the last changes (the works' final statuses) are committed
   write_state_file();
   const int code = controller_->exit_code();
   std::fflush(stdout);  // the works' echoed lines first (see app_main.cpp)
@@ -97,6 +111,22 @@ bool AppHost::start_http() {
   }
   spdlog::info("HTTP API at {} (token in {}/api-token)", http_->url(), options_.controller.run_dir);
   return true;
+}
+
+void AppHost::start_journal() {
+  const std::string path = options_.controller.run_dir + "/" + journal::kJournalFileName;
+  journal_ = std::make_unique<journal::Journal>(std::make_unique<journal::SqliteJournalStore>(path),
+                                                clock_);
+  journal::JournalMeta meta;
+  meta.run_id = controller_->run_id();
+  meta.app_path = journal::self_exe_path();
+  meta.started_at_us = util::now_unix_us();
+  meta.lightning_version = LIGHTNING_VERSION;
+  // The binary that runs, even if its file was replaced since it started.
+  journal_->start(std::move(meta), controller_->root().snapshot(), controller_->state_version(),
+                  "/proc/self/exe");
+  controller_->add_observer(journal_.get());
+  controller_->add_event_observer(journal_.get());
 }
 
 void AppHost::write_state_file() {

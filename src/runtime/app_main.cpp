@@ -125,6 +125,7 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     host_options.http->host = command_line->http_host;
     host_options.http->port = static_cast<uint16_t>(command_line->http_port);
   }
+  host_options.journal = !command_line->no_journal;
   runtime::ControllerOptions& options = host_options.controller;
   options.run_dir = command_line->run_dir;
   if (!command_line->log_level.empty()) options.log_level = command_line->log_level;

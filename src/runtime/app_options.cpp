@@ -72,7 +72,7 @@ std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
          "          [--quiet] [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
-         "          [--host HOST] [--port PORT] [--no-http] [-- app args]\n"
+         "          [--host HOST] [--port PORT] [--no-http] [--no-journal] [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -91,7 +91,8 @@ std::string app_usage(const std::string& program) {
          "                    request needs the token in <run dir>/api-token)\n"
          "  --port PORT       the HTTP API's port (default 7501, a free one if that is taken;\n"
          "                    0 picks a free one); the URL is in <run dir>/api.json\n"
-         "  --no-http         no HTTP API\n";
+         "  --no-http         no HTTP API\n"
+         "  --no-journal      no journal of state and calls (<run dir>/journal.sqlite)\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
@@ -122,6 +123,7 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   app.add_option("--host", command_line.http_host);
   app.add_option("--port", command_line.http_port)->check(CLI::Range(0, 65535));
   app.add_flag("--no-http", command_line.no_http);
+  app.add_flag("--no-journal", command_line.no_journal);
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {
