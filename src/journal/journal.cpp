@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "journal/journal.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -35,7 +36,12 @@ Journal::~Journal() {
     accepting_ = false;
   }
   wake_writer_.notify_one();
-  if (writer_.joinable()) writer_.join();
+  if (writer_.joinable()) {
+    writer_.join();
+    const Stats s = stats();
+    spdlog::debug("journal {}: {} commits, {} batch rows, {} call rows, {} snapshots", where_,
+                  s.commits, s.batches, s.calls, s.snapshots);
+  }
 }
 
 void Journal::start(JournalMeta meta, Json state, uint64_t version, std::string hash_file) {
@@ -63,6 +69,7 @@ void Journal::start(JournalMeta meta, Json state, uint64_t version, std::string 
 }
 
 void Journal::hasher_main(const std::string& file) {
+  ::pthread_setname_np(::pthread_self(), "journal-hash");
   // Behind the app's own threads: a start-up on few cores should not wait for it.
   ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   Result<std::string> sha = sha256_of_file(file);
@@ -162,6 +169,7 @@ Journal::Stats Journal::stats() const {
 // ---------------------------------------------------------------- writer thread
 
 void Journal::writer_main(JournalGroup first) {
+  ::pthread_setname_np(::pthread_self(), "journal-writer");  // in top -H, perf, gdb
   first.snapshot = SnapshotRow{version_, detail::dump_json(state_)};
   last_snapshot_bytes_ = first.snapshot->state.size();
   commit(first);
@@ -222,6 +230,7 @@ void Journal::writer_main(JournalGroup first) {
 
 bool Journal::build_group(std::deque<Item>& items, JournalGroup& group) {
   std::unordered_map<std::string, size_t> call_at;  // "<work>\n<id>" -> index in group.calls
+  Json merged;                                      // the ops of group.batches[0]
   for (Item& item : items) {
     if (auto* b = std::get_if<BatchItem>(&item)) {
       if (b->first_version != version_ + 1 || b->last_version < b->first_version) {
@@ -238,10 +247,15 @@ bool Journal::build_group(std::deque<Item>& items, JournalGroup& group) {
         return false;
       }
       version_ = b->last_version;
-      BatchRow row{b->first_version, b->last_version, detail::dump_json(b->patch)};
       ++batches_since_snapshot_;
-      bytes_since_snapshot_ += row.patch.size();
-      group.batches.push_back(std::move(row));
+      // One row per commit: the batches' ops in order, as one patch (applying
+      // them in turn is applying each batch in turn).
+      if (group.batches.empty()) {
+        group.batches.push_back(BatchRow{b->first_version, b->last_version, {}});
+        merged = Json::array();
+      }
+      group.batches.back().last_version = b->last_version;
+      for (Json& op : b->patch) merged.push_back(std::move(op));
     } else if (auto* m = std::get_if<MetaItem>(&item)) {
       meta_.app_sha256 = std::move(m->app_sha256);
       group.meta = meta_;
@@ -265,6 +279,10 @@ bool Journal::build_group(std::deque<Item>& items, JournalGroup& group) {
         group.calls[at->second] = std::move(row);  // the latest word on this call
       }
     }
+  }
+  if (!group.batches.empty()) {
+    group.batches.back().patch = detail::dump_json(merged);
+    bytes_since_snapshot_ += group.batches.back().patch.size();
   }
   if (batches_since_snapshot_ >= options_.max_replay_batches ||
       bytes_since_snapshot_ >= std::max(options_.min_snapshot_bytes, last_snapshot_bytes_)) {
@@ -303,7 +321,7 @@ void Journal::fail(const Status& cause) {
   status_ = st;
   accepting_ = false;
   hash_done_ = true;  // it will not be written either
-  queue_.clear();  // dropped: nothing more is written
+  queue_.clear();     // dropped: nothing more is written
 }
 
 }  // namespace lightning::journal

@@ -25,7 +25,9 @@ struct JournalMeta {
   std::string lightning_version;
 };
 
-/// One batch of state changes (runtime::StateBatch), serialised.
+/// State changes from version first_version to last_version: the ops of one
+/// or more consecutive runtime::StateBatch, in order, as one JSON Patch (the
+/// journal writes one row per commit).
 struct BatchRow {
   uint64_t first_version = 0;
   uint64_t last_version = 0;

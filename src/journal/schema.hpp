@@ -27,7 +27,6 @@ CREATE TABLE works(path TEXT PRIMARY KEY, max_cached_calls INTEGER NOT NULL) WIT
 CREATE TABLE calls(work TEXT NOT NULL, id INTEGER NOT NULL, key TEXT NOT NULL,
                    done INTEGER NOT NULL, retained INTEGER NOT NULL, record TEXT NOT NULL,
                    PRIMARY KEY(work, id)) WITHOUT ROWID;
-CREATE INDEX calls_by_key ON calls(work, key);
 )sql";
 
 }  // namespace lightning::journal

@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <unordered_set>
 #include <utility>
 
 #include "journal/schema.hpp"
@@ -25,9 +24,10 @@ namespace {
 // and kept done records past max_cached_calls, oldest first (the table evicts
 // by least recent use, which the journal does not see: it counts by id).
 constexpr const char* kPruneCallsSql = R"sql(
-DELETE FROM calls WHERE EXISTS (
-  SELECT 1 FROM calls AS later
-  WHERE later.work = calls.work AND later.key = calls.key AND later.id > calls.id);
+DELETE FROM calls WHERE (work, id) IN (
+  SELECT work, id FROM (
+    SELECT work, id, max(id) OVER (PARTITION BY work, key) AS newest FROM calls)
+  WHERE id < newest);
 DELETE FROM calls WHERE done = 1 AND retained = 0 AND id < (
   SELECT max(id) FROM calls AS latest WHERE latest.work = calls.work);
 DELETE FROM calls WHERE (work, id) IN (
@@ -145,6 +145,7 @@ Status SqliteJournalStore::write(const JournalGroup& group) {
     }
   }
   const bool had_schema = has_schema_;
+  works_added_.clear();
   Status st = db_.exec("BEGIN IMMEDIATE");
   if (!st.ok()) return st;
   st = write_in_transaction(group);
@@ -153,6 +154,7 @@ Status SqliteJournalStore::write(const JournalGroup& group) {
     st = with_cause(st, path_);  // before the rollback touches the files
     (void)db_.exec("ROLLBACK");
     has_schema_ = had_schema;  // a first transaction rolled back takes the tables with it
+    for (const std::string& w : works_added_) works_.erase(w);  // written again next time
     if (!has_schema_) stmts_.reset();
   }
   return st;
@@ -206,9 +208,11 @@ Status SqliteJournalStore::write_in_transaction(const JournalGroup& group) {
     s.batch.bind_text(3, b.patch);
     if (Status st = run(s.batch); !st.ok()) return st;
   }
-  std::unordered_set<std::string> works;
   for (const CallRow& c : group.calls) {
-    if (works.insert(c.work).second) {
+    const auto known = works_.find(c.work);
+    if (known == works_.end() || known->second != c.max_cached_calls) {
+      works_[c.work] = c.max_cached_calls;  // undone by write() if the commit fails
+      works_added_.push_back(c.work);
       s.work.bind_text(1, c.work);
       s.work.bind_int(2, static_cast<int64_t>(c.max_cached_calls));
       if (Status st = run(s.work); !st.ok()) return st;

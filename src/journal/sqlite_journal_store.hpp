@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "journal/journal_store.hpp"
 #include "journal/sqlite.hpp"
@@ -37,6 +39,8 @@ class SqliteJournalStore final : public JournalStore {
   sqlite::Db db_;
   std::unique_ptr<Statements> stmts_;
   bool has_schema_ = false;
+  std::unordered_map<std::string, uint64_t> works_;  // in the works table: max_cached_calls
+  std::vector<std::string> works_added_;             // by the write in progress
 };
 
 }  // namespace lightning::journal

@@ -110,11 +110,15 @@ class JournalLoadTest : public ::testing::Test {
  protected:
   std::string path() const { return dir_ / "journal.sqlite"; }
 
-  /// A finished journal: the start state, `batches` batches of one change.
-  void write_journal(int batches, JournalOptions options = {}) {
+  /// A finished journal: the start state, `batches` batches of one change;
+  /// `row_each`: each committed on its own, so each is a row of its own.
+  void write_journal(int batches, JournalOptions options = {}, bool row_each = false) {
     auto j = open_journal(path(), clock_, options);
     j->start(meta(), initial_state(), 0);
-    for (int v = 1; v <= batches; ++v) j->on_state_batch(set_n(static_cast<uint64_t>(v), v));
+    for (int v = 1; v <= batches; ++v) {
+      j->on_state_batch(set_n(static_cast<uint64_t>(v), v));
+      if (row_each) j->flush();
+    }
     j->flush();
     ASSERT_TRUE(j->status().ok()) << j->status().message();
   }
@@ -418,13 +422,13 @@ TEST_F(JournalLoadTest, TruncatedJournalIsRefused) {
 }
 
 TEST_F(JournalLoadTest, BatchesWithAGapAreRefused) {
-  write_journal(10);
+  write_journal(10, {}, /*row_each=*/true);
   run_sql(path(), "DELETE FROM batches WHERE last_version = 6");
   expect_refused(StatusCode::kInvalidArgument, "its batches skip from version 5 to the batch 7..7");
 }
 
 TEST_F(JournalLoadTest, APatchThatIsNotAddOrReplaceIsRefused) {
-  write_journal(2);
+  write_journal(2, {}, /*row_each=*/true);
   run_sql(path(),
           "UPDATE batches SET patch = '[{\"op\":\"copy\",\"from\":\"/vars\",\"path\":\"/x\"}]' "
           "WHERE last_version = 2");
