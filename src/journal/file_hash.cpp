@@ -39,7 +39,7 @@ Result<std::string> sha256_of_file(const std::string& path) {
   }
   static const char* kHex = "0123456789abcdef";
   std::string out;
-  out.reserve(size * 2);
+  out.reserve(size_t{size} * 2);
   for (unsigned int i = 0; i < size; ++i) {
     out += kHex[digest[i] >> 4];
     out += kHex[digest[i] & 15];

@@ -22,7 +22,7 @@
 namespace lightning::journal {
 
 Journal::Journal(std::unique_ptr<JournalStore> store, const util::ClockInterface& clock,
-                 JournalOptions options)
+                 const JournalOptions& options)
     : clock_(clock),
       options_(options),
       store_(std::move(store)),

@@ -79,7 +79,7 @@ struct JournalOptions {
 class Journal final : public runtime::StateObserver, public runtime::RuntimeEventObserver {
  public:
   Journal(std::unique_ptr<JournalStore> store, const util::ClockInterface& clock,
-          JournalOptions options = {});
+          const JournalOptions& options = {});
   /// Commits what is queued, closes the store and joins the writer.
   ~Journal() override;
   Journal(const Journal&) = delete;
