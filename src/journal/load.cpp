@@ -168,7 +168,10 @@ class Loader {
     const int rc = s.step();
     if (rc == SQLITE_DONE) return invalid("SQLite gave no answer to its quick_check");
     if (rc != SQLITE_ROW) return sqlite_error(rc);
-    const std::string verdict = s.text_at(0);
+    std::string verdict = s.text_at(0);
+    for (char& c : verdict) {
+      if (c == '\n') c = ' ';  // "*** in database main ***\nPage 4: ..." on one line
+    }
     if (verdict != "ok")
       return invalid("the file is corrupt (SQLite's quick_check: " + verdict + ")");
     return Status::Ok();
