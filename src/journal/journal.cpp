@@ -71,7 +71,7 @@ void Journal::start(JournalMeta meta, Json state, uint64_t version, std::string 
 void Journal::hasher_main(const std::string& file) {
   ::pthread_setname_np(::pthread_self(), "journal-hash");
   // Behind the app's own threads: a start-up on few cores should not wait for it.
-  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWriterNice);
   Result<std::string> sha = sha256_of_file(file);
   if (!sha.ok())
     spdlog::warn("journal: {}; the app binary's hash is not recorded", sha.status().message());
@@ -170,6 +170,11 @@ Journal::Stats Journal::stats() const {
 
 void Journal::writer_main(JournalGroup first) {
   ::pthread_setname_np(::pthread_self(), "journal-writer");  // in top -H, perf, gdb
+  // Behind the flow loop and the works: on few cores a busy writer otherwise
+  // takes the CPU they wait for (bench_latency's state phase, 2 cores: +80%
+  // at nice 0, +15% at nice 10; docs/design/journal.md "Numbers"). Its queue
+  // absorbs the lag; past max_queued the journal stops, incomplete.
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kWriterNice);
   first.snapshot = SnapshotRow{version_, detail::dump_json(state_)};
   last_snapshot_bytes_ = first.snapshot->state.size();
   commit(first);

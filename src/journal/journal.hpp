@@ -145,6 +145,9 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   };
   using Item = std::variant<BatchItem, CallItem, MetaItem>;
 
+  /// The writer thread's nice value (setpriority(2)); the hasher's too.
+  static constexpr int kWriterNice = 10;
+
   void push(Item item);
   void writer_main(JournalGroup first);
   void hasher_main(const std::string& file);
