@@ -130,6 +130,13 @@ class Controller final : public detail::Runtime,
   /// runtime_events.hpp). An observer is removed before it is destroyed.
   void add_event_observer(RuntimeEventObserver* observer) { events_.push_back(observer); }
   void remove_event_observer(RuntimeEventObserver* observer);
+  /// Counts `source` as a source of input while it is registered: something
+  /// outside the app that may change its state at any time (the HTTP API of an
+  /// app with writable fields or routes of its own). An app with nothing else
+  /// to do is then waiting for it, not stalled (ProgressWatch, --idle-timeout).
+  /// Loop thread; adding twice counts once.
+  void add_input_source(const void* source) { input_sources_.insert(source); }
+  void remove_input_source(const void* source) { input_sources_.erase(source); }
   /// The works' captured output (`<run dir>/logs/<work path>.log`).
   WorkLogs& logs() { return logs_; }
 
@@ -276,6 +283,8 @@ class Controller final : public detail::Runtime,
   /// Observers subscribed through the posted API: clients that may send
   /// input (post_apply_patch) at any time, so an app they watch is not stalled.
   std::unordered_set<StateObserver*> api_subscribers_;
+  /// add_input_source(): outside inputs that are not subscribers.
+  std::unordered_set<const void*> input_sources_;
   ProgressWatch progress_;
 };
 
