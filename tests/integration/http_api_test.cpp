@@ -285,7 +285,7 @@ TEST(HttpApiTest, SecondAppOnATakenPortPicksAnotherAndSaysSo) {
   holder.open(boost::asio::ip::tcp::v4());
   holder.bind({boost::asio::ip::make_address("127.0.0.1"), 7501}, ec);
   if (!ec) holder.listen();
-  RunningApp app("idle", {});
+  RunningApp app("idle", {"--port", "7501"});  // the default, named: the environment says 0
   ASSERT_NE(app.port(), 0) << app.describe();
   EXPECT_NE(app.port(), 7501);
   EXPECT_TRUE(contains(app.process().stderr_text(), "port 7501 is taken")) << app.describe();
