@@ -176,7 +176,7 @@ class Controller final : public detail::Runtime,
   void post_stop(std::string message, int exit_code = 0);
   /// How close a work's failure by an outside signal and the app's own stop
   /// request must be to count as one signal sent to both.
-  static constexpr std::chrono::milliseconds kSharedSignalWindow{1000};
+  static constexpr std::chrono::milliseconds kSharedSignalWindow{2000};
   /// Kills every work process now (stop with no grace), as a second Ctrl-C does.
   void post_kill_now();
   /// The whole state (Flow::snapshot() of the root) and its version.
