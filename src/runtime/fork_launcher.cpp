@@ -493,19 +493,18 @@ void ForkLauncher::on_zygote_message(const std::string& data) {
 void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
   Proc* p = find(id);
   if (p == nullptr) return;
-  Stream* stream = is_stderr ? p->err.get() : p->out.get();
+  Stream* stream = p->stream(is_stderr);
   stream->sd.async_read_some(
       boost::asio::buffer(stream->buf), [this, alive = std::weak_ptr<bool>(alive_), id, is_stderr,
                                          stream](const boost::system::error_code& ec, size_t n) {
         if (alive.expired()) return;
         Proc* p = find(id);
         // Gone, or a cancelled read of a stream since replaced.
-        if (p == nullptr || stream != (is_stderr ? p->err.get() : p->out.get())) return;
+        if (p == nullptr || stream != p->stream(is_stderr)) return;
         Stream& s = *stream;
         if (n > 0) consume(id, s, s.buf.data(), n, is_stderr);
         if (ec) {
-          if (!s.partial.empty() && events_.output) events_.output(id, s.partial, is_stderr);
-          s.partial.clear();
+          flush_partial(id, s, is_stderr);
           s.eof = true;
           maybe_finish(id, false);
           return;
@@ -529,6 +528,11 @@ void ForkLauncher::consume(uint64_t id, Stream& s, const char* data, size_t n, b
   }
 }
 
+void ForkLauncher::flush_partial(uint64_t id, Stream& s, bool is_stderr) {
+  if (!s.partial.empty() && events_.output) events_.output(id, s.partial, is_stderr);
+  s.partial.clear();
+}
+
 void ForkLauncher::drain_now(uint64_t id) {
   // EOF may never come (a grandchild can hold a write end), but what the
   // process wrote before it died is in the pipe: read it now, without
@@ -541,7 +545,7 @@ void ForkLauncher::drain_now(uint64_t id) {
     for (;;) {
       Proc* p = find(id);  // an output handler may have stopped or shut down
       if (p == nullptr) return;
-      Stream* s = is_stderr ? p->err.get() : p->out.get();
+      Stream* s = p->stream(is_stderr);
       if (s == nullptr || s->eof) break;
       const int fd = s->sd.native_handle();
       const int flags = ::fcntl(fd, F_GETFL);
@@ -565,11 +569,9 @@ void ForkLauncher::maybe_finish(uint64_t id, bool force) {
   if (p == nullptr || !p->exited) return;
   const auto done = [](const std::unique_ptr<Stream>& s) { return s == nullptr || s->eof; };
   if (!force && !(done(p->out) && done(p->err))) return;
-  for (bool is_stderr : {false, true}) {  // a last line without a newline
-    Stream* s = is_stderr ? p->err.get() : p->out.get();
-    if (s == nullptr || s->eof || s->partial.empty()) continue;
-    if (events_.output) events_.output(id, s->partial, is_stderr);
-    s->partial.clear();
+  for (bool is_stderr : {false, true}) {
+    Stream* s = p->stream(is_stderr);
+    if (s != nullptr && !s->eof) flush_partial(id, *s, is_stderr);
   }
   p = find(id);  // an output handler may have stopped or shut down
   if (p == nullptr) return;
