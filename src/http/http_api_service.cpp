@@ -44,6 +44,23 @@ Response json_ok(unsigned status, const Json& body) {
   return json_response(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
+/// Whether a field of `c`, or of a component under it, is declared
+/// External::kWritable (POST /api/v1/state may change it).
+bool has_writable_field(const Component& c) {
+  for (const StateFieldBase* f : c.fields()) {
+    if (f->is_writable_from_outside()) return true;
+  }
+  if (const auto* flow = dynamic_cast<const Flow*>(&c)) {
+    for (const Work* w : flow->works()) {
+      if (has_writable_field(*w)) return true;
+    }
+    for (const Flow* f : flow->flows()) {
+      if (has_writable_field(*f)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Work* find_work(Flow& root, const std::string& path) {
@@ -81,6 +98,7 @@ HttpApiService::~HttpApiService() {
     controller_.remove_event_observer(&activity_);
     controller_.remove_event_observer(&metrics_);
     controller_.logs().remove_observer(&logs_);
+    controller_.remove_input_source(this);
   }
 }
 
@@ -108,6 +126,10 @@ Status HttpApiService::start(const std::string& run_dir) {
   controller_.logs().add_observer(&logs_);
   observing_ = true;
   state_writer_.start();
+  // Steerable from outside: an app waiting for a POST is not stalled.
+  if (!user_routes_.served().empty() || has_writable_field(controller_.root())) {
+    controller_.add_input_source(this);
+  }
   return Status::Ok();
 }
 

@@ -88,9 +88,11 @@ std::string app_usage(const std::string& program) {
          "                    killed and its call fails (default 30s; e.g. 500ms, 2m);\n"
          "                    a work's WorkOptions::start_timeout wins\n"
          "  --host HOST       the HTTP API's address (default 127.0.0.1; beyond loopback every\n"
-         "                    request needs the token in <run dir>/api-token)\n"
+         "                    request needs the token in <run dir>/api-token; env\n"
+         "                    LIGHTNING_HTTP_HOST)\n"
          "  --port PORT       the HTTP API's port (default 7501, a free one if that is taken;\n"
-         "                    0 picks a free one); the URL is in <run dir>/api.json\n"
+         "                    0 picks a free one; env LIGHTNING_HTTP_PORT); the URL is in\n"
+         "                    <run dir>/api.json\n"
          "  --no-http         no HTTP API\n"
          "  --no-journal      no journal of state and calls (<run dir>/journal.sqlite)\n";
 }
@@ -120,8 +122,10 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   std::string start_timeout;
   app.add_option("--start-timeout", start_timeout)
       ->check(CLI::Validator(check_start_timeout, "DURATION", "duration"));
-  app.add_option("--host", command_line.http_host);
-  app.add_option("--port", command_line.http_port)->check(CLI::Range(0, 65535));
+  app.add_option("--host", command_line.http_host)->envname("LIGHTNING_HTTP_HOST");
+  app.add_option("--port", command_line.http_port)
+      ->envname("LIGHTNING_HTTP_PORT")
+      ->check(CLI::Range(0, 65535));
   app.add_flag("--no-http", command_line.no_http);
   app.add_flag("--no-journal", command_line.no_journal);
   try {

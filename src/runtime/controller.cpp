@@ -150,7 +150,7 @@ Activity Controller::activity() const {
     }
   }
   a.wakeups = wakeups_.size();
-  a.input_sources = api_subscribers_.size();
+  a.input_sources = api_subscribers_.size() + input_sources_.size();
   a.run_pending = run_requested_;
   return a;
 }

@@ -130,6 +130,13 @@ class Controller final : public detail::Runtime,
   /// runtime_events.hpp). An observer is removed before it is destroyed.
   void add_event_observer(RuntimeEventObserver* observer) { events_.push_back(observer); }
   void remove_event_observer(RuntimeEventObserver* observer);
+  /// Counts `source` as a source of input while it is registered: something
+  /// outside the app that may change its state at any time (the HTTP API of an
+  /// app with writable fields or routes of its own). An app with nothing else
+  /// to do is then waiting for it, not stalled (ProgressWatch, --idle-timeout).
+  /// Loop thread; adding twice counts once.
+  void add_input_source(const void* source) { input_sources_.insert(source); }
+  void remove_input_source(const void* source) { input_sources_.erase(source); }
   /// The works' captured output (`<run dir>/logs/<work path>.log`).
   WorkLogs& logs() { return logs_; }
 
@@ -169,7 +176,7 @@ class Controller final : public detail::Runtime,
   void post_stop(std::string message, int exit_code = 0);
   /// How close a work's failure by an outside signal and the app's own stop
   /// request must be to count as one signal sent to both.
-  static constexpr std::chrono::milliseconds kSharedSignalWindow{1000};
+  static constexpr std::chrono::milliseconds kSharedSignalWindow{2000};
   /// Kills every work process now (stop with no grace), as a second Ctrl-C does.
   void post_kill_now();
   /// The whole state (Flow::snapshot() of the root) and its version.
@@ -276,6 +283,8 @@ class Controller final : public detail::Runtime,
   /// Observers subscribed through the posted API: clients that may send
   /// input (post_apply_patch) at any time, so an app they watch is not stalled.
   std::unordered_set<StateObserver*> api_subscribers_;
+  /// add_input_source(): outside inputs that are not subscribers.
+  std::unordered_set<const void*> input_sources_;
   ProgressWatch progress_;
 };
 

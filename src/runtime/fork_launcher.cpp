@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -414,7 +415,7 @@ void ForkLauncher::read_zygote() {
 void ForkLauncher::arm_drain(Proc& p) {
   const uint64_t id = p.id;
   p.drain_timer = std::make_unique<util::Timer>(clock_);
-  p.drain_timer->start(kDrainGrace, "ForkLauncher.Drain", [this, id] { maybe_finish(id, true); });
+  p.drain_timer->start(kDrainGrace, "ForkLauncher.Drain", [this, id] { drain_now(id); });
 }
 
 void ForkLauncher::on_zygote_message(const std::string& data) {
@@ -492,32 +493,18 @@ void ForkLauncher::on_zygote_message(const std::string& data) {
 void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
   Proc* p = find(id);
   if (p == nullptr) return;
-  Stream* stream = is_stderr ? p->err.get() : p->out.get();
+  Stream* stream = p->stream(is_stderr);
   stream->sd.async_read_some(
       boost::asio::buffer(stream->buf), [this, alive = std::weak_ptr<bool>(alive_), id, is_stderr,
                                          stream](const boost::system::error_code& ec, size_t n) {
         if (alive.expired()) return;
         Proc* p = find(id);
         // Gone, or a cancelled read of a stream since replaced.
-        if (p == nullptr || stream != (is_stderr ? p->err.get() : p->out.get())) return;
+        if (p == nullptr || stream != p->stream(is_stderr)) return;
         Stream& s = *stream;
-        if (n > 0) {
-          s.partial.append(s.buf.data(), n);
-          size_t start = 0, nl;
-          while ((nl = s.partial.find('\n', start)) != std::string::npos) {
-            if (events_.output)
-              events_.output(id, std::string_view(s.partial).substr(start, nl - start), is_stderr);
-            start = nl + 1;
-          }
-          s.partial.erase(0, start);
-          if (s.partial.size() > kMaxLine) {  // a line without end: pass it on in pieces
-            if (events_.output) events_.output(id, s.partial, is_stderr);
-            s.partial.clear();
-          }
-        }
+        if (n > 0) consume(id, s, s.buf.data(), n, is_stderr);
         if (ec) {
-          if (!s.partial.empty() && events_.output) events_.output(id, s.partial, is_stderr);
-          s.partial.clear();
+          flush_partial(id, s, is_stderr);
           s.eof = true;
           maybe_finish(id, false);
           return;
@@ -526,11 +513,68 @@ void ForkLauncher::read_stream(uint64_t id, bool is_stderr) {
       });
 }
 
+void ForkLauncher::consume(uint64_t id, Stream& s, const char* data, size_t n, bool is_stderr) {
+  s.partial.append(data, n);
+  size_t start = 0, nl;
+  while ((nl = s.partial.find('\n', start)) != std::string::npos) {
+    if (events_.output)
+      events_.output(id, std::string_view(s.partial).substr(start, nl - start), is_stderr);
+    start = nl + 1;
+  }
+  s.partial.erase(0, start);
+  if (s.partial.size() > kMaxLine) {  // a line without end: pass it on in pieces
+    if (events_.output) events_.output(id, s.partial, is_stderr);
+    s.partial.clear();
+  }
+}
+
+void ForkLauncher::flush_partial(uint64_t id, Stream& s, bool is_stderr) {
+  if (!s.partial.empty() && events_.output) events_.output(id, s.partial, is_stderr);
+  s.partial.clear();
+}
+
+void ForkLauncher::drain_now(uint64_t id) {
+  // EOF may never come (a grandchild can hold a write end), but what the
+  // process wrote before it died is in the pipe: read it now, without
+  // blocking, into a buffer of our own (a pending async read owns Stream::buf).
+  // Then finish from a post, so that a read which already completed (its
+  // handler queued behind this timer's on a busy loop) still passes its bytes
+  // on first. Seen under TSan: a crashed work's last stderr line was lost.
+  std::array<char, 8192> buf{};
+  for (bool is_stderr : {false, true}) {
+    for (;;) {
+      Proc* p = find(id);  // an output handler may have stopped or shut down
+      if (p == nullptr) return;
+      Stream* s = p->stream(is_stderr);
+      if (s == nullptr || s->eof) break;
+      const int fd = s->sd.native_handle();
+      const int flags = ::fcntl(fd, F_GETFL);
+      if (flags < 0 || ((flags & O_NONBLOCK) == 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)) {
+        break;  // never a blocking read on the loop
+      }
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n > 0) {
+        consume(id, *s, buf.data(), static_cast<size_t>(n), is_stderr);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      break;  // empty (EAGAIN), EOF, or an error: nothing more to read now
+    }
+  }
+  post("ForkLauncher.DrainDone", [this, id] { maybe_finish(id, true); });
+}
+
 void ForkLauncher::maybe_finish(uint64_t id, bool force) {
   Proc* p = find(id);
   if (p == nullptr || !p->exited) return;
   const auto done = [](const std::unique_ptr<Stream>& s) { return s == nullptr || s->eof; };
   if (!force && !(done(p->out) && done(p->err))) return;
+  for (bool is_stderr : {false, true}) {
+    Stream* s = p->stream(is_stderr);
+    if (s != nullptr && !s->eof) flush_partial(id, *s, is_stderr);
+  }
+  p = find(id);  // an output handler may have stopped or shut down
+  if (p == nullptr) return;
   ProcessExit ex = p->exit;
   if (p->pid > 0) by_pid_.erase(p->pid);
   close_write_ends(id);

@@ -66,6 +66,7 @@ class ForkLauncher final : public WorkLauncherInterface {
     uint32_t signals_sent = 0;  // bit n: the launcher sent signal n
     std::unique_ptr<util::Timer> kill_timer;
     std::unique_ptr<Stream> out, err;
+    Stream* stream(bool is_stderr) const { return is_stderr ? err.get() : out.get(); }
     bool exited = false;
     ProcessExit exit;
     std::unique_ptr<util::Timer> drain_timer;
@@ -92,6 +93,12 @@ class ForkLauncher final : public WorkLauncherInterface {
   std::string forker_death_reason();
   bool ensure_forker(std::string* why_not);
   void read_stream(uint64_t id, bool is_stderr);
+  /// Passes on each whole line of `s.partial` plus `n` bytes of `data`.
+  void consume(uint64_t id, Stream& s, const char* data, size_t n, bool is_stderr);
+  /// Passes on a last line that has no newline, if any.
+  void flush_partial(uint64_t id, Stream& s, bool is_stderr);
+  /// The drain grace is over: reads what is in the pipes now, then finishes.
+  void drain_now(uint64_t id);
   void apply_stop(Proc& p);
   void signal_group(Proc& p, int sig);
   void give_up_unforked(uint64_t process_id);

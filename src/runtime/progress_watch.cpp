@@ -59,7 +59,8 @@ void ProgressWatch::poll() {
 
 std::string ProgressWatch::explanation() const {
   return "nothing can run the flow again (no call queued, running or retrying, no schedule_in() "
-         "wake-up, no work process starting, no client subscribed to the state), and it has not "
+         "wake-up, no work process starting, no client subscribed to the state, no writable field "
+         "or route for the HTTP API to change it), and it has not "
          "called stop(). Likely cause: the flow keeps its progress in a plain member instead of "
          "a State field (changing a plain member does not run the flow again; a State field "
          "does), or a schedule_in() is missing where the flow polls something outside the app. "

@@ -16,7 +16,7 @@ struct Activity {
   size_t calls = 0;          ///< calls queued, in flight, or waiting for a retry
   size_t wakeups = 0;        ///< schedule_in() wake-ups armed (re-run backoffs included)
   size_t processes = 0;      ///< work processes starting or stopping
-  size_t input_sources = 0;  ///< clients of the posted API subscribed to the state
+  size_t input_sources = 0;  ///< subscribed clients, and inputs such as a steerable HTTP API
   bool run_pending = false;  ///< a Flow::run is already requested
 
   bool can_progress() const {

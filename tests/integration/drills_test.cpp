@@ -302,21 +302,9 @@ TEST_F(DrillTest, AppCompletesWithItsResultsWhenTheDiskOfItsRunDirectoryIsFull) 
     return;
   }
   const std::string state_text = read_file(run_dir + "/state.json");
-  const bool warned = contains(run.err, "state.json");
-  if (!warned) {
-    GTEST_SKIP() << "BUG: on a full disk Controller::finish (src/runtime/controller.cpp) leaves "
-                    "state.json "
-                 << (file_exists(run_dir + "/state.json")
-                         ? "as a file of " + std::to_string(state_text.size()) +
-                               " bytes that is "
-                               "not valid JSON"
-                         : std::string("missing"))
-                 << " and says nothing: it checks the std::ofstream before it is flushed (the "
-                    "write fails only at close), so the 'could not write state.json' warning "
-                    "never shows. It should write to a temporary file, flush and check, rename "
-                    "it into place, and warn (or fail) when that did not work.\n"
-                 << run.describe();
-  }
+  // util::write_file_atomically (app_host.cpp): never half a file, and a warning.
+  EXPECT_TRUE(contains(run.err, "state.json")) << "no warning that state.json was not saved\n"
+                                               << run.describe();
   EXPECT_FALSE(file_exists(run_dir + "/state.json") && !state_text.empty())
       << "a truncated state.json was left in place: " << state_text;
 }
@@ -506,17 +494,7 @@ TEST_F(DrillTest, KillingTheControllerAlsoEndsAGrandchildInASessionOfItsOwn) {
   ASSERT_EQ(::getsid(escaped), escaped) << "setsid did not give the grandchild its own session";
 
   const auto left = kill_controller(app, pids, milliseconds(3000));
-  if (left.size() == 1 && !process_is_gone(escaped)) {
-    GTEST_SKIP() << "BUG: a work's child that called setsid() (here `setsid sleep 300`, pid "
-                 << escaped
-                 << ") outlives the app: the zygote (src/runtime/zygote.cpp, "
-                    "kill_children_and_exit) and the launcher (src/runtime/fork_launcher.cpp, "
-                    "ForkLauncher::signal/shutdown) kill only each work's process group, and "
-                    "a daemonising child leaves it. The zygote could be a child subreaper "
-                    "(PR_SET_CHILD_SUBREAPER), so that orphans of works become its children, "
-                    "and kill and reap them all when the controller goes (or works could be "
-                    "put in a cgroup and ended with cgroup.kill).";
-  }
+  // The zygote is a child subreaper: orphans of works are its children (zygote.cpp).
   for (const auto& what : left) ADD_FAILURE() << what << " outlived the controller";
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "../common/http_client.hpp"
+#include "api_app.hpp"
 #include "support.hpp"
 
 namespace lightning::integration {
@@ -22,60 +23,10 @@ namespace verb = boost::beast::http;
 
 constexpr milliseconds kWait{20000};
 
-/// A running http_app and what its run dir says about its API.
-class RunningApp {
- public:
-  RunningApp(const std::string& scenario, std::vector<std::string> flags = {"--port", "0"}) {
-    run_dir_ = dir_ / "run";
-    std::vector<std::string> args{"--run-dir", run_dir_};
-    args.insert(args.end(), flags.begin(), flags.end());
-    args.push_back("--");
-    args.push_back(scenario);
-    app_ = std::make_unique<AppProcess>(LIGHTNING_HTTP_APP, args, dir_.path());
-    // api.json is written before the log line that gives the URL.
-    wait_until(
-        [this] { return api().contains("url") && contains(app_->stderr_text(), "HTTP API at "); },
-        kWait);
-    const Json a = api();
-    if (a.contains("url")) {
-      const std::string url = a.at("url");
-      port_ = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
-    }
-    token_ = read_file(run_dir_ + "/api-token");
-    while (!token_.empty() && token_.back() == '\n') token_.pop_back();
-  }
-
-  Json api() const { return read_json(run_dir_ + "/api.json"); }
-  uint16_t port() const { return port_; }
-  const std::string& token() const { return token_; }
-  const std::string& run_dir() const { return run_dir_; }
-  AppProcess& process() { return *app_; }
-  std::string describe() const {
-    return "--- stderr ---\n" + app_->stderr_text() + "\n--- stdout ---\n" + app_->stdout_text();
-  }
-  std::map<std::string, std::string> auth() const {
-    return {{"Authorization", "Bearer " + token_}};
-  }
-
-  HttpResult get(const std::string& target,
-                 const std::map<std::string, std::string>& headers = {}) {
-    return HttpClient(port_).request(verb::verb::get, target, "", headers);
-  }
-  HttpResult post(const std::string& target, const std::map<std::string, std::string>& headers) {
-    return HttpClient(port_).request(verb::verb::post, target, "", headers);
-  }
-  /// Stops the app over HTTP and waits for it.
-  ExitStatus stop() {
-    post("/api/v1/app/stop", auth());
-    return app_->wait(kWait);
-  }
-
- private:
-  TempDir dir_;
-  std::string run_dir_;
-  std::unique_ptr<AppProcess> app_;
-  uint16_t port_ = 0;
-  std::string token_;
+/// A running http_app scenario (apps/http_app.cpp).
+struct RunningApp : ApiApp {
+  explicit RunningApp(const std::string& scenario, const std::vector<std::string>& flags = {"--port", "0"})
+      : ApiApp(LIGHTNING_HTTP_APP, {scenario}, flags) {}
 };
 
 Json json_of(const std::string& text) { return Json::parse(text, nullptr, false); }
@@ -250,13 +201,14 @@ TEST(HttpApiTest, SlowStreamReaderIsDroppedWhileTheAppKeepsRunning) {
 
 TEST(HttpApiTest, WriteWithoutTheTokenIs401AndChangesNothing) {
   RunningApp app("idle");
-  const HttpResult none = app.post("/api/v1/app/stop", {});
+  const HttpResult none = app.post("/api/v1/app/stop", "", false);
   ASSERT_TRUE(none.ok) << none.error << app.describe();
   EXPECT_EQ(none.status, 401u);
   EXPECT_EQ(none.header("WWW-Authenticate"), R"(Bearer realm="lightning")");
   EXPECT_EQ(json_of(none.body).at("error").at("code"), 401);
   const HttpResult wrong =
-      app.post("/api/v1/app/stop", {{"Authorization", "Bearer " + std::string(64, '0')}});
+      app.request(verb::verb::post, "/api/v1/app/stop", "",
+                  {{"Authorization", "Bearer " + std::string(64, '0')}});
   EXPECT_EQ(wrong.status, 401u);
   EXPECT_EQ(app.get("/readyz").status, 200u) << "the app stopped without the token";
   EXPECT_FALSE(app.process().has_exited());
@@ -265,7 +217,7 @@ TEST(HttpApiTest, WriteWithoutTheTokenIs401AndChangesNothing) {
 
 TEST(HttpApiTest, AppStopOverHttpEndsTheAppWithExitCodeZero) {
   RunningApp app("ticker");
-  const HttpResult res = app.post("/api/v1/app/stop", app.auth());
+  const HttpResult res = app.post("/api/v1/app/stop");
   ASSERT_TRUE(res.ok) << res.error << app.describe();
   EXPECT_EQ(res.status, 202u);
   const ExitStatus st = app.process().wait(kWait);
@@ -284,7 +236,7 @@ TEST(HttpApiTest, WorkStopOverHttpStopsThatWork) {
       },
       kWait))
       << app.describe();
-  const HttpResult res = app.post("/api/v1/works/root.ticker/stop", app.auth());
+  const HttpResult res = app.post("/api/v1/works/root.ticker/stop");
   ASSERT_TRUE(res.ok) << res.error;
   EXPECT_EQ(res.status, 202u) << res.body;
   EXPECT_TRUE(wait_until(
@@ -294,7 +246,7 @@ TEST(HttpApiTest, WorkStopOverHttpStopsThatWork) {
       },
       kWait))
       << app.get("/api/v1/state").body;
-  const HttpResult unknown = app.post("/api/v1/works/root.nope/stop", app.auth());
+  const HttpResult unknown = app.post("/api/v1/works/root.nope/stop");
   EXPECT_EQ(unknown.status, 404u);
   EXPECT_EQ(json_of(unknown.body).at("error").at("code"), 404);
   EXPECT_EQ(app.stop().exit_code, 0);
@@ -333,7 +285,7 @@ TEST(HttpApiTest, SecondAppOnATakenPortPicksAnotherAndSaysSo) {
   holder.open(boost::asio::ip::tcp::v4());
   holder.bind({boost::asio::ip::make_address("127.0.0.1"), 7501}, ec);
   if (!ec) holder.listen();
-  RunningApp app("idle", {});
+  RunningApp app("idle", {"--port", "7501"});  // the default, named: the environment says 0
   ASSERT_NE(app.port(), 0) << app.describe();
   EXPECT_NE(app.port(), 7501);
   EXPECT_TRUE(contains(app.process().stderr_text(), "port 7501 is taken")) << app.describe();

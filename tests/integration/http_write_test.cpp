@@ -9,79 +9,28 @@
 #include <memory>
 
 #include "../common/http_client.hpp"
+#include "api_app.hpp"
 #include "support.hpp"
 
 namespace lightning::integration {
 namespace {
 
-using lightning::testing::HttpClient;
 using lightning::testing::HttpResult;
-namespace verb = boost::beast::http;
 
 constexpr milliseconds kWait{20000};
 
 Json json_of(const std::string& text) { return Json::parse(text, nullptr, false); }
 
-/// A running tunable_counter on port 0 and what its run dir says about its API.
-class CounterApp {
+/// A running tunable_counter on port 0 and its API.
+class CounterApp : public ApiApp {
  public:
-  CounterApp() {
-    run_dir_ = dir_ / "run";
-    app_ = std::make_unique<AppProcess>(
-        LIGHTNING_TUNABLE_COUNTER, std::vector<std::string>{"--run-dir", run_dir_, "--port", "0"},
-        dir_.path());
-    wait_until(
-        [this] {
-          return read_json(run_dir_ + "/api.json").contains("url") &&
-                 contains(app_->stderr_text(), "HTTP API at ");
-        },
-        kWait);
-    const Json api = read_json(run_dir_ + "/api.json");
-    if (api.contains("url")) {
-      const std::string url = api.at("url");
-      port_ = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
-    }
-    token_ = read_file(run_dir_ + "/api-token");
-    while (!token_.empty() && token_.back() == '\n') token_.pop_back();
-  }
-  ~CounterApp() {
-    if (!app_->has_exited()) {
-      post("/api/v1/app/stop", "");
-      app_->wait(kWait);
-    }
-  }
+  CounterApp() : ApiApp(LIGHTNING_TUNABLE_COUNTER) {}
 
-  std::string describe() const {
-    return "--- stderr ---\n" + app_->stderr_text() + "\n--- stdout ---\n" + app_->stdout_text();
-  }
-  HttpResult get(const std::string& target) {
-    return HttpClient(port_).request(verb::verb::get, target);
-  }
-  HttpResult post(const std::string& target, const std::string& body, bool with_token = true) {
-    std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
-    if (with_token) headers["Authorization"] = "Bearer " + token_;
-    return HttpClient(port_).request(verb::verb::post, target, body, headers);
-  }
-  HttpResult patch_state(uint64_t version, const std::string& patch, bool with_token = true) {
-    return post("/api/v1/state",
-                R"({"version":)" + std::to_string(version) + R"(,"patch":)" + patch + "}",
-                with_token);
-  }
-  Json state() { return json_of(get("/api/v1/state").body); }
+  Json state() { return get_json("/api/v1/state"); }
   int count() {
     const Json s = state();
     return s.is_object() ? s["state"]["works"]["ticker"]["vars"]["count"].get<int>() : -1;
   }
-  uint16_t port() const { return port_; }
-  AppProcess& process() { return *app_; }
-  const std::string& run_dir() const { return run_dir_; }
-
- private:
-  TempDir dir_;
-  std::string run_dir_;
-  std::unique_ptr<AppProcess> app_;
-  uint16_t port_ = 0;
-  std::string token_;
 };
 
 TEST(HttpWriteTest, APatchToAWritableFieldChangesWhatTheRunningFlowDoes) {

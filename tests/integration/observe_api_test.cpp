@@ -12,60 +12,25 @@
 #include <regex>
 
 #include "../common/http_client.hpp"
+#include "api_app.hpp"
 #include "support.hpp"
 
 namespace lightning::integration {
 namespace {
 
-using lightning::testing::HttpClient;
 using lightning::testing::HttpResult;
 using lightning::testing::SseEvent;
 using lightning::testing::SseReader;
-namespace verb = boost::beast::http;
 
 constexpr milliseconds kWait{20000};
 
 Json json_of(const std::string& text) { return Json::parse(text, nullptr, false); }
 
-/// A running observe_app and its API's port and token.
-class RunningApp {
+/// A running observe_app ("works" scenario) and its API.
+class RunningApp : public ApiApp {
  public:
-  RunningApp() {
-    run_dir_ = dir_ / "run";
-    app_ = std::make_unique<AppProcess>(
-        LIGHTNING_OBSERVE_APP,
-        std::vector<std::string>{"--run-dir", run_dir_, "--port", "0", "--", "works"}, dir_.path());
-    wait_until(
-        [this] {
-          return read_json(run_dir_ + "/api.json").contains("url") &&
-                 contains(app_->stderr_text(), "HTTP API at ");
-        },
-        kWait);
-    const Json api = read_json(run_dir_ + "/api.json");
-    if (api.contains("url")) {
-      const std::string url = api.at("url");
-      port_ = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
-    }
-    token_ = read_file(run_dir_ + "/api-token");
-    while (!token_.empty() && token_.back() == '\n') token_.pop_back();
-  }
-  ~RunningApp() {
-    if (!app_->has_exited()) {
-      HttpClient(port_).request(verb::verb::post, "/api/v1/app/stop", "",
-                                {{"Authorization", "Bearer " + token_}});
-      app_->wait(kWait);
-    }
-  }
+  RunningApp() : ApiApp(LIGHTNING_OBSERVE_APP, {"works"}) {}
 
-  uint16_t port() const { return port_; }
-  const std::string& run_dir() const { return run_dir_; }
-  std::string describe() const {
-    return "--- stderr ---\n" + app_->stderr_text() + "\n--- stdout ---\n" + app_->stdout_text();
-  }
-  HttpResult get(const std::string& target) {
-    return HttpClient(port_).request(verb::verb::get, target);
-  }
-  Json get_json(const std::string& target) { return json_of(get(target).body); }
   /// The node of work `name` (a child of the root) in GET /api/v1/components.
   Json work_node(const std::string& name) {
     const Json c = get_json("/api/v1/components");
@@ -86,13 +51,6 @@ class RunningApp {
         kWait, milliseconds(20));
     return node;
   }
-
- private:
-  TempDir dir_;
-  std::string run_dir_;
-  std::unique_ptr<AppProcess> app_;
-  uint16_t port_ = 0;
-  std::string token_;
 };
 
 bool is_status(const Json& node, const char* status) { return node.at("status") == status; }

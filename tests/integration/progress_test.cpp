@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 
+#include "api_app.hpp"
 #include "support.hpp"
 
 namespace lightning::integration {
@@ -87,6 +88,34 @@ TEST(ProgressTest, FlowThatPollsWithScheduleInIsNeverCalledStalled) {
                        {"--quiet-works", "--idle-timeout", "0.5"}, milliseconds(20000));
   EXPECT_EQ(run.status.exit_code, 0) << run.describe();
   EXPECT_FALSE(contains(read_file(run.run_dir + "/controller.log"), kStalled)) << run.describe();
+}
+
+TEST(ProgressTest, AppWaitingForAWriteOverItsHttpApiIsNotStalled) {
+  // A writable field makes the HTTP API a source of input: with nothing else
+  // to do, the app waits for its operator. The measure is the stalled
+  // scenario with the same --idle-timeout, started after this app ran its
+  // flow: once that one has failed for being idle 1 s, this one has been idle
+  // longer.
+  ApiApp steered(LIGHTNING_PROGRESS_APP, {"steered"},
+                 {"--port", "0", "--quiet-works", "--idle-timeout", "1"});
+  ASSERT_NE(steered.port(), 0) << steered.describe();
+  TempDir dir;
+  const AppRun stalled = run_app(LIGHTNING_PROGRESS_APP, dir, {"stalled"},
+                                 {"--port", "0", "--quiet-works", "--idle-timeout", "1"},
+                                 milliseconds(20000));
+  ASSERT_EQ(stalled.status.exit_code, 1) << stalled.describe();
+  EXPECT_FALSE(steered.process().has_exited()) << steered.describe();
+  EXPECT_FALSE(contains(steered.process().stderr_text(), kStalled)) << steered.describe();
+
+  const Json state = steered.get_json("/api/v1/state");
+  ASSERT_TRUE(state.contains("version")) << state.dump();
+  const auto r = steered.patch_state(state.at("version").get<uint64_t>(),
+                                     R"([{"op":"replace","path":"/vars/go","value":true}])");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  const ExitStatus st = steered.process().wait(milliseconds(10000));
+  EXPECT_EQ(st.exit_code, 0) << st << "\n" << steered.describe();
+  EXPECT_TRUE(contains(steered.process().stderr_text(), "steered over the HTTP API"))
+      << steered.describe();
 }
 
 TEST(ProgressTest, StopEndsRunSoAStateFieldSetAfterItKeepsItsValue) {

@@ -258,9 +258,9 @@ TEST(StopsTest, SigtermToTheAppAndItsWorksAtOnceIsAStopEvenWhenAWorksFailureArri
       << app.stderr_text();
   const auto w = parse_fields(read_file(run_dir + "/w.running"));
   ASSERT_EQ(::kill(-static_cast<pid_t>(w.at("pgid")), SIGTERM), 0);
-  ASSERT_TRUE(wait_until(
-      [&] { return contains(read_file(run_dir + "/controller.log"), "from outside the app"); },
-      milliseconds(10000)))
+  // stderr, not controller.log: it is written as the controller logs.
+  ASSERT_TRUE(wait_until([&] { return contains(app.stderr_text(), "from outside the app"); },
+                         milliseconds(10000)))
       << "the work's failure never reached the controller\n"
       << app.stderr_text();
   ASSERT_EQ(::kill(-app.pid(), SIGTERM), 0);

@@ -139,8 +139,10 @@ inline std::ostream& operator<<(std::ostream& os, const ExitStatus& s) {
 /// One run of an app binary as a child process. It starts in the constructor;
 /// stdout and stderr go to files in `io_dir` (readable while it runs). The
 /// child gets PR_SET_PDEATHSIG(SIGKILL), so nothing outlives a killed test,
-/// no core dumps (abort() tests stay fast), and no LIGHTNING_* variables from
-/// the test's environment. The destructor kills a child still running.
+/// no core dumps (abort() tests stay fast), none of the test's own
+/// LIGHTNING_LOG_LEVEL, LIGHTNING_RUN_DIR, LIGHTNING_HTTP_PORT, and
+/// LIGHTNING_HTTP_PORT=0 (tests bind port 0). The destructor kills a child
+/// still running.
 /// How the child is set up before exec, beyond the defaults.
 struct ChildSetup {
   /// RLIMIT_NOFILE (soft and hard) of the app, as `ulimit -n` sets it.
@@ -164,10 +166,14 @@ class AppProcess {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
       const std::string kv = *e;
-      if (kv.rfind("LIGHTNING_LOG_LEVEL=", 0) == 0 || kv.rfind("LIGHTNING_RUN_DIR=", 0) == 0)
+      if (kv.rfind("LIGHTNING_LOG_LEVEL=", 0) == 0 || kv.rfind("LIGHTNING_RUN_DIR=", 0) == 0 ||
+          kv.rfind("LIGHTNING_HTTP_PORT=", 0) == 0)
         continue;
       env.push_back(kv);
     }
+    // Tests bind port 0: an app's HTTP API takes a free port unless the test
+    // passes --port (a flag wins over the environment).
+    env.emplace_back("LIGHTNING_HTTP_PORT=0");
     std::vector<char*> cenv;
     for (auto& e : env) cenv.push_back(e.data());
     cenv.push_back(nullptr);

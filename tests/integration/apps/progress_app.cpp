@@ -7,6 +7,8 @@
 //   stop_then_set  run() calls stop(), then sets a State field (which must not happen)
 //   fail_then_set  the same with fail()
 //   configured     the flow's constructor sets a work's State field; the work sees it
+//   steered        waits for `go`, a field writable over the HTTP API: an operator's
+//                  input, so never stalled; stops once it is set
 #include <chrono>
 #include <cstdio>
 #include <lightning/lightning.hpp>
@@ -75,6 +77,15 @@ struct EndThenSet : lightning::Flow {
   }
 };
 
+/// Steered from outside: POST /api/v1/state sets `go`. Nothing inside the app
+/// can run the flow again, and that is waiting, not a stall.
+struct Steered : lightning::Flow {
+  lightning::State<bool> go{this, "go", false, lightning::External::kWritable};
+  void run() override {
+    if (go) stop("steered over the HTTP API");
+  }
+};
+
 std::unique_ptr<lightning::Flow> choose_root() {
   const auto& args = lightning::app_args();
   const std::string scenario = args.empty() ? "" : args[0];
@@ -83,6 +94,7 @@ std::unique_ptr<lightning::Flow> choose_root() {
   if (scenario == "stop_then_set") return std::make_unique<EndThenSet>(false);
   if (scenario == "fail_then_set") return std::make_unique<EndThenSet>(true);
   if (scenario == "configured") return std::make_unique<Configured>();
+  if (scenario == "steered") return std::make_unique<Steered>();
   return nullptr;  // run_app reports it and exits 1
 }
 

@@ -31,6 +31,8 @@ class AppOptionsTest : public ::testing::Test {
     ::unsetenv("LIGHTNING_RUN_DIR");
     ::unsetenv("LIGHTNING_LOG_LEVEL");
     ::unsetenv("LIGHTNING_IDLE_TIMEOUT");
+    ::unsetenv("LIGHTNING_HTTP_HOST");
+    ::unsetenv("LIGHTNING_HTTP_PORT");
   }
   void TearDown() override { SetUp(); }
 };
@@ -156,15 +158,29 @@ TEST_F(AppOptionsTest, StartTimeoutThatIsNotADurationInRangeIsRejectedWithExampl
 TEST_F(AppOptionsTest, EnvironmentGivesDefaultsThatFlagsOverride) {
   ::setenv("LIGHTNING_RUN_DIR", "/from/env", 1);
   ::setenv("LIGHTNING_LOG_LEVEL", "warn", 1);
+  ::setenv("LIGHTNING_HTTP_HOST", "0.0.0.0", 1);
+  ::setenv("LIGHTNING_HTTP_PORT", "0", 1);
   auto from_env = parse({});
   ASSERT_TRUE(from_env.ok()) << from_env.status().message();
   EXPECT_EQ(from_env->run_dir, "/from/env");
   EXPECT_EQ(from_env->log_level, "warn");
+  EXPECT_EQ(from_env->http_host, "0.0.0.0");
+  EXPECT_EQ(from_env->http_port, 0);
 
-  auto from_flags = parse({"--run-dir", "/from/flag", "--log-level", "error"});
+  auto from_flags = parse({"--run-dir", "/from/flag", "--log-level", "error", "--host",
+                           "127.0.0.1", "--port", "8080"});
   ASSERT_TRUE(from_flags.ok()) << from_flags.status().message();
   EXPECT_EQ(from_flags->run_dir, "/from/flag");
   EXPECT_EQ(from_flags->log_level, "error");
+  EXPECT_EQ(from_flags->http_host, "127.0.0.1");
+  EXPECT_EQ(from_flags->http_port, 8080);
+}
+
+TEST_F(AppOptionsTest, PortOutOfRangeFromTheEnvironmentIsRejected) {
+  ::setenv("LIGHTNING_HTTP_PORT", "70000", 1);
+  auto r = parse({});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("70000"), std::string::npos) << r.status().message();
 }
 
 TEST_F(AppOptionsTest, UnknownLogLevelFromTheEnvironmentIsRejectedToo) {

@@ -49,6 +49,19 @@ TEST_F(ProgressTest, SubscribedApiClientCountsAsPossibleInput) {
       << "with no client left, the stall counts again";
 }
 
+TEST_F(ProgressTest, RegisteredInputSourceCountsAsPossibleInputUntilRemoved) {
+  // What the HTTP API of a steerable app registers (http_api_service.cpp).
+  options_.idle_timeout = 1s;
+  start();
+  const int source = 0;
+  controller().add_input_source(&source);
+  controller().add_input_source(&source);  // counts once
+  EXPECT_FALSE(pump_until([&] { return controller().finished(); }, 5s));
+  controller().remove_input_source(&source);
+  EXPECT_TRUE(pump_until([&] { return controller().finished(); }, 5s))
+      << "with the source gone, the stall counts again";
+}
+
 TEST_F(ProgressTest, StopEndsTheRunSoCodeAfterItDoesNotRun) {
   root().body = [](TestRoot& r) {
     r.stop("done");
