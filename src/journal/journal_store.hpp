@@ -23,6 +23,11 @@ struct JournalMeta {
   int64_t app_mtime_ns = 0;   ///< its modification time, Unix ns (0: unknown)
   int64_t started_at_us = 0;  ///< Unix time (µs) the journal started
   std::string lightning_version;
+  /// The app's arguments (lightning::app_args(), what followed `--`): a
+  /// resume without arguments of its own runs with these.
+  std::vector<std::string> app_args;
+  /// How many times the run was resumed (`--resume`); 0: its first run.
+  int resumes = 0;
 };
 
 /// State changes from version first_version to last_version: the ops of one

@@ -126,6 +126,13 @@ class Loader {
     }
     if (!S_ISREG(st.st_mode)) return invalid("not a regular file");
     if (st.st_size == 0) {
+      // In WAL mode the file gets its first page at the first checkpoint:
+      // until then every commit, the first one included, is in the log.
+      struct stat wal {};
+      const std::string wal_path = path_ + "-wal";
+      if (::stat(wal_path.c_str(), &wal) == 0 && S_ISREG(wal.st_mode) && wal.st_size > 0) {
+        return Status::Ok();
+      }
       return invalid("the file is empty (the run ended before its first commit, or it was cut)");
     }
     const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -200,6 +207,20 @@ class Loader {
     out.meta.app_sha256 = meta["app_sha256"];
     out.meta.lightning_version = meta["lightning_version"];
     out.incomplete = meta["incomplete"];
+    if (!meta["app_args"].empty()) {
+      try {
+        out.meta.app_args = Json::parse(meta["app_args"]).get<std::vector<std::string>>();
+      } catch (const std::exception&) {
+        return invalid("its meta table's app_args is not a JSON array of strings");
+      }
+    }
+    if (!meta["resumes"].empty()) {
+      try {
+        out.meta.resumes = std::stoi(meta["resumes"]);
+      } catch (const std::exception&) {
+        return invalid("its meta table has a number that is not a number");
+      }
+    }
     return Status::Ok();
   }
 

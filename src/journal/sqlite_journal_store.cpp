@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "journal/schema.hpp"
+#include "lightning/json.hpp"
 
 namespace lightning::journal {
 
@@ -112,20 +113,41 @@ struct SqliteJournalStore::Statements {
   }
 };
 
-SqliteJournalStore::SqliteJournalStore(std::string path) : path_(std::move(path)) {}
+SqliteJournalStore::SqliteJournalStore(std::string path, Mode mode)
+    : path_(std::move(path)), mode_(mode) {}
 
 SqliteJournalStore::~SqliteJournalStore() { (void)close(); }
 
 Status SqliteJournalStore::open() {
-  // A journal an earlier run left here (the same --run-dir again) is replaced.
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    const std::string file = path_ + suffix;
-    if (::unlink(file.c_str()) != 0 && errno != ENOENT) break;  // open() says why
+  if (mode_ == Mode::kReplace) {
+    // A journal an earlier run left here (the same --run-dir again) is replaced.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      const std::string file = path_ + suffix;
+      if (::unlink(file.c_str()) != 0 && errno != ENOENT) break;  // open() says why
+    }
   }
-  Result<sqlite::Db> db =
-      sqlite::Db::open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                    (mode_ == Mode::kReplace ? SQLITE_OPEN_CREATE : 0);
+  Result<sqlite::Db> db = sqlite::Db::open(path_, flags);
   if (!db.ok()) return db.status();
   db_ = std::move(*db);
+  if (mode_ == Mode::kReplace) {
+    // The tables and the header (application_id, user_version) go into the
+    // file itself, in rollback mode, before WAL mode starts: a WAL database
+    // whose file is still empty is not one to SQLite. A reader takes it for
+    // an empty database, and the next read-write open deletes its log, with
+    // every commit in it (a journal killed before its first checkpoint).
+    const std::string create = std::string("BEGIN; ") + kSchemaSql +
+                               "PRAGMA application_id=" + std::to_string(kApplicationId) +
+                               "; PRAGMA user_version=" + std::to_string(kSchemaVersion) +
+                               "; COMMIT;";
+    if (Status st = db_.exec(create.c_str()); !st.ok()) {
+      (void)db_.exec("ROLLBACK");
+      return st;
+    }
+  }
+  // Both modes have the tables now (a resumed journal: load() checked them).
+  has_schema_ = true;
   // WAL: a commit appends to the log, readers never block the writer.
   // synchronous=NORMAL: no fsync per commit, only at checkpoints; a commit
   // survives the process dying, not necessarily a power cut.
@@ -144,7 +166,6 @@ Status SqliteJournalStore::write(const JournalGroup& group) {
       return with_cause(st, path_);
     }
   }
-  const bool had_schema = has_schema_;
   works_added_.clear();
   Status st = db_.exec("BEGIN IMMEDIATE");
   if (!st.ok()) return st;
@@ -153,9 +174,7 @@ Status SqliteJournalStore::write(const JournalGroup& group) {
   if (!st.ok()) {
     st = with_cause(st, path_);  // before the rollback touches the files
     (void)db_.exec("ROLLBACK");
-    has_schema_ = had_schema;  // a first transaction rolled back takes the tables with it
     for (const std::string& w : works_added_) works_.erase(w);  // written again next time
-    if (!has_schema_) stmts_.reset();
   }
   return st;
 }
@@ -167,16 +186,6 @@ Status SqliteJournalStore::write_in_transaction(const JournalGroup& group) {
     s.reset();
     return rc == SQLITE_DONE ? Status::Ok() : db_.error(rc, doing);
   };
-  bool created = false;
-  if (!has_schema_) {
-    Status st = db_.exec(kSchemaSql);
-    if (!st.ok()) return st;
-    const std::string pragmas = "PRAGMA application_id=" + std::to_string(kApplicationId) +
-                                "; PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";";
-    st = db_.exec(pragmas.c_str());
-    if (!st.ok()) return st;
-    created = true;
-  }
   if (!stmts_) {
     auto stmts = std::make_unique<Statements>();
     Status st = stmts->prepare(db_);
@@ -195,12 +204,17 @@ Status SqliteJournalStore::write_in_transaction(const JournalGroup& group) {
         {"app_mtime_ns", std::to_string(m.app_mtime_ns)},
         {"started_at_us", std::to_string(m.started_at_us)},
         {"lightning_version", m.lightning_version},
+        {"app_args", Json(m.app_args).dump()},
+        {"resumes", std::to_string(m.resumes)},
     };
     for (const auto& [key, value] : rows) {
       s.meta.bind_text(1, key);
       s.meta.bind_text(2, value);
       if (Status st = run(s.meta); !st.ok()) return st;
     }
+    // A resumed run writes on in its journal: whatever stopped the last
+    // run's journal early does not stop this one's.
+    if (Status st = db_.exec("DELETE FROM meta WHERE key = 'incomplete'"); !st.ok()) return st;
   }
   for (const BatchRow& b : group.batches) {
     s.batch.bind_int(1, static_cast<int64_t>(b.last_version));
@@ -236,7 +250,6 @@ Status SqliteJournalStore::write_in_transaction(const JournalGroup& group) {
     if (Status st = run(s.drop_batches); !st.ok()) return st;
     if (Status st = prune_calls(); !st.ok()) return st;
   }
-  if (created) has_schema_ = true;  // write() undoes it if the commit fails
   return Status::Ok();
 }
 

@@ -16,10 +16,17 @@ namespace lightning::journal {
 /// fsync; the log is synced at checkpoints. A commit survives a crash of the
 /// process (kill -9); a power cut may lose the last commits, never corrupt
 /// the file. Created on the first write(), replacing a journal an earlier run
-/// left at the same path. Used by the journal's writer thread only.
+/// left at the same path (Mode::kReplace), or written on after what an
+/// earlier run of the same run directory committed (Mode::kContinue:
+/// `--resume`, after journal::load() accepted the file). Used by the
+/// journal's writer thread only.
 class SqliteJournalStore final : public JournalStore {
  public:
-  explicit SqliteJournalStore(std::string path);
+  enum class Mode {
+    kReplace,   ///< a new journal (the file and its -wal/-shm are removed first)
+    kContinue,  ///< the existing journal, tables and rows kept
+  };
+  explicit SqliteJournalStore(std::string path, Mode mode = Mode::kReplace);
   ~SqliteJournalStore() override;
   SqliteJournalStore(const SqliteJournalStore&) = delete;
   SqliteJournalStore& operator=(const SqliteJournalStore&) = delete;
@@ -36,6 +43,7 @@ class SqliteJournalStore final : public JournalStore {
   Status prune_calls();
 
   std::string path_;
+  Mode mode_;
   sqlite::Db db_;
   std::unique_ptr<Statements> stmts_;
   bool has_schema_ = false;

@@ -9,9 +9,12 @@
 #include <cstdio>
 
 #include "core/json_io.hpp"
+#include "core/snapshot.hpp"
 #include "http/http_api_service.hpp"
 #include "journal/file_hash.hpp"
 #include "journal/journal.hpp"
+#include "journal/resume.hpp"
+#include "lightning/app.hpp"
 #include "journal/schema.hpp"
 #include "journal/sqlite_journal_store.hpp"
 #include "util/atomic_file.hpp"
@@ -26,7 +29,12 @@ using util::signal_name;
 
 AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root)
     : options_(std::move(options)),
-      launcher_(loop_, zygote, spawn_zygote),
+      launcher_(loop_, zygote,
+                [this]() -> Result<ZygoteHandle> {
+                  Result<ZygoteHandle> forker = spawn_zygote();
+                  if (forker.ok() && options_.run_lock) options_.run_lock->record("forker", forker->pid);
+                  return forker;
+                }),
       root_(std::move(root)) {}
 
 AppHost::~AppHost() {
@@ -56,13 +64,14 @@ int AppHost::run() {
   // The HTTP API, on this loop: its handlers read the controller directly.
   if (!start_http()) return 1;
 
+  // --resume: the journaled state, before anyone reads it.
+  if (options_.resume && !restore_state()) return 2;
+
   // The journal of state and calls: observes the controller from its first change.
   if (options_.journal) start_journal();
 
   // Next subsystems attach here, all on this loop:
   //  - more of the HTTP API and the dashboard (issue 9): /metrics from loop_.post_stats();
-  //  - resume (issue 10): journal::load() of the run directory, then the
-  //    state, its version and the CallTables' restore() before start();
   //  - the cluster scheduler (issue 11): a WorkLauncherInterface in place of
   //    launcher_ that places works on remote lightning-workers.
 
@@ -77,6 +86,14 @@ int AppHost::run() {
     if (!ec) on_signal(sig);
   });
   controller_->start();
+  if (options_.resume) {
+    // The calls after start() (their works exist now), before the loop runs.
+    const Status st = controller_->restore_calls(options_.resume->recovered.call_tables);
+    if (!st.ok()) {
+      spdlog::error("cannot resume the run in {}: {}", options_.controller.run_dir, st.message());
+      return 2;
+    }
+  }
   if (works_view_) works_view_->start();
   io_.run();
   if (terminal != nullptr) terminal->stop_capture();  // the flows' last prints, above it
@@ -113,11 +130,35 @@ bool AppHost::start_http() {
   return true;
 }
 
+bool AppHost::restore_state() {
+  const journal::Recovered& r = options_.resume->recovered;
+  if (Status st = detail::load_snapshot(controller_->root(), r.state); !st.ok()) {
+    spdlog::error("cannot resume the run in {}: its journaled state does not fit this app: {}",
+                  options_.controller.run_dir, st.message());
+    return false;
+  }
+  controller_->publisher().restore_version(r.version);
+  size_t calls = 0;
+  for (const auto& [work, table] : r.call_tables) calls += table.at("calls").size();
+  spdlog::info("resuming the run in {} at state version {} with {} journaled calls of {} works{}",
+               options_.controller.run_dir, r.version, calls, r.call_tables.size(),
+               r.incomplete.empty() ? "" : " (its journal stopped early: " + r.incomplete + ")");
+  if (!options_.resume->overridden.empty()) {
+    spdlog::warn("--resume-anyway: {}", options_.resume->overridden);
+  }
+  return true;
+}
+
 void AppHost::start_journal() {
   const std::string path = options_.controller.run_dir + "/" + journal::kJournalFileName;
-  journal_ = std::make_unique<journal::Journal>(std::make_unique<journal::SqliteJournalStore>(path),
-                                                clock_);
+  journal_ = std::make_unique<journal::Journal>(
+      std::make_unique<journal::SqliteJournalStore>(
+          path, options_.resume ? journal::SqliteJournalStore::Mode::kContinue
+                                : journal::SqliteJournalStore::Mode::kReplace),
+      clock_);
   journal::JournalMeta meta;
+  meta.app_args = lightning::app_args();
+  if (options_.resume) meta.resumes = options_.resume->recovered.meta.resumes + 1;
   meta.run_id = controller_->run_id();
   meta.app_path = journal::self_exe_path();
   meta.started_at_us = util::now_unix_us();

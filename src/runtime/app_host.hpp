@@ -15,6 +15,7 @@
 #include "rpc/controller_service.hpp"
 #include "runtime/controller.hpp"
 #include "runtime/fork_launcher.hpp"
+#include "runtime/run_lock.hpp"
 #include "runtime/resource_budget.hpp"
 #include "runtime/works_view.hpp"
 #include "runtime/zygote.hpp"
@@ -26,6 +27,7 @@ class HttpApiService;
 
 namespace lightning::journal {
 class Journal;
+struct ResumePlan;
 }  // namespace lightning::journal
 
 namespace lightning::runtime {
@@ -43,6 +45,11 @@ struct AppHostOptions {
   /// The journal of state and calls, `<run dir>/journal.sqlite`
   /// (docs/design/journal.md); false: none (--no-journal).
   bool journal = true;
+  /// `<run dir>/run.lock`, taken by run_app(): the forkers this run starts
+  /// are recorded in it. Null: none (tests).
+  std::shared_ptr<RunLock> run_lock;
+  /// `--resume`: the journal this run carries on (journal::prepare_resume()).
+  std::shared_ptr<const journal::ResumePlan> resume;
 };
 
 /// The composition root of an app (docs/design/processes-and-threads.md):
@@ -83,6 +90,8 @@ class AppHost final : private rpc::WorkSessionHandler {
   void write_state_file();
   bool start_http();
   void start_journal();
+  /// --resume: the state and its version, before the controller starts.
+  bool restore_state();
 
   AppHostOptions options_;
   boost::asio::io_context io_{1};

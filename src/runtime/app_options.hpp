@@ -33,6 +33,12 @@ struct AppCommandLine {
   int http_port = 7501;                 ///< --port: the HTTP API's port; 0 picks a free one
   bool no_http = false;                 ///< --no-http: no HTTP API
   bool no_journal = false;              ///< --no-journal: no <run dir>/journal.sqlite
+  /// --resume RUN_DIR: carry on the run in RUN_DIR from its journal (it
+  /// becomes the run directory; a --run-dir naming another is refused).
+  std::string resume;
+  /// --resume-anyway: with --resume, even when the app binary or its
+  /// arguments changed since the run started.
+  bool resume_anyway = false;
   bool help = false;                  ///< -h / --help: print app_usage() and exit 0
   std::vector<std::string> app_args;  ///< everything after the first "--"
 };
