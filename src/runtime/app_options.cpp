@@ -2,6 +2,7 @@
 #include "runtime/app_options.hpp"
 
 #include <exception>
+#include <filesystem>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -72,7 +73,7 @@ std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
          "          [--quiet] [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
-         "          [--host HOST] [--port PORT] [--no-http] [-- app args]\n"
+         "          [--host HOST] [--port PORT] [--no-http] [--no-journal] [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -93,14 +94,20 @@ std::string app_usage(const std::string& program) {
          "  --port PORT       the HTTP API's port (default 7501, a free one if that is taken;\n"
          "                    0 picks a free one; env LIGHTNING_HTTP_PORT); the URL is in\n"
          "                    <run dir>/api.json\n"
-         "  --no-http         no HTTP API\n";
+         "  --no-http         no HTTP API\n"
+         "  --no-journal      no journal of state and calls (<run dir>/journal.sqlite)\n"
+         "  --resume RUN_DIR  carry on the run in RUN_DIR after its app was killed or crashed:\n"
+         "                    its state and calls come back from <RUN_DIR>/journal.sqlite,\n"
+         "                    succeeded calls are not run again, calls that were running run\n"
+         "                    again; refused when the app binary or its arguments changed\n"
+         "  --resume-anyway   with --resume: resume even if the binary or arguments changed\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
   util::SplitCommandLine split = util::split_command_line(
       argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
-                   "--host", "--port"});
+                   "--host", "--port", "--resume"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -126,6 +133,9 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       ->envname("LIGHTNING_HTTP_PORT")
       ->check(CLI::Range(0, 65535));
   app.add_flag("--no-http", command_line.no_http);
+  app.add_flag("--no-journal", command_line.no_journal);
+  app.add_option("--resume", command_line.resume);
+  app.add_flag("--resume-anyway", command_line.resume_anyway);
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {
@@ -133,6 +143,28 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   }
   if (command_line.help) return command_line;
   if (!start_timeout.empty()) command_line.start_timeout = parse_duration(start_timeout);
+  if (command_line.resume_anyway && command_line.resume.empty()) {
+    return InvalidArgument("--resume-anyway goes with --resume RUN_DIR");
+  }
+  if (!command_line.resume.empty()) {
+    if (command_line.no_journal) {
+      return InvalidArgument("--resume needs the journal: leave out --no-journal");
+    }
+    // Only a --run-dir flag conflicts ($LIGHTNING_RUN_DIR is a default, and
+    // --resume names the directory).
+    bool run_dir_flag = false;
+    for (int i = 1; i < argc && std::string(argv[i]) != "--"; ++i) {
+      const std::string arg = argv[i];
+      run_dir_flag = run_dir_flag || arg == "--run-dir" || arg.rfind("--run-dir=", 0) == 0;
+    }
+    if (run_dir_flag && std::filesystem::weakly_canonical(command_line.run_dir) !=
+            std::filesystem::weakly_canonical(command_line.resume)) {
+      return InvalidArgument("--resume " + command_line.resume +
+                             " runs in that directory; leave out --run-dir " +
+                             command_line.run_dir);
+    }
+    command_line.run_dir = command_line.resume;
+  }
   const std::vector<std::string> extras = app.remaining();
   if (!extras.empty()) {
     const std::string& extra = extras.front();

@@ -1,7 +1,8 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The command line of every app (LIGHTNING_APP), parsed with CLI11:
 //   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet] [--quiet-works]
-//       [--idle-timeout SECONDS] [--start-timeout DURATION] [-- app args]
+//       [--idle-timeout SECONDS] [--start-timeout DURATION] [--host HOST] [--port PORT]
+//       [--no-http] [--no-journal] [-- app args]
 // Parsing never exits the process: main's path prints and picks the exit code
 // (0 for --help, 2 for an error).
 #pragma once
@@ -31,6 +32,13 @@ struct AppCommandLine {
   std::string http_host = "127.0.0.1";  ///< --host: the HTTP API's address
   int http_port = 7501;                 ///< --port: the HTTP API's port; 0 picks a free one
   bool no_http = false;                 ///< --no-http: no HTTP API
+  bool no_journal = false;              ///< --no-journal: no <run dir>/journal.sqlite
+  /// --resume RUN_DIR: carry on the run in RUN_DIR from its journal (it
+  /// becomes the run directory; a --run-dir naming another is refused).
+  std::string resume;
+  /// --resume-anyway: with --resume, even when the app binary or its
+  /// arguments changed since the run started.
+  bool resume_anyway = false;
   bool help = false;                  ///< -h / --help: print app_usage() and exit 0
   std::vector<std::string> app_args;  ///< everything after the first "--"
 };
