@@ -177,8 +177,9 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   options.run_dir = std::filesystem::absolute(options.run_dir).string();
   g_run_dir = options.run_dir;
 
-  // One app per run directory; a resumed run also waits for the previous
-  // run's forkers (and so its works) to be gone.
+  // One app per run directory, and no process of a previous run in it still
+  // running: its forkers (and so its works) are gone before this run starts
+  // any (a resumed run would otherwise run a call beside the old one).
   Result<std::unique_ptr<runtime::RunLock>> run_lock = runtime::RunLock::acquire(options.run_dir);
   if (!run_lock.ok()) {
     std::fprintf(stderr, "%s: %s\n", argv[0], run_lock.status().message().c_str());
@@ -186,13 +187,12 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   }
   host_options.run_lock = std::move(*run_lock);
   host_options.run_lock->record("forker", zygote->pid);
+  if (const Status gone = host_options.run_lock->wait_for_previous(kPreviousRunGrace); !gone.ok()) {
+    std::fprintf(stderr, "%s: cannot start in %s: %s\n", argv[0], options.run_dir.c_str(),
+                 gone.message().c_str());
+    return 1;
+  }
   if (!command_line->resume.empty()) {
-    const Status gone = host_options.run_lock->wait_for_previous(kPreviousRunGrace);
-    if (!gone.ok()) {
-      std::fprintf(stderr, "%s: cannot resume the run in %s: %s\n", argv[0],
-                   options.run_dir.c_str(), gone.message().c_str());
-      return 1;
-    }
     journal::ResumeRequest request;
     request.run_dir = options.run_dir;
     request.app_args = command_line->app_args;

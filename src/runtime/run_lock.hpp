@@ -21,9 +21,9 @@ namespace lightning::runtime {
 /// drops it when the controller dies, however it dies. The file lists the
 /// run's processes that may outlive the controller by a moment: its work
 /// forkers (zygotes), which SIGKILL every work's process group when the
-/// controller dies. A run that takes over the directory (`--resume`) waits
-/// until each of them is gone, so no work process of the dead run still runs
-/// when its replacement starts.
+/// controller dies. The next run in the directory (run_app() waits in every
+/// run; `--resume` is where it matters) waits until each of them is gone, so
+/// no work process of the dead run still runs when its replacement starts.
 ///
 /// Each line: `<role> <pid> <start time>`; the start time (field 22 of
 /// /proc/<pid>/stat, clock ticks since boot) tells a process from a later
