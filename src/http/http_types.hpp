@@ -22,7 +22,8 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 using PathParams = std::map<std::string, std::string>;
 
 /// Where a Server-Sent Events stream writes: one client connection in stream
-/// mode. Loop thread only.
+/// mode. Loop thread only (HttpServer's sink hands each event to its stream
+/// thread, which writes it; the event's string is shared, never copied).
 class SseSink {
  public:
   virtual ~SseSink() = default;
