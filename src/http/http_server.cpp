@@ -14,6 +14,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <optional>
 #include <thread>
@@ -381,6 +382,7 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
       stream_.expires_never();
       return reply.deferred(shared_from_this());
     }
+    if (reply.shared_body) return write_shared_body(std::move(reply));
     write_response(std::move(reply.response));
   }
 
@@ -414,12 +416,28 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
   }
 
   void write_response(Response response) {
-    response_ = std::make_shared<Response>(std::move(response));
-    const bool keep_alive = response_->keep_alive();
+    write_message(std::make_shared<Response>(std::move(response)), nullptr);
+  }
+
+  // The response's headers, then the shared buffer as the body, not copied.
+  void write_shared_body(Reply reply) {
+    using SpanResponse = beast_http::response<beast_http::span_body<const char>>;
+    auto message = std::make_shared<SpanResponse>(std::move(reply.response.base()));
+    message->body() = {reply.shared_body->data(), reply.shared_body->size()};
+    message->prepare_payload();
+    write_message(std::move(message), std::move(reply.shared_body));
+  }
+
+  /// Writes `message`; `body_owner` keeps a body the message only points to.
+  template <class Message>
+  void write_message(std::shared_ptr<Message> message,
+                     std::shared_ptr<const std::string> body_owner) {
+    const bool keep_alive = message->keep_alive();
     stream_.expires_after(shared_->options.write_timeout);
-    beast_http::async_write(stream_, *response_,
-                            [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-                              self->response_.reset();
+    Message& m = *message;
+    beast_http::async_write(stream_, m,
+                            [self = shared_from_this(), keep_alive, message = std::move(message),
+                             body_owner = std::move(body_owner)](beast::error_code ec, size_t) {
                               if (!self->open_) return;
                               if (ec || !keep_alive) return self->close();
                               self->read_request();
@@ -478,7 +496,6 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
   bool open_ = true;
   beast::flat_buffer buffer_;
   std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
-  std::shared_ptr<Response> response_;
   bool awaiting_answer_ = false;  // a deferred reply: the handler answers later
 };
 
