@@ -340,7 +340,13 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
     if (open_) shared_->connections.erase(this);
   }
 
-  void start() { read_request(); }
+  void start() {
+    // write_message() writes without blocking; asynchronous operations do not
+    // depend on this mode.
+    beast::error_code ec;
+    stream_.socket().non_blocking(true, ec);
+    read_request();
+  }
 
   bool answer(Response response) override {
     if (!open_ || !awaiting_answer_) return false;
@@ -415,33 +421,55 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
     close();
   }
 
-  void write_response(Response response) {
-    write_message(std::make_shared<Response>(std::move(response)), nullptr);
-  }
+  void write_response(Response response) { write_message(std::move(response), nullptr); }
 
   // The response's headers, then the shared buffer as the body, not copied.
   void write_shared_body(Reply reply) {
     using SpanResponse = beast_http::response<beast_http::span_body<const char>>;
-    auto message = std::make_shared<SpanResponse>(std::move(reply.response.base()));
-    message->body() = {reply.shared_body->data(), reply.shared_body->size()};
-    message->prepare_payload();
+    SpanResponse message{std::move(reply.response.base())};
+    message.body() = {reply.shared_body->data(), reply.shared_body->size()};
+    message.prepare_payload();
     write_message(std::move(message), std::move(reply.shared_body));
   }
 
-  /// Writes `message`; `body_owner` keeps a body the message only points to.
+  /// A response being written, with its serializer, and whatever keeps a body
+  /// the message only points to.
   template <class Message>
-  void write_message(std::shared_ptr<Message> message,
-                     std::shared_ptr<const std::string> body_owner) {
-    const bool keep_alive = message->keep_alive();
+  struct Outgoing {
+    Outgoing(Message m, std::shared_ptr<const std::string> owner)
+        : message(std::move(m)), body_owner(std::move(owner)), serializer(message) {}
+    Message message;
+    std::shared_ptr<const std::string> body_owner;
+    beast_http::serializer<false, typename Message::body_type, typename Message::fields_type>
+        serializer;
+  };
+
+  /// Writes `message` at once when the socket takes it all (the usual case: a
+  /// response within the send buffer), then reads the next request in the
+  /// same handler; only what the socket does not take waits for an
+  /// asynchronous write. A posted write completion would cost the loop one
+  /// more turn (an epoll_wait) per request.
+  template <class Message>
+  void write_message(Message message, std::shared_ptr<const std::string> body_owner) {
+    const bool keep_alive = message.keep_alive();
+    auto out = std::make_shared<Outgoing<Message>>(std::move(message), std::move(body_owner));
+    beast::error_code ec;
+    beast_http::write(stream_.socket(), out->serializer, ec);
+    if (!ec) return after_response(keep_alive);
+    if (ec != asio::error::would_block && ec != asio::error::try_again) return close();
     stream_.expires_after(shared_->options.write_timeout);
-    Message& m = *message;
-    beast_http::async_write(stream_, m,
-                            [self = shared_from_this(), keep_alive, message = std::move(message),
-                             body_owner = std::move(body_owner)](beast::error_code ec, size_t) {
-                              if (!self->open_) return;
-                              if (ec || !keep_alive) return self->close();
-                              self->read_request();
-                            });
+    beast_http::async_write(
+        stream_, out->serializer,
+        [self = shared_from_this(), keep_alive, out](beast::error_code e, size_t) {
+          if (!self->open_) return;
+          if (e) return self->close();
+          self->after_response(keep_alive);
+        });
+  }
+
+  void after_response(bool keep_alive) {
+    if (!keep_alive) return close();
+    read_request();
   }
 
   // The head goes out as the stream's first event; the socket moves to the
