@@ -269,10 +269,11 @@ struct HttpServer::Shared : std::enable_shared_from_this<HttpServer::Shared> {
 namespace {
 
 /// The loop's side of one event-stream client, what a handler's stream
-/// callback keeps: send() checks the backlog cap (atomically, so it answers
-/// at once as before) and posts the shared event to the stream thread; it
-/// never touches the socket. Loop thread only; owned by HttpServer::Shared
-/// until the stream closes, and by whoever keeps it.
+/// callback keeps: send() checks the backlog cap at once (so it still answers
+/// false for a client over it) and adds the shared event to the loop turn's
+/// deliveries (Shared::deliver_later); it never touches the socket. Loop
+/// thread only; owned by HttpServer::Shared until the stream closes, and by
+/// whoever keeps it.
 class StreamSink final : public SseSink {
  public:
   StreamSink(HttpServer::Shared& server, uint64_t id, std::weak_ptr<StreamConnection> connection,
