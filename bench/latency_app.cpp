@@ -3,7 +3,9 @@
 //  - blocking: flow calls a non-parallel work -> flow sees it succeeded
 //  - state:    work assigns a field -> flow sees the new value
 // Times come from CLOCK_MONOTONIC, shared by all processes on one machine.
-// Prints one JSON object with medians and p90s (µs). Args: -- [iterations]
+// Prints one JSON object with medians and p90s (µs), and the loop thread's CPU
+// per iteration of each phase (µs, CLOCK_THREAD_CPUTIME_ID: run() is on the
+// loop thread). Args: -- [iterations]
 // With $LIGHTNING_BENCH_GO_FILE set, it starts only once that file exists
 // (bench/http_sse.sh connects SSE clients first).
 #include <lightning/lightning.hpp>
@@ -20,6 +22,11 @@ namespace {
 int64_t now_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 double pct(std::vector<double> v, double p) {
@@ -53,6 +60,7 @@ struct Root : lightning::Flow {
   int64_t t0 = 0;
   int64_t last_started = 0, last_stamp = 0;
   std::vector<double> dispatch, blocking, state;
+  int64_t cpu_at[4] = {};  // the loop thread's CPU time when each phase began, and at the end
 
   Root() {
     if (!lightning::app_args().empty()) iters = std::stoi(lightning::app_args()[0]);
@@ -67,6 +75,7 @@ struct Root : lightning::Flow {
       if (!par.call({{"i", -1}}).has_succeeded()) return;
       blk.call({{"i", -1}});
       phase = 1;
+      cpu_at[0] = thread_cpu_ns();
     }
     if (phase == 1) {
       if (par.started_ns.get() != last_started && par.status().has_succeeded()) {
@@ -77,6 +86,7 @@ struct Root : lightning::Flow {
       if (par.status().is_done() || i == 0) {
         if (i >= iters) {
           phase = 2;
+          cpu_at[1] = thread_cpu_ns();
           i = 0;
         } else if (t0 == 0 || par.started_ns.get() == last_started) {
           t0 = now_ns();
@@ -96,6 +106,7 @@ struct Root : lightning::Flow {
       }
       phase = 3;
       i = 0;
+      cpu_at[2] = thread_cpu_ns();
     }
     if (phase == 3) {
       if (par.stamp_ns.get() != last_stamp) {
@@ -103,12 +114,15 @@ struct Root : lightning::Flow {
         last_stamp = par.stamp_ns.get();
       }
       if (static_cast<int>(state.size()) >= iters) {
+        cpu_at[3] = thread_cpu_ns();
+        auto per_iter = [&](int p) { return (cpu_at[p + 1] - cpu_at[p]) / 1e3 / iters; };
         std::printf(
             "{\"iterations\": %d, \"dispatch_us\": {\"p50\": %.1f, \"p90\": %.1f}, "
             "\"blocking_us\": {\"p50\": %.1f, \"p90\": %.1f}, \"state_us\": {\"p50\": %.1f, "
-            "\"p90\": %.1f}}\n",
+            "\"p90\": %.1f}, \"loop_cpu_us_per_iteration\": {\"dispatch\": %.1f, "
+            "\"blocking\": %.1f, \"state\": %.1f}}\n",
             iters, pct(dispatch, 0.5), pct(dispatch, 0.9), pct(blocking, 0.5), pct(blocking, 0.9),
-            pct(state, 0.5), pct(state, 0.9));
+            pct(state, 0.5), pct(state, 0.9), per_iter(0), per_iter(1), per_iter(2));
         std::fflush(stdout);
         stop();
         return;

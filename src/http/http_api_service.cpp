@@ -211,9 +211,15 @@ Reply HttpApiService::get_state(const Request& request) {
       return {std::move(res), {}};
     }
   }
-  Response res = json_response(200, *body, request.version(), request.keep_alive());
+  // The cached body itself goes out, shared, not a copy per request.
+  Response res{beast_http::status::ok, request.version()};
+  res.set(beast_http::field::content_type, "application/json");
+  res.set(beast_http::field::cache_control, "no-store");
   res.set(beast_http::field::etag, etag);
-  return {std::move(res), {}};
+  res.keep_alive(request.keep_alive());
+  Reply reply{std::move(res), {}};
+  reply.shared_body = body;
+  return reply;
 }
 
 Reply HttpApiService::get_state_stream(const Request& request) {

@@ -46,9 +46,13 @@ struct HttpServerOptions {
 /// the controller's own loop, so every handler runs on the loop thread and
 /// reads the controller directly (docs/design/http.md, "Threads"). Keep-alive,
 /// the limits of HttpServerOptions, and Server-Sent Events streams (a Reply
-/// with `stream`). Owned by HttpApiService (or a test); single-threaded: every
-/// call and every handler on the io_context's thread. Destroying it closes the
-/// listener and every connection.
+/// with `stream`). Owned by HttpApiService (or a test). Every call, every
+/// handler and every SseSink call on the io_context's thread; the one thing
+/// that runs elsewhere is the writing of event streams: once a handler answers
+/// with a stream, the connection's socket moves to the server's stream thread
+/// ("lightning-sse", started by start()), so a sink's send() costs the loop a
+/// post, not a socket write per client. Destroying it closes the listener and
+/// every connection and joins that thread.
 ///
 ///   HttpServer server(io, options, [&](const Request& r) { return router.dispatch(r); });
 ///   Status s = server.start();   // binds; server.url() is then "http://127.0.0.1:PORT"
@@ -66,7 +70,8 @@ class HttpServer {
   /// port is taken (except kDefaultPort, which falls back to a free port:
   /// fell_back() says so) or cannot be bound.
   Status start();
-  /// Stops accepting and closes every connection.
+  /// Stops accepting, closes every connection (event streams included) and
+  /// joins the stream thread.
   void stop();
 
   uint16_t port() const { return port_; }
@@ -75,14 +80,17 @@ class HttpServer {
   bool is_loopback() const { return loopback_; }
   /// start() found kDefaultPort taken and bound a free port instead.
   bool fell_back() const { return fell_back_; }
+  /// Connections open now: requests being read or answered, and event streams.
   size_t open_connections() const;
 
-  struct Shared;  // what the server and its connections share (http_server.cpp)
+  struct Shared;       // what the server and its connections share (http_server.cpp)
+  class StreamThread;  // the thread that writes event streams (http_server.cpp)
 
  private:
   void accept();
 
   boost::asio::io_context& io_;
+  std::unique_ptr<StreamThread> stream_thread_;
   std::shared_ptr<Shared> shared_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;

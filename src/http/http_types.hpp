@@ -22,7 +22,8 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 using PathParams = std::map<std::string, std::string>;
 
 /// Where a Server-Sent Events stream writes: one client connection in stream
-/// mode. Loop thread only.
+/// mode. Loop thread only (HttpServer's sink hands each event to its stream
+/// thread, which writes it; the event's string is shared, never copied).
 class SseSink {
  public:
   virtual ~SseSink() = default;
@@ -44,7 +45,8 @@ class ResponseSlot {
   virtual bool is_waiting() const = 0;
 };
 
-/// What a handler answers: a response; or (stream set) the head of an event
+/// What a handler answers: a response (its body in `response`, or, with
+/// `shared_body` set, that shared buffer); or (stream set) the head of an event
 /// stream: the connection writes `response`'s status and headers, then hands
 /// itself to `stream`, which queues the first events and keeps the sink; or
 /// (deferred set) nothing yet: the connection hands itself to `deferred`, and
@@ -59,6 +61,11 @@ struct Reply {
       : response(std::move(response)), stream(std::move(stream)), deferred(std::move(deferred)) {}
 
   Response response;
+  /// When set, the body, written after `response`'s status and headers (whose
+  /// own body is then empty; Content-Length is this buffer's size): one
+  /// immutable buffer that every response sending it shares, never copied
+  /// (GET /api/v1/state's cached body).
+  std::shared_ptr<const std::string> shared_body;
   StreamStart stream;
   DeferredStart deferred;
 };

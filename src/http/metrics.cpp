@@ -89,11 +89,15 @@ void Metrics::add_to(Router& router) {
 }
 
 void Metrics::count_request(const std::string& method, const std::string& route, unsigned code) {
-  requests_
-      .Add({{"method", method},
-            {"route", route.empty() ? "unmatched" : route},
-            {"code", std::to_string(code)}})
-      .Increment();
+  std::vector<RequestCounter>& counters = request_counters_[route];
+  for (const RequestCounter& c : counters) {
+    if (c.code == code && c.method == method) return c.counter->Increment();
+  }
+  prom::Counter& counter = requests_.Add({{"method", method},
+                                          {"route", route.empty() ? "unmatched" : route},
+                                          {"code", std::to_string(code)}});
+  counters.push_back({method, code, &counter});
+  counter.Increment();
 }
 
 void Metrics::on_flow_run(std::chrono::nanoseconds took) {

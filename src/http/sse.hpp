@@ -31,7 +31,7 @@ std::optional<uint64_t> parse_last_event_id(std::string_view value);
 /// reads slower than the state changes is dropped once its backlog passes the
 /// cap, so the loop never buffers without bound for it (it reconnects with
 /// Last-Event-ID). The event being written stays at the front until written.
-/// Loop thread only.
+/// Single-threaded: the thread that writes the stream (HttpServer's stream thread).
 class SseQueue {
  public:
   explicit SseQueue(size_t max_bytes) : max_bytes_(max_bytes) {}
@@ -42,6 +42,8 @@ class SseQueue {
   bool push(std::shared_ptr<const std::string> event);
   bool empty() const { return events_.empty(); }
   const std::string& front() const { return *events_.front(); }
+  /// The `i`th event from the front (i < size()).
+  const std::string& at(size_t i) const { return *events_[i]; }
   void pop();
   size_t bytes() const { return bytes_; }
   size_t size() const { return events_.size(); }
