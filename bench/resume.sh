@@ -24,13 +24,22 @@ for r in $(seq 1 "$runs"); do
     kill -0 "$app" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
     sleep 0.05
   done
-  sleep 0.5  # the journal's writer commits behind the app (about 1 ms; the hash ~150 ms)
+  # The journal's writer commits behind the app (at nice 10): killed once
+  # every call is committed, so that the resume restores all of them.
+  until python3 - "$tmp/run/journal.sqlite" "$calls" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+n = db.execute("SELECT count(*) FROM calls WHERE done = 1").fetchone()[0]
+h = db.execute("SELECT value FROM meta WHERE key = 'app_sha256'").fetchone()
+sys.exit(0 if n >= int(sys.argv[2]) and h and h[0] else 1)
+PY
+  do sleep 0.1; done
   kill -9 "$app"
   wait "$app" 2>/dev/null || true
   app=
   size=$(du -k "$tmp/run/journal.sqlite" "$tmp/run/journal.sqlite-wal" 2>/dev/null | awk '{s+=$1} END {print s}')
   t0=$(date +%s%N)
-  "$B/bench_resume" --resume "$tmp/run" --no-http --quiet --quiet-works >"$tmp/out2" 2>"$tmp/err2"
+  BENCH_RESUME_STOP=1 "$B/bench_resume" --resume "$tmp/run" --no-http --quiet --quiet-works >"$tmp/out2" 2>"$tmp/err2"
   t1=$(date +%s%N)
   grep -q "resumed with $calls calls done" "$tmp/out2" || { cat "$tmp/out2" "$tmp/err2" >&2; exit 1; }
   echo "{\"calls\": $calls, \"journal_kib\": $size, \"resume_wall_ms\": $(( (t1 - t0) / 1000000 ))}"
