@@ -7,9 +7,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "core/json_io.hpp"
 #include "http/http_api_service.hpp"
+#include "storage/object_service.hpp"
+#include "storage/storage_context.hpp"
 #include "util/atomic_file.hpp"
 #include "util/signal_name.hpp"
 
@@ -31,8 +34,17 @@ AppHost::~AppHost() {
 }
 
 int AppHost::run() {
+  // Paths, Drives and Payloads (docs/design/storage.md): the works learn the
+  // shared dir from <run dir>/storage.json; flows get a storage context too.
+  const std::string& run_dir = options_.controller.run_dir;
+  if (Status st = storage::init_controller(run_dir, options_.shared_dir); !st.ok()) {
+    spdlog::error("cannot set up storage: {}", st.message());
+    return 1;
+  }
+  objects_ = std::make_unique<storage::ObjectStoreService>(
+      storage::ContentStore(std::filesystem::path(run_dir) / "artifacts"));
   std::string address, why;
-  server_ = rpc::start_server(service_, options_.listen_address, &address, &why);
+  server_ = rpc::start_server(service_, options_.listen_address, &address, &why, {objects_.get()});
   if (!server_) {
     spdlog::error("cannot start the controller's gRPC server: {}", why);
     return 1;
@@ -41,6 +53,7 @@ int AppHost::run() {
   controller_options.work_address = address;
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
                                              launcher_, &budget_);
+  objects_->set_credentials(controller_->run_id(), controller_->token());
   spdlog::debug("controller listening on {} (run {})", address, controller_->run_id());
 
   // The HTTP API, on this loop: its handlers read the controller directly.

@@ -72,7 +72,8 @@ std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
          "          [--quiet] [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
-         "          [--host HOST] [--port PORT] [--no-http] [-- app args]\n"
+         "          [--host HOST] [--port PORT] [--no-http] [--shared-dir DIR]\n"
+         "          [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -93,14 +94,17 @@ std::string app_usage(const std::string& program) {
          "  --port PORT       the HTTP API's port (default 7501, a free one if that is taken;\n"
          "                    0 picks a free one; env LIGHTNING_HTTP_PORT); the URL is in\n"
          "                    <run dir>/api.json\n"
-         "  --no-http         no HTTP API\n";
+         "  --no-http         no HTTP API\n"
+         "  --shared-dir DIR  a directory every node mounts: Drives keep their files there\n"
+         "                    and nothing is copied (default: the run directory; env\n"
+         "                    LIGHTNING_SHARED_DIR)\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
   util::SplitCommandLine split = util::split_command_line(
       argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
-                   "--host", "--port"});
+                   "--host", "--port", "--shared-dir"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -126,6 +130,7 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       ->envname("LIGHTNING_HTTP_PORT")
       ->check(CLI::Range(0, 65535));
   app.add_flag("--no-http", command_line.no_http);
+  app.add_option("--shared-dir", command_line.shared_dir)->envname("LIGHTNING_SHARED_DIR");
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {
