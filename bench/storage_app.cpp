@@ -91,6 +91,7 @@ struct BigRoot : Flow {
   int64_t succeeded_seen_ns = 0;
   void run() override {
     const uint64_t bytes = std::stoull(arg(1)) << 20;
+    consumer.call();  // warm-up: the consumer's process is up before the Path exists
     producer.call({{"bytes", bytes}});
     if (succeeded_seen_ns == 0) succeeded_seen_ns = now_ns();
     consumer.call({{"in", producer.out.get()}});

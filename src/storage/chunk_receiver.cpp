@@ -2,10 +2,10 @@
 #include "storage/chunk_receiver.hpp"
 
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 
+#include "storage/chunk_checksum.hpp"
 #include "storage/content_store.hpp"
 
 namespace lightning::storage {
@@ -13,10 +13,8 @@ namespace lightning::storage {
 Result<ChunkReceiver::Verdict> ChunkReceiver::accept(const v1::ObjectChunk& chunk,
                                                      const std::string& file) {
   const std::string& data = chunk.data();
-  const uint32_t crc =
-      static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(data.data()), data.size()));
   const uint64_t announced = chunk.object_size();
-  if (chunk.offset() != offset_ || crc != chunk.crc32() ||
+  if (chunk.offset() != offset_ || chunk_checksum(data) != chunk.xxh3() ||
       (total_ != UINT64_MAX && announced != total_) || offset_ > announced ||
       data.size() > announced - offset_ || (data.empty() && offset_ != announced)) {
     return Verdict::kRejected;

@@ -11,7 +11,7 @@
 namespace lightning::storage {
 
 /// The receiving end of one ObjectStore.FetchObject stream: checks each
-/// chunk a peer sent (its offset is the next byte wanted, its crc32 matches,
+/// chunk a peer sent (its offset is the next byte wanted, its XXH3-64 checksum matches,
 /// it stays inside the object's announced size, which never changes), writes
 /// it at its offset into `fd` and adds it to the running hash. Input from the
 /// network: nothing in a chunk can make it write outside [0, object size) or

@@ -178,7 +178,7 @@ fs::path Drive::get(const std::string& name, std::chrono::milliseconds timeout) 
         /*retryable=*/true);
   }
   if (lay.shared) return lay.file(name);
-  if (Status s = ctx.source().fetch_into(e->sha256, *ctx.cache); !s.ok()) {
+  if (Status s = ctx.fetch(e->sha256); !s.ok()) {
     fail(s.with_context("Drive '" + name_ + "': get '" + name + "'"));
   }
   const fs::path dest = ctx.files_dir / "drives" / name_ / name;

@@ -45,7 +45,7 @@ struct FetchOptions {
 /// - Resumable: a fetch starts at the size of the .part file already on disk
 ///   (left by an interrupted stream, or by a process that died), after
 ///   re-hashing that prefix; a stream that breaks is asked again from there.
-/// - Each chunk's crc32 is checked: a damaged chunk is dropped and fetched
+/// - Each chunk's XXH3-64 checksum is checked: a damaged chunk is dropped and fetched
 ///   again from its offset.
 /// - Once per cache: the fetch holds an exclusive flock on the .part file, so
 ///   concurrent readers of the same object (threads or processes sharing the

@@ -4,11 +4,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "storage/chunk_checksum.hpp"
 #include "storage/sha256.hpp"
 
 namespace lightning::storage {
@@ -89,8 +89,7 @@ class FetchReactor final : public grpc::ServerWriteReactor<v1::ObjectChunk> {
     }
     chunk_.set_offset(offset_);
     chunk_.set_object_size(size_);
-    chunk_.set_crc32(static_cast<uint32_t>(
-        crc32_z(0, reinterpret_cast<const Bytef*>(data->data()), data->size())));
+    chunk_.set_xxh3(chunk_checksum(*data));
     if (service_.faults_ != nullptr && !service_.faults_->before_send(chunk_)) {
       Finish({grpc::StatusCode::UNAVAILABLE, "stream cut (test fault)"});
       return;

@@ -20,14 +20,14 @@ class ChunkFaultsInterface {
  public:
   virtual ~ChunkFaultsInterface() = default;
   virtual void on_request(const v1::FetchObjectRequest& request) { (void)request; }
-  /// May change `chunk` (after its crc32 was set). false: the stream ends
+  /// May change `chunk` (after its checksum was set). false: the stream ends
   /// there with UNAVAILABLE, as a dropped connection would.
   virtual bool before_send(v1::ObjectChunk& chunk) = 0;
 };
 
 /// The gRPC ObjectStore service (proto/lightning/v1/storage.proto): streams
 /// objects of one ContentStore (the run's artifact store, in the controller)
-/// in chunks, each with a crc32, from any offset. Registered on the
+/// in chunks, each with an XXH3-64 checksum, from any offset. Registered on the
 /// controller's gRPC server beside the Controller service; a cluster worker
 /// will serve its node's cache with it. Runs on gRPC's callback threads only
 /// and touches no controller state: objects are immutable files, read with

@@ -27,7 +27,7 @@ Payload::Payload(std::string_view bytes) : size_(bytes.size()) {
 std::filesystem::path Payload::local() const {
   if (empty()) throw StorageError("lightning::Payload::local() of an empty Payload");
   storage::StorageContext& ctx = storage::context();
-  if (Status s = ctx.source().fetch_into(sha256_, *ctx.cache); !s.ok()) {
+  if (Status s = ctx.fetch(sha256_); !s.ok()) {
     fail(s.with_context("lightning::Payload " + sha256_));
   }
   return ctx.cache->object_path(sha256_);

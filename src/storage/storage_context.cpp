@@ -1,6 +1,8 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "storage/storage_context.hpp"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -28,6 +30,11 @@ ObjectSourceInterface& StorageContext::source() {
     if (!source_) source_ = std::make_unique<LocalObjectSource>(*artifacts);
   }
   return *source_;
+}
+
+Status StorageContext::fetch(const std::string& sha256) {
+  if (cache->has(sha256)) return Status::Ok();
+  return source().fetch_into(sha256, *cache);
 }
 
 std::unique_ptr<StorageContext> StorageContext::make(const fs::path& run_dir,
@@ -58,6 +65,14 @@ namespace {
 std::atomic<bool> g_paths_used{false};
 }  // namespace
 
+void tune_allocator_for_transfers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  });
+}
+
 bool paths_used() { return g_paths_used.load(std::memory_order_relaxed); }
 void note_path_used() { g_paths_used.store(true, std::memory_order_relaxed); }
 
@@ -83,6 +98,7 @@ void init_work_process(const std::string& run_dir, const std::string& work_path,
   auto ctx = StorageContext::make(run_dir, work_path);
   ctx->make_source = [controller_address, run_id,
                       token]() -> std::unique_ptr<ObjectSourceInterface> {
+    tune_allocator_for_transfers();
     auto channel = grpc::CreateCustomChannel(controller_address, grpc::InsecureChannelCredentials(),
                                              RemoteObjectFetcher::channel_arguments());
     return std::make_unique<RemoteObjectFetcher>(channel, run_id, token);

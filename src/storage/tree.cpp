@@ -173,7 +173,7 @@ Result<std::string> commit_tree(StorageContext& ctx, const std::string& rel) {
 }
 
 Result<Manifest> load_manifest(StorageContext& ctx, const std::string& manifest) {
-  if (Status s = ctx.source().fetch_into(manifest, *ctx.cache); !s.ok()) return s;
+  if (Status s = ctx.fetch(manifest); !s.ok()) return s;
   Result<std::string> text = ctx.cache->read(manifest, kMaxManifestBytes);
   if (!text.ok()) return text.status();
   return Manifest::parse(*text);
@@ -189,7 +189,7 @@ Result<fs::path> materialize(StorageContext& ctx, const std::string& rel,
   Result<Manifest> m = load_manifest(ctx, manifest);
   if (!m.ok()) return m.status();
   for (const auto& f : m->files) {
-    if (Status s = ctx.source().fetch_into(f.sha256, *ctx.cache); !s.ok()) return s;
+    if (Status s = ctx.fetch(f.sha256); !s.ok()) return s;
     // Objects are never rewritten; a size that differs means a committed
     // file was rewritten in place through a hard link (as root).
     struct stat st {};
