@@ -118,6 +118,7 @@ inline void from_json(const Json& j, Path& p) { p = Path::from_json_value(j); }
 
 /// This process's own directory of files: `<run dir>/files/<work path>/` in a
 /// work, `<run dir>/files/_flows/` in the controller. Created on first use.
+/// Throws StorageError outside a running app (no run directory).
 std::filesystem::path files_dir();
 
 }  // namespace lightning

@@ -66,6 +66,22 @@ TEST(ContentStoreTest, MissingSourceFileNamesThePath) {
   EXPECT_NE(name.status().message().find(dir / "nope.bin"), std::string::npos);
 }
 
+TEST(ContentStoreTest, CopyAcrossFileSystemsOntoAFullDiskSaysSoAndLeavesNoObject) {
+  TempDir dir;
+  SmallDisk disk(dir / "small", "128k");
+  if (disk.error() == EPERM || disk.error() == EACCES) {
+    GTEST_SKIP() << "cannot mount a tmpfs here: this test needs root or CAP_SYS_ADMIN";
+  }
+  ASSERT_EQ(disk.error(), 0) << std::strerror(disk.error());
+  write(fs::path(dir / "big.bin"), pattern(1 << 20));
+  ContentStore store(dir / "small/store");  // another file system: a copy, which fills it
+  Result<std::string> name = store.add_file(dir / "big.bin");
+  ASSERT_FALSE(name.ok());
+  EXPECT_EQ(name.status().code(), StatusCode::kResourceExhausted) << name.status().message();
+  EXPECT_NE(name.status().message().find("disk is full"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(store.temp_dir()));  // the partial copy was removed
+}
+
 TEST(RelativePathTest, TraversalAndAbsolutePathsAreRefusedWithTheReason) {
   EXPECT_EQ(relative_path_problem("ckpt/epoch1.pt"), "");
   EXPECT_NE(relative_path_problem("../etc/passwd").find("'..'"), std::string::npos);

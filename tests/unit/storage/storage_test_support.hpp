@@ -3,8 +3,10 @@
 // that is put back at the end of a test.
 #pragma once
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -46,6 +48,27 @@ inline std::string pattern(size_t n, unsigned seed = 1) {
   }
   return s;
 }
+
+/// A tmpfs of `size` (e.g. "256k") on `path` for the scope: a disk that
+/// fills. error() is the mount's errno (EPERM without root: skip the test).
+class SmallDisk {
+ public:
+  SmallDisk(const std::string& path, const std::string& size) : path_(path) {
+    fs::create_directories(path);
+    const std::string options = "size=" + size + ",mode=0755";
+    if (::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
+      error_ = errno;
+    }
+  }
+  ~SmallDisk() {
+    if (error_ == 0) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  int error() const { return error_; }
+
+ private:
+  std::string path_;
+  int error_ = 0;
+};
 
 /// Installs a context for `work_path` in `run_dir` (cache `cache_dir`, or
 /// the default) for the scope; the previous one comes back after.

@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -198,6 +199,22 @@ TEST_F(TransferTest, MissingObjectAndWrongTokenAreClearErrorsNotRetriedForever) 
   EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << refused.message();
   EXPECT_NE(refused.message().find("token"), std::string::npos) << refused.message();
   EXPECT_EQ(service_->requests(), 2u);
+}
+
+TEST_F(TransferTest, FullDiskIsAClearErrorAndLeavesNothingUnderTheFinalName) {
+  SmallDisk disk(dir_ / "small", "256k");
+  if (disk.error() == EPERM || disk.error() == EACCES) {
+    GTEST_SKIP() << "cannot mount a tmpfs here: this test needs root or CAP_SYS_ADMIN";
+  }
+  ASSERT_EQ(disk.error(), 0) << std::strerror(disk.error());
+  const std::string data = pattern(16 * kChunk);  // 1 MiB into 256 KiB
+  const std::string name = put(data);
+  ContentStore cache(dir_ / "small/cache");
+  Status s = fetcher()->fetch_into(name, cache);
+  ASSERT_EQ(s.code(), StatusCode::kResourceExhausted) << s.message();
+  EXPECT_NE(s.message().find("disk is full"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(name + ".part"), std::string::npos) << s.message();
+  EXPECT_FALSE(cache.has(name));
 }
 
 TEST_F(TransferTest, UnreachableStoreGivesUpAfterItsAttemptsAndSaysSo) {
