@@ -62,6 +62,10 @@ class StorageError : public std::runtime_error {
 /// a reader then fails with "changed after it was committed" or a hash
 /// mismatch rather than reading wrong bytes.
 ///
+/// Every successful call commits again (cheap when nothing changed: unchanged
+/// files are not re-hashed), so a Path in a field must still exist then: a
+/// work that deletes its files clears the field too, or its call fails.
+///
 /// Another work that calls local() gets the same tree at the same relative
 /// path in its own files_dir(), linked from its node's cache, which fetches
 /// what it lacks from the artifact store over gRPC (chunked, verified,

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <string>
 #include <stdexcept>
+#include <string>
 
 #include "core/runtime.hpp"
 

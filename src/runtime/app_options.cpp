@@ -102,9 +102,10 @@ std::string app_usage(const std::string& program) {
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
-  util::SplitCommandLine split = util::split_command_line(
-      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
-                   "--host", "--port", "--shared-dir"});
+  util::SplitCommandLine split =
+      util::split_command_line(argc, argv,
+                               {"--run-dir", "--log-level", "--listen", "--idle-timeout",
+                                "--start-timeout", "--host", "--port", "--shared-dir"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;

@@ -315,8 +315,8 @@ class WorkProcess final : public detail::Runtime {
 int run_work_process(const v1::LaunchWorkRequest& request) {
   detail::set_process_context(request.run_dir(),
                               {request.app_args().begin(), request.app_args().end()});
-  storage::init_work_process(request.run_dir(), request.work_path(),
-                             request.controller_address(), request.run_id(), request.token());
+  storage::init_work_process(request.run_dir(), request.work_path(), request.controller_address(),
+                             request.run_id(), request.token());
   WorkProcess process(request);
   return process.run();
 }
