@@ -93,7 +93,7 @@ Drive::Drive(std::string name) : name_(std::move(name)) {
 }
 
 std::string Drive::put(const fs::path& local_file, const std::string& name) const {
-  const std::string file = name.empty() ? local_file.filename().string() : name;
+  std::string file = name.empty() ? local_file.filename().string() : name;
   check_file_name(name_, file);
   storage::StorageContext& ctx = storage::context();
   struct stat st {};
@@ -181,7 +181,7 @@ fs::path Drive::get(const std::string& name, std::chrono::milliseconds timeout) 
   if (Status s = ctx.fetch(e->sha256); !s.ok()) {
     fail(s.with_context("Drive '" + name_ + "': get '" + name + "'"));
   }
-  const fs::path dest = ctx.files_dir / "drives" / name_ / name;
+  fs::path dest = ctx.files_dir / "drives" / name_ / name;
   struct stat st {};
   struct stat obj {};
   if (::stat(dest.c_str(), &st) == 0 &&

@@ -28,7 +28,7 @@ std::string Sha256::final_hex() {
   LIGHTNING_CHECK(EVP_DigestFinal_ex(ctx_.get(), md, &len) == 1, "EVP_DigestFinal_ex");
   static const char* kHex = "0123456789abcdef";
   std::string out(static_cast<size_t>(len) * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
+  for (size_t i = 0; i < len; ++i) {
     out[2 * i] = kHex[md[i] >> 4];
     out[2 * i + 1] = kHex[md[i] & 15];
   }

@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "storage/tree.hpp"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
