@@ -2,7 +2,7 @@
 // Files between real work processes (apps/storage_app.cpp): a directory of
 // checkpoints through separate caches (fetched over gRPC from the
 // controller's artifact store) and through one shared cache (same inode), a
-// Drive used by two works, and a Path that points out of its tree.
+// Drive used by two works, a Payload, and a Path that points out of its tree.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -81,6 +81,21 @@ TEST(StorageDriveTest, PutGetListAndOnlyTheOwnerRemoves) {
       contains(reader.at("error"), "was put by work 'root.owner'; only that work may remove it"))
       << reader.at("error");
   EXPECT_EQ(reader.at("present_after"), false);  // the owner removed it
+}
+
+TEST(StoragePayloadTest, BigValueGoesByPayloadAndIsRefusedAsAStateField) {
+  TempDir dir;
+  AppRun run = run_app(LIGHTNING_STORAGE_APP, dir, {"payload"});
+  ASSERT_EQ(run.status.exit_code, 0) << run.describe();
+  const Json& maker = run.work("maker").at("vars");
+  EXPECT_TRUE(contains(maker.at("refused"), "lightning::Payload")) << maker.at("refused");
+  EXPECT_EQ(maker.at("big_field"), "");  // the refused value never reached state
+  EXPECT_EQ(maker.at("blob").at("size"), 2 << 20);
+  const Json& reader = run.work("reader").at("vars");
+  EXPECT_EQ(reader.at("size"), 2 << 20) << run.describe();
+  EXPECT_EQ(reader.at("head"), "Pp");
+  // The reader's node fetched it (over gRPC) into its own cache.
+  EXPECT_EQ(objects_in(fs::path(run.run_dir) / "node_r"), 1u);
 }
 
 TEST(StoragePathTest, PathWithASymlinkOutOfItsTreeFailsTheCallNamingIt) {

@@ -1,7 +1,8 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
-// Test app: files between works (lightning::Path, Drive). Usage:
+// Test app: files between works (lightning::Path, Drive, Payload). Usage:
 //   storage_app [flags] -- checkpoints separate|shared
 //   storage_app [flags] -- drive
+//   storage_app [flags] -- payload
 //   storage_app [flags] -- traversal
 #include <sys/stat.h>
 
@@ -132,6 +133,45 @@ struct DriveRoot : Flow {
   }
 };
 
+// ------------------------------------------------------------------ payload
+
+/// Makes a 2 MiB value: too big for a State field, fine as a Payload.
+struct BlobMaker : Work {
+  State<lightning::Payload> blob{this, "blob"};
+  State<std::string> big_field{this, "big_field", ""};
+  State<std::string> refused{this, "refused", ""};
+  void run(const Json&) override {
+    std::string bytes(2 << 20, 'p');
+    bytes[0] = 'P';
+    try {
+      big_field = bytes;
+    } catch (const std::length_error& e) {
+      refused = e.what();
+    }
+    blob = lightning::Payload(bytes);
+  }
+};
+
+struct BlobReader : Work {
+  State<int64_t> size{this, "size", 0};
+  State<std::string> head{this, "head", ""};
+  void run(const Json& args) override {
+    const std::string bytes = args.at("blob").get<lightning::Payload>().bytes();
+    size = static_cast<int64_t>(bytes.size());
+    head = bytes.substr(0, 2);
+  }
+};
+
+struct PayloadRoot : Flow {
+  BlobMaker& maker = add_work<BlobMaker>("maker", cache_at("separate", "node_m"));
+  BlobReader& reader = add_work<BlobReader>("reader", cache_at("separate", "node_r"));
+  void run() override {
+    maker.call();
+    reader.call({{"blob", maker.blob.get()}});
+    stop();
+  }
+};
+
 // ------------------------------------------------------------------ traversal
 
 /// Makes a Path whose tree holds a symlink to a file outside it.
@@ -172,5 +212,6 @@ int main(int argc, char** argv) {
   return integ_app::run_scenario(argc, argv,
                                  {{"checkpoints", integ_app::scenario<CheckpointsRoot>()},
                                   {"drive", integ_app::scenario<DriveRoot>()},
+                                  {"payload", integ_app::scenario<PayloadRoot>()},
                                   {"traversal", integ_app::scenario<TraversalRoot>()}});
 }
