@@ -41,7 +41,6 @@ int AppHost::run() {
     spdlog::error("cannot set up storage: {}", st.message());
     return 1;
   }
-  storage::tune_allocator_for_transfers();
   objects_ = std::make_unique<storage::ObjectStoreService>(
       storage::ContentStore(std::filesystem::path(run_dir) / "artifacts"));
   std::string address, why;

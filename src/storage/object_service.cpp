@@ -10,6 +10,7 @@
 
 #include "storage/chunk_checksum.hpp"
 #include "storage/sha256.hpp"
+#include "storage/storage_context.hpp"
 
 namespace lightning::storage {
 
@@ -132,6 +133,7 @@ bool ObjectStoreService::credentials_ok(const v1::FetchObjectRequest& request, g
 grpc::ServerWriteReactor<v1::ObjectChunk>* ObjectStoreService::FetchObject(
     grpc::CallbackServerContext* context, const v1::FetchObjectRequest* request) {
   (void)context;
+  tune_allocator_for_transfers();  // once, when this process first serves
   return new FetchReactor(*this, *request);
 }
 

@@ -59,7 +59,8 @@ void note_path_used();
 /// Keeps glibc from returning freed 1 MiB transfer buffers to the kernel after
 /// every chunk (its default trim threshold is twice the largest freed block):
 /// sets M_TRIM_THRESHOLD to 256 MiB and M_MMAP_THRESHOLD to 32 MiB, once per
-/// process, when it first serves or fetches objects. Measured: the page faults
+/// process, when it first serves (ObjectStoreService) or fetches (a work's
+/// first fetch) objects, so an app that moves no files keeps glibc's defaults. Measured: the page faults
 /// of re-mapping those buffers were half the CPU of a transfer on this VM.
 void tune_allocator_for_transfers();
 
