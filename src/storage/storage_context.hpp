@@ -59,9 +59,9 @@ void note_path_used();
 /// Keeps glibc from returning freed 1 MiB transfer buffers to the kernel after
 /// every chunk (its default trim threshold is twice the largest freed block):
 /// sets M_TRIM_THRESHOLD to 256 MiB and M_MMAP_THRESHOLD to 32 MiB, once per
-/// process, when it first serves (ObjectStoreService) or fetches (a work's
-/// first fetch) objects, so an app that moves no files keeps glibc's defaults. Measured: the page faults
-/// of re-mapping those buffers were half the CPU of a transfer on this VM.
+/// process, when it first serves (ObjectStoreService) or fetches objects, so
+/// an app that moves no files keeps glibc's defaults. Measured on this VM:
+/// user+sys of the transfer benchmark 4.8 s -> 3.0 s (docs/benchmarks.md).
 void tune_allocator_for_transfers();
 
 /// The process's context; throws lightning::StorageError when there is none
