@@ -9,6 +9,7 @@
 #
 # The HTTP API's /metrics uses prometheus-cpp's core library (Debian's
 # prometheus-cpp-dev ships it shared only; docs/design/http.md, "Metrics").
+# The journal uses SQLite (shared, libsqlite3) and OpenSSL's libcrypto.
 #
 # Sets LIGHTNING_LINK_LIBS: what liblightning's users must link, in order.
 option(LIGHTNING_STATIC_GRPC "Link gRPC statically into apps (faster work start-up)" ON)
@@ -36,10 +37,10 @@ if(LIGHTNING_STATIC_GRPC_OK)
   list(JOIN _absl "," _joined_absl)
   set(LIGHTNING_LINK_LIBS
     "-Wl,--start-group" ${_paths} ${_absl} "-Wl,--end-group"
-    protobuf ssl crypto z spdlog fmt prometheus-cpp-core Threads::Threads)
+    protobuf ssl crypto z spdlog fmt prometheus-cpp-core sqlite3 Threads::Threads)
   message(STATUS "Lightning: gRPC linked statically into apps")
 else()
   set(LIGHTNING_LINK_LIBS gRPC::grpc++ protobuf::libprotobuf spdlog::spdlog prometheus-cpp-core
-      Threads::Threads)
+      sqlite3 crypto Threads::Threads)
   message(STATUS "Lightning: gRPC linked as shared libraries")
 endif()

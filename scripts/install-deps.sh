@@ -6,6 +6,7 @@ PKGS=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libboost-dev libboost-system-dev
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libxxhash-dev
+  libsqlite3-dev libssl-dev
   libtorch-dev libopenblas0-pthread
   clang-tidy cppcheck clang-14 libfuzzer-14-dev
   procps psmisc

@@ -28,6 +28,8 @@ int exec_app(const std::string& binary, const RunOptions& options) {
   std::vector<std::string> args = {binary};
   if (!options.log_level.empty()) args.insert(args.end(), {"--log-level", options.log_level});
   if (!options.run_dir.empty()) args.insert(args.end(), {"--run-dir", options.run_dir});
+  if (!options.resume.empty()) args.insert(args.end(), {"--resume", options.resume});
+  if (options.resume_anyway) args.emplace_back("--resume-anyway");
   if (options.quiet) args.emplace_back("--quiet");
   if (options.has_app_args) {
     args.push_back("--");

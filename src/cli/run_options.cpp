@@ -25,6 +25,9 @@ Flags:
   --log-level LEVEL   passed to the app as --log-level LEVEL
                       (trace|debug|info|warn|error)
   --run-dir DIR       passed to the app as --run-dir DIR
+  --resume RUN_DIR    carry on the run in RUN_DIR after its app was killed or
+                      crashed (passed to the app; see the app's --help)
+  --resume-anyway     with --resume: even if the app or its arguments changed
   -q, --quiet         no live table of works, no status lines (passes --quiet)
   --cxxflags "..."    extra compiler flags (part of the cache key), e.g.
                       --cxxflags "-O0 -g -DDEBUG_MODE"; defaults are -O2 -g0
@@ -61,7 +64,7 @@ std::string default_cache_dir() {
 RunOptions parse_run_options(int argc, char** argv, const std::string& program) {
   RunOptions options;
   util::SplitCommandLine split = util::split_command_line(
-      argc, argv, {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags"});
+      argc, argv, {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume"});
   for (const std::string& name : split.given_empty) {
     if (name == "--cache-dir") throw CliError("--cache-dir must not be empty", 2);
     if (name == "--env") throw CliError("--env expects K=V, got ''", 2);
@@ -82,6 +85,8 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--log-level", options.log_level);
   app.add_option("--run-dir", options.run_dir);
+  app.add_option("--resume", options.resume);
+  app.add_flag("--resume-anyway", options.resume_anyway);
   CLI::Option* cache_dir = app.add_option("--cache-dir", options.cache_dir);
   app.add_option("--cxxflags", cxxflags)
       ->allow_extra_args(false)

@@ -14,6 +14,8 @@ struct RunOptions {
   std::vector<std::pair<std::string, std::string>> env;  ///< --env K=V
   std::string log_level;                                 ///< --log-level, passed to the app
   std::string run_dir;                                   ///< --run-dir, passed to the app
+  std::string resume;          ///< --resume RUN_DIR, passed to the app
+  bool resume_anyway = false;  ///< --resume-anyway, passed to the app
   bool rebuild = false;                                  ///< --rebuild
   bool build_only = false;                               ///< --build-only
   bool verbose = false;                                  ///< -v / --verbose

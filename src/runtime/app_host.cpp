@@ -10,10 +10,18 @@
 #include <filesystem>
 
 #include "core/json_io.hpp"
+#include "core/snapshot.hpp"
 #include "http/http_api_service.hpp"
+#include "journal/file_hash.hpp"
+#include "journal/journal.hpp"
+#include "journal/resume.hpp"
+#include "journal/schema.hpp"
+#include "journal/sqlite_journal_store.hpp"
+#include "lightning/app.hpp"
 #include "storage/object_service.hpp"
 #include "storage/storage_context.hpp"
 #include "util/atomic_file.hpp"
+#include "util/ids.hpp"
 #include "util/signal_name.hpp"
 
 namespace lightning::runtime {
@@ -24,12 +32,23 @@ using util::signal_name;
 
 AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Flow> root)
     : options_(std::move(options)),
-      launcher_(loop_, zygote, spawn_zygote),
+      launcher_(loop_, zygote,
+                [this]() -> Result<ZygoteHandle> {
+                  Result<ZygoteHandle> forker = spawn_zygote();
+                  if (forker.ok() && options_.run_lock)
+                    options_.run_lock->record("forker", forker->pid);
+                  return forker;
+                }),
       root_(std::move(root)) {}
 
 AppHost::~AppHost() {
   http_.reset();
   works_view_.reset();
+  if (journal_) {
+    controller_->publisher().remove_observer(journal_.get());
+    controller_->remove_event_observer(journal_.get());
+    journal_.reset();  // commits what is left, joins its writer
+  }
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
 }
 
@@ -59,10 +78,14 @@ int AppHost::run() {
   // The HTTP API, on this loop: its handlers read the controller directly.
   if (!start_http()) return 1;
 
+  // --resume: the journaled state, before anyone reads it.
+  if (options_.resume && !restore_state()) return 2;
+
+  // The journal of state and calls: observes the controller from its first change.
+  if (options_.journal) start_journal();
+
   // Next subsystems attach here, all on this loop:
   //  - more of the HTTP API and the dashboard (issue 9): /metrics from loop_.post_stats();
-  //  - the journal (issue 10): a StateObserver of the controller, and the
-  //    CallTables' save()/restore() on resume;
   //  - the cluster scheduler (issue 11): a WorkLauncherInterface in place of
   //    launcher_ that places works on remote lightning-workers.
 
@@ -77,12 +100,21 @@ int AppHost::run() {
     if (!ec) on_signal(sig);
   });
   controller_->start();
+  if (options_.resume) {
+    // The calls after start() (their works exist now), before the loop runs.
+    const Status st = controller_->restore_calls(options_.resume->recovered.call_tables);
+    if (!st.ok()) {
+      spdlog::error("cannot resume the run in {}: {}", options_.controller.run_dir, st.message());
+      return 2;
+    }
+  }
   if (works_view_) works_view_->start();
   io_.run();
   if (terminal != nullptr) terminal->stop_capture();  // the flows' last prints, above it
   if (works_view_) works_view_->finish();             // the last table stays above what follows
 
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+  if (journal_) journal_->flush();  // the last changes (the works' final statuses) are committed
   write_state_file();
   const int code = controller_->exit_code();
   std::fflush(stdout);  // the works' echoed lines first (see app_main.cpp)
@@ -110,6 +142,46 @@ bool AppHost::start_http() {
   }
   spdlog::info("HTTP API at {} (token in {}/api-token)", http_->url(), options_.controller.run_dir);
   return true;
+}
+
+bool AppHost::restore_state() {
+  const journal::Recovered& r = options_.resume->recovered;
+  if (Status st = detail::load_snapshot(controller_->root(), r.state); !st.ok()) {
+    spdlog::error("cannot resume the run in {}: its journaled state does not fit this app: {}",
+                  options_.controller.run_dir, st.message());
+    return false;
+  }
+  controller_->publisher().restore_version(r.version);
+  size_t calls = 0;
+  for (const auto& [work, table] : r.call_tables) calls += table.at("calls").size();
+  spdlog::info("resuming the run in {} at state version {} with {} journaled calls of {} works{}",
+               options_.controller.run_dir, r.version, calls, r.call_tables.size(),
+               r.incomplete.empty() ? "" : " (its journal stopped early: " + r.incomplete + ")");
+  if (!options_.resume->overridden.empty()) {
+    spdlog::warn("--resume-anyway: {}", options_.resume->overridden);
+  }
+  return true;
+}
+
+void AppHost::start_journal() {
+  const std::string path = options_.controller.run_dir + "/" + journal::kJournalFileName;
+  journal_ = std::make_unique<journal::Journal>(
+      std::make_unique<journal::SqliteJournalStore>(
+          path, options_.resume ? journal::SqliteJournalStore::Mode::kContinue
+                                : journal::SqliteJournalStore::Mode::kReplace),
+      clock_);
+  journal::JournalMeta meta;
+  meta.app_args = lightning::app_args();
+  if (options_.resume) meta.resumes = options_.resume->recovered.meta.resumes + 1;
+  meta.run_id = controller_->run_id();
+  meta.app_path = journal::self_exe_path();
+  meta.started_at_us = util::now_unix_us();
+  meta.lightning_version = LIGHTNING_VERSION;
+  // The binary that runs, even if its file was replaced since it started.
+  journal_->start(std::move(meta), controller_->root().snapshot(), controller_->state_version(),
+                  "/proc/self/exe");
+  controller_->add_observer(journal_.get());
+  controller_->add_event_observer(journal_.get());
 }
 
 void AppHost::write_state_file() {

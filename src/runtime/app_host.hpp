@@ -15,6 +15,7 @@
 #include "rpc/controller_service.hpp"
 #include "runtime/controller.hpp"
 #include "runtime/fork_launcher.hpp"
+#include "runtime/run_lock.hpp"
 #include "runtime/resource_budget.hpp"
 #include "runtime/works_view.hpp"
 #include "runtime/zygote.hpp"
@@ -26,6 +27,11 @@ class HttpApiService;
 namespace lightning::storage {
 class ObjectStoreService;
 }  // namespace lightning::storage
+
+namespace lightning::journal {
+class Journal;
+struct ResumePlan;
+}  // namespace lightning::journal
 
 namespace lightning::runtime {
 
@@ -42,6 +48,14 @@ struct AppHostOptions {
   /// --shared-dir: where Drives keep their files (docs/design/storage.md);
   /// empty: the run directory.
   std::string shared_dir;
+  /// The journal of state and calls, `<run dir>/journal.sqlite`
+  /// (docs/design/journal.md); false: none (--no-journal).
+  bool journal = true;
+  /// `<run dir>/run.lock`, taken by run_app(): the forkers this run starts
+  /// are recorded in it. Null: none (tests).
+  std::shared_ptr<RunLock> run_lock;
+  /// `--resume`: the journal this run carries on (journal::prepare_resume()).
+  std::shared_ptr<const journal::ResumePlan> resume;
 };
 
 /// The composition root of an app (docs/design/processes-and-threads.md):
@@ -51,8 +65,10 @@ struct AppHostOptions {
 /// it launches within, the gRPC server works connect to, signal handling
 /// (first SIGINT/SIGTERM stops the app in order, a second one
 /// kRepeatedSignalWindow or more later kills the works at once), the HTTP API
-/// (http::HttpApiService, on this same loop), and `<run dir>/state.json`
-/// written at exit (Controller::final_record()). Built
+/// (http::HttpApiService, on this same loop), the journal of state and calls
+/// (journal::Journal, an observer of the controller with a writer thread of
+/// its own; flushed at exit), and `<run dir>/state.json` written at exit
+/// (Controller::final_record()). Built
 /// by run_app() on the main thread, which then runs the loop in run(). Where
 /// the next subsystems attach is marked in run().
 class AppHost final : private rpc::WorkSessionHandler {
@@ -79,6 +95,9 @@ class AppHost final : private rpc::WorkSessionHandler {
   void on_signal(int sig);
   void write_state_file();
   bool start_http();
+  void start_journal();
+  /// --resume: the state and its version, before the controller starts.
+  bool restore_state();
 
   AppHostOptions options_;
   boost::asio::io_context io_{1};
@@ -95,6 +114,7 @@ class AppHost final : private rpc::WorkSessionHandler {
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<http::HttpApiService> http_;  // destroyed before the controller
   std::unique_ptr<WorksView> works_view_;       // observes the controller
+  std::unique_ptr<journal::Journal> journal_;   // observes the controller
   boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
   std::optional<util::ClockInterface::TimePoint> first_signal_at_;
 };

@@ -16,10 +16,12 @@
 #include <filesystem>
 #include <typeinfo>
 
+#include "journal/resume.hpp"
 #include "lightning/app.hpp"
 #include "runtime/app_host.hpp"
 #include "runtime/app_options.hpp"
 #include "runtime/resource_budget.hpp"
+#include "runtime/run_lock.hpp"
 #include "runtime/terminal.hpp"
 #include "runtime/works_view.hpp"
 #include "runtime/zygote.hpp"
@@ -68,6 +70,11 @@ class FlushStdoutFirstSink final : public spdlog::sinks::sink {
   void set_pattern(const std::string& /*pattern*/) override {}
   void set_formatter(std::unique_ptr<spdlog::formatter> /*formatter*/) override {}
 };
+
+/// How long a resumed run waits for the previous run's work forkers to end
+/// on their own before it kills them (a forker kills its works and exits at
+/// once when its controller dies).
+constexpr std::chrono::milliseconds kPreviousRunGrace{5000};
 
 std::string default_run_dir() {
   char stamp[32];
@@ -126,6 +133,7 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     host_options.http->host = command_line->http_host;
     host_options.http->port = static_cast<uint16_t>(command_line->http_port);
   }
+  host_options.journal = !command_line->no_journal;
   runtime::ControllerOptions& options = host_options.controller;
   options.run_dir = command_line->run_dir;
   if (!command_line->log_level.empty()) options.log_level = command_line->log_level;
@@ -155,6 +163,11 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   g_app_args = command_line->app_args;
   const auto level = spdlog::level::from_str(options.log_level);
   if (options.run_dir.empty()) options.run_dir = default_run_dir();
+  if (!command_line->resume.empty() && !std::filesystem::is_directory(options.run_dir)) {
+    std::fprintf(stderr, "%s: nothing to resume: there is no run directory '%s'\n", argv[0],
+                 options.run_dir.c_str());
+    return 2;
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.run_dir + "/logs", ec);
   if (ec) {
@@ -164,6 +177,35 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   }
   options.run_dir = std::filesystem::absolute(options.run_dir).string();
   g_run_dir = options.run_dir;
+
+  // One app per run directory, and no process of a previous run in it still
+  // running: its forkers (and so its works) are gone before this run starts
+  // any (a resumed run would otherwise run a call beside the old one).
+  Result<std::unique_ptr<runtime::RunLock>> run_lock = runtime::RunLock::acquire(options.run_dir);
+  if (!run_lock.ok()) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], run_lock.status().message().c_str());
+    return 2;
+  }
+  host_options.run_lock = std::move(*run_lock);
+  host_options.run_lock->record("forker", zygote->pid);
+  if (const Status gone = host_options.run_lock->wait_for_previous(kPreviousRunGrace); !gone.ok()) {
+    std::fprintf(stderr, "%s: cannot start in %s: %s\n", argv[0], options.run_dir.c_str(),
+                 gone.message().c_str());
+    return 1;
+  }
+  if (!command_line->resume.empty()) {
+    journal::ResumeRequest request;
+    request.run_dir = options.run_dir;
+    request.app_args = command_line->app_args;
+    request.anyway = command_line->resume_anyway;
+    Result<journal::ResumePlan> plan = journal::prepare_resume(request);
+    if (!plan.ok()) {
+      std::fprintf(stderr, "%s: cannot resume: %s\n", argv[0], plan.status().message().c_str());
+      return 2;
+    }
+    g_app_args = plan->app_args;
+    host_options.resume = std::make_shared<journal::ResumePlan>(std::move(*plan));
+  }
   if (host_options.listen_address.empty()) {
     // Local works dial a Unix socket in the run directory (a third cheaper to
     // connect to than loopback TCP); an abstract one if the path is too long.

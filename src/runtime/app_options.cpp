@@ -2,6 +2,7 @@
 #include "runtime/app_options.hpp"
 
 #include <exception>
+#include <filesystem>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -72,7 +73,7 @@ std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
          "          [--quiet] [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
-         "          [--host HOST] [--port PORT] [--no-http] [--shared-dir DIR]\n"
+         "          [--host HOST] [--port PORT] [--no-http] [--no-journal] [--shared-dir DIR]\n"
          "          [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
@@ -97,15 +98,20 @@ std::string app_usage(const std::string& program) {
          "  --no-http         no HTTP API\n"
          "  --shared-dir DIR  a directory every node mounts: Drives keep their files there\n"
          "                    and nothing is copied (default: the run directory; env\n"
-         "                    LIGHTNING_SHARED_DIR)\n";
+         "                    LIGHTNING_SHARED_DIR)\n"
+         "  --no-journal      no journal of state and calls (<run dir>/journal.sqlite)\n"
+         "  --resume RUN_DIR  carry on the run in RUN_DIR after its app was killed or crashed:\n"
+         "                    its state and calls come back from <RUN_DIR>/journal.sqlite,\n"
+         "                    succeeded calls are not run again, calls that were running run\n"
+         "                    again; refused when the app binary or its arguments changed\n"
+         "  --resume-anyway   with --resume: resume even if the binary or arguments changed\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
-  util::SplitCommandLine split =
-      util::split_command_line(argc, argv,
-                               {"--run-dir", "--log-level", "--listen", "--idle-timeout",
-                                "--start-timeout", "--host", "--port", "--shared-dir"});
+  util::SplitCommandLine split = util::split_command_line(
+      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
+                   "--host", "--port", "--resume", "--shared-dir"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -132,6 +138,9 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       ->check(CLI::Range(0, 65535));
   app.add_flag("--no-http", command_line.no_http);
   app.add_option("--shared-dir", command_line.shared_dir)->envname("LIGHTNING_SHARED_DIR");
+  app.add_flag("--no-journal", command_line.no_journal);
+  app.add_option("--resume", command_line.resume);
+  app.add_flag("--resume-anyway", command_line.resume_anyway);
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {
@@ -139,6 +148,28 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   }
   if (command_line.help) return command_line;
   if (!start_timeout.empty()) command_line.start_timeout = parse_duration(start_timeout);
+  if (command_line.resume_anyway && command_line.resume.empty()) {
+    return InvalidArgument("--resume-anyway goes with --resume RUN_DIR");
+  }
+  if (!command_line.resume.empty()) {
+    if (command_line.no_journal) {
+      return InvalidArgument("--resume needs the journal: leave out --no-journal");
+    }
+    // Only a --run-dir flag conflicts ($LIGHTNING_RUN_DIR is a default, and
+    // --resume names the directory).
+    bool run_dir_flag = false;
+    for (int i = 1; i < argc && std::string(argv[i]) != "--"; ++i) {
+      const std::string arg = argv[i];
+      run_dir_flag = run_dir_flag || arg == "--run-dir" || arg.rfind("--run-dir=", 0) == 0;
+    }
+    if (run_dir_flag && std::filesystem::weakly_canonical(command_line.run_dir) !=
+            std::filesystem::weakly_canonical(command_line.resume)) {
+      return InvalidArgument("--resume " + command_line.resume +
+                             " runs in that directory; leave out --run-dir " +
+                             command_line.run_dir);
+    }
+    command_line.run_dir = command_line.resume;
+  }
   const std::vector<std::string> extras = app.remaining();
   if (!extras.empty()) {
     const std::string& extra = extras.front();

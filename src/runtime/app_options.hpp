@@ -1,7 +1,8 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The command line of every app (LIGHTNING_APP), parsed with CLI11:
 //   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet] [--quiet-works]
-//       [--idle-timeout SECONDS] [--start-timeout DURATION] [-- app args]
+//       [--idle-timeout SECONDS] [--start-timeout DURATION] [--host HOST] [--port PORT]
+//       [--no-http] [--no-journal] [-- app args]
 // Parsing never exits the process: main's path prints and picks the exit code
 // (0 for --help, 2 for an error).
 #pragma once
@@ -34,6 +35,13 @@ struct AppCommandLine {
   /// --shared-dir DIR, else $LIGHTNING_SHARED_DIR: a directory every node
   /// mounts; Drives keep their files there and nothing is copied.
   std::string shared_dir;
+  bool no_journal = false;              ///< --no-journal: no <run dir>/journal.sqlite
+  /// --resume RUN_DIR: carry on the run in RUN_DIR from its journal (it
+  /// becomes the run directory; a --run-dir naming another is refused).
+  std::string resume;
+  /// --resume-anyway: with --resume, even when the app binary or its
+  /// arguments changed since the run started.
+  bool resume_anyway = false;
   bool help = false;                  ///< -h / --help: print app_usage() and exit 0
   std::vector<std::string> app_args;  ///< everything after the first "--"
 };

@@ -318,6 +318,17 @@ Json CallTable::save() const {
   return out;
 }
 
+void CallTable::for_each_record(const std::function<void(const CallRecord&)>& fn) const {
+  std::unordered_set<const CallRecord*> seen;
+  auto visit = [&](const std::shared_ptr<CallRecord>& c) {
+    if (c && seen.insert(c.get()).second) fn(*c);
+  };
+  for (const auto& [key, c] : by_key_) visit(c);
+  for (const auto& c : queue_) visit(c);
+  visit(current_);
+  visit(latest_);
+}
+
 Status CallTable::restore(const Json& saved) {
   // Build everything aside first, then swap: a bad record changes nothing.
   std::unordered_map<uint64_t, std::shared_ptr<CallRecord>> by_id;

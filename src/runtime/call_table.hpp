@@ -145,6 +145,10 @@ class CallTable {
   /// Done records in the LRU (cached successes and failures).
   size_t cached() const { return lru_.size(); }
 
+  /// Calls `fn` once for each record the table holds (queued, current,
+  /// latest and every remembered one), in no particular order.
+  void for_each_record(const std::function<void(const CallRecord&)>& fn) const;
+
   /// Everything needed to carry on after a restart (the journal's record).
   /// Calls that were in flight come back pending, not dispatched; waits
   /// (retry, re-run backoff) are saved as what is left of them; the LRU order

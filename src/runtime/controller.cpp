@@ -247,7 +247,10 @@ void Controller::on_call_status(Record& r, const CallRecord& c, bool is_latest) 
     set_status(*r.work, c.status);
     publisher_.status_changed(*r.work);
   }
-  for (RuntimeEventObserver* o : events_) o->on_call_status(*r.work, c.status, is_latest);
+  for (RuntimeEventObserver* o : events_) {
+    o->on_call_status(*r.work, c.status, is_latest);
+    o->on_call_record(*r.work, c, is_latest);
+  }
   // Any call's status is visible to the flow (call() returns it): run again.
   if (in_run_)
     changed_during_run_ = true;

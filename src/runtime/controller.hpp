@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -107,6 +108,20 @@ class Controller final : public detail::Runtime,
   /// Attaches the tree and asks for the first Flow::run; the owner then runs
   /// the loop (AppHost::run, or a test driving the io_context).
   void start();
+  /// Resume (docs/design/journal.md, "Resume"): gives each work listed in
+  /// `tables` (work path -> its table in CallTable::save()'s format, as
+  /// journal::load() returns them) its saved calls, so that succeeded calls
+  /// answer from the cache and are not run again. Then every restored record
+  /// goes to the event observers (the journal rewrites its rows), each work
+  /// shows the status of its latest call (a call that was running comes back
+  /// pending: a reported change) and the calls that were queued or in flight
+  /// are dispatched again. After start(), before the loop runs; the state
+  /// itself is loaded before start() (detail::load_snapshot,
+  /// StatePublisher::restore_version). kInvalidArgument naming the work when
+  /// a path is not one of the app's works (a work made inside Flow::run()
+  /// cannot be resumed yet), or CallTable::restore() refuses its table; works
+  /// restored before the error keep their tables (the app is expected to exit).
+  Status restore_calls(const std::map<std::string, Json>& tables);
   bool finished() const { return finished_.load(); }
   int exit_code() const { return exit_code_; }
   /// The app ended because something failed (fail(), an exception out of

@@ -11,8 +11,10 @@ class Work;
 
 namespace lightning::runtime {
 
+struct CallRecord;
+
 /// What happens to the app's flows and works, for bookkeeping kept outside the
-/// controller (the HTTP API's WorkActivity and its metrics): the controller
+/// controller (the HTTP API's WorkActivity and its metrics, the journal): the controller
 /// tells each observer (Controller::add_event_observer) on its loop thread, as
 /// it happens. An observer must not throw and must not call back into the
 /// controller from these calls. Every method has an empty default.
@@ -25,6 +27,11 @@ class RuntimeEventObserver {
   /// A call of `work` changed status: `is_latest` when it is the call
   /// Work::status() shows (the work's status is then already `status`).
   virtual void on_call_status(const Work& /*work*/, const WorkStatus& /*status*/,
+                              bool /*is_latest*/) {}
+  /// The same change, with the whole record of the call (call_table.hpp): its
+  /// args (as its key), status, attempt, final failures and re-run backoff.
+  /// Right after on_call_status. What the journal keeps of every call.
+  virtual void on_call_record(const Work& /*work*/, const CallRecord& /*call*/,
                               bool /*is_latest*/) {}
   /// A process of `work` was started, as `pid` (on the launcher's machine).
   virtual void on_process_started(const Work& /*work*/, int /*pid*/) {}

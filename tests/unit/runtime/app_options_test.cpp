@@ -58,6 +58,14 @@ TEST_F(AppOptionsTest, EveryFlagIsReadInBothSpellings) {
   EXPECT_TRUE(r->quiet_works);
 }
 
+TEST_F(AppOptionsTest, NoJournalFlagTurnsTheJournalOff) {
+  EXPECT_FALSE(parse({})->no_journal) << "the journal is on by default";
+  auto r = parse({"--no-journal"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->no_journal);
+  EXPECT_NE(app_usage("my_app").find("--no-journal"), std::string::npos);
+}
+
 TEST_F(AppOptionsTest, IdleTimeoutIsReadInSeconds) {
   EXPECT_EQ(parse({})->idle_timeout_s, 0.0) << "not given: no idle timeout";
   auto r = parse({"--idle-timeout", "2.5"});
