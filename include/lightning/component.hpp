@@ -51,6 +51,9 @@ class StateFieldBase {
  protected:
   /// Reports the new value to the runtime the owner is attached to, if any.
   void report_change(Json value);
+  /// Throws std::length_error when `value` as JSON is longer than
+  /// max_state_field_bytes(), with a message that points to lightning::Payload.
+  void check_size(const Json& value) const;
 
  private:
   Component* owner_;
@@ -106,6 +109,17 @@ class Component {
  protected:
   detail::Runtime* runtime_ = nullptr;
 };
+
+/// The longest a State field's value may be as JSON, in bytes: 1 MiB unless
+/// set_max_state_field_bytes() or $LIGHTNING_MAX_FIELD_BYTES says otherwise.
+/// A larger value is refused at the assignment (std::length_error): keep big
+/// values in a lightning::Payload (lightning/payload.hpp) and the Payload in
+/// the field.
+size_t max_state_field_bytes();
+/// Sets max_state_field_bytes() for this process (a work process inherits
+/// what its app set before main()'s run_app(); set it in both, or use the
+/// environment variable). At least 1 KiB.
+void set_max_state_field_bytes(size_t bytes);
 
 /// Checks that `name` can be a component or field name: [A-Za-z_][A-Za-z0-9_]*,
 /// at most 64 characters. Throws std::invalid_argument saying how to fix it.

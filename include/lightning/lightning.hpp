@@ -4,9 +4,12 @@
 
 #include "lightning/app.hpp"
 #include "lightning/component.hpp"
+#include "lightning/drive.hpp"
 #include "lightning/flow.hpp"
 #include "lightning/json.hpp"
 #include "lightning/layout.hpp"
+#include "lightning/path.hpp"
+#include "lightning/payload.hpp"
 #include "lightning/route.hpp"
 #include "lightning/state.hpp"
 #include "lightning/status.hpp"

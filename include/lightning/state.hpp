@@ -65,16 +65,22 @@ class State final : public StateFieldBase {
     if constexpr (detail::is_equality_comparable<T>::value) {
       if (value == value_) return *this;
     }
+    Json j(value);
+    check_size(j);
     value_ = std::move(value);
-    report_change(Json(value_));
+    report_change(std::move(j));
     return *this;
   }
 
   /// Mutates the value in place (for containers) and records the change.
+  /// A value grown past max_state_field_bytes() throws std::length_error and
+  /// is not sent (this process keeps the mutated value).
   template <class Fn>
   void update(Fn&& fn) {
     std::forward<Fn>(fn)(value_);
-    report_change(Json(value_));
+    Json j(value_);
+    check_size(j);
+    report_change(std::move(j));
   }
 
   template <class U>

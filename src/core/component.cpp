@@ -2,7 +2,10 @@
 #include "lightning/component.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "core/runtime.hpp"
 
@@ -46,6 +49,75 @@ StateFieldBase::StateFieldBase(Component* owner, std::string name, External exte
 StateFieldBase::~StateFieldBase() { owner_->unregister_field(this); }
 
 std::string StateFieldBase::path() const { return owner_->path() + "." + name_; }
+
+namespace {
+std::atomic<size_t> g_max_field_bytes{0};  // 0: not read from the environment yet
+
+/// Whether `j` dumped would be longer than `limit`: a walk that stops as
+/// soon as it knows (strings counted without escapes, numbers as 24).
+bool longer_than(const Json& j, size_t limit, size_t& used) {
+  switch (j.type()) {
+    case Json::value_t::string:
+      used += j.get_ref<const std::string&>().size() + 2;
+      break;
+    case Json::value_t::binary:
+      used += j.get_binary().size();
+      break;
+    case Json::value_t::array:
+      used += 2;
+      for (const auto& v : j) {
+        if (longer_than(v, limit, used)) return true;
+        ++used;
+      }
+      break;
+    case Json::value_t::object:
+      used += 2;
+      for (const auto& [k, v] : j.items()) {
+        used += k.size() + 4;
+        if (used > limit || longer_than(v, limit, used)) return true;
+      }
+      break;
+    default:
+      used += 24;
+  }
+  return used > limit;
+}
+}  // namespace
+
+size_t max_state_field_bytes() {
+  size_t v = g_max_field_bytes.load(std::memory_order_relaxed);
+  if (v != 0) return v;
+  v = size_t{1} << 20;
+  if (const char* env = std::getenv("LIGHTNING_MAX_FIELD_BYTES"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(env, &end, 10);
+    if (end != nullptr && *end == '\0' && n >= 1024) v = static_cast<size_t>(n);
+  }
+  g_max_field_bytes.store(v, std::memory_order_relaxed);
+  return v;
+}
+
+void set_max_state_field_bytes(size_t bytes) {
+  if (bytes < 1024) {
+    throw std::invalid_argument("set_max_state_field_bytes(" + std::to_string(bytes) +
+                                "): the limit must be at least 1024 bytes");
+  }
+  g_max_field_bytes.store(bytes, std::memory_order_relaxed);
+}
+
+void StateFieldBase::check_size(const Json& value) const {
+  const size_t limit = max_state_field_bytes();
+  size_t used = 0;
+  if (!longer_than(value, limit, used)) return;
+  const size_t actual = value.dump().size();
+  if (actual <= limit) return;  // the estimate counts escapes and numbers roughly
+  throw std::length_error("state field '" + path() + "' would be " + std::to_string(actual) +
+                          " bytes as JSON, over the " + std::to_string(limit) +
+                          "-byte limit for a State field: keep big values in a "
+                          "lightning::Payload (lightning/payload.hpp) and put the Payload in the "
+                          "field (or raise the limit: lightning::set_max_state_field_bytes, "
+                          "LIGHTNING_MAX_FIELD_BYTES)");
+}
 
 void StateFieldBase::report_change(Json value) {
   if (owner_->runtime_ != nullptr) owner_->runtime_->on_field_changed(*owner_, *this, std::move(value));

@@ -123,11 +123,13 @@ void ControllerService::post_closed(const std::shared_ptr<WorkSession>& session)
 }
 
 std::unique_ptr<grpc::Server> start_server(ControllerService& service, const std::string& address,
-                                           std::string* bound_address, std::string* error) {
+                                           std::string* bound_address, std::string* error,
+                                           const std::vector<grpc::Service*>& more) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  for (grpc::Service* s : more) builder.RegisterService(s);
   builder.SetMaxReceiveMessageSize(256 * 1024 * 1024);
   builder.SetMaxSendMessageSize(256 * 1024 * 1024);
   auto server = builder.BuildAndStart();

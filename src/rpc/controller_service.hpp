@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "lightning/v1/runtime.grpc.pb.h"
 #include "util/event_loop.hpp"
@@ -86,7 +87,10 @@ class ControllerService final : public v1::Controller::CallbackService {
 
 /// Starts a gRPC server for `service` on `address` ("127.0.0.1:0" picks a
 /// port). Returns the address clients dial, or empty with `error` set.
+/// `more` (not owned, outliving the server): other services on the same
+/// server, e.g. the artifact store's ObjectStore.
 std::unique_ptr<grpc::Server> start_server(ControllerService& service, const std::string& address,
-                                           std::string* bound_address, std::string* error);
+                                           std::string* bound_address, std::string* error,
+                                           const std::vector<grpc::Service*>& more = {});
 
 }  // namespace lightning::rpc

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "core/json_io.hpp"
 #include "core/snapshot.hpp"
@@ -14,9 +15,11 @@
 #include "journal/file_hash.hpp"
 #include "journal/journal.hpp"
 #include "journal/resume.hpp"
-#include "lightning/app.hpp"
 #include "journal/schema.hpp"
 #include "journal/sqlite_journal_store.hpp"
+#include "lightning/app.hpp"
+#include "storage/object_service.hpp"
+#include "storage/storage_context.hpp"
 #include "util/atomic_file.hpp"
 #include "util/ids.hpp"
 #include "util/signal_name.hpp"
@@ -32,7 +35,8 @@ AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Fl
       launcher_(loop_, zygote,
                 [this]() -> Result<ZygoteHandle> {
                   Result<ZygoteHandle> forker = spawn_zygote();
-                  if (forker.ok() && options_.run_lock) options_.run_lock->record("forker", forker->pid);
+                  if (forker.ok() && options_.run_lock)
+                    options_.run_lock->record("forker", forker->pid);
                   return forker;
                 }),
       root_(std::move(root)) {}
@@ -49,8 +53,17 @@ AppHost::~AppHost() {
 }
 
 int AppHost::run() {
+  // Paths, Drives and Payloads (docs/design/storage.md): the works learn the
+  // shared dir from <run dir>/storage.json; flows get a storage context too.
+  const std::string& run_dir = options_.controller.run_dir;
+  if (Status st = storage::init_controller(run_dir, options_.shared_dir); !st.ok()) {
+    spdlog::error("cannot set up storage: {}", st.message());
+    return 1;
+  }
+  objects_ = std::make_unique<storage::ObjectStoreService>(
+      storage::ContentStore(std::filesystem::path(run_dir) / "artifacts"));
   std::string address, why;
-  server_ = rpc::start_server(service_, options_.listen_address, &address, &why);
+  server_ = rpc::start_server(service_, options_.listen_address, &address, &why, {objects_.get()});
   if (!server_) {
     spdlog::error("cannot start the controller's gRPC server: {}", why);
     return 1;
@@ -59,6 +72,7 @@ int AppHost::run() {
   controller_options.work_address = address;
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
                                              launcher_, &budget_);
+  objects_->set_credentials(controller_->run_id(), controller_->token());
   spdlog::debug("controller listening on {} (run {})", address, controller_->run_id());
 
   // The HTTP API, on this loop: its handlers read the controller directly.

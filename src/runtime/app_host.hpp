@@ -24,6 +24,9 @@
 namespace lightning::http {
 class HttpApiService;
 }  // namespace lightning::http
+namespace lightning::storage {
+class ObjectStoreService;
+}  // namespace lightning::storage
 
 namespace lightning::journal {
 class Journal;
@@ -42,6 +45,9 @@ struct AppHostOptions {
   /// How the works are shown while the app runs (WorksView), on
   /// controller.terminal (needed for anything but kOff).
   WorksDisplay works_display = WorksDisplay::kOff;
+  /// --shared-dir: where Drives keep their files (docs/design/storage.md);
+  /// empty: the run directory.
+  std::string shared_dir;
   /// The journal of state and calls, `<run dir>/journal.sqlite`
   /// (docs/design/journal.md); false: none (--no-journal).
   bool journal = true;
@@ -102,6 +108,8 @@ class AppHost final : private rpc::WorkSessionHandler {
   ResourceBudget budget_{resources_};
   std::unique_ptr<Flow> root_;  // until the controller takes it
   rpc::ControllerService service_{loop_, *this};
+  // The run's artifact store over gRPC (docs/design/storage.md), on the same server.
+  std::unique_ptr<storage::ObjectStoreService> objects_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<http::HttpApiService> http_;  // destroyed before the controller

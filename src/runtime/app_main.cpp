@@ -126,6 +126,7 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   }
   runtime::AppHostOptions host_options;
   host_options.listen_address = command_line->listen_address;  // empty: chosen below
+  host_options.shared_dir = command_line->shared_dir;
   if (command_line->no_http) {
     host_options.http.reset();
   } else {

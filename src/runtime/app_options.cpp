@@ -73,7 +73,8 @@ std::string app_usage(const std::string& program) {
   return "usage: " + program +
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
          "          [--quiet] [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
-         "          [--host HOST] [--port PORT] [--no-http] [--no-journal] [-- app args]\n"
+         "          [--host HOST] [--port PORT] [--no-http] [--no-journal] [--shared-dir DIR]\n"
+         "          [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -95,6 +96,9 @@ std::string app_usage(const std::string& program) {
          "                    0 picks a free one; env LIGHTNING_HTTP_PORT); the URL is in\n"
          "                    <run dir>/api.json\n"
          "  --no-http         no HTTP API\n"
+         "  --shared-dir DIR  a directory every node mounts: Drives keep their files there\n"
+         "                    and nothing is copied (default: the run directory; env\n"
+         "                    LIGHTNING_SHARED_DIR)\n"
          "  --no-journal      no journal of state and calls (<run dir>/journal.sqlite)\n"
          "  --resume RUN_DIR  carry on the run in RUN_DIR after its app was killed or crashed:\n"
          "                    its state and calls come back from <RUN_DIR>/journal.sqlite,\n"
@@ -107,7 +111,7 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   AppCommandLine command_line;
   util::SplitCommandLine split = util::split_command_line(
       argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
-                   "--host", "--port", "--resume"});
+                   "--host", "--port", "--resume", "--shared-dir"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -133,6 +137,7 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       ->envname("LIGHTNING_HTTP_PORT")
       ->check(CLI::Range(0, 65535));
   app.add_flag("--no-http", command_line.no_http);
+  app.add_option("--shared-dir", command_line.shared_dir)->envname("LIGHTNING_SHARED_DIR");
   app.add_flag("--no-journal", command_line.no_journal);
   app.add_option("--resume", command_line.resume);
   app.add_flag("--resume-anyway", command_line.resume_anyway);

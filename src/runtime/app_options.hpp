@@ -32,6 +32,9 @@ struct AppCommandLine {
   std::string http_host = "127.0.0.1";  ///< --host: the HTTP API's address
   int http_port = 7501;                 ///< --port: the HTTP API's port; 0 picks a free one
   bool no_http = false;                 ///< --no-http: no HTTP API
+  /// --shared-dir DIR, else $LIGHTNING_SHARED_DIR: a directory every node
+  /// mounts; Drives keep their files there and nothing is copied.
+  std::string shared_dir;
   bool no_journal = false;              ///< --no-journal: no <run dir>/journal.sqlite
   /// --resume RUN_DIR: carry on the run in RUN_DIR from its journal (it
   /// becomes the run directory; a --run-dir naming another is refused).

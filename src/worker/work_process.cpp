@@ -20,6 +20,7 @@
 #include "lightning/registry.hpp"
 #include "lightning/v1/runtime.grpc.pb.h"
 #include "rpc/protocol.hpp"
+#include "storage/path_commit.hpp"
 #include "util/ids.hpp"
 #include "worker/stop_flag.hpp"
 
@@ -241,6 +242,17 @@ class WorkProcess final : public detail::Runtime {
     return detail::dump_json(ops);
   }
 
+  // Throws lightning::StorageError (the call then fails with it).
+  void commit_paths() {
+    for (StateFieldBase* field : work_->fields()) {
+      Json value = field->to_json();
+      if (storage::commit_paths_of_field(field->name(), value)) {
+        field->assign_json(value);
+        outbox_.add_change(field->name(), std::move(value));
+      }
+    }
+  }
+
   void report_error(const std::string& message) {
     std::fprintf(stderr, "lightning: %s\n", message.c_str());
     v1::WorkerMessage e;
@@ -266,6 +278,10 @@ class WorkProcess final : public detail::Runtime {
       stop_.begin_call();
       try {
         work_->run(args);
+        // The Paths in the work's fields go to the artifact store before the
+        // call is reported done, so the flow never sees a success whose
+        // files are not committed yet.
+        commit_paths();
         f->set_ok(true);
       } catch (const std::exception& e) {
         f->set_ok(false);
@@ -299,6 +315,8 @@ class WorkProcess final : public detail::Runtime {
 int run_work_process(const v1::LaunchWorkRequest& request) {
   detail::set_process_context(request.run_dir(),
                               {request.app_args().begin(), request.app_args().end()});
+  storage::init_work_process(request.run_dir(), request.work_path(), request.controller_address(),
+                             request.run_id(), request.token());
   WorkProcess process(request);
   return process.run();
 }
