@@ -191,6 +191,13 @@ class Loader {
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) meta[s.text_at(0)] = s.text_at(1);
     if (rc != SQLITE_DONE) return sqlite_error(rc);
+    if (meta.empty()) {
+      // The tables are made before the first group is written: a run whose
+      // first commit failed (a full disk) or never came leaves them empty.
+      return invalid(
+          "nothing was committed to it (the run ended, or its disk filled, before its first "
+          "commit)");
+    }
     for (const char* key : {"schema_version", "run_id", "started_at_us"}) {
       if (meta.count(key) == 0) return invalid(std::string("its meta table has no '") + key + "'");
     }

@@ -383,6 +383,16 @@ TEST_F(JournalLoadTest, AnotherProgramsSQLiteDatabaseIsNotAJournal) {
                  "not a Lightning journal: a SQLite database whose application_id is 0");
 }
 
+TEST_F(JournalLoadTest, TablesWithoutAFirstCommitAreNothingToLoad) {
+  // What a run leaves when its first commit fails (a full disk): the store
+  // makes the tables before the first group.
+  run_sql(path(), std::string(lightning::journal::kSchemaSql) + "PRAGMA application_id=" +
+                      std::to_string(lightning::journal::kApplicationId) + "; PRAGMA user_version=1;");
+  expect_refused(StatusCode::kInvalidArgument,
+                 "nothing was committed to it (the run ended, or its disk filled, before its "
+                 "first commit)");
+}
+
 TEST_F(JournalLoadTest, JournalOfANewerSchemaIsRefusedNamingBothVersions) {
   write_journal(3);
   run_sql(path(), "PRAGMA user_version = 2");
