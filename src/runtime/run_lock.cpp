@@ -91,16 +91,21 @@ Result<std::unique_ptr<RunLock>> RunLock::acquire(const std::string& run_dir) {
   if (fd < 0) return Unavailable("cannot open " + path + ": " + errno_text(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    const std::vector<Process> holders = parse(read_all(fd));
-    ::close(fd);
-    if (err != EWOULDBLOCK) return Unavailable("cannot lock " + path + ": " + errno_text(err));
-    std::string who;
-    for (const Process& p : holders) {
-      if (p.role == "controller") who = " (pid " + std::to_string(p.pid) + ")";
+    if (err == EWOULDBLOCK) {
+      const std::vector<Process> holders = parse(read_all(fd));
+      ::close(fd);
+      std::string who;
+      for (const Process& p : holders) {
+        if (p.role == "controller") who = " (pid " + std::to_string(p.pid) + ")";
+      }
+      return FailedPrecondition("another app is running in " + run_dir + who +
+                                ": a run directory holds one running app at a time; stop that "
+                                "one first, or give this one another --run-dir");
     }
-    return FailedPrecondition("another app is running in " + run_dir + who +
-                              ": a run directory holds one running app at a time; stop that "
-                              "one first, or give this one another --run-dir");
+    // A file system without locks (some network mounts): the run goes on
+    // unguarded rather than not at all.
+    spdlog::warn("cannot lock {}: {}; another app could run in this directory at the same time",
+                 path, errno_text(err));
   }
   std::vector<Process> previous = parse(read_all(fd));
   const std::string mine = line_of("controller", ::getpid());

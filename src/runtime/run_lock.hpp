@@ -51,7 +51,9 @@ class RunLock {
   /// process as the controller. kFailedPrecondition when another process
   /// holds the lock ("another app is running in DIR (pid N) ..."); kUnavailable
   /// when the file cannot be opened or written (the message names it and the
-  /// system's reason).
+  /// system's reason). A file system that cannot lock at all (flock fails
+  /// with anything but EWOULDBLOCK, e.g. on some network mounts) gets a
+  /// warning, and the run goes on unguarded.
   static Result<std::unique_ptr<RunLock>> acquire(const std::string& run_dir);
 
   ~RunLock();  ///< unlocks and closes (the file stays: it is a record)
