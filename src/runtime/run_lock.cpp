@@ -78,8 +78,8 @@ bool wait_gone(const RunLock::Process& p, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-RunLock::RunLock(int fd, std::string path, std::vector<Process> previous)
-    : fd_(fd), path_(std::move(path)), previous_(std::move(previous)) {}
+RunLock::RunLock(int fd, std::string path, std::vector<Process> previous, bool locked)
+    : fd_(fd), path_(std::move(path)), previous_(std::move(previous)), locked_(locked) {}
 
 RunLock::~RunLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the last descriptor drops the flock
@@ -89,7 +89,9 @@ Result<std::unique_ptr<RunLock>> RunLock::acquire(const std::string& run_dir) {
   const std::string path = run_dir + "/" + kFileName;
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Unavailable("cannot open " + path + ": " + errno_text(errno));
+  bool locked = true;
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    locked = false;
     const int err = errno;
     if (err == EWOULDBLOCK) {
       const std::vector<Process> holders = parse(read_all(fd));
@@ -115,7 +117,7 @@ Result<std::unique_ptr<RunLock>> RunLock::acquire(const std::string& run_dir) {
     ::close(fd);
     return Unavailable("cannot write " + path + ": " + errno_text(err));
   }
-  return std::unique_ptr<RunLock>(new RunLock(fd, path, std::move(previous)));
+  return std::unique_ptr<RunLock>(new RunLock(fd, path, std::move(previous), locked));
 }
 
 void RunLock::record(const std::string& role, pid_t pid) {
@@ -129,9 +131,14 @@ void RunLock::record(const std::string& role, pid_t pid) {
 }
 
 Status RunLock::wait_for_previous(std::chrono::milliseconds grace) const {
+  // Unlocked (a file system without locks), the processes listed may be a
+  // live app's: nothing is waited for or killed.
+  if (!locked_) return Status::Ok();
   std::vector<const Process*> left;
   for (const Process& p : previous_) {
-    if (p.pid == ::getpid() || wait_gone(p, grace)) continue;
+    // The lock is ours, so the controller that listed these is gone: its
+    // forkers are what may linger.
+    if (p.role == "controller" || p.pid == ::getpid() || wait_gone(p, grace)) continue;
     left.push_back(&p);
   }
   if (left.empty()) return Status::Ok();

@@ -68,8 +68,9 @@ class RunLock {
   /// write error is logged, not returned (the run itself is not at stake).
   void record(const std::string& role, pid_t pid);
 
-  /// Waits until no process of previous() still runs (checked by pid and
-  /// start time): up to `grace` for them to end on their own (a forker exits
+  /// Waits until no forker of previous() still runs (checked by pid and
+  /// start time; the previous controller is gone, since the lock is ours):
+  /// up to `grace` for them to end on their own (a forker exits
   /// right after it SIGKILLs its works), then SIGKILL to those left and up to
   /// one more second. Ok when all are gone; kDeadlineExceeded naming the ones
   /// left. Blocks the calling thread (pidfd and poll(2), no polling loop).
@@ -81,11 +82,12 @@ class RunLock {
   static uint64_t start_time_of(pid_t pid);
 
  private:
-  RunLock(int fd, std::string path, std::vector<Process> previous);
+  RunLock(int fd, std::string path, std::vector<Process> previous, bool locked);
 
   int fd_;
   std::string path_;
   std::vector<Process> previous_;
+  bool locked_;    // false: the file system cannot lock (a warning was given)
   std::mutex mu_;  // record()
 };
 
