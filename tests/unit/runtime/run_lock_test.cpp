@@ -2,6 +2,7 @@
 #include "runtime/run_lock.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,8 +100,16 @@ TEST(RunLockTest, WaitForPreviousKillsAProcessThatOutlivesItsGraceAndSaysSoWhenA
   const Status st = (*next)->wait_for_previous(milliseconds(100));
   EXPECT_TRUE(st.ok()) << st.message();
   EXPECT_GE(std::chrono::steady_clock::now() - t0, milliseconds(100));
+  // Gone means it runs no more code: killed, it may still be in the
+  // kernel's exit for a moment (seen under TSan) before it is reapable.
   int status = 0;
-  ASSERT_EQ(::waitpid(sleeper.pid, &status, WNOHANG), sleeper.pid);
+  pid_t reaped = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((reaped = ::waitpid(sleeper.pid, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    ::sched_yield();
+  }
+  ASSERT_EQ(reaped, sleeper.pid);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
