@@ -11,9 +11,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <utility>
+
+#include "util/process_usage.hpp"
 
 namespace lightning::runtime {
 
@@ -165,23 +166,7 @@ bool RunLock::is_running(const Process& p) {
 }
 
 uint64_t RunLock::start_time_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(in, stat)) return 0;
-  // The command name (field 2) is in parentheses and may hold spaces: count
-  // from the last ')'. Field 3 (state) follows it; field 22 is the 20th after.
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 1));
-  std::string field;
-  char state = 0;
-  fields >> state;
-  if (state == 'Z' || state == 'X') return 0;  // a zombie runs no code: gone for us
-  for (int i = 4; i < 22 && fields >> field; ++i) {
-  }
-  uint64_t start = 0;
-  fields >> start;
-  return start;
+  return util::read_process_start_time(pid).value_or(0);
 }
 
 }  // namespace lightning::runtime

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <string>
+#include <utility>
 
 namespace lightning::util {
 
@@ -41,20 +42,40 @@ std::optional<std::string> read_small_file(const std::string& path) {
   return text;
 }
 
-}  // namespace
-
-std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat) {
+/// The state (field 3) of a /proc/<pid>/stat line, and the numbers after it
+/// (field 4 on); the command name (field 2) may hold spaces and ')'.
+std::optional<std::pair<char, std::string_view>> state_and_numbers(std::string_view stat) {
   const size_t paren = stat.rfind(')');
   if (paren == std::string_view::npos) return std::nullopt;
-  // After "pid (comm)" come the fields from 3 (state) on: utime is field 14.
   const std::string_view rest = stat.substr(paren + 1);
   const size_t state = rest.find_first_not_of(' ');
   if (state == std::string_view::npos) return std::nullopt;
-  const std::string_view numbers = rest.substr(std::min(rest.size(), state + 1));
-  const auto utime = field(numbers, 10);
-  const auto stime = field(numbers, 11);
+  return std::make_pair(rest[state], rest.substr(std::min(rest.size(), state + 1)));
+}
+
+}  // namespace
+
+std::optional<uint64_t> parse_stat_cpu_ticks(std::string_view stat) {
+  const auto parsed = state_and_numbers(stat);
+  if (!parsed) return std::nullopt;
+  // The numbers start at field 4: utime is field 14.
+  const auto utime = field(parsed->second, 10);
+  const auto stime = field(parsed->second, 11);
   if (!utime || !stime) return std::nullopt;
   return *utime + *stime;
+}
+
+std::optional<uint64_t> parse_stat_start_time(std::string_view stat) {
+  const auto parsed = state_and_numbers(stat);
+  if (!parsed || parsed->first == 'Z' || parsed->first == 'X') return std::nullopt;
+  return field(parsed->second, 18);  // field 22
+}
+
+std::optional<uint64_t> read_process_start_time(int pid) {
+  if (pid <= 0) return std::nullopt;
+  const auto stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  return parse_stat_start_time(*stat);
 }
 
 std::optional<uint64_t> parse_statm_resident_pages(std::string_view statm) {
