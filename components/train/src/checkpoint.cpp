@@ -142,7 +142,7 @@ fs::path save_checkpoint(const fs::path& dir, torch::nn::Module& model,
   root.write("model", model_ar);
   root.write("optimizer", opt_ar);
 
-  const fs::path file = dir / checkpoint_name(meta.step);
+  fs::path file = dir / checkpoint_name(meta.step);
   const fs::path tmp = dir / (".tmp-" + std::to_string(::getpid()) + "-" + file.filename().string());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -152,6 +153,13 @@ torch::Device pick_device(const std::string& want) {
   return want == "cuda" ? torch::Device("cuda:0") : torch::Device(want);
 }
 
+/// CPU time of this process (all threads), in seconds.
+double process_cpu_s() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -187,6 +195,7 @@ struct TrainWork::Loop {
   std::chrono::steady_clock::time_point win_start = std::chrono::steady_clock::now();
   double last_val_loss = std::numeric_limits<double>::quiet_NaN();
   int64_t last_eval_step = -1;
+  double side_s = 0;  // time in evaluate() and save() during run_steps()
 
   void report() {
     if (win_steps == 0) return;
@@ -203,6 +212,7 @@ struct TrainWork::Loop {
 
   void evaluate() {
     if (val.empty()) return;
+    const auto t0 = std::chrono::steady_clock::now();
     torch::NoGradGuard no_grad;
     module->eval();
     double loss_sum = 0;
@@ -224,6 +234,7 @@ struct TrainWork::Loop {
     last_eval_step = s;
     w.val_loss = last_val_loss;
     w.val_accuracy = static_cast<double>(correct) / static_cast<double>(n);
+    side_s += seconds_since(t0);
   }
 
   void save() {
@@ -237,6 +248,7 @@ struct TrainWork::Loop {
     prune_checkpoints(dir, cfg.keep_last);
     w.checkpoint = lightning::Path("checkpoints/" + file.filename().string());
     w.checkpoint_step = s;
+    side_s += seconds_since(t0);
     log_line("checkpoint saved step=%" PRId64 " pid=%d file=%s ms=%.1f", s,
              static_cast<int>(::getpid()), file.filename().c_str(), seconds_since(t0) * 1e3);
   }
@@ -250,6 +262,11 @@ struct TrainWork::Loop {
     const auto n = static_cast<int64_t>(train.size());
     module->train();
     win_start = std::chrono::steady_clock::now();
+    const auto loop_start = win_start;
+    const double cpu_start = process_cpu_s();
+    const int64_t first = s;
+    side_s = 0;
+    int64_t samples = 0;
     while (s < total_steps) {
       if (lightning::stop_requested()) {
         report();
@@ -280,16 +297,23 @@ struct TrainWork::Loop {
       win_loss += l.item<double>();
       win_correct += w.count_correct(out.detach(), y);
       win_samples += hi - lo;
+      samples += hi - lo;
       ++win_steps;
       const bool epoch_end = s % steps_per_epoch == 0;
       if (s % cfg.report_every == 0 || s == total_steps) report();
       if (due(cfg.eval_every, epoch_end)) evaluate();
       if (due(cfg.checkpoint_every, epoch_end)) save();
     }
+    // Training throughput of this call: evaluations and checkpoints excluded.
+    const double train_s = seconds_since(loop_start) - side_s;
+    const double cpu_s = process_cpu_s() - cpu_start;  // evaluations and checkpoints included
     if (last_eval_step != s) evaluate();
     save();
-    log_line("training done: step=%" PRId64 " loss=%.4f val_loss=%.4f val_accuracy=%.4f", s,
-             w.loss.get(), w.val_loss.get(), w.val_accuracy.get());
+    log_line("training done: step=%" PRId64 " loss=%.4f val_loss=%.4f val_accuracy=%.4f "
+             "steps=%" PRId64 " train_s=%.3f samples_per_s=%.1f cpu_s=%.3f samples_per_cpu_s=%.1f",
+             s, w.loss.get(), w.val_loss.get(), w.val_accuracy.get(), s - first, train_s,
+             train_s > 0 ? static_cast<double>(samples) / train_s : 0.0, cpu_s,
+             cpu_s > 0 ? static_cast<double>(samples) / cpu_s : 0.0);
   }
 };
 
@@ -308,7 +332,7 @@ void TrainWork::run(const lightning::Json& args) {
   L.opt = make_optimizer(L.module->parameters(), cfg);
   if (!L.opt) throw std::invalid_argument("TrainWork: make_optimizer() returned nullptr");
   L.train = make_train_data(cfg);
-  if (L.train.empty() || L.train.size() == 0) {
+  if (L.train.empty()) {
     throw std::invalid_argument("TrainWork: make_train_data() returned no data");
   }
   L.val = make_val_data(cfg);

@@ -71,7 +71,8 @@ class TrainData {
     };
   }
 
-  bool empty() const { return !get_; }
+  /// No dataset, or one without examples.
+  bool empty() const { return !get_ || size_ == 0; }
   size_t size() const { return size_; }
   /// data: [n, ...]; target: [n, ...] for n = indices.size().
   torch::data::Example<> get_batch(const std::vector<size_t>& indices) const {
