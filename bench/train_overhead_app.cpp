@@ -93,12 +93,28 @@ struct BenchTrainer : lc::TrainWork {
   }
 };
 
+/// The plain loop, run inside a work's process (forked from the pre-started
+/// process): separates the cost of the loop from that of the process.
+struct PlainInWork : lightning::Work {
+  void run(const lightning::Json& args) override {
+    plain(args.at("model"), args.at("steps"), args.at("threads"), false);
+  }
+};
+
 struct Root : lightning::Flow {
   lc::FashionMnist& data = add_work<lc::FashionMnist>("data");
   BenchTrainer& train = add_work<BenchTrainer>("train");
+  PlainInWork& plain_work = add_work<PlainInWork>("plain");
   void run() override {
     if (!data.call().has_succeeded()) return;
     const auto& a = lightning::app_args();
+    if (a.size() > 3 && a[3] == "plain-in-work") {
+      if (plain_work.call({{"model", a.at(0)}, {"steps", std::stoll(a.at(1))}, {"threads", std::stoi(a.at(2))}})
+              .has_succeeded()) {
+        stop();
+      }
+      return;
+    }
     const lightning::Json args{{"data", data.dir.get()},      {"model", a.at(0)},
                                {"max_steps", std::stoll(a.at(1))}, {"epochs", 1000},
                                {"threads", std::stoi(a.at(2))}, {"batch_size", 128},
