@@ -43,7 +43,8 @@ double cpu_seconds() {
 
 /// A plain libtorch loop: DataLoader over the same dataset (random sampler,
 /// batch 128), Adam, the loss read every 50 steps.
-int plain(const std::string& model_name, int64_t steps, int threads, bool torch_only) {
+int plain(const std::string& model_name, int64_t steps, int threads, bool torch_only,
+          bool manual = false) {
   const std::filesystem::path dir = "/tmp/lightning-bench-train-data";
   lc::prepare_fashion_mnist(lc::kFashionMnistPackageDir, lc::default_data_cache_dir(), dir);
   if (torch_only) {
@@ -55,10 +56,33 @@ int plain(const std::string& model_name, int64_t steps, int threads, bool torch_
   auto model = make_model(model_name);
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
   auto data = lc::load_fashion_mnist(dir, lc::Split::kTrain);
-  auto loader = torch::data::make_data_loader<torch::data::samplers::RandomSampler>(
-      std::move(data), torch::data::DataLoaderOptions().batch_size(128));
   int64_t s = 0, samples = 0;
   double last_loss = 0;
+  if (manual) {  // TrainWork's batching (randperm + get_batch), without TrainWork
+    const double cpu0 = cpu_seconds();
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t n = static_cast<int64_t>(*data.size());
+    auto perm = torch::randperm(n, torch::kLong);
+    std::vector<size_t> idx;
+    for (; s < steps; ++s) {
+      const int64_t lo = (s * 128) % (n - 128);
+      idx.assign(perm.data_ptr<int64_t>() + lo, perm.data_ptr<int64_t>() + lo + 128);
+      auto batch = data.get_batch(idx);
+      opt.zero_grad();
+      auto loss = torch::nn::functional::cross_entropy(model->forward(batch.data), batch.target);
+      loss.backward();
+      opt.step();
+      samples += 128;
+      if ((s + 1) % 50 == 0) last_loss = loss.item<double>();
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpu = cpu_seconds() - cpu0;
+    std::printf("{\"mode\": \"manual\", \"samples_per_s\": %.1f, \"samples_per_cpu_s\": %.1f, \"loss\": %.4f}\n",
+                static_cast<double>(samples) / secs, static_cast<double>(samples) / cpu, last_loss);
+    return 0;
+  }
+  auto loader = torch::data::make_data_loader<torch::data::samplers::RandomSampler>(
+      std::move(data), torch::data::DataLoaderOptions().batch_size(128));
   const double cpu0 = cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   while (s < steps) {
@@ -126,7 +150,8 @@ struct Root : lightning::Flow {
 int main(int argc, char** argv) {
   if (argc >= 5 && std::strcmp(argv[1], "--plain") == 0) {
     return plain(argv[2], std::stoll(argv[3]), std::stoi(argv[4]),
-                 argc >= 6 && std::strcmp(argv[5], "torch-only") == 0);
+                 argc >= 6 && std::strcmp(argv[5], "torch-only") == 0,
+                 argc >= 6 && std::strcmp(argv[5], "manual") == 0);
   }
   return lightning::run_app(argc, argv, [] { return std::unique_ptr<lightning::Flow>(new Root); });
 }
