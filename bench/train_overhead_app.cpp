@@ -16,6 +16,7 @@
 #include <lightning/components/train.hpp>
 #include <lightning/lightning.hpp>
 #include <sys/resource.h>
+#include <xmmintrin.h>
 
 #include <chrono>
 #include <cstdio>
@@ -52,6 +53,9 @@ int plain(const std::string& model_name, int64_t steps, int threads, bool torch_
   } else {
     lc::set_cpu_threads(threads);
   }
+  std::fprintf(stderr, "diag: mxcsr=0x%x at_threads=%d interop=%d mkldnn=%d\n", _mm_getcsr(),
+               at::get_num_threads(), at::get_num_interop_threads(),
+               static_cast<int>(at::globalContext().userEnabledMkldnn()));
   torch::manual_seed(0);
   auto model = make_model(model_name);
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
