@@ -218,10 +218,7 @@ void MultiNodeFlow::run() {
 
 void MultiNodeFlow::stop_members() {
   for (Work* member : members_) member->stop();
-  if (!is_done()) {
-    phase = "failed";
-    error = "stopped by the flow (stop_members)";
-  }
+  if (!is_done()) phase = "stopped";
 }
 
 }  // namespace lightning::components

@@ -141,4 +141,40 @@ TEST(MultiNodeAppTest, MaxRestartsExceededFailsTheFlowWithTheMembersMessage) {
   expect_no_member_left(run, 2);
 }
 
+TEST(MultiNodeAppTest, StopMembersStopsEveryMemberMidTraining) {
+  TempDir dir;
+  const AppRun run = run_gang(dir, {{"mode", "train"},
+                                    {"nproc", 2},
+                                    {"steps", 1000000},
+                                    {"drive", "ckpt"},
+                                    {"stop_at_step", 3}});
+  ASSERT_EQ(run.status.exit_code, 0) << run.describe();
+  EXPECT_TRUE(contains(run.out + run.err, "gang stopped")) << run.describe();
+  EXPECT_EQ(gang_vars(run).at("phase"), "stopped");
+  for (int rank = 0; rank < 2; ++rank) {
+    const Json& m = member(run, rank);
+    EXPECT_EQ(m.at("status").at("stage"), "stopped") << "rank " << rank;
+    EXPECT_LT(m.at("vars").at("steps").get<int>(), 1000000) << "rank " << rank;
+  }
+  expect_no_member_left(run, 2);
+}
+
+#ifdef LIGHTNING_DDP_EXAMPLE
+// The doc page's example on real Fashion-MNIST (a subset): two ranks train,
+// end with the same weights, and the model learned something.
+TEST(MultiNodeAppTest, TheDocExampleTrainsFashionMnistOnTwoRanks) {
+  TempDir dir;
+  const AppRun run = lightning::integration::run_app(
+      LIGHTNING_DDP_EXAMPLE, dir,
+      {R"({"nproc": 2, "epochs": 2, "train_samples": 1024, "test_samples": 500, "batch": 64})"});
+  ASSERT_EQ(run.status.exit_code, 0) << run.describe();
+  const Json& r0 = member(run, 0).at("vars");
+  const Json& r1 = member(run, 1).at("vars");
+  EXPECT_EQ(r0.at("epoch"), 2);
+  EXPECT_EQ(r0.at("checksum").get<double>(), r1.at("checksum").get<double>());
+  EXPECT_GT(r0.at("accuracy").get<double>(), 0.3);  // chance is 0.1
+  EXPECT_TRUE(contains(run.out, "\"ranks\": 2")) << run.out;
+}
+#endif
+
 }  // namespace

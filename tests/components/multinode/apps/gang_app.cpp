@@ -8,6 +8,7 @@
 //        "steps" steps; rank 0 checkpoints every "ckpt_every" steps into the
 //        Drive "drive"; on restart 0, "kill_rank" SIGKILLs itself after step
 //        "kill_step". Every member reports a checksum of its parameters.
+//        With "stop_at_step", the flow stops the gang when rank 0 is there.
 // The app succeeds when the gang does and fails with the gang's error.
 #include <signal.h>
 #include <unistd.h>
@@ -147,6 +148,15 @@ struct Root : lightning::Flow {
 
   void run() override {
     gang.run();
+    // "stop_at_step": the flow stops the gang once rank 0 has done that many
+    // steps, and the app ends once every member's call is stopped.
+    if (config.contains("stop_at_step") &&
+        gang.member(0).steps.get() >= config.at("stop_at_step").get<int>()) {
+      if (!gang.is_done()) gang.stop_members();
+      bool all_stopped = true;
+      for (auto* m : gang.members()) all_stopped = all_stopped && m->status().has_stopped();
+      if (all_stopped) stop("gang stopped");
+    }
     if (gang.has_succeeded()) stop("gang succeeded");
     if (gang.has_failed()) fail("gang failed: " + gang.error.get());
   }

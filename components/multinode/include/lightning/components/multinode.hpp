@@ -78,9 +78,9 @@ class MultiNodeOptions {
 /// Runs on the controller's loop thread, like every flow.
 class MultiNodeFlow : public Flow {
  public:
-  /// The gang's state: "idle" before configure(), "running", "succeeded"
-  /// (every member's call succeeded) or "failed" (restarts exhausted, or
-  /// stop_members() was called).
+  /// The gang's state: "idle" before the first run(), "running",
+  /// "succeeded" (every member's call succeeded), "failed" (a member failed
+  /// and the restarts are used up) or "stopped" (stop_members()).
   State<std::string> phase{this, "phase", "idle"};
   /// TORCHELASTIC_RESTART_COUNT of the current gang: 0, then 1 after the
   /// first restart, ...
@@ -101,9 +101,12 @@ class MultiNodeFlow : public Flow {
 
   bool has_succeeded() const { return phase.get() == "succeeded"; }
   bool has_failed() const { return phase.get() == "failed"; }
-  bool is_done() const { return has_succeeded() || has_failed(); }
-  /// Stops every member (their calls end as "stopped"); the gang is "failed"
-  /// with error "stopped". The app's own stop also stops them.
+  bool has_stopped() const { return phase.get() == "stopped"; }
+  /// succeeded, failed or stopped: run() starts nothing any more.
+  bool is_done() const { return has_succeeded() || has_failed() || has_stopped(); }
+  /// Stops every member (SIGTERM, then SIGKILL after the members'
+  /// grace_period; their calls end as "stopped") and the gang ("stopped"), so
+  /// that run() restarts nothing. The app's own stop also stops them.
   void stop_members();
   /// The members, by rank.
   const std::vector<Work*>& members() const { return members_; }
