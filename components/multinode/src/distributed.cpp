@@ -179,6 +179,7 @@ std::unique_ptr<ProcessGroup> init_process_group(const TorchrunEnv& env,
   // Every rank says it is here, then waits for all the others, so that a
   // missing peer is named here rather than as a socket timeout inside Gloo.
   std::vector<std::string> arrivals;
+  arrivals.reserve(static_cast<size_t>(env.world_size));
   for (int r = 0; r < env.world_size; ++r)
     arrivals.push_back("lightning/arrived/" + std::to_string(r));
   try {

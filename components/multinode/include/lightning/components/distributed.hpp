@@ -11,11 +11,6 @@
 #include <memory>
 #include <string>
 
-namespace c10d {
-class ProcessGroup;
-class Store;
-}  // namespace c10d
-
 namespace lightning::components {
 
 /// This process's place in its gang, as torchrun (and MultiNode) put it in
