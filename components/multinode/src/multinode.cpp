@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -188,32 +190,68 @@ void MultiNodeFlow::run() {
   if (phase.get() != "running") return;
   const Json args = call_args();
   int done = 0;
-  int failed_rank = -1;
-  WorkStatus failed;
+  bool running = false;
+  std::vector<std::pair<int, WorkStatus>> failures;
   for (size_t rank = 0; rank < members_.size(); ++rank) {
-    const WorkStatus s = members_[rank]->call(args);
+    Work& m = *members_[rank];
+    // A failed call is not called again (that would re-run it): the gang
+    // restarts instead.
+    const WorkStatus s =
+        m.status().has_failed() || m.status().has_stopped() ? m.status() : m.call(args);
     if (s.has_succeeded()) ++done;
-    if ((s.has_failed() || s.has_stopped()) && failed_rank < 0) {
-      failed_rank = static_cast<int>(rank);
-      failed = s;
+    if (s.has_failed() || s.has_stopped()) {
+      failures.emplace_back(static_cast<int>(rank), s);
+    } else if (!s.is_done()) {
+      running = true;
     }
   }
-  if (failed_rank >= 0) {
-    error = "rank " + std::to_string(failed_rank) + " (" + members_[failed_rank]->path() +
-            ") failed: " + failed.reason + ": " + failed.message;
-    if (restart_count.get() < options_.max_restarts()) {
-      const int restart = restart_count.get() + 1;
-      std::fprintf(stderr, "[%s] rank %d failed (%s); restarting the gang (restart %d of %d)\n",
-                   path().c_str(), failed_rank, failed.reason.c_str(), restart,
-                   options_.max_restarts());
-      start_gang(restart);
-    } else {
-      for (Work* member : members_) member->stop();
-      phase = "failed";
-    }
+  if (failures.empty()) {
+    first_failure_seen_ = {};
+    if (done == static_cast<int>(members_.size())) phase = "succeeded";
     return;
   }
-  if (done == static_cast<int>(members_.size())) phase = "succeeded";
+  // The first failure seen is often a consequence (a peer's collective fails
+  // the moment a member crashes, and the crash is reported a little later):
+  // give the members still running kFailureSettle to report theirs too.
+  const auto now = std::chrono::steady_clock::now();
+  if (first_failure_seen_ == std::chrono::steady_clock::time_point{}) first_failure_seen_ = now;
+  if (running && now - first_failure_seen_ < kFailureSettle) {
+    schedule_in(std::chrono::duration_cast<std::chrono::milliseconds>(kFailureSettle -
+                                                                      (now - first_failure_seen_)) +
+                std::chrono::milliseconds(1));
+    return;
+  }
+  first_failure_seen_ = {};
+  // The root cause first: a crash (signal, exit, start failure) before an
+  // exception, then the earliest.
+  std::stable_sort(failures.begin(), failures.end(), [](const auto& a, const auto& b) {
+    const bool a_threw = a.second.reason == reason::kException;
+    const bool b_threw = b.second.reason == reason::kException;
+    if (a_threw != b_threw) return !a_threw;
+    return a.second.timestamp_us < b.second.timestamp_us;
+  });
+  const auto& [failed_rank, failed] = failures.front();
+  std::string text = "rank " + std::to_string(failed_rank) + " (" +
+                     members_[static_cast<size_t>(failed_rank)]->path() +
+                     ") failed: " + failed.reason + ": " + failed.message;
+  if (failures.size() > 1) {
+    text += "\n(then also failed: rank";
+    for (size_t i = 1; i < failures.size(); ++i) {
+      text += " " + std::to_string(failures[i].first) + " (" + failures[i].second.reason + ")";
+    }
+    text += ")";
+  }
+  error = text;
+  if (restart_count.get() < options_.max_restarts()) {
+    const int restart = restart_count.get() + 1;
+    std::fprintf(stderr, "[%s] rank %d failed (%s); restarting the gang (restart %d of %d)\n",
+                 path().c_str(), failed_rank, failed.reason.c_str(), restart,
+                 options_.max_restarts());
+    start_gang(restart);
+  } else {
+    for (Work* member : members_) member->stop();
+    phase = "failed";
+  }
 }
 
 void MultiNodeFlow::stop_members() {

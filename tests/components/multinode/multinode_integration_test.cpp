@@ -28,13 +28,21 @@ const Json& member(const AppRun& run, int rank) {
 
 const Json& gang_vars(const AppRun& run) { return run.state().at("flows").at("gang").at("vars"); }
 
-// Every member's process is gone once the app has exited.
+// Every member's process is gone once the app has exited. A member whose pid
+// is 0 never ran its call: the gang was stopped (a peer failed first) before
+// its process got there, so its call must have ended stopped.
 void expect_no_member_left(const AppRun& run, int world) {
+  int ran = 0;
   for (int rank = 0; rank < world; ++rank) {
     const int pid = member(run, rank).at("vars").at("pid").get<int>();
-    ASSERT_GT(pid, 0);
+    if (pid == 0) {
+      EXPECT_EQ(member(run, rank).at("status").at("stage"), "stopped") << "rank " << rank;
+      continue;
+    }
+    ++ran;
     EXPECT_TRUE(wait_process_gone(pid, milliseconds(5000))) << "rank " << rank << " pid " << pid;
   }
+  EXPECT_GT(ran, 0);
 }
 
 TEST(MultiNodeAppTest, EachMemberGetsTheTorchrunEnvironmentAndARestartGetsAFreshPort) {
@@ -160,17 +168,17 @@ TEST(MultiNodeAppTest, StopMembersStopsEveryMemberMidTraining) {
 }
 
 #ifdef LIGHTNING_DDP_EXAMPLE
-// The doc page's example on real Fashion-MNIST (a subset): two ranks train,
+// The doc page's example on real Fashion-MNIST (a subset, one epoch): two ranks train,
 // end with the same weights, and the model learned something.
 TEST(MultiNodeAppTest, TheDocExampleTrainsFashionMnistOnTwoRanks) {
   TempDir dir;
   const AppRun run = lightning::integration::run_app(
       LIGHTNING_DDP_EXAMPLE, dir,
-      {R"({"nproc": 2, "epochs": 2, "train_samples": 1024, "test_samples": 500, "batch": 64})"});
+      {R"({"nproc": 2, "epochs": 1, "train_samples": 1024, "test_samples": 500, "batch": 32})"});
   ASSERT_EQ(run.status.exit_code, 0) << run.describe();
   const Json& r0 = member(run, 0).at("vars");
   const Json& r1 = member(run, 1).at("vars");
-  EXPECT_EQ(r0.at("epoch"), 2);
+  EXPECT_EQ(r0.at("epoch"), 1);
   EXPECT_EQ(r0.at("checksum").get<double>(), r1.at("checksum").get<double>());
   EXPECT_GT(r0.at("accuracy").get<double>(), 0.3);  // chance is 0.1
   EXPECT_TRUE(contains(run.out, "\"ranks\": 2")) << run.out;

@@ -5,6 +5,7 @@
 // works are in lightning/components/distributed.hpp.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -89,7 +90,8 @@ class MultiNodeFlow : public Flow {
   State<int> master_port{this, "master_port", 0};
   State<int> world_size{this, "world_size", 0};
   /// Why the gang failed or was last restarted: "rank R (<work path>) failed:
-  /// <reason>: <message>".
+  /// <reason>: <message>", the root cause first (a crash before an exception,
+  /// then the earliest), then "(then also failed: rank 0 (exception))".
   State<std::string> error{this, "error", ""};
 
   /// Drives the gang; the parent flow calls it from its own run(). Starts all
@@ -122,8 +124,13 @@ class MultiNodeFlow : public Flow {
   std::vector<WorkOptions::EnvMap> member_envs(int port) const;
   void start_gang(int restart);
 
+  /// How long a gang waits, after the first failure it sees, for the members
+  /// still running to report theirs, so that `error` names the root cause.
+  static constexpr std::chrono::milliseconds kFailureSettle{500};
+
   MultiNodeOptions options_;
   std::vector<Work*> members_;
+  std::chrono::steady_clock::time_point first_failure_seen_{};
 };
 
 /// Runs a gang of works of type W with the torchrun environment (RANK,
