@@ -35,9 +35,9 @@ namespace {
 const fs::path kPackageDir = "/usr/share/datasets/fashion-mnist";
 
 // Gunzips Debian's IDX files into `dir` once (libtorch's MNIST reader wants
-// them uncompressed); returns `dir`. The ranks of one machine share `dir`:
-// each writes its own temporary file and renames it into place (atomic), so
-// concurrent unpacks never leave a half-written file behind.
+// them uncompressed); returns `dir`. One rank per machine calls it; a
+// temporary file renamed into place means a crash never leaves a
+// half-written file behind.
 fs::path unpack_fashion_mnist(const fs::path& dir) {
   fs::create_directories(dir);
   for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -111,7 +111,10 @@ struct DdpWork : lightning::Work {
     torch::set_num_threads(std::max(1, cores / env.local_world_size));
     auto group = mn::init_process_group(env);
 
-    const fs::path data = unpack_fashion_mnist(fs::path(lightning::run_dir()) / "fashion-mnist");
+    // One rank per machine unpacks; the others wait for it at the barrier.
+    const fs::path data = fs::path(lightning::run_dir()) / "fashion-mnist";
+    if (env.local_rank == 0) unpack_fashion_mnist(data);
+    group->barrier();
     const auto [images, labels] = load(data, true, args.value("train_samples", 0));
     auto model = std::make_shared<Cnn>();
     torch::optim::Adam optimizer(model->parameters(),
