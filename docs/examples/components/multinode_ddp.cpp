@@ -191,10 +191,14 @@ struct Root : lightning::Flow {
   using Gang = mn::MultiNode<DdpWork>;
   Json config =
       lightning::app_args().empty() ? Json::object() : Json::parse(lightning::app_args().at(0));
-  Gang& gang = add_flow<Gang>("gang").configure(mn::MultiNodeOptions()
-                                                    .nproc_per_node(config.value("nproc", 2))
-                                                    .max_restarts(config.value("max_restarts", 1))
-                                                    .args(config));
+  Gang& gang = add_flow<Gang>("gang");
+
+  Root() {
+    gang.configure(mn::MultiNodeOptions()
+                       .nproc_per_node(config.value("nproc", 2))
+                       .max_restarts(config.value("max_restarts", 1))
+                       .args(config));
+  }
 
   void run() override {
     gang.run();

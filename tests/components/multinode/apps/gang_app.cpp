@@ -138,13 +138,17 @@ struct Root : lightning::Flow {
   using Gang = mn::MultiNode<GangWork>;
   Json config =
       lightning::app_args().empty() ? Json::object() : Json::parse(lightning::app_args().at(0));
-  Gang& gang = add_flow<Gang>("gang").configure(
-      mn::MultiNodeOptions()
-          .nnodes(config.value("nnodes", 1))
-          .nproc_per_node(config.value("nproc", 2))
-          .max_restarts(config.value("max_restarts", 0))
-          .args(config)
-          .member_options(lightning::WorkOptions().grace_period(std::chrono::milliseconds(500))));
+  Gang& gang = add_flow<Gang>("gang");
+
+  Root() {
+    gang.configure(
+        mn::MultiNodeOptions()
+            .nnodes(config.value("nnodes", 1))
+            .nproc_per_node(config.value("nproc", 2))
+            .max_restarts(config.value("max_restarts", 0))
+            .args(config)
+            .member_options(lightning::WorkOptions().grace_period(std::chrono::milliseconds(500))));
+  }
 
   void run() override {
     gang.run();

@@ -141,8 +141,10 @@ class MultiNodeFlow : public Flow {
 ///
 ///   struct Root : lightning::Flow {
 ///     using Gang = lightning::components::MultiNode<DdpWork>;
-///     Gang& gang = add_flow<Gang>("gang").configure(
-///         lightning::components::MultiNodeOptions().nproc_per_node(2).max_restarts(2));
+///     Gang& gang = add_flow<Gang>("gang");
+///     Root() {
+///       gang.configure(lightning::components::MultiNodeOptions().nproc_per_node(2).max_restarts(2));
+///     }
 ///     void run() override {
 ///       gang.run();
 ///       if (gang.has_succeeded()) stop("trained");
@@ -156,7 +158,7 @@ template <class W>
 class MultiNode : public MultiNodeFlow {
  public:
   /// Sets the gang's shape and declares its members; once, before the app
-  /// starts (a member initializer of the parent, as above). Throws
+  /// starts (in the parent's constructor, as above). Throws
   /// std::logic_error when called twice.
   MultiNode& configure(MultiNodeOptions options) {
     configure_gang(std::move(options));
