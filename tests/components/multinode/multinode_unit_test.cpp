@@ -2,8 +2,12 @@
 // components/multinode without the runtime: the torchrun environment, the
 // options, and the process group with every rank a thread of this process
 // (real c10d TCPStore and ProcessGroupGloo on loopback).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -223,6 +227,32 @@ TEST(ProcessGroupTest, APeerThatNeverArrivesIsAClearTimeoutError) {
   EXPECT_NE(joiner.find("rank 1 of 2: could not join rank 0's TCPStore at 127.0.0.1:"),
             std::string::npos)
       << joiner;
+}
+
+TEST(ProcessGroupTest, ATakenMasterPortIsAClearErrorOnRankZero) {
+  // What losing find_free_port's race looks like: another process listens there.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  mn::TorchrunEnv env;
+  env.world_size = 2;
+  env.master_addr = "127.0.0.1";
+  env.master_port = ntohs(addr.sin_port);
+  const std::string error = message_of_throw([&] {
+    mn::init_process_group(env, {mn::Backend::kGloo, milliseconds(1000)});
+  });
+  ::close(fd);
+  EXPECT_NE(error.find("rank 0 of 2: cannot host the TCPStore at 127.0.0.1:" +
+                       std::to_string(env.master_port)),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("(is the port taken?)"), std::string::npos) << error;
 }
 
 TEST(ProcessGroupTest, AGoneAfterTheRendezvousPeerFailsTheCollectiveWithTheRank) {
