@@ -282,6 +282,15 @@ TEST(ProcessGroupTest, NcclBackendAllreduces_CUDA) {
   EXPECT_EQ(errors[0], "");
 }
 
+TEST(ProcessGroupTest, NcclBackendWithoutAGpuIsAClearError) {
+  if (!mn::has_nccl_backend()) GTEST_SKIP() << "built without LIGHTNING_WITH_CUDA";
+  if (mn::cuda_device_count() > 0) GTEST_SKIP() << "this machine has a GPU";
+  const auto errors = run_ranks(1, [&](const mn::TorchrunEnv& env) {
+    mn::init_process_group(env, {mn::Backend::kNccl, std::chrono::seconds(5)});
+  });
+  EXPECT_NE(errors[0].find("no usable GPU on this machine"), std::string::npos) << errors[0];
+}
+
 TEST(ProcessGroupTest, NcclBackendWithoutItIsAClearError) {
   if (mn::has_nccl_backend()) GTEST_SKIP() << "this build has the NCCL backend";
   mn::TorchrunEnv env;
