@@ -235,6 +235,9 @@ void ChildProcess::start_guard() {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // The work's end first: should close_range be missing (Linux < 5.9), the
+    // guard must still see end of file when the work dies.
+    ::close(sv[0]);
     if (sv[1] != 3) ::dup2(sv[1], 3);
     ::syscall(SYS_close_range, 4U, ~0U, 0U);  // the work's pipes, sockets and files
     const int devnull = ::open("/dev/null", O_RDWR);
