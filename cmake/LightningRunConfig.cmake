@@ -97,8 +97,8 @@ endforeach()
 _lr_json_array(_lr_libraries ${_lr_libs})
 
 # ---- libtorch ---------------------------------------------------------------
-# Found again here: components/ found it in its own directory scope. Where
-# LIGHTNING_WITH_TORCH is OFF (the sanitizer presets) apps get no libtorch
+# Found here too: the top-level CMakeLists.txt finds it only when components
+# are built. Where LIGHTNING_WITH_TORCH is OFF (the sanitizer presets) apps get no libtorch
 # either; a build without components (LIGHTNING_BUILD_COMPONENTS=OFF) still
 # lets lightning-run build libtorch apps.
 set(_lr_torch_json "")
