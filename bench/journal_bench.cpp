@@ -112,10 +112,12 @@ void enqueue(const std::string& dir, int n) {
   CallPolicy policy;
   const auto t0 = Clock::now();
   for (int i = 1; i <= n; ++i) {
-    lightning::runtime::StateBatch b;
-    b.first_version = b.last_version = static_cast<uint64_t>(i);
-    b.patch = Json::array({{{"op", "replace"}, {"path", "/works/w0/vars/x"}, {"value", i}}});
-    j.on_state_batch(b);
+    // Owned by a shared_ptr, as StatePublisher publishes it (the journal
+    // keeps a reference instead of copying the patch).
+    auto b = std::make_shared<lightning::runtime::StateBatch>();
+    b->first_version = b->last_version = static_cast<uint64_t>(i);
+    b->patch = Json::array({{{"op", "replace"}, {"path", "/works/w0/vars/x"}, {"value", i}}});
+    j.on_state_batch(*b);
     CallRecord c;
     c.id = static_cast<uint64_t>(i);
     c.key = args_of(i).dump();

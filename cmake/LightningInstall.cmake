@@ -30,6 +30,18 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/lightning
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
 
+# The components built (cmake/LightningRunConfig.cmake): their libraries and
+# headers, for the installed lightning-run (lightning-run.json's "components").
+get_property(_lightning_components GLOBAL PROPERTY LIGHTNING_BUILT_COMPONENTS)
+foreach(name IN LISTS _lightning_components)
+  install(TARGETS lightning_${name}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/components/${name}/include/lightning
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+    FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
+endforeach()
+
 get_target_property(_lightning_run_config lightning-run LIGHTNING_INSTALL_CONFIG)
 install(FILES ${_lightning_run_config}
   DESTINATION ${CMAKE_INSTALL_DATADIR}/lightning

@@ -70,7 +70,7 @@ else
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
     "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
     -DLIGHTNING_BUILD_FUZZERS=ON -DLIGHTNING_BUILD_TESTS=ON \
-    -DLIGHTNING_BUILD_BENCH=OFF -DLIGHTNING_BUILD_COMPONENTS=OFF >/dev/null
+    -DLIGHTNING_BUILD_BENCH=OFF -DLIGHTNING_BUILD_COMPONENTS=ON -DLIGHTNING_WITH_TORCH=OFF >/dev/null
   cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 fi
 if ((gate)); then

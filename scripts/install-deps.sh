@@ -8,7 +8,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libxxhash-dev
   libsqlite3-dev libssl-dev
   libtorch-dev libopenblas0-pthread zlib1g-dev
-  dataset-fashion-mnist
+  libgloo-dev dataset-fashion-mnist
   clang-tidy cppcheck clang-14 libfuzzer-14-dev
   procps psmisc
   chromium

@@ -9,10 +9,11 @@ BUILD=${1:-build/ci}
 
 echo "== cppcheck"
 cppcheck --std=c++17 --enable=warning,performance,portability --inline-suppr --error-exitcode=1 \
-  --suppress=missingIncludeSystem -I include -I src --quiet src include
+  --suppress=missingIncludeSystem -I include -I src $(for d in components/*/include; do echo "-I $d"; done) \
+  --quiet src include components
 
 echo "== clang-tidy"
-mapfile -t files < <(git ls-files 'src/*.cpp')
+mapfile -t files < <(git ls-files 'src/*.cpp' 'components/*.cpp')
 out=$(mktemp)
 db=$(mktemp -d)
 trap 'rm -rf "$out" "$db"' EXIT

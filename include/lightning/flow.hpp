@@ -84,6 +84,16 @@ class Flow : public Component {
         adopt_work(name, std::make_unique<W>(), detail::WorkType<W>::name(), options));
   }
 
+  /// Replaces the environment (WorkOptions::env) that `work`, a child of this
+  /// flow, gets at its next process launch. A process already running keeps
+  /// the environment it started with: stop() the work and call it again to
+  /// launch one with the new environment. For launchers that give each launch
+  /// an environment of its own, e.g. MultiNode's MASTER_PORT and restart
+  /// count (docs/components/multinode.md). Throws std::invalid_argument for a
+  /// bad name or value (as WorkOptions::env does) or for a work that is not a
+  /// child of this flow.
+  void set_work_env(Work& work, WorkOptions::EnvMap env);
+
   /// Declares a child flow; the parent calls its run().
   template <class F>
   F& add_flow(const std::string& name) {

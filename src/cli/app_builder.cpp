@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "app_needs.hpp"
 #include "depfile.hpp"
 #include "errors.hpp"
 #include "fs_util.hpp"
@@ -58,9 +59,12 @@ bool is_under(const std::string& path, const std::string& dir) {
 
 // Adds the stamps of the library's own headers (those next to the precompiled
 // one): a build tree's headers change without a version bump.
-void add_library_header_stamps(CacheKeyHash& hash, const LibraryConfig& library) {
+void add_library_header_stamps(CacheKeyHash& hash, const LibraryConfig& library,
+                               const std::vector<std::string>& more_include_dirs) {
   const std::string header_dir = fs::path(library.pch_header).parent_path().string();
-  for (const auto& include_dir : library.include_dirs) {
+  std::vector<std::string> include_dirs = library.include_dirs;
+  include_dirs.insert(include_dirs.end(), more_include_dirs.begin(), more_include_dirs.end());
+  for (const auto& include_dir : include_dirs) {
     std::error_code ec;
     const std::string dir = include_dir + "/" + header_dir;
     std::vector<std::string> files;
@@ -170,10 +174,25 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
   }
   const std::string stem = stem_of(source);
   const bool use_pch = request.use_pch && includes_header(*content, library_.pch_header);
+  // Components and libtorch, as the app's includes say (app_needs.hpp).
+  const AppNeeds needs = scan_app_needs(source, *content);
+  const BuildAdditions extra = additions_for(needs, library_, request.source);
+  std::vector<std::string> pch_headers{library_.pch_header};
+  if (extra.torch && needs.torch_h_directly) pch_headers.push_back(library_.torch->pch_header);
+  if (!needs.components.empty() || extra.torch) {
+    std::string what;
+    for (const auto& c : needs.components) what += (what.empty() ? "" : ", ") + c;
+    if (extra.torch) what += (what.empty() ? "" : ", ") + std::string("libtorch");
+    log_.info("the app needs: " + what);
+  }
 
   std::vector<std::string> compile_flags = library_.compile_flags;
   compile_flags.insert(compile_flags.end(), {"-O2", "-g0"});
+  compile_flags.insert(compile_flags.end(), extra.compile_flags.begin(), extra.compile_flags.end());
   for (const auto& dir : library_.include_dirs) {
+    compile_flags.insert(compile_flags.end(), {"-isystem", dir});
+  }
+  for (const auto& dir : extra.include_dirs) {
     compile_flags.insert(compile_flags.end(), {"-isystem", dir});
   }
   compile_flags.insert(compile_flags.end(), request.cxxflags.begin(), request.cxxflags.end());
@@ -187,7 +206,12 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
   }
   // A plain name is a library to -l; a flag or an absolute path (a static
   // archive) is passed as it is, in order.
-  for (const auto& lib : library_.libraries) {
+  // Components' static libraries come before liblightning, which they use;
+  // libtorch's after it.
+  std::vector<std::string> libraries = extra.libraries_before;
+  libraries.insert(libraries.end(), library_.libraries.begin(), library_.libraries.end());
+  libraries.insert(libraries.end(), extra.libraries_after.begin(), extra.libraries_after.end());
+  for (const auto& lib : libraries) {
     link_flags.push_back(lib.empty() || lib[0] == '-' || lib[0] == '/' ? lib : "-l" + lib);
   }
 
@@ -204,7 +228,12 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
   const FileStamp lib_stamp = stamp_of(library_.library_file);
   base.add(library_.library_file).add(lib_stamp.size);
   base.add(static_cast<std::uint64_t>(lib_stamp.mtime_ns));
-  add_library_header_stamps(base, library_);
+  for (const auto& file : extra.stamped_files) {  // components' libraries, libtorch's
+    const FileStamp stamp = stamp_of(file);
+    base.add(file).add(stamp.size).add(static_cast<std::uint64_t>(stamp.mtime_ns));
+  }
+  for (const auto& header : pch_headers) base.add(header);
+  add_library_header_stamps(base, library_, extra.header_dirs);
 
   const std::string entry_dir =
       cache_dir_ + "/apps/" + stem + "-" + CacheKeyHash().add(source).short_hex();
@@ -226,8 +255,8 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
   const bool use_ccache = !toolchain_.ccache.empty();
   std::vector<std::string> pch_flags;
   if (use_pch)
-    pch_flags =
-        PchCache(library_, toolchain_, cache_dir_, log_).flags_for(compile_flags, use_ccache);
+    pch_flags = PchCache(library_, toolchain_, cache_dir_, log_, pch_headers)
+                    .flags_for(compile_flags, use_ccache);
 
   const std::string tmp = make_unique_dir(entry_dir, "tmp-");
   const std::string object = tmp + "/" + stem + ".o";

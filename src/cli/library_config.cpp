@@ -51,16 +51,10 @@ std::string find_library_config() {
   return canonical_path(exe_dir + "/../share/lightning/lightning-run.json");
 }
 
-LibraryConfig load_library_config(const std::string& path) {
-  const auto text = read_file(path);
-  if (!text) {
-    throw CliError("cannot read the library config " + path +
-                   "; set LIGHTNING_RUN_CONFIG to the lightning-run.json of a Lightning "
-                   "build (<build>/share/lightning) or install (<prefix>/share/lightning)");
-  }
+LibraryConfig parse_library_config(const std::string& text, const std::string& path) {
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(*text);
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw CliError(path + " is not valid JSON: " + e.what());
   }
@@ -69,12 +63,28 @@ LibraryConfig load_library_config(const std::string& path) {
   LibraryConfig config;
   config.config_path = path;
   const std::string base_dir = dir_name(canonical_path(path));
+  auto include_dirs = [&](const nlohmann::json& obj, const std::string& where) {
+    std::vector<std::string> out;
+    for (const auto& dir : string_list(obj, "include_dirs", where)) {
+      std::string resolved = resolve(base_dir, dir);
+      if (!is_implicit_include_dir(resolved)) out.push_back(resolved);
+    }
+    return out;
+  };
+  // A relative path ("../../lib/liblightning_script.a") is relative to the
+  // file; flags ("-Wl,...") and plain names ("z", for -lz) stay as they are.
+  auto libraries = [&](const nlohmann::json& obj, const std::string& where) {
+    std::vector<std::string> out;
+    for (auto& lib : string_list(obj, "libraries", where)) {
+      const bool relative_path =
+          !lib.empty() && lib[0] != '-' && lib[0] != '/' && lib.find('/') != std::string::npos;
+      out.push_back(relative_path ? resolve(base_dir, lib) : lib);
+    }
+    return out;
+  };
   try {
     config.version = doc.at("version").get<std::string>();
-    for (const auto& dir : string_list(doc, "include_dirs", path)) {
-      std::string resolved = resolve(base_dir, dir);
-      if (!is_implicit_include_dir(resolved)) config.include_dirs.push_back(resolved);
-    }
+    config.include_dirs = include_dirs(doc, path);
     for (const auto& dir : string_list(doc, "lib_dirs", path)) {
       config.lib_dirs.push_back(resolve(base_dir, dir));
     }
@@ -83,9 +93,54 @@ LibraryConfig load_library_config(const std::string& path) {
     config.compile_flags = string_list(doc, "compile_flags", path);
     config.link_flags = string_list(doc, "link_flags", path);
     config.pch_header = doc.value("pch_header", std::string("lightning/lightning.hpp"));
+    if (doc.contains("components")) {
+      const auto& components = doc.at("components");
+      if (!components.is_object()) throw CliError(path + ": \"components\" must be an object");
+      for (const auto& [name, c] : components.items()) {
+        const std::string where = path + ": component \"" + name + "\"";
+        if (!c.is_object()) throw CliError(where + " must be an object");
+        ComponentConfig component;
+        component.include_dirs = include_dirs(c, where);
+        component.libraries = libraries(c, where);
+        component.torch = c.value("torch", false);
+        config.components.emplace(name, std::move(component));
+      }
+    }
+    if (doc.contains("missing_components")) {
+      const auto& missing = doc.at("missing_components");
+      if (!missing.is_object()) {
+        throw CliError(path + ": \"missing_components\" must be an object of strings");
+      }
+      for (const auto& [name, why] : missing.items()) {
+        config.missing_components.emplace(name, why.get<std::string>());
+      }
+    }
+    if (doc.contains("torch")) {
+      const auto& t = doc.at("torch");
+      const std::string where = path + ": \"torch\"";
+      if (!t.is_object()) throw CliError(where + " must be an object");
+      TorchConfig torch;
+      torch.version = t.value("version", std::string());
+      torch.include_dirs = include_dirs(t, where);
+      torch.compile_flags = string_list(t, "compile_flags", where);
+      torch.libraries = libraries(t, where);
+      torch.pch_header = t.value("pch_header", std::string("torch/torch.h"));
+      config.torch = std::move(torch);
+    }
   } catch (const nlohmann::json::exception& e) {
     throw CliError(path + ": " + e.what());
   }
+  return config;
+}
+
+LibraryConfig load_library_config(const std::string& path) {
+  const auto text = read_file(path);
+  if (!text) {
+    throw CliError("cannot read the library config " + path +
+                   "; set LIGHTNING_RUN_CONFIG to the lightning-run.json of a Lightning "
+                   "build (<build>/share/lightning) or install (<prefix>/share/lightning)");
+  }
+  LibraryConfig config = parse_library_config(*text, path);
   if (!stamp_of(config.library_file).exists) {
     throw CliError("the Lightning library " + config.library_file + " (named in " + path +
                    ") does not exist; build the 'lightning' target first");

@@ -39,8 +39,13 @@ void prune_pchs(const std::string& pch_root) {
 }  // namespace
 
 PchCache::PchCache(const LibraryConfig& library, const Toolchain& toolchain, std::string cache_dir,
-                   const Log& log)
-    : library_(library), toolchain_(toolchain), cache_dir_(std::move(cache_dir)), log_(log) {}
+                   const Log& log, std::vector<std::string> headers)
+    : library_(library),
+      toolchain_(toolchain),
+      cache_dir_(std::move(cache_dir)),
+      log_(log),
+      headers_(headers.empty() ? std::vector<std::string>{library.pch_header}
+                               : std::move(headers)) {}
 
 std::string ccache_pch_sloppiness() {
   std::string sloppiness = env_or_empty("CCACHE_SLOPPINESS");
@@ -53,7 +58,7 @@ std::vector<std::string> PchCache::flags_for(const std::vector<std::string>& com
   const bool clang = toolchain_.kind == CompilerKind::kClang;
   CacheKeyHash key;
   key.add("lightning-run pch v1").add(toolchain_.identity).add(library_.version);
-  key.add(library_.pch_header);
+  for (const auto& header : headers_) key.add(header);  // one header: the key it always had
   for (const auto& flag : compile_flags) key.add(flag);
 
   const std::string dir = cache_dir_ + "/pch/" + key.hex();
@@ -78,7 +83,8 @@ std::vector<std::string> PchCache::flags_for(const std::vector<std::string>& com
 
   Stopwatch watch;
   make_dirs(dir);
-  const std::string wrapper_text = "#include <" + library_.pch_header + ">\n";
+  std::string wrapper_text;
+  for (const auto& header : headers_) wrapper_text += "#include <" + header + ">\n";
   if (read_file(wrapper) != wrapper_text) {
     if (Status s = util::write_file_atomically(wrapper, wrapper_text); !s.ok()) {
       throw CliError(s.message());

@@ -10,8 +10,9 @@
 
 namespace lightning::cli {
 
-/// Precompiled lightning/lightning.hpp, one per (compiler, compile flags,
-/// library version) under <cache_dir>/pch/<key>/. Each records the stamps of
+/// Precompiled lightning/lightning.hpp (and, for a libtorch app, torch/torch.h
+/// after it: `headers`), one per (compiler, compile flags, library version,
+/// headers) under <cache_dir>/pch/<key>/. Each records the stamps of
 /// every file it was built from and is rebuilt when one changes (a library
 /// header edited in a build tree, a system header upgraded). clang: a .pch used
 /// with -include-pch; g++: a .gch next to a one-line wrapper header used with
@@ -19,8 +20,9 @@ namespace lightning::cli {
 /// temporary file and renames it into place.
 class PchCache {
  public:
+  /// `headers`: what the PCH includes, in order; default: the library's pch_header.
   PchCache(const LibraryConfig& library, const Toolchain& toolchain, std::string cache_dir,
-           const Log& log);
+           const Log& log, std::vector<std::string> headers = {});
 
   /// Flags that make a compile with exactly `compile_flags` use the PCH,
   /// building it first when needed; empty when it cannot be built, in which
@@ -33,6 +35,7 @@ class PchCache {
   const Toolchain& toolchain_;
   std::string cache_dir_;
   const Log& log_;
+  std::vector<std::string> headers_;
 };
 
 /// CCACHE_SLOPPINESS that lets ccache cache compiles using a PCH, merged with

@@ -66,6 +66,14 @@ Flow& Flow::adopt_flow(std::string name, std::unique_ptr<Flow> flow) {
   return ref;
 }
 
+void Flow::set_work_env(Work& work, WorkOptions::EnvMap env) {
+  if (work.parent() != this) {
+    throw std::invalid_argument("set_work_env on '" + work.path() + "' from '" + path() +
+                                "': a flow can only set the environment of its own works");
+  }
+  work.options_.env(std::move(env));  // checks names and values
+}
+
 void Flow::refresh_paths() {
   Component::refresh_paths();
   for (auto& c : children_) c->refresh_paths();

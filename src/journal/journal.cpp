@@ -91,7 +91,11 @@ void Journal::hasher_main(const std::string& file) {
 }
 
 void Journal::on_state_batch(const runtime::StateBatch& batch) {
-  push(BatchItem{batch.first_version, batch.last_version, batch.patch});
+  // Published batches are owned by a shared_ptr (StatePublisher): keep a
+  // reference. A batch that is not (made by a test) is copied.
+  std::shared_ptr<const runtime::StateBatch> shared = batch.weak_from_this().lock();
+  if (!shared) shared = std::make_shared<const runtime::StateBatch>(batch);
+  push(BatchItem{std::move(shared)});
 }
 
 void Journal::on_call_record(const Work& work, const runtime::CallRecord& call,
@@ -184,7 +188,7 @@ void Journal::writer_main(JournalGroup first) {
   }
   written_cv_.notify_all();
 
-  std::deque<Item> items;
+  std::vector<Item> items;
   for (;;) {
     uint64_t taken = 0;
     bool overflowed = false;
@@ -212,6 +216,9 @@ void Journal::writer_main(JournalGroup first) {
     hash_in_group_ = false;
     if (!failed_ && build_group(items, group)) commit(group);
     items.clear();
+    // After a burst, give the memory back (the queue may have held up to
+    // max_queued changes); the usual handful keeps its capacity.
+    if (items.capacity() > kKeptQueueCapacity) std::vector<Item>().swap(items);
     if (overflowed && !failed_) {
       fail(ResourceExhausted("the writer fell " + std::to_string(options_.max_queued) +
                              " changes behind (the disk is slower than the app's changes)"));
@@ -233,11 +240,12 @@ void Journal::writer_main(JournalGroup first) {
   written_cv_.notify_all();
 }
 
-bool Journal::build_group(std::deque<Item>& items, JournalGroup& group) {
+bool Journal::build_group(std::vector<Item>& items, JournalGroup& group) {
   std::unordered_map<std::string, size_t> call_at;  // "<work>\n<id>" -> index in group.calls
   Json merged;                                      // the ops of group.batches[0]
   for (Item& item : items) {
-    if (auto* b = std::get_if<BatchItem>(&item)) {
+    if (auto* item_batch = std::get_if<BatchItem>(&item)) {
+      const runtime::StateBatch* b = item_batch->batch.get();
       if (b->first_version != version_ + 1 || b->last_version < b->first_version) {
         fail(Internal("the state batch " + std::to_string(b->first_version) + ".." +
                       std::to_string(b->last_version) + " does not follow version " +
@@ -260,7 +268,7 @@ bool Journal::build_group(std::deque<Item>& items, JournalGroup& group) {
         merged = Json::array();
       }
       group.batches.back().last_version = b->last_version;
-      for (Json& op : b->patch) merged.push_back(std::move(op));
+      for (const Json& op : b->patch) merged.push_back(op);  // shared: copied, here
     } else if (auto* m = std::get_if<MetaItem>(&item)) {
       meta_.app_sha256 = std::move(m->app_sha256);
       group.meta = meta_;

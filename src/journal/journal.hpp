@@ -4,12 +4,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <variant>
+#include <vector>
 
 #include "journal/journal_store.hpp"
 #include "lightning/json.hpp"
@@ -125,10 +125,11 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   Stats stats() const;
 
  private:
+  /// The published batch itself (immutable, shared with the publisher's
+  /// history and other observers): queuing it costs the flow loop a
+  /// reference count, not a deep copy of the patch.
   struct BatchItem {
-    uint64_t first_version = 0;
-    uint64_t last_version = 0;
-    Json patch;
+    std::shared_ptr<const runtime::StateBatch> batch;
   };
   struct CallItem {
     std::string work;
@@ -147,13 +148,15 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
 
   /// The writer thread's nice value (setpriority(2)); the hasher's too.
   static constexpr int kWriterNice = 10;
+  /// The writer keeps a drained queue's capacity up to this many items.
+  static constexpr size_t kKeptQueueCapacity = 4096;
 
   void push(Item item);
   void writer_main(JournalGroup first);
   void hasher_main(const std::string& file);
   /// Turns queued items into one group: applies batches to the writer's copy
   /// of the state, merges records of the same call, adds a snapshot when due.
-  bool build_group(std::deque<Item>& items, JournalGroup& group);
+  bool build_group(std::vector<Item>& items, JournalGroup& group);
   void commit(JournalGroup& group);
   void fail(const Status& cause);
 
@@ -165,7 +168,9 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   mutable std::mutex mu_;  // guards everything below it up to the writer's own state
   std::condition_variable wake_writer_;
   std::condition_variable written_cv_;
-  std::deque<Item> queue_;
+  // A vector, swapped with the writer's (each keeps its capacity): after the
+  // first few commits, queuing a change allocates nothing for the queue itself.
+  std::vector<Item> queue_;
   bool accepting_ = false;       // started, not stopping, not overflowed
   bool writer_waiting_ = false;  // the writer sleeps on wake_writer_, idle (not lingering)
   bool lingering_ = false;       // the writer waits out commit_interval for more changes

@@ -22,8 +22,12 @@ namespace lightning::runtime {
 
 /// One batch of state changes: everything one Flow::run, one incoming delta
 /// (or whatever else the owner brackets with begin_batch/end_batch) changed.
-/// Immutable once published.
-struct StateBatch {
+/// Immutable once published. StatePublisher publishes each batch owned by a
+/// std::shared_ptr, so an observer that keeps it past on_state_batch() (the
+/// journal's writer thread) takes a reference with weak_from_this().lock()
+/// instead of copying the patch on the flow loop; that is null for a batch
+/// not owned by a shared_ptr (tests), which the observer copies.
+struct StateBatch : std::enable_shared_from_this<StateBatch> {
   /// Versions of the first and the last change in the batch: the app's state
   /// version goes from first_version - 1 to last_version. last_version is the
   /// id a stream gives this batch (an SSE client's Last-Event-ID).

@@ -278,6 +278,92 @@ LIGHTNING_APP(Root)
       << r2.err;
 }
 
+// Components and libtorch: lightning-run reads the app's includes and adds
+// what lightning-run.json says they need (docs/design/lightning-run.md).
+TEST_F(LightningRunTest, AnAppUsingAComponentBuildsRunsAndIsACacheHitTheSecondTime) {
+  constexpr const char* kScriptApp = R"APP(#include <lightning/components/script.hpp>
+#include <lightning/lightning.hpp>
+#include <cstdio>
+struct Root : lightning::Flow {
+  lightning::components::ScriptWork& echo = add_work<lightning::components::ScriptWork>("echo");
+  void run() override {
+    echo.call({{"argv", {"sh", "-c", "echo from-the-script"}}});
+    std::printf("tail=%s\n", echo.stdout_tail.get().c_str());
+    std::fflush(stdout);
+    stop();
+  }
+};
+LIGHTNING_APP(Root)
+)APP";
+  const std::string app = write_app("script_app.cpp", kScriptApp);
+  ProcessOutput first = lightning_run({"-v", "--run-dir", tmp_ / "run1", app});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("tail=from-the-script"), std::string::npos) << first.out << first.err;
+  EXPECT_NE(first.err.find("the app needs: script"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("liblightning_script.a"), std::string::npos) << first.err;
+  ProcessOutput second = lightning_run({"-v", "--build-only", app});
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("cache hit"), std::string::npos) << second.err;
+}
+
+TEST_F(LightningRunTest, AnAppIncludingAComponentThisBuildLacksGetsAClearError) {
+  const std::string app = write_app("nope_app.cpp", R"APP(#include <lightning/lightning.hpp>
+#include <lightning/components/no_such_component.hpp>
+int main() { return 0; }
+)APP");
+  ProcessOutput r = lightning_run({"--build-only", app});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("nope_app.cpp: #include <lightning/components/no_such_component.hpp>: "
+                       "there is no component 'no_such_component' in this build (components "
+                       "built: "),
+            std::string::npos)
+      << r.err;
+}
+
+#ifdef LIGHTNING_TEST_TORCH
+// The one libtorch compile of this suite (~10-20 s on 2 cores, PCH included).
+TEST_F(LightningRunTest, ALibtorchAppBuildsWithItsOwnPrecompiledHeaderAndRuns) {
+  constexpr const char* kTorchApp = R"APP(#include <lightning/lightning.hpp>
+#include <torch/torch.h>
+#include <cstdio>
+struct MatMul : lightning::Work {
+  lightning::State<double> sum{this, "sum", 0.0};
+  void run(const lightning::Json&) override {
+    auto a = torch::ones({16, 16});
+    sum = a.matmul(a).sum().item<double>();
+  }
+};
+struct Root : lightning::Flow {
+  MatMul& w = add_work<MatMul>("w");
+  void run() override {
+    w.call();
+    std::printf("sum=%.0f\n", w.sum.get());
+    std::fflush(stdout);
+    stop();
+  }
+};
+LIGHTNING_APP(Root)
+)APP";
+  const std::string app = write_app("torch_app.cpp", kTorchApp);
+  ProcessOutput first = lightning_run({"-v", "--run-dir", tmp_ / "run", app});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("sum=4096"), std::string::npos) << first.out << first.err;
+  EXPECT_NE(first.err.find("the app needs: libtorch"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("pch: built"), std::string::npos) << first.err;
+  const std::string pch_dir = cache_dir() + "/pch";
+  bool torch_pch = false;
+  for (const auto& entry : fs::directory_iterator(pch_dir)) {
+    const std::string wrapper = read_text(entry.path() / "lightning-pch.hpp");
+    const bool both = wrapper == "#include <lightning/lightning.hpp>\n#include <torch/torch.h>\n";
+    torch_pch = torch_pch || both;
+  }
+  EXPECT_TRUE(torch_pch) << "no PCH of lightning.hpp + torch/torch.h under " << pch_dir;
+  ProcessOutput second = lightning_run({"-v", "--build-only", app});
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("cache hit"), std::string::npos) << second.err;
+}
+#endif
+
 TEST_F(LightningRunTest, LightningRunDoesWhatLightningRunDoes) {
   const std::string app = write_app("exit_code.cpp", kExitCodeApp);
   const std::string binary = build(app);

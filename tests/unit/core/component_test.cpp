@@ -35,6 +35,7 @@ struct OtherWork : Work {
 struct OpenFlow : Flow {
   using Flow::add_flow;
   using Flow::add_work;
+  using Flow::set_work_env;
   void run() override {}
 };
 
@@ -290,6 +291,31 @@ TEST(SnapshotTest, WorkSnapshotHasTypeVarsStatusAndUrl) {
 }
 
 // ------------------------------------------------------------------ registry
+
+TEST(FlowTest, SetWorkEnvReplacesTheEnvironmentOfTheNextLaunch) {
+  CounterFlow flow;
+  CounterWork& w =
+      flow.add_work<CounterWork>("w2", WorkOptions().parallel(true).env({{"A", "1"}, {"B", "2"}}));
+  flow.set_work_env(w, {{"MASTER_PORT", "29501"}});
+  EXPECT_EQ(w.options().env(), (WorkOptions::EnvMap{{"MASTER_PORT", "29501"}}));
+  EXPECT_TRUE(w.options().parallel());  // the other options are kept
+}
+
+TEST(FlowTest, SetWorkEnvRejectsABadNameAndAnotherFlowsWork) {
+  CounterFlow flow;
+  expect_invalid_argument(
+      [&] {
+        flow.set_work_env(flow.counter, {{"1BAD", "x"}});
+      },
+      "is not an environment variable name");
+  EXPECT_TRUE(flow.counter.options().env().empty());
+  NestedFlow nested;
+  expect_invalid_argument(
+      [&] {
+        flow.set_work_env(nested.sub.w, {{"A", "1"}});
+      },
+      "a flow can only set the environment of its own works");
+}
 
 TEST(WorkRegistryTest, AddWorkRegistersTheTypeByItsDemangledName) {
   OpenFlow f;
