@@ -70,7 +70,7 @@ std::vector<Trial> grid(const SweepOptions& o) {
   std::vector<Trial> trials;
   for (double lr : o.lrs) {
     for (int64_t width : o.widths) {
-      trials.push_back(Trial{lr, width, "trial-" + std::to_string(trials.size())});
+      trials.push_back(Trial{lr, width, "trial_" + std::to_string(trials.size())});
     }
   }
   return trials;
