@@ -167,6 +167,10 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ResolvedCommand& command
   }
   child->out_fd_ = out[0];
   child->err_fd_ = err[0];
+  // The guard first: forking a large (or sanitized) process takes
+  // milliseconds, which must not be a window in which the command runs
+  // unguarded. It learns the command's group right after the spawn.
+  child->start_guard();
 
   // Built before the spawn: the child runs none of our code.
   std::vector<char*> argv;
@@ -210,7 +214,7 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const ResolvedCommand& command
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   }
   child->pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  child->start_guard();
+  child->arm_guard();
   return child;
 }
 
@@ -219,7 +223,6 @@ void ChildProcess::start_guard() {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     throw std::runtime_error("cannot start the command's guard: socketpair: " + errno_text(errno));
   }
-  const pid_t pgid = pid_;
   const pid_t guard = ::fork();
   if (guard == 0) {
     // The guard: a fork of a multi-threaded process, so only async-signal-safe
@@ -248,11 +251,21 @@ void ChildProcess::start_guard() {
       ::close(devnull);
     }
     ::prctl(PR_SET_NAME, "script-guard");
+    // First the command's process group (arm_guard); end of file before it:
+    // the spawn failed, or the work died between the spawn and arm_guard().
+    pid_t pgid = 0;
+    size_t got = 0;
+    while (got < sizeof pgid) {
+      const ssize_t n = ::read(3, reinterpret_cast<char*>(&pgid) + got, sizeof pgid - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ::_exit(0);
+      got += static_cast<size_t>(n);
+    }
     char byte = 0;
     ssize_t n;
     while ((n = ::read(3, &byte, 1)) < 0 && errno == EINTR) {
     }
-    if (n != 1) ::kill(-pgid, SIGKILL);
+    if (n != 1 && pgid > 0) ::kill(-pgid, SIGKILL);
     ::_exit(0);
   }
   ::close(sv[1]);
@@ -263,6 +276,12 @@ void ChildProcess::start_guard() {
   }
   guard_pid_ = guard;
   guard_fd_ = sv[0];
+}
+
+void ChildProcess::arm_guard() {
+  if (guard_pid_ <= 0) return;
+  const pid_t pgid = pid_;
+  (void)::send(guard_fd_, &pgid, sizeof pgid, MSG_NOSIGNAL);
 }
 
 void ChildProcess::release_guard() {

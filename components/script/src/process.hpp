@@ -86,7 +86,10 @@ class ChildProcess {
 
  private:
   ChildProcess() = default;
+  /// Forks the guard (before the spawn); arm_guard() then tells it the
+  /// command's process group, which it SIGKILLs if the work dies.
   void start_guard();
+  void arm_guard();
   void release_guard();
 
   pid_t pid_ = -1;
