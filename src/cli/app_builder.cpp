@@ -32,24 +32,12 @@ constexpr std::size_t kKeptBuilds = 4;
 // Leftovers of a lightning-run killed mid-build are removed after this long.
 constexpr auto kStaleTmpAge = std::chrono::hours(1);
 
-// True if `source` has a line `#include <header>` or `#include "header"`.
+// True if `source` has a line `#include <header>` or `#include "header"`
+// (scan_includes: the one include-line scanner, app_needs.hpp).
 bool includes_header(const std::string& source, const std::string& header) {
-  std::istringstream in(source);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::size_t i = line.find_first_not_of(" \t");
-    if (i == std::string::npos || line[i] != '#') continue;
-    i = line.find_first_not_of(" \t", i + 1);
-    if (i == std::string::npos || line.compare(i, 7, "include") != 0) continue;
-    i = line.find_first_not_of(" \t", i + 7);
-    if (i == std::string::npos || (line[i] != '<' && line[i] != '"')) continue;
-    const char close = line[i] == '<' ? '>' : '"';
-    if (line.compare(i + 1, header.size(), header) == 0 && i + 1 + header.size() < line.size() &&
-        line[i + 1 + header.size()] == close) {
-      return true;
-    }
-  }
-  return false;
+  const std::vector<IncludeLine> includes = scan_includes(source);
+  return std::any_of(includes.begin(), includes.end(),
+                     [&](const IncludeLine& inc) { return inc.path == header; });
 }
 
 bool is_under(const std::string& path, const std::string& dir) {
