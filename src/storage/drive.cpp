@@ -34,11 +34,6 @@ void check_file_name(const std::string& drive, const std::string& name) {
   }
 }
 
-[[noreturn]] void fail(const Status& s) {
-  throw StorageError(s.message(), s.code() == StatusCode::kUnavailable ||
-                                      s.code() == StatusCode::kResourceExhausted);
-}
-
 struct Entry {
   std::string sha256;
   uint64_t size = 0;
@@ -109,18 +104,18 @@ std::string Drive::put(const fs::path& local_file, const std::string& name) cons
   }
   std::error_code ec;
   fs::create_directories(entry_path.parent_path(), ec);
-  if (ec) fail(storage::errno_status("cannot create", entry_path.parent_path(), ec.value()));
+  if (ec) storage::throw_storage_error(storage::errno_status("cannot create", entry_path.parent_path(), ec.value()));
   Result<std::string> hex = ctx.cache->add_file(local_file);
-  if (!hex.ok()) fail(hex.status().with_context("Drive '" + name_ + "': put '" + file + "'"));
+  if (!hex.ok()) storage::throw_storage_error(hex.status().with_context("Drive '" + name_ + "': put '" + file + "'"));
   if (lay.shared) {
     // The bytes go to the shared directory itself (linked when on the same
     // file system); readers use them there.
     const fs::path dest = lay.file(file);
     fs::create_directories(dest.parent_path(), ec);
-    if (ec) fail(storage::errno_status("cannot create", dest.parent_path(), ec.value()));
-    if (Status s = ctx.cache->place(*hex, dest); !s.ok()) fail(s);
+    if (ec) storage::throw_storage_error(storage::errno_status("cannot create", dest.parent_path(), ec.value()));
+    if (Status s = ctx.cache->place(*hex, dest); !s.ok()) storage::throw_storage_error(s);
   } else if (Status s = ctx.artifacts->import_file(ctx.cache->object_path(*hex), *hex); !s.ok()) {
-    fail(s);
+    storage::throw_storage_error(s);
   }
   // The entry appears whole (a rename); the first writer of a name wins
   // (link() fails if another work created it meanwhile).
@@ -131,13 +126,13 @@ std::string Drive::put(const fs::path& local_file, const std::string& name) cons
     std::ofstream out(tmp, std::ios::trunc);
     out << j.dump();
     out.flush();
-    if (!out) fail(storage::errno_status("cannot write", tmp, ENOSPC));
+    if (!out) storage::throw_storage_error(storage::errno_status("cannot write", tmp, ENOSPC));
   }
   if (::link(tmp.c_str(), entry_path.c_str()) != 0) {
     const int e = errno;
     if (e != EEXIST) {
       ::unlink(tmp.c_str());
-      fail(storage::errno_status("cannot create", entry_path, e));
+      storage::throw_storage_error(storage::errno_status("cannot create", entry_path, e));
     }
     auto old = read_entry(entry_path);
     if (old && old->owner != who(ctx)) {
@@ -148,7 +143,7 @@ std::string Drive::put(const fs::path& local_file, const std::string& name) cons
     if (::rename(tmp.c_str(), entry_path.c_str()) != 0) {
       const int e2 = errno;
       ::unlink(tmp.c_str());
-      fail(storage::errno_status("cannot replace", entry_path, e2));
+      storage::throw_storage_error(storage::errno_status("cannot replace", entry_path, e2));
     }
   } else {
     ::unlink(tmp.c_str());
@@ -179,7 +174,7 @@ fs::path Drive::get(const std::string& name, std::chrono::milliseconds timeout) 
   }
   if (lay.shared) return lay.file(name);
   if (Status s = ctx.fetch(e->sha256); !s.ok()) {
-    fail(s.with_context("Drive '" + name_ + "': get '" + name + "'"));
+    storage::throw_storage_error(s.with_context("Drive '" + name_ + "': get '" + name + "'"));
   }
   fs::path dest = ctx.files_dir / "drives" / name_ / name;
   struct stat st {};
@@ -191,8 +186,8 @@ fs::path Drive::get(const std::string& name, std::chrono::milliseconds timeout) 
   }
   std::error_code ec;
   fs::create_directories(dest.parent_path(), ec);
-  if (ec) fail(storage::errno_status("cannot create", dest.parent_path(), ec.value()));
-  if (Status s = ctx.cache->place(e->sha256, dest); !s.ok()) fail(s);
+  if (ec) storage::throw_storage_error(storage::errno_status("cannot create", dest.parent_path(), ec.value()));
+  if (Status s = ctx.cache->place(e->sha256, dest); !s.ok()) storage::throw_storage_error(s);
   return dest;
 }
 
@@ -234,7 +229,7 @@ void Drive::remove(const std::string& name) const {
                        "'; only that work may remove it");
   }
   if (::unlink(lay.entry(name).c_str()) != 0 && errno != ENOENT) {
-    fail(storage::errno_status("cannot remove", lay.entry(name), errno));
+    storage::throw_storage_error(storage::errno_status("cannot remove", lay.entry(name), errno));
   }
   if (lay.shared) ::unlink(lay.file(name).c_str());
 }

@@ -19,10 +19,6 @@ void check_relative(const std::string& rel) {
   }
 }
 
-[[noreturn]] void throw_status(const Status& s) {
-  throw StorageError(s.message(), s.code() == StatusCode::kUnavailable ||
-                                      s.code() == StatusCode::kResourceExhausted);
-}
 }  // namespace
 
 Path::Path(const std::string& relative) : relative_(relative) {
@@ -51,7 +47,7 @@ std::filesystem::path Path::local() const {
   }
   Result<std::filesystem::path> p = storage::materialize(ctx, relative_, manifest_);
   if (!p.ok()) {
-    throw_status(
+    storage::throw_storage_error(
         p.status().with_context("lightning::Path '" + relative_ + "' from work '" + origin_ + "'"));
   }
   return *p;
@@ -93,7 +89,7 @@ bool commit_paths_of_field(const std::string& field, Json& value) {
   if (!paths_used() || !has_context()) return false;
   Result<bool> r = commit_paths_in(context(), value);
   if (!r.ok()) {
-    throw_status(r.status().with_context("committing the Paths of state field '" + field + "'"));
+    storage::throw_storage_error(r.status().with_context("committing the Paths of state field '" + field + "'"));
   }
   return *r;
 }

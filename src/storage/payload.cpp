@@ -7,19 +7,12 @@
 
 namespace lightning {
 
-namespace {
-[[noreturn]] void fail(const Status& s) {
-  throw StorageError(s.message(), s.code() == StatusCode::kUnavailable ||
-                                      s.code() == StatusCode::kResourceExhausted);
-}
-}  // namespace
-
 Payload::Payload(std::string_view bytes) : size_(bytes.size()) {
   storage::StorageContext& ctx = storage::context();
   Result<std::string> hex = ctx.cache->add_bytes(bytes);
-  if (!hex.ok()) fail(hex.status().with_context("lightning::Payload"));
+  if (!hex.ok()) storage::throw_storage_error(hex.status().with_context("lightning::Payload"));
   if (Status s = ctx.artifacts->import_file(ctx.cache->object_path(*hex), *hex); !s.ok()) {
-    fail(s.with_context("lightning::Payload"));
+    storage::throw_storage_error(s.with_context("lightning::Payload"));
   }
   sha256_ = *hex;
 }
@@ -28,7 +21,7 @@ std::filesystem::path Payload::local() const {
   if (empty()) throw StorageError("lightning::Payload::local() of an empty Payload");
   storage::StorageContext& ctx = storage::context();
   if (Status s = ctx.fetch(sha256_); !s.ok()) {
-    fail(s.with_context("lightning::Payload " + sha256_));
+    storage::throw_storage_error(s.with_context("lightning::Payload " + sha256_));
   }
   return ctx.cache->object_path(sha256_);
 }
@@ -37,7 +30,7 @@ std::string Payload::bytes() const {
   if (empty()) return {};
   (void)local();
   Result<std::string> b = storage::context().cache->read(sha256_, size_);
-  if (!b.ok()) fail(b.status().with_context("lightning::Payload " + sha256_));
+  if (!b.ok()) storage::throw_storage_error(b.status().with_context("lightning::Payload " + sha256_));
   return std::move(*b);
 }
 

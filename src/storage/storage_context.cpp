@@ -125,4 +125,9 @@ Status init_controller(const std::string& run_dir, const std::string& shared_dir
   return Status::Ok();
 }
 
+void throw_storage_error(const Status& s) {
+  throw StorageError(s.message(), s.code() == StatusCode::kUnavailable ||
+                                      s.code() == StatusCode::kResourceExhausted);
+}
+
 }  // namespace lightning::storage

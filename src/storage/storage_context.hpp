@@ -81,4 +81,9 @@ void init_work_process(const std::string& run_dir, const std::string& work_path,
 /// the works, and a context whose source is the artifact store on disk.
 Status init_controller(const std::string& run_dir, const std::string& shared_dir);
 
+/// Throws `s` as the public lightning::StorageError (path.hpp): its message,
+/// and retryable when the code is kUnavailable or kResourceExhausted. What
+/// Path, Drive and Payload throw when a storage operation fails.
+[[noreturn]] void throw_storage_error(const Status& s);
+
 }  // namespace lightning::storage
