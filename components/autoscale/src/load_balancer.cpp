@@ -370,7 +370,7 @@ void LoadBalancer::attempt(std::shared_ptr<Exchange> ex, bool fresh_connection) 
   ex->request.set(bhttp::field::host, up.host_header);
   ex->parser.reset();
   ex->buffer.clear();
-  auto send = [this](std::shared_ptr<Exchange> e) {
+  auto send = [this](const std::shared_ptr<Exchange>& e) {
     e->conn->expires_after(options_.upstream_timeout);
     bhttp::async_write(*e->conn, e->request, [this, e](beast::error_code ec, size_t) {
       if (ec) {

@@ -277,6 +277,29 @@ TEST(AutoScalerTest, AReplicaKilledUnderLoadFailsNoRequestAndIsReplaced) {
   EXPECT_EQ(app.finish().exit_code, 0) << app.describe();
 }
 
+TEST(AutoScalerTest, AReplicaNotReadyWithinReadyTimeoutGetsNoTrafficAndIsReplaced) {
+  ScalerApp app("never_ready");
+  const uint16_t port = app.port();
+  const Json first = app.wait_status([](const Json& s) {
+    return s.at("pids").value("replica_0", 0) != 0 && s.at("replicas") == 1;
+  });
+  const int pid = first.at("pids").value("replica_0", 0);
+  ASSERT_NE(pid, 0) << app.describe();
+  HttpClient c(port);
+  const HttpResult r = c.request(verb::verb::post, "/delay?ms=0", "{}");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 503U) << r.body;  // published, but its ready path says 503
+  // ready_timeout (500 ms): stopped, and a new process takes the slot.
+  const Json next = app.wait_status([&](const Json& s) {
+    const int now = s.at("pids").value("replica_0", 0);
+    return now != 0 && now != pid;
+  });
+  EXPECT_NE(next.at("pids").value("replica_0", 0), pid) << app.describe();
+  EXPECT_EQ(next.at("ready"), 0);
+  EXPECT_TRUE(process_is_gone(pid));
+  EXPECT_EQ(app.finish().exit_code, 0) << app.describe();
+}
+
 TEST(AutoScalerTest, NoReplicaIsA503WithAClearError) {
   ScalerApp app("none");
   const uint16_t port = app.port();

@@ -6,7 +6,7 @@
 // balancer's URL, the replica counts and phases, each replica's pid, the
 // balancer's report) whenever it changes, and stops the app once the test
 // creates <dir>/stop.
-// Usage: autoscale_app [flags] -- <fixed3|one|scale|kill|none> <dir>
+// Usage: autoscale_app [flags] -- <fixed3|one|scale|kill|never_ready|none> <dir>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,15 +40,19 @@ namespace bhttp = boost::beast::http;
 struct EchoReplica : lightning::Work {
   State<int> pid{this, "pid", 0};
 
-  void run(const Json&) override {
+  void run(const Json& args) override {
+    const bool never_ready = args.value("never_ready", false);
     boost::asio::io_context io(1);
     lh::HttpServerOptions options;
     options.port = 0;
     options.max_body_bytes = 64 << 20;
     const std::string me = name();
-    lh::HttpServer server(io, options, [&io, me](const lh::Request& req) -> lh::Reply {
+    lh::HttpServer server(io, options, [&io, me, never_ready](const lh::Request& req) -> lh::Reply {
       const std::string target(req.target());
-      if (target == "/v2/health/ready") return {lh::json_response(200, R"({"ready":true})"), {}};
+      if (target == "/v2/health/ready") {
+        if (never_ready) return {lh::error_response(503, "loading"), {}};
+        return {lh::json_response(200, R"({"ready":true})"), {}};
+      }
       if (target.rfind("/delay", 0) == 0) {
         const auto at = target.find("ms=");
         const int ms = at == std::string::npos ? 0 : std::stoi(target.substr(at + 3));
@@ -116,6 +120,10 @@ struct Root : lightning::Flow {
       o.min_replicas = o.max_replicas = 1;
     } else if (s == "kill") {
       o.min_replicas = o.max_replicas = 2;
+    } else if (s == "never_ready") {
+      o.min_replicas = o.max_replicas = 1;
+      o.ready_timeout = 500ms;
+      o.replica_args = {{"never_ready", true}};
     } else if (s == "none") {
       o.min_replicas = 0;
       o.max_replicas = 1;
