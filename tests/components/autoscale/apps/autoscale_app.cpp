@@ -122,7 +122,7 @@ struct Root : lightning::Flow {
       o.min_replicas = o.max_replicas = 2;
     } else if (s == "never_ready") {
       o.min_replicas = o.max_replicas = 1;
-      o.ready_timeout = 500ms;
+      o.ready_timeout = 2s;  // a process starts in ~1 s under TSan on a loaded machine
       o.replica_args = {{"never_ready", true}};
     } else if (s == "none") {
       o.min_replicas = 0;
