@@ -43,6 +43,8 @@ void check_options(const AutoScalerOptions& o) {
   if (o.ready_path.empty() || o.ready_path[0] != '/') {
     bad("ready_path must start with '/', got '" + o.ready_path + "'");
   }
+  // The balancer's own checks, here at the first run rather than in its process.
+  LoadBalancerOptions::from_json(o.balancer.to_json());
 }
 
 }  // namespace
@@ -202,7 +204,6 @@ struct AutoScalerBase::Impl {
   int desired = 0;
   uint64_t generation = 0;  // of the set last sent to the balancer
   Json balancer_args;
-  bool balancer_url_seen = false;
 };
 
 AutoScalerBase::AutoScalerBase()
