@@ -358,6 +358,11 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
 
   bool is_waiting() const override { return open_ && awaiting_answer_; }
 
+  std::string peer_address() const override {
+    beast::error_code ec;
+    return peer_.address().to_string(ec);
+  }
+
   void close() {
     if (!open_) return;
     open_ = false;

@@ -43,6 +43,9 @@ class ResponseSlot {
   /// answered or the connection is closed.
   virtual bool answer(Response response) = 0;
   virtual bool is_waiting() const = 0;
+  /// The client's IP address ("127.0.0.1", "::1"); "" when unknown. For a
+  /// proxy's X-Forwarded-For.
+  virtual std::string peer_address() const { return ""; }
 };
 
 /// What a handler answers: a response (its body in `response`, or, with
