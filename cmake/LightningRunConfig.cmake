@@ -177,6 +177,16 @@ function(_lr_components_json out tree)
   foreach(name IN LISTS _lr_built)
     if(tree STREQUAL "build")
       set(inc "${PROJECT_SOURCE_DIR}/components/${name}/include")
+      # A component whose headers include another's (serve.hpp includes
+      # train.hpp): that one's include dir too (installed, they share one).
+      get_target_property(_lr_links lightning_${name} LINK_LIBRARIES)
+      foreach(item IN LISTS _lr_links)
+        string(REGEX REPLACE "^lightning_" "" other "${item}")
+        if(NOT other STREQUAL item AND NOT other STREQUAL name AND
+           EXISTS "${PROJECT_SOURCE_DIR}/components/${other}/include")
+          list(APPEND inc "${PROJECT_SOURCE_DIR}/components/${other}/include")
+        endif()
+      endforeach()
       set(lib "$<TARGET_LINKER_FILE:lightning_${name}>")
     else()
       set(inc "${_lr_rel_include}")

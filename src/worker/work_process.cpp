@@ -11,6 +11,7 @@
 #include <thread>
 #include <typeinfo>
 #include <unordered_map>
+#include <vector>
 
 #include "core/json_io.hpp"
 #include "core/patch.hpp"
@@ -18,6 +19,7 @@
 #include "core/runtime.hpp"
 #include "lightning/app.hpp"
 #include "lightning/registry.hpp"
+#include "lightning/state_changes.hpp"
 #include "lightning/v1/runtime.grpc.pb.h"
 #include "rpc/protocol.hpp"
 #include "storage/path_commit.hpp"
@@ -57,7 +59,7 @@ class Outbox {
   void close() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
-    cv_.notify_one();
+    cv_.notify_all();
   }
 
   /// Writer thread: runs until close() and everything queued is written.
@@ -106,12 +108,28 @@ class Inbox {
   void push(v1::ControllerMessage m) {
     std::lock_guard<std::mutex> lock(mu_);
     q_.push_back(std::move(m));
-    cv_.notify_one();
+    ++pushed_;
+    cv_.notify_all();
   }
   void close() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
     cv_.notify_one();
+  }
+  /// Takes the state deltas at the front of the queue, waiting up to
+  /// `timeout` for one; returns early when any other message is pushed (a
+  /// stop) or the stream ends. What is not a delta stays queued.
+  std::vector<v1::ControllerMessage> take_deltas(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    const uint64_t pushed = pushed_;
+    auto front_is_delta = [&] { return !q_.empty() && q_.front().has_delta(); };
+    cv_.wait_for(lock, timeout, [&] { return closed_ || pushed_ != pushed || front_is_delta(); });
+    std::vector<v1::ControllerMessage> out;
+    while (front_is_delta()) {
+      out.push_back(std::move(q_.front()));
+      q_.pop_front();
+    }
+    return out;
   }
   bool pop(v1::ControllerMessage* out) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -123,11 +141,17 @@ class Inbox {
   }
 
  private:
-  std::mutex mu_;  // guards q_, closed_
+  std::mutex mu_;  // guards q_, pushed_, closed_
   std::condition_variable cv_;
   std::deque<v1::ControllerMessage> q_;
+  uint64_t pushed_ = 0;  // messages pushed so far
   bool closed_ = false;
 };
+
+class WorkProcess;
+// The process whose call is running (set and read on the run thread only):
+// what lightning::receive_state_changes() talks to.
+WorkProcess* g_running_call = nullptr;
 
 class WorkProcess final : public detail::Runtime {
  public:
@@ -199,17 +223,11 @@ class WorkProcess final : public detail::Runtime {
       inbox_.close();
     });
 
-    uint64_t next_delta = welcome.welcome().delta_version() + 1;
+    next_delta_ = welcome.welcome().delta_version() + 1;
     v1::ControllerMessage m;
     while (inbox_.pop(&m)) {
       if (m.has_delta()) {
-        if (m.delta().version() != next_delta) {
-          report_error("delta version " + std::to_string(m.delta().version()) + ", expected " +
-                       std::to_string(next_delta));
-        }
-        next_delta = m.delta().version() + 1;
-        auto r = detail::apply_patch_text(*work_, m.delta().patch_json());
-        if (!r.ok) report_error(r.error);
+        apply_delta(m.delta());
       } else if (m.has_call()) {
         serve_call(m.call());
         // Asked to stop (by the controller, or by a signal from outside):
@@ -253,6 +271,26 @@ class WorkProcess final : public detail::Runtime {
     }
   }
 
+ public:
+  /// lightning::receive_state_changes(), on the run thread inside a call.
+  size_t receive_state_changes(std::chrono::milliseconds timeout) {
+    if (stop_.requested()) return 0;
+    auto deltas = inbox_.take_deltas(timeout);
+    for (const auto& m : deltas) apply_delta(m.delta());
+    return deltas.size();
+  }
+
+ private:
+  void apply_delta(const v1::StateDelta& delta) {
+    if (delta.version() != next_delta_) {
+      report_error("delta version " + std::to_string(delta.version()) + ", expected " +
+                   std::to_string(next_delta_));
+    }
+    next_delta_ = delta.version() + 1;
+    auto r = detail::apply_patch_text(*work_, delta.patch_json());
+    if (!r.ok) report_error(r.error);
+  }
+
   void report_error(const std::string& message) {
     std::fprintf(stderr, "lightning: %s\n", message.c_str());
     v1::WorkerMessage e;
@@ -276,6 +314,7 @@ class WorkProcess final : public detail::Runtime {
       f->set_message("call arguments are not valid JSON or nested too deeply");
     } else {
       stop_.begin_call();
+      g_running_call = this;
       try {
         work_->run(args);
         // The Paths in the work's fields go to the artifact store before the
@@ -292,6 +331,7 @@ class WorkProcess final : public detail::Runtime {
         f->set_error_type("unknown");
         f->set_message("Work::run threw something that is not a std::exception");
       }
+      g_running_call = nullptr;
       stop_.end_call();
     }
     const StopCause cause = stop_.cause();
@@ -308,9 +348,14 @@ class WorkProcess final : public detail::Runtime {
   std::unique_ptr<Work> work_;
   Outbox outbox_;
   Inbox inbox_;
+  uint64_t next_delta_ = 0;  // the version the next state delta must have
 };
 
 }  // namespace
+
+size_t receive_running_call_changes(std::chrono::milliseconds timeout) {
+  return g_running_call ? g_running_call->receive_state_changes(timeout) : 0;
+}
 
 int run_work_process(const v1::LaunchWorkRequest& request) {
   detail::set_process_context(request.run_dir(),
@@ -322,3 +367,9 @@ int run_work_process(const v1::LaunchWorkRequest& request) {
 }
 
 }  // namespace lightning::worker
+
+namespace lightning {
+size_t receive_state_changes(std::chrono::milliseconds timeout) {
+  return worker::receive_running_call_changes(timeout);
+}
+}  // namespace lightning
