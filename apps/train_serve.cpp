@@ -40,7 +40,7 @@ namespace {
 /// The app's command line (the args after `--`). Throws CLI::Error subclasses
 /// on a bad value (the app then fails with CLI11's message).
 struct TrainServeOptions {
-  int64_t epochs = 3;
+  int64_t epochs = 5;
   int64_t width = 16;
   int64_t batch_size = 128;
   double lr = 2e-3;

@@ -2,7 +2,7 @@
 # Fresh Debian 12 -> dependencies installed, Lightning built, the main app run
 # end to end: apps/train_serve.cpp prepares Fashion-MNIST, trains the CNN,
 # evaluates it, serves it over KServe v2 behind the AutoScaler and checks the
-# served accuracy (apps/README.md). About 2-3 minutes on 2 CPU cores once built.
+# served accuracy (apps/README.md). About a minute on 2 CPU cores once built.
 # Extra arguments go to the app: scripts/quickstart.sh --keep-serving
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -403,6 +403,55 @@ class Server {
 
  private:
   // ---- HTTP thread
+  /// GET /: a page for people (the dashboard's tab of this work, or of the
+  /// AutoScaler's balancer, shows it): the model, its inputs and outputs, the
+  /// requests answered, and how to call it.
+  http::Response landing_page(const http::Request& req) const {
+    auto model = current_model();
+    std::string rows;
+    auto add_rows = [&](const char* kind, const std::vector<TensorSpec>& specs) {
+      for (const TensorSpec& t : specs) {
+        std::string shape;
+        for (int64_t d : t.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+        rows += "<tr><td>" + std::string(kind) + "</td><td>" + html_escape(t.name) + "</td><td>" +
+                html_escape(t.datatype) + "</td><td>[" + shape + "]</td></tr>";
+      }
+    };
+    add_rows("input", spec_.inputs);
+    add_rows("output", model ? model->outputs : spec_.outputs);
+    const std::string name = html_escape(config_.model_name);
+    std::string body =
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + name +
+        " (KServe v2)</title><style>body{font:14px system-ui,sans-serif;margin:1.5em}"
+        "td,th{padding:2px 10px;text-align:left}code{background:#f3f3f3}</style></head><body>"
+        "<h2>" + name + "</h2><p>Open Inference Protocol (KServe v2) over HTTP. " +
+        (model ? "Serving version " + std::to_string(model->version) + " (" +
+                     html_escape(model->platform) + ")"
+               : std::string("No model loaded yet")) +
+        "; " + std::to_string(answered()) +
+        " requests answered.</p><table><tr><th></th><th>name</th><th>datatype</th><th>shape</th>"
+        "</tr>" + rows + "</table><p><a href=\"v2/models/" + name + "\">metadata</a> &middot; "
+        "<a href=\"v2/health/ready\">ready</a> &middot; <a href=\"metrics\">metrics</a></p>"
+        "<p>Infer: <code>POST /v2/models/" + name + "/infer</code> with JSON tensors "
+        "(<code>{\"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}]}</code>) or binary "
+        "tensor data (<code>Inference-Header-Content-Length</code>).</p></body></html>";
+    return text_response(req, 200, std::move(body), "text/html; charset=utf-8");
+  }
+
+  static std::string html_escape(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+      switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+      }
+    }
+    return out;
+  }
+
   http::Reply handle(const http::Request& req) {
     const auto parts = split_path(std::string_view(req.target().data(), req.target().size()));
     const bool get = req.method() == beast_http::verb::get;
@@ -423,6 +472,7 @@ class Server {
       return now(
           text_response(req, 200, metrics_.text(), "text/plain; version=0.0.4; charset=utf-8"));
     }
+    if (parts.empty() && get) return now(landing_page(req));
     if (parts.empty() || parts[0] != "v2")
       return not_found("no route " + std::string(req.target()));
     if (parts.size() == 1) {

@@ -103,6 +103,11 @@ TEST(ServeWorkTest, AnswersJsonAndBinaryInferenceMetadataAndHealth) {
   HttpClient c(port);
   EXPECT_EQ(c.request(verb::verb::get, "/v2/health/live").status, 200u);
   EXPECT_EQ(c.request(verb::verb::get, "/v2/health/ready").status, 200u);
+  // The page for people at / (the dashboard's tab of the work) names the model.
+  const HttpResult page = c.request(verb::verb::get, "/");
+  EXPECT_EQ(page.status, 200u);
+  EXPECT_NE(page.body.find("<h2>doubler</h2>"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("Serving version 1"), std::string::npos) << page.body;
   const HttpResult server = c.request(verb::verb::get, "/v2");
   EXPECT_EQ(Json::parse(server.body)["extensions"], Json::array({"binary_tensor_data"}));
   const HttpResult meta = c.request(verb::verb::get, "/v2/models/doubler");
