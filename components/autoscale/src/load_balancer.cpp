@@ -362,10 +362,10 @@ void LoadBalancer::start_exchange(std::shared_ptr<Exchange> ex) {
   ++ex->up->in_flight;
   ++in_flight_;
   ex->up->gauge->Increment();
-  attempt(std::move(ex), false);
+  attempt(ex, false);
 }
 
-void LoadBalancer::attempt(std::shared_ptr<Exchange> ex, bool fresh_connection) {
+void LoadBalancer::attempt(const std::shared_ptr<Exchange>& ex, bool fresh_connection) {
   Upstream& up = *ex->up;
   ex->request.set(bhttp::field::host, up.host_header);
   ex->parser.reset();
@@ -428,7 +428,7 @@ void LoadBalancer::attempt(std::shared_ptr<Exchange> ex, bool fresh_connection) 
     ex->conn = std::move(up.idle.back());
     up.idle.pop_back();
     ex->reused = true;
-    return send(std::move(ex));
+    return send(ex);
   }
   ex->reused = false;
   if (!up.error.empty()) {
@@ -455,7 +455,7 @@ void LoadBalancer::on_attempt_failed(std::shared_ptr<Exchange> ex, const std::st
     // A pooled connection the replica had closed (or a replica that died
     // since): one try on a fresh connection to it, before counting a failure.
     ex->stale_retry_used = true;
-    return attempt(std::move(ex), true);
+    return attempt(ex, true);
   }
   --up.in_flight;
   --in_flight_;

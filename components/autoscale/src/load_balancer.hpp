@@ -102,7 +102,7 @@ class LoadBalancer {
  private:
   http::Reply handle(const http::Request& request);
   void start_exchange(std::shared_ptr<Exchange> ex);
-  void attempt(std::shared_ptr<Exchange> ex, bool fresh_connection);
+  void attempt(const std::shared_ptr<Exchange>& ex, bool fresh_connection);
   void on_attempt_failed(std::shared_ptr<Exchange> ex, const std::string& why, bool got_bytes,
                          bool reused, bool refused);
   void finish(const std::shared_ptr<Exchange>& ex, http::Response response);
