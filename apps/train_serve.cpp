@@ -10,12 +10,6 @@
 //   lightning-run apps/train_serve.cpp                     # ~2-3 min on 2 CPU cores
 //   lightning-run apps/train_serve.cpp -- --keep-serving   # then serve until Ctrl-C
 //   build/ci/bin/train_serve -- --epochs 1 --train-limit 2000 --test-limit 500 --threshold 0.5
-#include <lightning/components/autoscale.hpp>
-#include <lightning/components/data.hpp>
-#include <lightning/components/serve.hpp>
-#include <lightning/components/train.hpp>
-#include <lightning/lightning.hpp>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -27,6 +21,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <lightning/components/autoscale.hpp>
+#include <lightning/components/data.hpp>
+#include <lightning/components/serve.hpp>
+#include <lightning/components/train.hpp>
+#include <lightning/lightning.hpp>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -44,9 +43,9 @@ struct TrainServeOptions {
   int64_t width = 16;
   int64_t batch_size = 128;
   double lr = 2e-3;
-  double threshold = 0.88;    // test accuracy the model must reach to be served, in [0, 1]
-  int64_t train_limit = 0;    // 0: all 60,000 training images
-  int64_t test_limit = 0;     // 0: all 10,000 test images
+  double threshold = 0.88;  // test accuracy the model must reach to be served, in [0, 1]
+  int64_t train_limit = 0;  // 0: all 60,000 training images
+  int64_t test_limit = 0;   // 0: all 10,000 test images
   int min_replicas = 1;
   int max_replicas = 2;
   int concurrency = 16;       // client connections sending the test images
@@ -55,8 +54,9 @@ struct TrainServeOptions {
 
   static TrainServeOptions parse(const std::vector<std::string>& args) {
     TrainServeOptions o;
-    CLI::App cli{"Fashion-MNIST: train the CNN, evaluate, serve it (KServe v2) behind the AutoScaler",
-                 "train_serve"};
+    CLI::App cli{
+        "Fashion-MNIST: train the CNN, evaluate, serve it (KServe v2) behind the AutoScaler",
+        "train_serve"};
     cli.add_option("--epochs", o.epochs, "training epochs")->check(CLI::Range(1, 1000));
     cli.add_option("--width", o.width, "CNN width: channels of the first conv")
         ->check(CLI::Range(int64_t{1}, int64_t{512}));
@@ -153,7 +153,7 @@ struct ServedEval : lightning::Work {
   lightning::State<int64_t> images{this, "images", 0};    ///< answered
   lightning::State<int64_t> correct{this, "correct", 0};  ///< predicted class == label
   lightning::State<int64_t> wrong{this, "wrong", 0};
-  lightning::State<int64_t> failed{this, "failed", 0};    ///< requests without a 200 answer
+  lightning::State<int64_t> failed{this, "failed", 0};  ///< requests without a 200 answer
   lightning::State<std::string> first_error{this, "first_error", ""};
   lightning::State<double> accuracy{this, "accuracy", 0.0};  ///< correct / images, in [0, 1]
   lightning::State<double> requests_per_s{this, "requests_per_s", 0.0};
@@ -171,7 +171,8 @@ struct ServedEval : lightning::Work {
     const int concurrency = args.value("concurrency", 16);
 
     const std::string prefix = "http://";
-    if (url.rfind(prefix, 0) != 0) throw std::invalid_argument("url must start with http://: " + url);
+    if (url.rfind(prefix, 0) != 0)
+      throw std::invalid_argument("url must start with http://: " + url);
     const std::string authority = url.substr(prefix.size());
     const size_t colon = authority.rfind(':');
     const std::string host = authority.substr(0, colon);
@@ -214,9 +215,9 @@ struct ServedEval : lightning::Work {
             boost::beast::flat_buffer buffer;
             http::response<http::string_body> res;
             http::read(stream, buffer, res);
-            mine.push_back(std::chrono::duration<double, std::milli>(
-                               std::chrono::steady_clock::now() - start)
-                               .count());
+            mine.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count());
             if (res.result() != http::status::ok) {
               note_error("HTTP " + std::to_string(res.result_int()) + ": " + res.body());
             } else if (predicted_class(res) == labels[i].item<int64_t>()) {
@@ -239,15 +240,18 @@ struct ServedEval : lightning::Work {
     std::sort(latencies_ms.begin(), latencies_ms.end());
     auto percentile = [&](double p) {
       if (latencies_ms.empty()) return 0.0;
-      return latencies_ms[std::min(latencies_ms.size() - 1,
-                                   static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
+      return latencies_ms[std::min(
+          latencies_ms.size() - 1,
+          static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
     };
     correct = n_correct.load();
     wrong = n_wrong.load();
     failed = n_failed.load() + std::max<int64_t>(0, n - n_correct - n_wrong - n_failed);
     images = correct.get() + wrong.get();
     first_error = error;
-    accuracy = images.get() > 0 ? static_cast<double>(correct.get()) / static_cast<double>(images.get()) : 0.0;
+    accuracy = images.get() > 0
+                   ? static_cast<double>(correct.get()) / static_cast<double>(images.get())
+                   : 0.0;
     requests_per_s = static_cast<double>(latencies_ms.size()) / seconds;
     latency_p50_ms = percentile(0.50);
     latency_p99_ms = percentile(0.99);
@@ -295,7 +299,8 @@ struct TrainServe : lightning::Flow {
   TrainServeOptions options = TrainServeOptions::parse(lightning::app_args());
 
   lc::FashionMnist& data = add_work<lc::FashionMnist>("data");
-  FashionTrainer& train = add_work<FashionTrainer>("train", lightning::WorkOptions().parallel(true));
+  FashionTrainer& train =
+      add_work<FashionTrainer>("train", lightning::WorkOptions().parallel(true));
   lc::AutoScaler<FashionServe>& serve = add_flow<lc::AutoScaler<FashionServe>>("serve");
   ServedEval& evaluate = add_work<ServedEval>("evaluate", lightning::WorkOptions().parallel(true));
 
@@ -307,7 +312,8 @@ struct TrainServe : lightning::Flow {
   lightning::State<std::string> url{this, "url", ""};
 
   lightning::Layout configure_layout() const override {
-    return {lightning::Tab::component("Train", train), lightning::Tab::url("Serve", serve.balancer())};
+    return {lightning::Tab::component("Train", train),
+            lightning::Tab::url("Serve", serve.balancer())};
   }
 
   void run() override {

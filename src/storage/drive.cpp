@@ -104,15 +104,21 @@ std::string Drive::put(const fs::path& local_file, const std::string& name) cons
   }
   std::error_code ec;
   fs::create_directories(entry_path.parent_path(), ec);
-  if (ec) storage::throw_storage_error(storage::errno_status("cannot create", entry_path.parent_path(), ec.value()));
+  if (ec)
+    storage::throw_storage_error(
+        storage::errno_status("cannot create", entry_path.parent_path(), ec.value()));
   Result<std::string> hex = ctx.cache->add_file(local_file);
-  if (!hex.ok()) storage::throw_storage_error(hex.status().with_context("Drive '" + name_ + "': put '" + file + "'"));
+  if (!hex.ok())
+    storage::throw_storage_error(
+        hex.status().with_context("Drive '" + name_ + "': put '" + file + "'"));
   if (lay.shared) {
     // The bytes go to the shared directory itself (linked when on the same
     // file system); readers use them there.
     const fs::path dest = lay.file(file);
     fs::create_directories(dest.parent_path(), ec);
-    if (ec) storage::throw_storage_error(storage::errno_status("cannot create", dest.parent_path(), ec.value()));
+    if (ec)
+      storage::throw_storage_error(
+          storage::errno_status("cannot create", dest.parent_path(), ec.value()));
     if (Status s = ctx.cache->place(*hex, dest); !s.ok()) storage::throw_storage_error(s);
   } else if (Status s = ctx.artifacts->import_file(ctx.cache->object_path(*hex), *hex); !s.ok()) {
     storage::throw_storage_error(s);
@@ -186,7 +192,9 @@ fs::path Drive::get(const std::string& name, std::chrono::milliseconds timeout) 
   }
   std::error_code ec;
   fs::create_directories(dest.parent_path(), ec);
-  if (ec) storage::throw_storage_error(storage::errno_status("cannot create", dest.parent_path(), ec.value()));
+  if (ec)
+    storage::throw_storage_error(
+        storage::errno_status("cannot create", dest.parent_path(), ec.value()));
   if (Status s = ctx.cache->place(e->sha256, dest); !s.ok()) storage::throw_storage_error(s);
   return dest;
 }

@@ -89,7 +89,8 @@ bool commit_paths_of_field(const std::string& field, Json& value) {
   if (!paths_used() || !has_context()) return false;
   Result<bool> r = commit_paths_in(context(), value);
   if (!r.ok()) {
-    storage::throw_storage_error(r.status().with_context("committing the Paths of state field '" + field + "'"));
+    storage::throw_storage_error(
+        r.status().with_context("committing the Paths of state field '" + field + "'"));
   }
   return *r;
 }

@@ -30,7 +30,8 @@ std::string Payload::bytes() const {
   if (empty()) return {};
   (void)local();
   Result<std::string> b = storage::context().cache->read(sha256_, size_);
-  if (!b.ok()) storage::throw_storage_error(b.status().with_context("lightning::Payload " + sha256_));
+  if (!b.ok())
+    storage::throw_storage_error(b.status().with_context("lightning::Payload " + sha256_));
   return std::move(*b);
 }
 

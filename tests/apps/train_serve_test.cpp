@@ -26,12 +26,12 @@ TEST(TrainServeAppTest, TrainsServesAndTheServedAccuracyEqualsTheOfflineOne) {
     GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed (scripts/install-deps.sh)";
   }
   TempDir dir;
-  const AppRun run = run_app(LIGHTNING_TRAIN_SERVE_APP, dir,
-                             {"--epochs", "1", "--width", "4", "--batch-size", "64",
-                              "--train-limit", "1280", "--test-limit", "400", "--threshold",
-                              "0.3", "--concurrency", "8", "--data-cache",
-                              LIGHTNING_TRAIN_SERVE_TEST_CACHE},
-                             {"--quiet-works"}, milliseconds(150000));
+  const AppRun run =
+      run_app(LIGHTNING_TRAIN_SERVE_APP, dir,
+              {"--epochs", "1", "--width", "4", "--batch-size", "64", "--train-limit", "1280",
+               "--test-limit", "400", "--threshold", "0.3", "--concurrency", "8", "--data-cache",
+               LIGHTNING_TRAIN_SERVE_TEST_CACHE},
+              {"--quiet-works"}, milliseconds(150000));
   ASSERT_FALSE(run.status.timed_out) << run.describe();
   ASSERT_EQ(run.status.exit_code, 0) << run.describe();
   const Json& vars = run.root_vars();
@@ -57,8 +57,8 @@ TEST(TrainServeAppTest, AModelBelowTheThresholdIsNotServedAndTheAppSaysWhy) {
   TempDir dir;
   const AppRun run = run_app(LIGHTNING_TRAIN_SERVE_APP, dir,
                              {"--epochs", "1", "--width", "2", "--batch-size", "64",
-                              "--train-limit", "128", "--test-limit", "200", "--threshold",
-                              "0.99", "--data-cache", LIGHTNING_TRAIN_SERVE_TEST_CACHE},
+                              "--train-limit", "128", "--test-limit", "200", "--threshold", "0.99",
+                              "--data-cache", LIGHTNING_TRAIN_SERVE_TEST_CACHE},
                              {"--quiet-works"}, milliseconds(120000));
   ASSERT_FALSE(run.status.timed_out) << run.describe();
   EXPECT_NE(run.status.exit_code, 0) << run.describe();

@@ -447,7 +447,7 @@ void LoadBalancer::attempt(const std::shared_ptr<Exchange>& ex, bool fresh_conne
   });
 }
 
-void LoadBalancer::on_attempt_failed(std::shared_ptr<Exchange> ex, const std::string& why,
+void LoadBalancer::on_attempt_failed(const std::shared_ptr<Exchange>& ex, const std::string& why,
                                      bool got_bytes, bool reused, bool refused) {
   Upstream& up = *ex->up;
   ex->conn.reset();

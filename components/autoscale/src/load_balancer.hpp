@@ -103,8 +103,8 @@ class LoadBalancer {
   http::Reply handle(const http::Request& request);
   void start_exchange(std::shared_ptr<Exchange> ex);
   void attempt(const std::shared_ptr<Exchange>& ex, bool fresh_connection);
-  void on_attempt_failed(std::shared_ptr<Exchange> ex, const std::string& why, bool got_bytes,
-                         bool reused, bool refused);
+  void on_attempt_failed(const std::shared_ptr<Exchange>& ex, const std::string& why,
+                         bool got_bytes, bool reused, bool refused);
   void finish(const std::shared_ptr<Exchange>& ex, http::Response response);
   void release(Upstream& up);
   void forget_if_drained(const std::string& name);

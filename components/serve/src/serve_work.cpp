@@ -424,15 +424,20 @@ class Server {
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + name +
         " (KServe v2)</title><style>body{font:14px system-ui,sans-serif;margin:1.5em}"
         "td,th{padding:2px 10px;text-align:left}code{background:#f3f3f3}</style></head><body>"
-        "<h2>" + name + "</h2><p>Open Inference Protocol (KServe v2) over HTTP. " +
+        "<h2>" +
+        name + "</h2><p>Open Inference Protocol (KServe v2) over HTTP. " +
         (model ? "Serving version " + std::to_string(model->version) + " (" +
                      html_escape(model->platform) + ")"
                : std::string("No model loaded yet")) +
         "; " + std::to_string(answered()) +
         " requests answered.</p><table><tr><th></th><th>name</th><th>datatype</th><th>shape</th>"
-        "</tr>" + rows + "</table><p><a href=\"v2/models/" + name + "\">metadata</a> &middot; "
+        "</tr>" +
+        rows + "</table><p><a href=\"v2/models/" + name +
+        "\">metadata</a> &middot; "
         "<a href=\"v2/health/ready\">ready</a> &middot; <a href=\"metrics\">metrics</a></p>"
-        "<p>Infer: <code>POST /v2/models/" + name + "/infer</code> with JSON tensors "
+        "<p>Infer: <code>POST /v2/models/" +
+        name +
+        "/infer</code> with JSON tensors "
         "(<code>{\"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}]}</code>) or binary "
         "tensor data (<code>Inference-Header-Content-Length</code>).</p></body></html>";
     return text_response(req, 200, std::move(body), "text/html; charset=utf-8");
@@ -442,11 +447,20 @@ class Server {
     std::string out;
     for (char c : text) {
       switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '&':
+          out += "&amp;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        default:
+          out += c;
       }
     }
     return out;
