@@ -318,7 +318,7 @@ http::Reply LoadBalancer::handle(const http::Request& request) {
   return reply;
 }
 
-void LoadBalancer::start_exchange(std::shared_ptr<Exchange> ex) {
+void LoadBalancer::start_exchange(const std::shared_ptr<Exchange>& ex) {
   ++requests_total_;
   http::Request& req = ex->request;
   const std::string original_host(req[bhttp::field::host]);

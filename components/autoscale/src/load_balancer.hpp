@@ -101,7 +101,7 @@ class LoadBalancer {
 
  private:
   http::Reply handle(const http::Request& request);
-  void start_exchange(std::shared_ptr<Exchange> ex);
+  void start_exchange(const std::shared_ptr<Exchange>& ex);
   void attempt(const std::shared_ptr<Exchange>& ex, bool fresh_connection);
   void on_attempt_failed(const std::shared_ptr<Exchange>& ex, const std::string& why,
                          bool got_bytes, bool reused, bool refused);
