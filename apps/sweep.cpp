@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "fashion_trainer.hpp"
+
 namespace lc = lightning::components;
 
 namespace {
@@ -78,30 +80,6 @@ std::vector<Trial> grid(const SweepOptions& o) {
 
 }  // namespace
 
-/// One configuration's training: the CNN of the given width on Fashion-MNIST
-/// (the data work's Path), evaluated on the test split after each epoch.
-struct SweepTrainer : lc::TrainWork {
-  lc::TrainConfig default_config() const override {
-    lc::TrainConfig c;
-    c.report_every = 20;
-    return c;
-  }
-  lc::TrainModel make_model(const lc::TrainConfig& c) override {
-    return lc::fashion_mnist_cnn(c.args.at("width").get<int64_t>());
-  }
-  lc::TrainData make_train_data(const lc::TrainConfig& c) override {
-    return lc::load_fashion_mnist(data_dir(c), lc::Split::kTrain, c.args.value("train_limit", 0));
-  }
-  lc::TrainData make_val_data(const lc::TrainConfig& c) override {
-    return lc::load_fashion_mnist(data_dir(c), lc::Split::kTest, c.args.value("test_limit", 0));
-  }
-
- private:
-  static std::filesystem::path data_dir(const lc::TrainConfig& c) {
-    return c.args.at("data").get<lightning::Path>().local();
-  }
-};
-
 struct Sweep : lightning::Flow {
   lc::FashionMnist& data = add_work<lc::FashionMnist>("data");
   /// The best finished trial: {"trial", "lr", "width", "val_accuracy", "val_loss", "checkpoint"}.
@@ -125,11 +103,11 @@ struct Sweep : lightning::Flow {
     int active = 0;
     bool all_done = true;
     for (const Trial& t : configs) {
-      SweepTrainer* trainer = find(t.name);
+      FashionTrainer* trainer = find(t.name);
       if (trainer == nullptr && active < parallel) {
         // A free CPU slot: start the next configuration. A failed trial fails
         // only itself (raise_exception(false)); the sweep reports it.
-        trainer = &add_work<SweepTrainer>(
+        trainer = &add_work<FashionTrainer>(
             t.name, lightning::WorkOptions().parallel(true).raise_exception(false));
       }
       lightning::Json row{{"trial", t.name}, {"lr", t.lr}, {"width", t.width}};
@@ -166,9 +144,9 @@ struct Sweep : lightning::Flow {
   }
 
  private:
-  SweepTrainer* find(const std::string& name) {
+  FashionTrainer* find(const std::string& name) {
     for (lightning::Work* w : works()) {
-      if (w->name() == name) return static_cast<SweepTrainer*>(w);
+      if (w->name() == name) return static_cast<FashionTrainer*>(w);
     }
     return nullptr;
   }

@@ -32,6 +32,8 @@
 #include <thread>
 #include <vector>
 
+#include "fashion_trainer.hpp"
+
 namespace lc = lightning::components;
 
 namespace {
@@ -259,30 +261,6 @@ struct ServedEval : lightning::Work {
       throw std::runtime_error(std::to_string(failed.get()) + " of " + std::to_string(n) +
                                " requests failed; the first: " + error);
     }
-  }
-};
-
-/// Trains the CNN on the training split and evaluates it on the test split at
-/// each epoch's end (val_accuracy: the offline accuracy).
-struct FashionTrainer : lc::TrainWork {
-  lc::TrainConfig default_config() const override {
-    lc::TrainConfig c;
-    c.report_every = 20;
-    return c;
-  }
-  lc::TrainModel make_model(const lc::TrainConfig& c) override {
-    return lc::fashion_mnist_cnn(c.args.at("width").get<int64_t>());
-  }
-  lc::TrainData make_train_data(const lc::TrainConfig& c) override {
-    return lc::load_fashion_mnist(data_dir(c), lc::Split::kTrain, c.args.value("train_limit", 0));
-  }
-  lc::TrainData make_val_data(const lc::TrainConfig& c) override {
-    return lc::load_fashion_mnist(data_dir(c), lc::Split::kTest, c.args.value("test_limit", 0));
-  }
-
- private:
-  static std::filesystem::path data_dir(const lc::TrainConfig& c) {
-    return c.args.at("data").get<lightning::Path>().local();
   }
 };
 
