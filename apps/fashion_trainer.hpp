@@ -4,12 +4,11 @@
 // evaluated on the test split. lightning-run follows this quoted include.
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <lightning/components/data.hpp>
 #include <lightning/components/train.hpp>
 #include <lightning/lightning.hpp>
-
-#include <cstdint>
-#include <filesystem>
 
 /// Trains fashion_mnist_cnn(width) on the training split and evaluates it on
 /// the test split at each epoch's end (val_accuracy, val_loss). Call args, on
