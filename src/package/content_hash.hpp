@@ -1,0 +1,22 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace lightning::package {
+
+/// SHA-256 (OpenSSL EVP) of a source tree's content, as 64 lowercase hex
+/// digits: the same for the same files wherever and whenever they are checked
+/// out (no mtimes, owners or absolute paths). Covers every regular file and
+/// symlink under `root`, sorted by relative path (bytes), except the
+/// top-level ".git" and anything under a top-level "build" directory; for each
+/// its relative path, its type and executable bit, and its content (a symlink:
+/// its target text). Throws PackageError when `root` is not a directory or a
+/// file cannot be read, naming the file.
+std::string tree_sha256(const std::filesystem::path& root);
+
+/// SHA-256 of `bytes`, 64 lowercase hex digits.
+std::string sha256_hex(const std::string& bytes);
+
+}  // namespace lightning::package
