@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ServeWork against the limit: a raw libtorch batched forward of the same
 # TorchScript Fashion-MNIST CNN in one process (docs/benchmarks.md, "ServeWork").
-# Binary FP32 28x28 images, one per request, keep-alive connections.
-# Usage: bench/serve.sh [build dir] [seconds per phase] [connections] [max_batch_size] [max_queue_delay_us] [threads]
+# Binary FP32 28x28 images, IMAGES per request (default 1), keep-alive connections.
+# Usage: bench/serve.sh [build dir] [seconds per phase] [connections] [max_batch_size] [max_queue_delay_us] [threads] [images per request]
 set -euo pipefail
 BUILD=${1:-build/ci}
 SECS=${2:-5}
@@ -10,6 +10,7 @@ CONN=${3:-128}
 MAX=${4:-64}
 DELAY=${5:-500}
 THREADS=${6:-1}
+IMAGES=${7:-1}
 B="$BUILD/bench"
 tmp=$(mktemp -d)
 app_pid=
@@ -32,8 +33,8 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 port() { sed 's/.*://' "$tmp/m/$1.url"; }
-echo "ServeWork: max_batch_size $MAX, max_queue_delay_us $DELAY, threads $THREADS, $CONN connections"
-"$B/bench_serve_client" load "$(port batched)" "$(port direct)" "$CONN" "$SECS" "$raw_per_s" "$raw_one" "$raw_cpu"
+echo "ServeWork: max_batch_size $MAX, max_queue_delay_us $DELAY, threads $THREADS, $CONN connections, $IMAGES images per request"
+"$B/bench_serve_client" load "$(port batched)" "$(port direct)" "$CONN" "$SECS" "$raw_per_s" "$raw_one" "$raw_cpu" "$IMAGES"
 touch "$tmp/m/done"
 wait "$app_pid" || true
 app_pid=

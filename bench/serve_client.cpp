@@ -8,9 +8,10 @@
 //       forward of 64 images in a loop in this process: images/s; and the
 //       median forward time of one image, µs.
 //   serve_client load BATCHED_PORT DIRECT_PORT CONNECTIONS SECONDS RAW_IMAGES_PER_S RAW_ONE_US
-//                     RAW_CPU_US_PER_IMAGE
-//       closed loop: CONNECTIONS keep-alive connections each sending one
-//       binary FP32 1x1x28x28 image per request: images/s and its share of raw;
+//                     RAW_CPU_US_PER_IMAGE [IMAGES_PER_REQUEST]
+//       closed loop: CONNECTIONS keep-alive connections each sending
+//       IMAGES_PER_REQUEST (default 1) binary FP32 28x28 images per request
+//       (shape [N,1,28,28]): images/s and its share of raw;
 //       the server process's CPU per image (its process_cpu_seconds_total)
 //       against raw's: the share that a machine loaded by others does not blur;
 //       low load: one connection to the unbatched server, median latency minus
@@ -128,11 +129,13 @@ struct Request {
   std::string length;
 };
 
-Request image_request() {
+/// One request of `images` binary FP32 28x28 images: input "x" [images,1,28,28].
+Request image_request(int images = 1) {
   const std::string head =
-      R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1,1,28,28],"parameters":{"binary_data_size":3136}}],)"
-      R"("outputs":[{"name":"logits","parameters":{"binary_data":true}}]})";
-  std::vector<float> img(784);
+      R"({"inputs":[{"name":"x","datatype":"FP32","shape":[)" + std::to_string(images) +
+      R"(,1,28,28],"parameters":{"binary_data_size":)" + std::to_string(3136 * images) +
+      R"(}}],"outputs":[{"name":"logits","parameters":{"binary_data":true}}]})";
+  std::vector<float> img(784 * static_cast<size_t>(images));
   for (size_t i = 0; i < img.size(); ++i) img[i] = static_cast<float>(i % 255) / 255.0f;
   Request r{head, std::to_string(head.size())};
   r.body.append(reinterpret_cast<const char*>(img.data()), img.size() * 4);
@@ -148,8 +151,9 @@ double send(HttpClient& c, const Request& r) {
 }
 
 int load(uint16_t batched, uint16_t direct, int connections, double seconds, double raw_per_s,
-         double raw_one_us, double raw_cpu_image) {
-  const Request req = image_request();
+         double raw_one_us, double raw_cpu_image, int per_request) {
+  const Request req = image_request(per_request);
+  const Request one = image_request(1);
   // Closed loop.
   std::atomic<int64_t> done{0}, failed{0};
   std::atomic<bool> stop{false};
@@ -167,7 +171,7 @@ int load(uint16_t batched, uint16_t direct, int connections, double seconds, dou
   const double batches0 = server_metric(batched, "lightning_serve_batch_size_count");
   const auto start = Clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  const int64_t images = done - before;
+  const int64_t images = (done - before) * per_request;
   const double peak = static_cast<double>(images) / (us_since(start) / 1e6);
   const double server_cpu_image =
       (server_cpu_s(batched) - server_cpu0) * 1e6 / static_cast<double>(images);
@@ -180,20 +184,20 @@ int load(uint16_t batched, uint16_t direct, int connections, double seconds, dou
   std::vector<double> lat;
   {
     HttpClient c(direct);
-    for (int i = 0; i < 200; ++i) send(c, req);
-    for (int i = 0; i < 2000; ++i) lat.push_back(send(c, req));
+    for (int i = 0; i < 200; ++i) send(c, one);
+    for (int i = 0; i < 2000; ++i) lat.push_back(send(c, one));
   }
   const double low_p50 = percentile(lat, 0.5);
   std::printf(
-      "{\"connections\": %d, \"mean_batch\": %.1f, \"peak_images_per_s\": %.0f, \"share_of_raw\": "
+      "{\"connections\": %d, \"images_per_request\": %d, \"mean_batch\": %.1f, \"peak_images_per_s\": %.0f, \"share_of_raw\": "
       "%.3f, "
       "\"failed\": %lld, \"server_cpu_us_per_image\": %.1f, \"cpu_share_of_raw\": %.3f, "
       "\"low_load_p50_us\": %.1f, \"server_overhead_us\": %.1f}\n",
-      connections, mean_batch, peak, peak / raw_per_s, static_cast<long long>(failed.load()),
+      connections, per_request, mean_batch, peak, peak / raw_per_s, static_cast<long long>(failed.load()),
       server_cpu_image, raw_cpu_image / server_cpu_image, low_p50, low_p50 - raw_one_us);
   // Open loop at 50% and 90% of the peak.
   for (const double share : {0.5, 0.9}) {
-    const double rate = peak * share;
+    const double rate = peak * share / per_request;  // requests/s
     const auto n = static_cast<int64_t>(rate * seconds);
     std::atomic<int64_t> next{0};
     std::vector<double> lats(static_cast<size_t>(n), -1);
@@ -229,14 +233,15 @@ int main(int argc, char** argv) {
   const std::vector<std::string> a(argv + 1, argv + argc);
   if (a.size() == 2 && a[0] == "make") return make(a[1]);
   if (a.size() == 4 && a[0] == "raw") return raw(a[1], std::stoi(a[2]), std::stod(a[3]));
-  if (a.size() == 8 && a[0] == "load") {
+  if ((a.size() == 8 || a.size() == 9) && a[0] == "load") {
     return load(static_cast<uint16_t>(std::stoi(a[1])), static_cast<uint16_t>(std::stoi(a[2])),
                 std::stoi(a[3]), std::stod(a[4]), std::stod(a[5]), std::stod(a[6]),
-                std::stod(a[7]));
+                std::stod(a[7]), a.size() == 9 ? std::stoi(a[8]) : 1);
   }
   std::fprintf(
       stderr,
       "usage: serve_client make FILE | raw FILE THREADS SECONDS | load BATCHED_PORT "
-      "DIRECT_PORT CONNECTIONS SECONDS RAW_IMAGES_PER_S RAW_ONE_US RAW_CPU_US_PER_IMAGE\n");
+      "DIRECT_PORT CONNECTIONS SECONDS RAW_IMAGES_PER_S RAW_ONE_US RAW_CPU_US_PER_IMAGE "
+      "[IMAGES_PER_REQUEST]\n");
   return 2;
 }

@@ -16,6 +16,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <time.h>
+#include <ATen/Parallel.h>
 #include <torch/script.h>
 
 #include <algorithm>
@@ -594,6 +595,15 @@ class Server {
 
   // ---- batcher thread
   void execute(BatchQueue<PendingPtr>::Batch&& batch) {
+    // libtorch's CPU thread count (at::set_num_threads, from ServeConfig::threads)
+    // is per thread for OpenMP: a thread libtorch did not start itself must
+    // apply it, or each forward here forks OpenMP's default team (every core)
+    // and the team's spin-waits take the HTTP thread's CPU (measured: ~80% of
+    // the server's CPU under load, docs/benchmarks.md "ServeWork").
+    if (!torch_threads_applied_) {
+      at::init_num_threads();
+      torch_threads_applied_ = true;
+    }
     const auto start = Clock::now();
     for (const auto& t : batch.enqueued) {
       metrics_.queue_seconds.Observe(std::chrono::duration<double>(start - t).count());
@@ -690,6 +700,7 @@ class Server {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<DynamicBatcher<PendingPtr>> batcher_;
+  bool torch_threads_applied_ = false;  // batcher thread only
   std::thread io_thread_;
   mutable std::mutex model_mu_;  // guards model_
   std::shared_ptr<const LoadedModel> model_;
