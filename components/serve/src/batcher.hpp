@@ -149,23 +149,49 @@ class DynamicBatcher {
   DynamicBatcher& operator=(const DynamicBatcher&) = delete;
 
   /// False when the queue is full (or the batcher stopped): answer 503.
+  ///
+  /// A request that is a due batch on its own (rows == max_batch_size, or
+  /// max_queue_delay 0) while nothing is queued and the batcher thread waits
+  /// idle runs at once on the calling thread, before submit() returns: no
+  /// hand-off to the batcher thread and back, which is most of a request's
+  /// latency at low load. Only at low load: when the caller has been idle
+  /// since the last such run for at least as long as that run took (under
+  /// 50% busy), so that under load the caller (ServeWork's HTTP thread) keeps
+  /// reading requests while the batcher thread computes. Batches still never
+  /// run two at a time: the batcher thread does not start one meanwhile.
   bool submit(T item, int64_t rows, std::string key) {
     bool wake = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_ || !queue_.push(std::move(item), rows, std::move(key), Clock::now())) {
-        return false;
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stopping_) return false;
+      const auto& o = queue_.options();
+      const auto now = Clock::now();
+      if (waiting_ && !running_inline_ && queue_.empty() &&
+          (rows >= o.max_batch_size || o.max_queue_delay.count() == 0) &&
+          now - last_inline_end_ >= last_inline_took_) {
+        running_inline_ = true;
+        lock.unlock();
+        run_inline(std::move(item), rows, now);
+        return true;
       }
+      if (!queue_.push(std::move(item), rows, std::move(key), Clock::now())) return false;
       // Wake the batcher only when it waits and this can make a batch due
       // sooner: a first request (a new deadline), enough rows for a full
       // batch, or a preferred size. A busy batcher looks at the queue anyway
       // when its batch is done: no futex call per request then.
-      const auto& o = queue_.options();
-      wake = waiting_ && (queue_.size() == 1 || queue_.rows() >= o.max_batch_size ||
-                          !o.preferred_batch_sizes.empty());
+      wake = waiting_ && !running_inline_ &&
+             (queue_.size() == 1 || queue_.rows() >= o.max_batch_size ||
+              !o.preferred_batch_sizes.empty());
     }
     if (wake) cv_.notify_one();
     return true;
+  }
+
+  /// Whether the batcher thread waits with nothing queued and nothing running
+  /// (what makes the next due request run on its caller's thread).
+  bool idle() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return waiting_ && !running_inline_ && queue_.empty();
   }
 
   void stop() {
@@ -184,9 +210,37 @@ class DynamicBatcher {
   }
 
  private:
+  void run_inline(T item, int64_t rows, Clock::time_point start) {
+    typename BatchQueue<T>::Batch batch;
+    batch.items.push_back(std::move(item));
+    batch.enqueued.push_back(start);
+    batch.rows = rows;
+    struct Done {
+      DynamicBatcher* self;
+      Clock::time_point start;
+      ~Done() {
+        {
+          std::lock_guard<std::mutex> lock(self->mu_);
+          self->running_inline_ = false;
+          self->last_inline_end_ = Clock::now();
+          self->last_inline_took_ = self->last_inline_end_ - start;
+        }
+        // What was queued meanwhile (or a stop) is the batcher thread's now.
+        self->cv_.notify_one();
+      }
+    } done{this, start};
+    execute_(std::move(batch));
+  }
+
   void loop() {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
+      if (running_inline_) {  // a caller runs a batch: one at a time
+        waiting_ = true;
+        cv_.wait(lock);
+        waiting_ = false;
+        continue;
+      }
       Clock::time_point wake_at;
       auto batch = queue_.next_batch(Clock::now(), &wake_at, stopping_);
       if (batch) {
@@ -206,11 +260,14 @@ class DynamicBatcher {
     }
   }
 
-  mutable std::mutex mu_;  // guards queue_, stopping_, waiting_
+  mutable std::mutex mu_;  // guards queue_, stopping_, waiting_, running_inline_
   std::condition_variable cv_;
   BatchQueue<T> queue_;
   bool stopping_ = false;
   bool waiting_ = false;  // the batcher thread is in cv_.wait*
+  bool running_inline_ = false;  // a submit() runs a batch on its caller's thread
+  Clock::time_point last_inline_end_{};  // when the last inline run ended
+  Clock::duration last_inline_took_{};   // and how long it took
   Execute execute_;
   std::thread thread_;  // last: started once the rest is built
 };

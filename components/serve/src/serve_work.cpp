@@ -593,16 +593,20 @@ class Server {
     return reply;
   }
 
-  // ---- batcher thread
+  // ---- batcher thread (or the HTTP thread: DynamicBatcher::submit runs a
+  // lone due request inline when the batcher is idle)
   void execute(BatchQueue<PendingPtr>::Batch&& batch) {
     // libtorch's CPU thread count (at::set_num_threads, from ServeConfig::threads)
     // is per thread for OpenMP: a thread libtorch did not start itself must
     // apply it, or each forward here forks OpenMP's default team (every core)
     // and the team's spin-waits take the HTTP thread's CPU (measured: ~80% of
-    // the server's CPU under load, docs/benchmarks.md "ServeWork").
-    if (!torch_threads_applied_) {
+    // the server's CPU under load, docs/benchmarks.md "ServeWork"). Runs on the
+    // batcher thread, and on the HTTP thread for a request the batcher runs
+    // inline (DynamicBatcher::submit).
+    thread_local bool torch_threads_applied = false;
+    if (!torch_threads_applied) {
       at::init_num_threads();
-      torch_threads_applied_ = true;
+      torch_threads_applied = true;
     }
     const auto start = Clock::now();
     for (const auto& t : batch.enqueued) {
@@ -700,7 +704,6 @@ class Server {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<DynamicBatcher<PendingPtr>> batcher_;
-  bool torch_threads_applied_ = false;  // batcher thread only
   std::thread io_thread_;
   mutable std::mutex model_mu_;  // guards model_
   std::shared_ptr<const LoadedModel> model_;

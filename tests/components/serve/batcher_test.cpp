@@ -149,6 +149,80 @@ TEST(DynamicBatcherTest, ConcurrentSubmittersAreBatchedAndEveryRequestRunsOnce) 
   EXPECT_GT(largest, 1) << "200 requests in a burst with a 20 ms delay were never batched";
 }
 
+// Waits (with a deadline) until the batcher thread is idle.
+template <class T>
+bool wait_idle(const DynamicBatcher<T>& batcher) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!batcher.idle()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST(DynamicBatcherTest, ALoneDueRequestRunsOnTheCallersThreadWhenTheBatcherIsIdle) {
+  std::mutex mu;
+  std::vector<std::thread::id> ran_on;
+  DynamicBatcher<int> batcher(options(1, 500), [&](BatchQueue<int>::Batch&& b) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t i = 0; i < b.items.size(); ++i) ran_on.push_back(std::this_thread::get_id());
+  });
+  ASSERT_TRUE(wait_idle(batcher));
+  ASSERT_TRUE(batcher.submit(1, 1, "a"));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(ran_on.size(), 1u) << "the request had not run when submit() returned";
+  EXPECT_EQ(ran_on[0], std::this_thread::get_id());
+}
+
+TEST(DynamicBatcherTest, ARequestThatMayWaitForOthersGoesToTheBatcherThread) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::thread::id> ran_on;
+  DynamicBatcher<int> batcher(options(4, 1000), [&](BatchQueue<int>::Batch&& b) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t i = 0; i < b.items.size(); ++i) ran_on.push_back(std::this_thread::get_id());
+    cv.notify_all();
+  });
+  ASSERT_TRUE(wait_idle(batcher));
+  ASSERT_TRUE(batcher.submit(1, 1, "a"));  // 1 row of 4, a 1 ms delay: may wait
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return ran_on.size() == 1; }));
+  EXPECT_NE(ran_on[0], std::this_thread::get_id());
+}
+
+TEST(DynamicBatcherTest, InlineAndBatcherRunsNeverOverlapAndEveryRequestRunsOnce) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> seen;
+  std::atomic<int> running{0};
+  std::atomic<int> overlaps{0};
+  {
+    DynamicBatcher<int> batcher(options(1, 0, {}, 1000), [&](BatchQueue<int>::Batch&& b) {
+      if (running.fetch_add(1) != 0) ++overlaps;
+      std::this_thread::yield();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        for (int i : b.items) seen.push_back(i);
+      }
+      running.fetch_sub(1);
+      cv.notify_all();
+    });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 100; ++i) EXPECT_TRUE(batcher.submit(t * 1000 + i, 1, "a"));
+      });
+    }
+    for (auto& th : threads) th.join();
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return seen.size() == 400; }));
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end()) << "a request ran twice";
+  EXPECT_EQ(seen.size(), 400u);
+  EXPECT_EQ(overlaps.load(), 0) << "two batches ran at the same time";
+}
+
 TEST(DynamicBatcherTest, StopRunsWhatIsQueuedAndRefusesMore) {
   std::atomic<int> ran{0};
   DynamicBatcher<int> batcher(options(4, 60'000'000), [&](BatchQueue<int>::Batch&& b) {
