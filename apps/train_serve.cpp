@@ -13,10 +13,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +20,7 @@
 #include <lightning/components/autoscale.hpp>
 #include <lightning/components/data.hpp>
 #include <lightning/components/serve.hpp>
+#include <lightning/components/serve/client.hpp>
 #include <lightning/components/train.hpp>
 #include <lightning/lightning.hpp>
 #include <mutex>
@@ -100,49 +97,6 @@ lc::ServeConfig fashion_serve_config() {
   return c;
 }
 
-namespace http = boost::beast::http;
-
-/// One image's inference over KServe v2 with the binary tensor data
-/// extension: input "input" FP32 [1, 1, 28, 28] (3,136 bytes after the JSON
-/// header), output "logits" asked for as binary FP32 [1, 10].
-struct InferRequestBody {
-  std::string body;
-  size_t header_length = 0;
-
-  explicit InferRequestBody(const float* image) {
-    constexpr size_t kBytes = 28 * 28 * sizeof(float);
-    const lightning::Json header{
-        {"inputs",
-         {{{"name", "input"},
-           {"shape", {1, 1, 28, 28}},
-           {"datatype", "FP32"},
-           {"parameters", {{"binary_data_size", kBytes}}}}}},
-        {"outputs", {{{"name", "logits"}, {"parameters", {{"binary_data", true}}}}}}};
-    body = header.dump();
-    header_length = body.size();
-    body.append(reinterpret_cast<const char*>(image), kBytes);
-  }
-};
-
-/// The predicted class of a response to InferRequestBody: argmax of the 10
-/// logits after its JSON header. Throws std::runtime_error saying what is
-/// wrong with the response.
-int64_t predicted_class(const http::response<http::string_body>& res) {
-  const auto it = res.find("Inference-Header-Content-Length");
-  if (it == res.end()) throw std::runtime_error("response without Inference-Header-Content-Length");
-  const size_t json_length = std::stoul(std::string(it->value()));
-  const std::string& body = res.body();
-  constexpr size_t kBytes = 10 * sizeof(float);
-  if (json_length > body.size() || body.size() - json_length != kBytes) {
-    throw std::runtime_error("response body of " + std::to_string(body.size()) +
-                             " bytes does not hold a " + std::to_string(json_length) +
-                             "-byte header and 10 FP32 logits");
-  }
-  float logits[10];
-  std::memcpy(logits, body.data() + json_length, kBytes);
-  return std::max_element(logits, logits + 10) - logits;
-}
-
 }  // namespace
 
 /// Sends the test images through a served endpoint, one image per request,
@@ -164,7 +118,6 @@ struct ServedEval : lightning::Work {
 
   void run(const lightning::Json& args) override {
     const std::string url = args.at("url").get<std::string>();
-    const std::string target = "/v2/models/" + args.at("model_name").get<std::string>() + "/infer";
     const lc::ImageDataset test = lc::load_fashion_mnist(
         args.at("data").get<lightning::Path>().local(), lc::Split::kTest, args.value("limit", 0));
     const torch::Tensor pixels = test.images().contiguous();
@@ -172,13 +125,10 @@ struct ServedEval : lightning::Work {
     const int64_t n = pixels.size(0);
     const int concurrency = args.value("concurrency", 16);
 
-    const std::string prefix = "http://";
-    if (url.rfind(prefix, 0) != 0)
-      throw std::invalid_argument("url must start with http://: " + url);
-    const std::string authority = url.substr(prefix.size());
-    const size_t colon = authority.rfind(':');
-    const std::string host = authority.substr(0, colon);
-    const std::string port = authority.substr(colon + 1);
+    const std::string model = args.at("model_name").get<std::string>();
+    // One image per request over KServe v2 with binary tensor data: input
+    // "input" FP32 [1, 1, 28, 28], output "logits" FP32 [1, 10].
+    const lc::InferenceClient url_check(url);  // a malformed url fails the call here
 
     std::atomic<int64_t> next{0}, n_correct{0}, n_wrong{0}, n_failed{0};
     std::mutex mu;
@@ -189,48 +139,31 @@ struct ServedEval : lightning::Work {
     std::vector<std::thread> clients;
     for (int c = 0; c < concurrency; ++c) {
       clients.emplace_back([&] {
-        boost::asio::io_context io;
-        boost::beast::tcp_stream stream(io);
+        lc::InferenceClient client(url);  // one keep-alive connection per thread
         std::vector<double> mine;
-        auto note_error = [&](const std::string& what) {
-          n_failed.fetch_add(1);
-          std::lock_guard<std::mutex> lock(mu);
-          if (error.empty()) error = what;
-        };
-        try {
-          stream.connect(boost::asio::ip::tcp::resolver(io).resolve(host, port));
-        } catch (const std::exception& e) {
-          note_error(std::string("connect to ") + url + ": " + e.what());
-          return;
-        }
         for (int64_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
-          const InferRequestBody req_body(pixels[i].data_ptr<float>());
-          http::request<http::string_body> req{http::verb::post, target, 11};
-          req.set(http::field::host, authority);
-          req.set(http::field::content_type, "application/octet-stream");
-          req.set("Inference-Header-Content-Length", std::to_string(req_body.header_length));
-          req.body() = req_body.body;
-          req.prepare_payload();
-          const auto start = std::chrono::steady_clock::now();
-          try {
-            http::write(stream, req);
-            boost::beast::flat_buffer buffer;
-            http::response<http::string_body> res;
-            http::read(stream, buffer, res);
-            mine.push_back(
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count());
-            if (res.result() != http::status::ok) {
-              note_error("HTTP " + std::to_string(res.result_int()) + ": " + res.body());
-            } else if (predicted_class(res) == labels[i].item<int64_t>()) {
-              n_correct.fetch_add(1);
-            } else {
-              n_wrong.fetch_add(1);
-            }
-          } catch (const std::exception& e) {
-            note_error(e.what());
-            return;  // the connection is in an unknown state
+          const float* image = pixels[i].data_ptr<float>();
+          const lc::oip::InferTensor input{
+              "input", lc::oip::DataType::kFp32, {1, 1, 28, 28},
+              std::string(reinterpret_cast<const char*>(image), 28 * 28 * sizeof(float))};
+          const auto result = client.infer(model, {input});
+          std::string what = result.error;
+          if (result.ok() && (result.response.outputs.size() != 1 ||
+                              result.response.outputs[0].data.size() != 10 * sizeof(float))) {
+            what = "the answer does not hold 10 FP32 logits";
           }
+          if (!what.empty()) {
+            n_failed.fetch_add(1);
+            std::lock_guard<std::mutex> lock(mu);
+            if (error.empty()) error = what;
+            if (result.status == 0) return;  // no server to talk to any more
+            continue;
+          }
+          mine.push_back(result.latency_us / 1000.0);
+          float logits[10];
+          std::memcpy(logits, result.response.outputs[0].data.data(), sizeof logits);
+          const int64_t predicted = std::max_element(logits, logits + 10) - logits;
+          (predicted == labels[i].item<int64_t>() ? n_correct : n_wrong).fetch_add(1);
         }
         std::lock_guard<std::mutex> lock(mu);
         latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());

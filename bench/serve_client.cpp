@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <lightning/components/serve_protocol.hpp>
 #include <lightning/components/train.hpp>
 #include <string>
 #include <thread>
@@ -129,17 +130,15 @@ struct Request {
   std::string length;
 };
 
-/// One request of `images` binary FP32 28x28 images: input "x" [images,1,28,28].
+/// One request of `images` binary FP32 28x28 images: input "x" [images,1,28,28],
+/// the output asked for in binary (oip::encode_infer_request, what InferenceClient sends).
 Request image_request(int images = 1) {
-  const std::string head =
-      R"({"inputs":[{"name":"x","datatype":"FP32","shape":[)" + std::to_string(images) +
-      R"(,1,28,28],"parameters":{"binary_data_size":)" + std::to_string(3136 * images) +
-      R"(}}],"outputs":[{"name":"logits","parameters":{"binary_data":true}}]})";
   std::vector<float> img(784 * static_cast<size_t>(images));
   for (size_t i = 0; i < img.size(); ++i) img[i] = static_cast<float>(i % 255) / 255.0f;
-  Request r{head, std::to_string(head.size())};
-  r.body.append(reinterpret_cast<const char*>(img.data()), img.size() * 4);
-  return r;
+  const lc::oip::InferTensor x{"x", lc::oip::DataType::kFp32, {images, 1, 28, 28},
+                               std::string(reinterpret_cast<const char*>(img.data()), img.size() * 4)};
+  const lc::oip::EncodedRequest enc = lc::oip::encode_infer_request({x});
+  return Request{enc.body, std::to_string(enc.json_length)};
 }
 
 /// Sends one request; latency µs, or -1 on failure.

@@ -16,6 +16,11 @@
 // product(shape) x element size bytes of data. Its tensors, encoded as a
 // response in binary (oip::encode_infer_response) and read back as a binary
 // request, come back byte for byte; the JSON form of that response parses.
+// The client's side too (InferenceClient): the same input read as a response
+// (oip::parse_infer_response) is refused or has consistent sizes; an accepted
+// request's binary response reads back byte for byte, and the client's own
+// encoding of its inputs (oip::encode_infer_request) is accepted unchanged.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -80,6 +85,37 @@ void check_accepted(const oip::InferRequest& r) {
   LIGHTNING_FUZZ_CHECK(!as_json.json_length.has_value(), "JSON response with a binary part");
   LIGHTNING_FUZZ_CHECK(!lightning::detail::parse_untrusted(as_json.body, &err).is_discarded(),
                        "JSON response does not parse: " + err);
+  // The client's side: the binary response reads back byte for byte, and the
+  // client's own encoding of the inputs is accepted as they were.
+  oip::InferResponse res;
+  err = oip::parse_infer_response(enc.body, enc.json_length, &res);
+  LIGHTNING_FUZZ_CHECK(err.empty(), "the client refused a binary response: " + err);
+  LIGHTNING_FUZZ_CHECK(res.outputs.size() == r.inputs.size(), "outputs lost in the response");
+  for (size_t i = 0; i < r.inputs.size(); ++i) {
+    LIGHTNING_FUZZ_CHECK(res.outputs[i].data == r.inputs[i].data, "response changed data");
+    LIGHTNING_FUZZ_CHECK(res.outputs[i].shape == r.inputs[i].shape, "response changed a shape");
+  }
+  const oip::EncodedRequest client = oip::encode_infer_request(r.inputs, r.id);
+  oip::InferRequest sent;
+  err = oip::parse_infer_request(client.body, client.json_length, model(), &sent);
+  LIGHTNING_FUZZ_CHECK(err.empty(), "the client's own request was refused: " + err);
+  for (size_t i = 0; i < r.inputs.size(); ++i) {
+    LIGHTNING_FUZZ_CHECK(sent.inputs[i].data == r.inputs[i].data, "client request changed data");
+  }
+}
+
+/// Any body read as a response: refused with a message, or tensors whose data
+/// is exactly their shape's size.
+void check_response(std::string_view body, std::optional<size_t> json_length) {
+  oip::InferResponse res;
+  const std::string err = oip::parse_infer_response(body, json_length, &res);
+  if (!err.empty()) return;
+  for (const auto& t : res.outputs) {
+    const int64_t n = oip::element_count(t.shape);
+    LIGHTNING_FUZZ_CHECK(
+        n >= 0 && t.data.size() == static_cast<size_t>(n) * oip::element_size(t.datatype),
+        "response data size is not the shape's: " + std::to_string(t.data.size()));
+  }
 }
 
 }  // namespace
@@ -100,6 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     LIGHTNING_FUZZ_CHECK(n <= body.size(), "a JSON length over the body was accepted");
     json_length = n;
   }
+  check_response(body, json_length);
   oip::InferRequest r;
   const std::string err = oip::parse_infer_request(body, json_length, model(), &r);
   if (!err.empty()) return 0;

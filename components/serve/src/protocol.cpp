@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 
@@ -500,6 +501,122 @@ EncodedResponse encode_infer_response(const std::string& model_name, const std::
   r.body += binary;
   r.content_type = "application/octet-stream";
   return r;
+}
+
+EncodedRequest encode_infer_request(const std::vector<InferTensor>& inputs, const std::string& id) {
+  Json header = Json::object();
+  if (!id.empty()) header["id"] = id;
+  Json ins = Json::array();
+  size_t binary_bytes = 0;
+  for (const auto& t : inputs) {
+    const int64_t n = element_count(t.shape);
+    if (n < 0 || static_cast<uint64_t>(n) * element_size(t.datatype) != t.data.size()) {
+      throw std::invalid_argument("input '" + t.name + "': " + std::to_string(t.data.size()) +
+                                  " bytes of data for shape " + shape_text(t.shape) + " of " +
+                                  datatype_name(t.datatype));
+    }
+    ins.push_back({{"name", t.name},
+                   {"datatype", datatype_name(t.datatype)},
+                   {"shape", t.shape},
+                   {"parameters", {{"binary_data_size", t.data.size()}}}});
+    binary_bytes += t.data.size();
+  }
+  header["inputs"] = std::move(ins);
+  header["parameters"] = {{"binary_data_output", true}};
+  EncodedRequest r;
+  r.body = detail::dump_json(header);
+  r.json_length = r.body.size();
+  r.body.reserve(r.body.size() + binary_bytes);
+  for (const auto& t : inputs) r.body += t.data;
+  return r;
+}
+
+std::string parse_infer_response(std::string_view body, std::optional<size_t> json_length,
+                                 InferResponse* out) {
+  *out = InferResponse{};
+  if (json_length && *json_length > body.size()) {
+    return "Inference-Header-Content-Length is larger than the body";
+  }
+  const std::string_view json_text = json_length ? body.substr(0, *json_length) : body;
+  std::string_view binary = json_length ? body.substr(*json_length) : std::string_view{};
+  if (json_text.find('\0') != std::string_view::npos) return "malformed JSON: a NUL byte";
+  std::string parse_error;
+  const Json res = detail::parse_untrusted(std::string(json_text), &parse_error);
+  if (res.is_discarded()) return "malformed JSON: " + parse_error;
+  if (!res.is_object()) return "the response must be a JSON object";
+  auto text_field = [&](const char* key, std::string* to) -> std::string {
+    const auto it = res.find(key);
+    if (it == res.end()) return "";
+    if (!it->is_string()) return std::string(key) + " must be a string";
+    *to = it->get<std::string>();
+    return "";
+  };
+  for (const auto& [key, to] : {std::pair<const char*, std::string*>{"model_name", &out->model_name},
+                                {"model_version", &out->model_version},
+                                {"id", &out->id}}) {
+    if (std::string e = text_field(key, to); !e.empty()) return e;
+  }
+  const auto outs = res.find("outputs");
+  if (outs == res.end() || !outs->is_array()) return "outputs must be an array";
+  for (size_t i = 0; i < outs->size(); ++i) {
+    const Json& o = (*outs)[i];
+    const std::string where = "outputs[" + std::to_string(i) + "]";
+    if (!o.is_object()) return where + " must be an object";
+    InferTensor t;
+    const auto name = o.find("name");
+    if (name == o.end() || !name->is_string()) return where + ".name must be a string";
+    t.name = name->get<std::string>();
+    const auto dt = o.find("datatype");
+    if (dt == o.end() || !dt->is_string()) return where + ".datatype must be a string";
+    const auto type = parse_datatype(dt->get<std::string>());
+    if (!type) return where + ".datatype: unknown datatype '" + dt->get<std::string>() + "'";
+    t.datatype = *type;
+    const auto shape = o.find("shape");
+    if (shape == o.end() || !is_dims(*shape)) {
+      return where + ".shape must be an array of non-negative integers";
+    }
+    t.shape = shape->get<std::vector<int64_t>>();
+    const int64_t n = element_count(t.shape);
+    if (n < 0) return where + ".shape " + shape_text(t.shape) + " is too large";
+    const uint64_t bytes = static_cast<uint64_t>(n) * element_size(t.datatype);
+    const auto params = o.find("parameters");
+    const Json* size = nullptr;
+    if (params != o.end() && params->is_object()) {
+      if (auto it = params->find("binary_data_size"); it != params->end()) size = &*it;
+    }
+    if (size != nullptr) {
+      if (!size->is_number_unsigned()) {
+        return where + ".parameters.binary_data_size must be a non-negative integer";
+      }
+      const uint64_t declared = size->get<uint64_t>();
+      if (declared != bytes) {
+        return where + ": binary_data_size " + std::to_string(declared) + " for shape " +
+               shape_text(t.shape) + " of " + datatype_name(t.datatype) + " (" +
+               std::to_string(bytes) + " bytes)";
+      }
+      if (declared > binary.size()) {
+        return where + ": " + std::to_string(declared) + " bytes of binary data declared, " +
+               std::to_string(binary.size()) + " left in the body";
+      }
+      t.data.assign(binary.data(), declared);
+      binary.remove_prefix(declared);
+    } else {
+      const auto data = o.find("data");
+      if (data == o.end()) return where + " has neither data nor parameters.binary_data_size";
+      int64_t count = 0;
+      if (std::string e = flatten(*data, t.datatype, &t.data, &count); !e.empty()) {
+        return where + ".data: " + e;
+      }
+      if (count != n) {
+        return where + ": " + std::to_string(count) + " elements for shape " + shape_text(t.shape);
+      }
+    }
+    out->outputs.push_back(std::move(t));
+  }
+  if (!binary.empty()) {
+    return std::to_string(binary.size()) + " bytes of binary data after the last output";
+  }
+  return "";
 }
 
 Json model_metadata(const ModelSpec& model, const std::vector<std::string>& versions,

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "lightning/components/serve_protocol.hpp"
@@ -188,6 +190,70 @@ TEST(OipEncodeTest, BinaryOutputsFollowTheJsonWithTheirSize) {
   EXPECT_FALSE(as_json.json_length.has_value());
   EXPECT_EQ(Json::parse(as_json.body)["outputs"][0]["data"], (Json{1.0, 2.0}));
   EXPECT_EQ(Json::parse(as_json.body)["outputs"][0]["shape"], (Json{1, 2}));
+}
+
+TEST(OipClientTest, AnEncodedRequestParsesOnTheServerSideAsSent) {
+  const float xs[4] = {1.5f, 2, 3, 4};
+  const int64_t ks[2] = {7, -8};
+  const InferTensor x{"x", DataType::kFp32, {2, 2}, std::string(reinterpret_cast<const char*>(xs), 16)};
+  const InferTensor k{"k", DataType::kInt64, {2}, std::string(reinterpret_cast<const char*>(ks), 16)};
+  const EncodedRequest enc = encode_infer_request({k, x}, "req-9");
+  InferRequest r;
+  ASSERT_EQ(parse_infer_request(enc.body, enc.json_length, kModel, &r), "");
+  EXPECT_EQ(r.id, "req-9");
+  EXPECT_TRUE(r.binary_data_output);
+  ASSERT_EQ(r.inputs.size(), 2u);
+  EXPECT_EQ(values<float>(r.inputs[0]), (std::vector<float>{1.5f, 2, 3, 4}));
+  EXPECT_EQ(values<int64_t>(r.inputs[1]), (std::vector<int64_t>{7, -8}));
+  const InferTensor short_x{"x", DataType::kFp32, {2, 2}, std::string(12, '\0')};
+  EXPECT_THROW(encode_infer_request({short_x}), std::invalid_argument);
+}
+
+TEST(OipClientTest, ResponsesParseFromBinaryAndFromJson) {
+  InferTensor y{"y", DataType::kFp32, {1, 2}, std::string(8, '\0')};
+  const float v[2] = {1, -2.5f};
+  std::memcpy(y.data.data(), v, 8);
+  InferRequest binary_req;
+  binary_req.id = "a";
+  binary_req.binary_data_output = true;
+  for (const InferRequest& req : {binary_req, InferRequest{}}) {
+    const auto enc = encode_infer_response("mnist", "3", req, {y});
+    InferResponse res;
+    ASSERT_EQ(parse_infer_response(enc.body, enc.json_length, &res), "");
+    EXPECT_EQ(res.model_name, "mnist");
+    EXPECT_EQ(res.model_version, "3");
+    EXPECT_EQ(res.id, req.id);
+    ASSERT_EQ(res.outputs.size(), 1u);
+    EXPECT_EQ(res.outputs[0].name, "y");
+    EXPECT_EQ(res.outputs[0].shape, (std::vector<int64_t>{1, 2}));
+    EXPECT_EQ(values<float>(res.outputs[0]), (std::vector<float>{1, -2.5f}));
+  }
+}
+
+TEST(OipClientTest, ABrokenResponseSaysWhatIsWrong) {
+  InferResponse res;
+  auto error = [&](const std::string& body, std::optional<size_t> json_length = std::nullopt) {
+    return parse_infer_response(body, json_length, &res);
+  };
+  EXPECT_NE(error("{").find("malformed JSON"), std::string::npos);
+  EXPECT_NE(error("[]").find("JSON object"), std::string::npos);
+  EXPECT_NE(error("{}").find("outputs must be an array"), std::string::npos);
+  const std::string head =
+      R"({"outputs":[{"name":"y","datatype":"FP32","shape":[2],"parameters":{"binary_data_size":8}}]})";
+  EXPECT_NE(error(head + "1234", head.size()).find("8 bytes of binary data declared, 4 left"),
+            std::string::npos);
+  EXPECT_NE(error(head + std::string(12, 'x'), head.size()).find("after the last output"),
+            std::string::npos);
+  EXPECT_EQ(error(head + std::string(8, 'x'), head.size()), "");
+  EXPECT_NE(error(R"({"outputs":[{"name":"y","datatype":"FP32","shape":[3],"data":[1,2]}]})")
+                .find("2 elements for shape [3]"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"outputs":[{"name":"y","datatype":"F32","shape":[1],"data":[1]}]})")
+                .find("unknown datatype 'F32'"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"outputs":[{"name":"y","datatype":"FP32","shape":[1]}]})").find("neither data"),
+            std::string::npos);
+  EXPECT_NE(error("{}", size_t{5}).find("larger than the body"), std::string::npos);
 }
 
 TEST(OipModelTest, MetadataAndSpecChecks) {

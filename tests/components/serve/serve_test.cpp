@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include <lightning/components/serve/client.hpp>
+
 #include "../../common/http_client.hpp"
 #include "../../integration/support.hpp"
 
@@ -154,11 +156,45 @@ TEST(ServeWorkTest, AnswersJsonAndBinaryInferenceMetadataAndHealth) {
                                 (s.tmp / "promtool.txt") + " 2>&1";
     EXPECT_EQ(std::system(command.c_str()), 0) << read_file(s.tmp / "promtool.txt") << m.body;
   }
+
+  // The public client (lightning/components/serve/client.hpp) against the same server.
+  namespace oip = lightning::components::oip;
+  lightning::components::InferenceClient client("http://127.0.0.1:" + std::to_string(port) + "/");
+  EXPECT_TRUE(client.ready("doubler"));
+  EXPECT_FALSE(client.ready("nope"));
+  const std::vector<float> xs{1.5f, -2, 3, 0};
+  const oip::InferTensor x{"x", oip::DataType::kFp32, {2, 2},
+                           std::string(reinterpret_cast<const char*>(xs.data()), 16)};
+  const auto r = client.infer("doubler", {x}, "id-7");
+  ASSERT_TRUE(r.ok()) << r.status << " " << r.error;
+  EXPECT_EQ(r.response.model_name, "doubler");
+  EXPECT_EQ(r.response.model_version, "1");
+  EXPECT_EQ(r.response.id, "id-7");
+  ASSERT_EQ(r.response.outputs.size(), 1u);
+  const oip::InferTensor& y = r.response.outputs[0];
+  EXPECT_EQ(y.name, "y");
+  EXPECT_EQ(y.shape, (std::vector<int64_t>{2, 2}));
+  ASSERT_EQ(y.data.size(), 16u);
+  std::vector<float> ys(4);
+  std::memcpy(ys.data(), y.data.data(), 16);
+  EXPECT_EQ(ys, (std::vector<float>{3, -4, 6, 0}));
+  const oip::InferTensor wrong{"x", oip::DataType::kFp32, {1, 3}, std::string(12, '\0')};
+  const auto bad = client.infer("doubler", {wrong});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.error.find("shape"), std::string::npos) << bad.error;
+  EXPECT_EQ(client.infer("nope", {x}).status, 404);
+  EXPECT_TRUE(client.infer("doubler", {x}).ok()) << "the connection serves on after errors";
+  EXPECT_THROW(lightning::components::InferenceClient("127.0.0.1:80"), std::invalid_argument);
+
   const Json state = s.finish();
   const Json& vars = state["state"]["works"]["serve"]["vars"];
   EXPECT_EQ(vars["model_version"], 1);
-  EXPECT_EQ(vars["requests"], 2) << "answered requests reach State when the work stops";
+  EXPECT_EQ(vars["requests"], 4) << "answered requests reach State when the work stops";
   EXPECT_EQ(vars["ready"], false);
+  // The server is gone: no answer, and the Result says so.
+  const auto gone = client.infer("doubler", {x});
+  EXPECT_EQ(gone.status, 0);
+  EXPECT_NE(gone.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << gone.error;
 }
 
 TEST(ServeWorkTest, BadRequestsGetAClearErrorAndCostOnlyThemselves) {

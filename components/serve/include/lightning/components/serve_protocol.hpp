@@ -124,6 +124,41 @@ EncodedResponse encode_infer_response(const std::string& model_name, const std::
 Json model_metadata(const ModelSpec& model, const std::vector<std::string>& versions,
                     const std::string& platform);
 
+// ---- the client's side (InferenceClient, lightning/components/serve/client.hpp)
+
+/// A request body for `POST /v2/models/{name}/infer`, as a client sends it.
+struct EncodedRequest {
+  std::string body;
+  /// The JSON header's length: send it as `Inference-Header-Content-Length`
+  /// (always set: inputs go as binary tensor data).
+  size_t json_length = 0;
+};
+
+/// Encodes `inputs` with the binary tensor data extension (each input's
+/// `parameters.binary_data_size`, its bytes after the JSON, in order) and asks
+/// for every output in binary (`parameters.binary_data_output`). `id`, when not
+/// empty, is echoed by the server. Throws std::invalid_argument for an input
+/// whose data size is not element_count(shape) * element_size(datatype).
+EncodedRequest encode_infer_request(const std::vector<InferTensor>& inputs,
+                                    const std::string& id = "");
+
+/// What a server answered to an inference request.
+struct InferResponse {
+  std::string model_name;
+  std::string model_version;
+  std::string id;
+  std::vector<InferTensor> outputs;  ///< in the server's order, data as raw bytes
+};
+
+/// Parses an inference response body: JSON, or JSON of `json_length` bytes
+/// followed by the binary outputs (those with `parameters.binary_data_size`).
+/// JSON `data` is converted to raw bytes like binary data (BYTES is refused).
+/// Returns an empty string and fills `out`, or what is wrong with the body
+/// (malformed JSON, a missing field, binary sizes that do not add up to the
+/// body, a data size that does not match the shape).
+std::string parse_infer_response(std::string_view body, std::optional<size_t> json_length,
+                                 InferResponse* out);
+
 /// KServe's error body: {"error": "<message>"}.
 std::string error_body(const std::string& message);
 
