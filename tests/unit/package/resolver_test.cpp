@@ -282,6 +282,18 @@ TEST(ResolverTest, DependenciesOfAVersionChosenAgainAreDropped) {
   EXPECT_EQ(chosen(r), (Strings{"x@1.0.0", "y@1.0.0"}));
 }
 
+TEST(ResolverTest, RequirementsThatKeepRulingEachOtherOutStopWithAnError) {
+  // No pair of versions works: each choice rules out the other's current one.
+  const std::vector<Candidate> avail = {
+      cand("a", "2.0.0", {{"b", "^1"}}), cand("a", "1.0.0", {{"b", "^2"}}),
+      cand("b", "2.0.0", {{"a", "^2"}}), cand("b", "1.0.0", {{"a", "^1"}})};
+  const ResolveError e = error_of([&] {
+    resolve({req("a", "*", "app.cpp:1"), req("b", "*", "app.cpp:2")}, avail, nullptr, kLightning);
+  });
+  EXPECT_TRUE(contains(e.what(), "do not settle")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "still undecided: a")) << e.what();
+}
+
 TEST(ResolverTest, BuiltinCandidatesAreChosenLikeOthers) {
   Candidate builtin = cand("training", "0.1.0");
   builtin.builtin = true;
