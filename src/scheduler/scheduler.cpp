@@ -30,6 +30,7 @@ struct Scheduler::Work {
   uint64_t attempt = 0;
   int skips = 0;
   Worker* reserved_on = nullptr;
+  bool seen = false;  // a schedule() has looked at it (and could not place it)
 };
 
 struct Scheduler::Gang {
@@ -42,13 +43,13 @@ struct Scheduler::Gang {
 
 namespace {
 
+// `wanted` is a part of `model`, ignoring case ("h100" in "NVIDIA H100 80GB HBM3").
 bool model_matches(const std::string& model, const std::string& wanted) {
   if (wanted.empty()) return true;
-  auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
+  auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
   };
-  return lower(model).find(lower(wanted)) != std::string::npos;
+  return std::search(model.begin(), model.end(), wanted.begin(), wanted.end(), same) != model.end();
 }
 
 bool labels_match(const Resources& r, const std::map<std::string, std::string>& wanted) {
@@ -100,6 +101,7 @@ Registration Scheduler::add_worker(const std::string& name, Resources resources)
   w->gpu_busy.assign(resources.gpus.size(), 0);
   w->total = std::move(resources);
   w->last_heartbeat = clock_.now();
+  gained_.insert(w.get());
   workers_[out.id] = std::move(w);
   aggregates_dirty_ = true;
   return out;
@@ -156,6 +158,7 @@ std::vector<LostWork> Scheduler::take_back_worker(const WorkerId& id, const std:
     auto q = queue_.find(seq);
     if (q != queue_.end() && q->second->reserved_on == w) q->second->reserved_on = nullptr;
   }
+  gained_.erase(w);
   workers_.erase(it);
   aggregates_dirty_ = true;
   return out;
@@ -338,7 +341,8 @@ void Scheduler::refresh_aggregates() {
   aggregates_dirty_ = false;
 }
 
-Scheduler::Worker* Scheduler::choose(const Work& k, const std::unordered_set<const Worker*>& exclude) {
+Scheduler::Worker* Scheduler::choose(const Work& k, const std::unordered_set<const Worker*>& exclude,
+                                     const std::unordered_set<Worker*>* only) {
   // A cheap necessary condition first: with a long queue and full workers,
   // most works stop here instead of looking at every worker.
   refresh_aggregates();
@@ -349,17 +353,24 @@ Scheduler::Worker* Scheduler::choose(const Work& k, const std::unordered_set<con
   }
   Worker* best = nullptr;
   double best_load = 0;
-  for (const auto& [id, wp] : workers_) {
-    Worker* w = wp.get();
-    if (!exclude.empty() && exclude.count(w) != 0) continue;
-    if (!fits_now(*w, k)) continue;
+  auto consider = [&](Worker* w) {
+    if (!exclude.empty() && exclude.count(w) != 0) return;
+    if (!fits_now(*w, k)) return;
     const double load = load_after(*w, k);
-    const bool better = best == nullptr ||
-                        (options_.policy == Policy::kPack ? load > best_load : load < best_load);
+    // Ties go to the first worker by identity, whatever order `only` has.
+    const bool better =
+        best == nullptr ||
+        (options_.policy == Policy::kPack ? load > best_load : load < best_load) ||
+        (load == best_load && w->id < best->id);
     if (better) {
       best = w;
       best_load = load;
     }
+  };
+  if (only != nullptr) {
+    for (Worker* w : *only) consider(w);
+  } else {
+    for (const auto& [id, wp] : workers_) consider(wp.get());
   }
   return best;
 }
@@ -393,6 +404,7 @@ void Scheduler::unassign(Work& k) {
   w.free_milli_cpus += c.charged_milli_cpus();
   w.free_memory += c.memory_bytes();
   w.works.erase(&k);
+  gained_.insert(&w);
   k.placed = false;
   k.committed = false;
   k.worker = nullptr;
@@ -428,6 +440,7 @@ void Scheduler::reserve(Work& k) {
 
 void Scheduler::clear_reservation(Work& k) {
   if (k.reserved_on != nullptr) {
+    gained_.insert(k.reserved_on);  // open again to works submitted after k
     k.reserved_on->reserved_by.erase(k.seq);
     k.reserved_on = nullptr;
   }
@@ -484,7 +497,10 @@ std::vector<Placement> Scheduler::schedule() {
       if (g.barrier) break;  // starving: nothing after it until it runs
       continue;
     }
-    if (Worker* w = choose(*k, {})) {
+    // A work that already waited can only fit where room was gained since.
+    Worker* w = choose(*k, {}, k->seen ? &gained_ : nullptr);
+    k->seen = true;
+    if (w != nullptr) {
       assign(*k, *w);
       out.push_back(commit(*k));
       last_placed_seq = std::max(last_placed_seq, k->seq);
@@ -504,6 +520,7 @@ std::vector<Placement> Scheduler::schedule() {
       reserve(*k);
     }
   }
+  gained_.clear();
   return out;
 }
 

@@ -205,7 +205,10 @@ class Scheduler {
   bool fits_now(const Worker& w, const Work& k) const;
   double load_after(const Worker& w, const Work& k) const;
   void refresh_aggregates();
-  Worker* choose(const Work& k, const std::unordered_set<const Worker*>& exclude);
+  /// The best worker for `k` now, or null. `only`: look at these workers
+  /// only (null: all).
+  Worker* choose(const Work& k, const std::unordered_set<const Worker*>& exclude,
+                 const std::unordered_set<Worker*>* only = nullptr);
   void assign(Work& k, Worker& w);  // takes the room (tentatively inside a gang's try)
   void unassign(Work& k);           // gives it back
   Placement commit(Work& k);        // a real placement: its attempt, out of the queue
@@ -234,6 +237,10 @@ class Scheduler {
   int64_t max_free_cpus_ = 0;
   int64_t max_free_memory_ = 0;
   int max_free_gpus_ = 0;
+  // Workers that gained room (added, a work released, a reservation lifted)
+  // since the last schedule(): a work that already waited through a
+  // schedule() can only fit on one of these, so it looks at them alone.
+  std::unordered_set<Worker*> gained_;
 };
 
 }  // namespace lightning::scheduler
