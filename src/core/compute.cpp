@@ -136,8 +136,15 @@ Compute Compute::from_json(const Json& j) {
       if (!value.is_number_integer()) {
         throw std::invalid_argument("Compute::from_json: gpus must be an integer");
       }
-      const auto n = value.get<int64_t>();
-      c.gpus(n < 0 ? -1 : n > kMaxGpus ? kMaxGpus + 1 : static_cast<int>(n));
+      const auto n = value.is_number_unsigned() && value.get<uint64_t>() > uint64_t(kMaxGpus)
+                         ? int64_t{kMaxGpus} + 1
+                         : value.get<int64_t>();
+      if (n < 0 || n > kMaxGpus) {
+        throw std::invalid_argument("Compute::from_json: gpus " + value.dump() +
+                                    ": must be >= 0 (0 = none) and at most " +
+                                    std::to_string(kMaxGpus));
+      }
+      c.gpus(static_cast<int>(n));
     } else if (key == "accelerator") {
       if (!value.is_string()) {
         throw std::invalid_argument("Compute::from_json: accelerator must be a string");

@@ -35,7 +35,7 @@ std::optional<int64_t> parse_count(std::string_view s) {
 std::optional<std::string> read_small_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
-  std::string text(64 * 1024, '\0');
+  std::string text(size_t{64} * 1024, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
   return text;

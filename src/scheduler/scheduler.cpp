@@ -484,6 +484,7 @@ std::vector<Placement> Scheduler::schedule() {
   std::vector<Work*> blocked;
   std::unordered_set<const Gang*> tried;
   uint64_t last_placed_seq = 0;
+  bool walked_all = true;
   for (Work* k : order) {
     if (k->placed) continue;  // its gang was placed earlier in this call
     if (!k->req.gang.empty()) {
@@ -494,7 +495,10 @@ std::vector<Placement> Scheduler::schedule() {
         continue;
       }
       blocked.push_back(k);
-      if (g.barrier) break;  // starving: nothing after it until it runs
+      if (g.barrier) {  // starving: nothing after it until it runs
+        walked_all = false;
+        break;
+      }
       continue;
     }
     // A work that already waited can only fit where room was gained since.
@@ -520,7 +524,8 @@ std::vector<Placement> Scheduler::schedule() {
       reserve(*k);
     }
   }
-  gained_.clear();
+  // Works not looked at (behind a barrier) still need to see where room was gained.
+  if (walked_all) gained_.clear();
   return out;
 }
 

@@ -252,6 +252,38 @@ TEST_F(SchedulerTest, AOnePerWorkerGangPutsEachWorkOnADifferentWorker) {
   EXPECT_EQ(workers.size(), 3u);
 }
 
+TEST_F(SchedulerTest, AStarvingGangStopsLaterWorksUntilItIsPlaced) {
+  SchedulerOptions o;
+  o.max_skips = 1;
+  Scheduler s(clock_, o);
+  s.add_worker("n1", node(8, 32, 2));
+  s.add_worker("n2", node(8, 32, 2));
+  s.submit(work("a", Compute().gpus(2)));
+  s.submit(work("b", Compute().gpus(1)));
+  auto first = by_work(s.schedule());
+  ASSERT_EQ(first.size(), 2u);
+  s.submit(gang_member("r0", "g", 2, Compute().gpus(2), false));
+  s.submit(gang_member("r1", "g", 2, Compute().gpus(2), false));
+  s.submit(work("c", Compute().gpus(1)));
+  auto second = s.schedule();
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].work, "c") << "back-filled past the gang once: the gang is now a barrier";
+  s.release("a", first["a"].attempt);
+  s.submit(work("d", Compute().gpus(1)));
+  EXPECT_TRUE(s.schedule().empty()) << "d fits on n1 but must not overtake the starving gang";
+  EXPECT_EQ(s.pending_reason("d"),
+            "waiting behind gang 'g', which has waited longest and is placed first");
+  s.release("b", first["b"].attempt);
+  s.release("c", second[0].attempt);
+  auto third = by_work(s.schedule());
+  ASSERT_EQ(third.size(), 2u);
+  EXPECT_EQ(third.count("r0") + third.count("r1"), 2u);
+  s.release("r0", third["r0"].attempt);
+  auto fourth = s.schedule();
+  ASSERT_EQ(fourth.size(), 1u);
+  EXPECT_EQ(fourth[0].work, "d");
+}
+
 TEST_F(SchedulerTest, ALostWorkersWorksAreReturnedAndReplacedElsewhereWithAHigherAttempt) {
   SchedulerOptions o;
   o.heartbeat_timeout = seconds(10);
