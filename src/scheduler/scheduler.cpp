@@ -422,11 +422,13 @@ Placement Scheduler::commit(Work& k) {
 }
 
 void Scheduler::reserve(Work& k) {
-  // The worker it fits best on when empty: the one with the most free now.
+  // Among the workers it fits on when empty and that nobody reserved yet (one
+  // reservation per worker keeps back-filling alive on the rest, as EASY
+  // back-filling does), the one with the most free now.
   Worker* best = nullptr;
   double best_load = 0;
   for (const auto& [id, wp] : workers_) {
-    if (!fits_empty(*wp, k)) continue;
+    if (!wp->reserved_by.empty() || !fits_empty(*wp, k)) continue;
     const double load = load_after(*wp, k);
     if (best == nullptr || load < best_load) {
       best = wp.get();
