@@ -399,8 +399,18 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
     Scheduler s(clock_, o);
     std::map<WorkerId, Resources> totals;
     std::map<WorkId, Placement> running;  // what the caller believes runs
-    int next_work = 0, next_worker = 0, placements = 0;
+    std::map<WorkId, Compute> asked;           // every work's request
+    std::map<WorkId, uint64_t> last_attempt;   // highest attempt seen per work
+    int resubmitted = 0;
     auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    // The caller's retry policy: a lost work is submitted again (alone).
+    auto lose = [&](const LostWork& l) {
+      ASSERT_EQ(running.count(l.work), 1u) << l.work;
+      EXPECT_EQ(running[l.work].attempt, l.attempt);
+      running.erase(l.work);
+      if (pick(2) == 0 && s.submit(work(l.work, asked[l.work]))) ++resubmitted;
+    };
+    int next_work = 0, next_worker = 0, placements = 0;
     for (int step = 0; step < 3000; ++step) {
       const int op = pick(100);
       if (op < 35) {
@@ -411,9 +421,11 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
           const int size = 2 + pick(2);
           const bool opw = pick(2) == 0;
           for (int i = 0; i < size; ++i) {
+            asked["w" + std::to_string(next_work)] = c;
             s.submit(gang_member("w" + std::to_string(next_work++), g, size, c, opw));
           }
         } else {
+          asked["w" + std::to_string(next_work)] = c;
           s.submit(work("w" + std::to_string(next_work++), c));
         }
       } else if (op < 60 && !running.empty()) {
@@ -423,16 +435,14 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
       } else if (op < 68) {
         const std::string name = "n" + std::to_string(pick(12));
         auto reg = s.add_worker(name, node(1 + pick(16), 4 + pick(60), pick(5)));
-        for (const auto& l : reg.lost) running.erase(l.work);
+        for (const auto& l : reg.lost) lose(l);
         totals[reg.id] = *s.free_on(reg.id);
         ++next_worker;
       } else if (op < 72 && !totals.empty()) {
         auto ids = s.workers();
         if (!ids.empty()) {
           for (const auto& l : s.remove_worker(ids[static_cast<size_t>(pick(static_cast<int>(ids.size())))])) {
-            ASSERT_EQ(running.count(l.work), 1u);
-            EXPECT_EQ(running[l.work].attempt, l.attempt);
-            running.erase(l.work);
+            lose(l);
           }
         }
       } else if (op < 76) {
@@ -441,10 +451,12 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
         for (const auto& id : ids) {
           if (pick(4) != 0) s.heartbeat(id);
         }
-        for (const auto& l : s.check_liveness()) running.erase(l.work);
+        for (const auto& l : s.check_liveness()) lose(l);
       } else {
         for (const auto& p : s.schedule()) {
           ASSERT_EQ(running.count(p.work), 0u) << p.work << " placed twice";
+          ASSERT_GT(p.attempt, last_attempt[p.work]) << p.work << ": attempts must grow";
+          last_attempt[p.work] = p.attempt;
           running[p.work] = p;
           ++placements;
         }
@@ -466,6 +478,7 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
       }
     }
     EXPECT_GT(placements, 200) << "the sequence exercised placement";
+    EXPECT_GT(resubmitted, 10) << "the sequence exercised re-placement after a loss";
   }
 }
 
