@@ -165,7 +165,7 @@ LocalResources detect_local_resources(const LocalProbe& probe) {
       if (auto q = parse_cpu_max(*text)) quota = quota ? std::min(*quota, *q) : *q;
     }
   }
-  out.cpus_source = std::to_string(affinity) + " by sched_getaffinity; cgroup cpu.max: " +
+  out.cpus_source = "sched_getaffinity: " + std::to_string(affinity) + "; cgroup cpu.max: " +
                     (quota ? format_cpus(*quota) + " CPUs" : std::string("no limit"));
   if (quota) milli = std::min(milli, *quota);
   out.resources.milli_cpus = milli;
@@ -181,7 +181,7 @@ LocalResources detect_local_resources(const LocalProbe& probe) {
       if (auto l = parse_memory_max(*text)) limit = limit ? std::min(*limit, *l) : *l;
     }
   }
-  out.memory_source = format_memory(memory) + " by /proc/meminfo; cgroup memory.max: " +
+  out.memory_source = "/proc/meminfo MemTotal: " + format_memory(memory) + "; cgroup memory.max: " +
                       (limit ? format_memory(*limit) : std::string("no limit"));
   if (limit && (memory == 0 || *limit < memory)) memory = *limit;
   out.resources.memory_bytes = memory;

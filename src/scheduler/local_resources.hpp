@@ -19,9 +19,9 @@ namespace lightning::scheduler {
 /// each figure came from (for error messages).
 struct LocalResources {
   Resources resources;  ///< CPUs in millicores, memory in bytes, GPUs
-  /// "2 CPUs (sched_getaffinity; cgroup cpu.max: no limit)"
+  /// "sched_getaffinity: 2; cgroup cpu.max: no limit"
   std::string cpus_source;
-  /// "23.4 GiB (/proc/meminfo MemTotal; cgroup memory.max: no limit)"
+  /// "/proc/meminfo MemTotal: 23.4 GiB; cgroup memory.max: 8 GiB"
   std::string memory_source;
   /// "CUDA_VISIBLE_DEVICES=0,1", or "CUDA_VISIBLE_DEVICES unset, no NVIDIA device"
   std::string gpus_source;

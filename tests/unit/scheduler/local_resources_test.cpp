@@ -57,7 +57,7 @@ TEST(LocalResourcesTest, CgroupQuotasLowerWhatAffinityAndMeminfoSay) {
   const LocalResources r = detect_local_resources(m.probe());
   EXPECT_EQ(r.resources.milli_cpus, 2500);
   EXPECT_EQ(r.resources.memory_bytes, int64_t{4} << 30);
-  EXPECT_EQ(r.cpus_source, "8 by sched_getaffinity; cgroup cpu.max: 2.5 CPUs");
+  EXPECT_EQ(r.cpus_source, "sched_getaffinity: 8; cgroup cpu.max: 2.5 CPUs");
   EXPECT_TRUE(r.resources.gpus.empty());
   EXPECT_EQ(r.gpus_source, "CUDA_VISIBLE_DEVICES unset, no NVIDIA device");
 }
@@ -68,7 +68,7 @@ TEST(LocalResourcesTest, WithoutCgroupLimitsTheMachineCounts) {
   const LocalResources r = detect_local_resources(m.probe({}, 2));
   EXPECT_EQ(r.resources.milli_cpus, 2000);
   EXPECT_EQ(r.resources.memory_bytes, 1024 * 1024);
-  EXPECT_EQ(r.cpus_source, "2 by sched_getaffinity; cgroup cpu.max: no limit");
+  EXPECT_EQ(r.cpus_source, "sched_getaffinity: 2; cgroup cpu.max: no limit");
 }
 
 TEST(LocalResourcesTest, GpusComeFromCudaVisibleDevicesElseTheDeviceFiles) {
@@ -108,14 +108,14 @@ TEST(LocalResourcesTest, AWorkAskingForMoreThanTheMachineGetsAnActionableMessage
   LocalResources local;
   local.resources.milli_cpus = 2000;
   local.resources.memory_bytes = int64_t{8} << 30;
-  local.cpus_source = "2 by sched_getaffinity; cgroup cpu.max: no limit";
+  local.cpus_source = "sched_getaffinity: 2; cgroup cpu.max: no limit";
   local.gpus_source = "CUDA_VISIBLE_DEVICES unset, no NVIDIA device";
-  local.memory_source = "8 GiB by /proc/meminfo; cgroup memory.max: no limit";
+  local.memory_source = "/proc/meminfo MemTotal: 8 GiB; cgroup memory.max: no limit";
   EXPECT_EQ(local_misfit(Compute().gpus(2), local),
             "asks for 2 GPUs; this machine has 0 (CUDA_VISIBLE_DEVICES unset, no NVIDIA device); "
             "run it on a cluster (--cluster slurm) or lower WorkOptions::compute");
   EXPECT_EQ(local_misfit(Compute().cpus(1000), local),
-            "asks for 1000 CPUs; this machine has 2 (2 by sched_getaffinity; cgroup cpu.max: no "
+            "asks for 1000 CPUs; this machine has 2 (sched_getaffinity: 2; cgroup cpu.max: no "
             "limit); run it on a cluster (--cluster slurm) or lower WorkOptions::compute");
   EXPECT_NE(local_misfit(Compute().memory_gb(9), local).find("asks for 9 GiB of memory"),
             std::string::npos);
