@@ -62,7 +62,9 @@ Resources worker_resources() {
 // 70% CPU works (1-4 CPUs, 1-8 GiB), 30% GPU works (1-2 GPUs, 4 CPUs, 16 GiB).
 Compute mixed(std::mt19937& rng) {
   if (rng() % 10 < 7) {
-    return Compute().cpus(1 + static_cast<int>(rng() % 4)).memory_gb(1 + static_cast<int>(rng() % 8));
+    return Compute()
+        .cpus(1 + static_cast<int>(rng() % 4))
+        .memory_gb(1 + static_cast<int>(rng() % 8));
   }
   return Compute().gpus(1 + static_cast<int>(rng() % 2)).cpus(4).memory_gb(16);
 }
@@ -119,7 +121,8 @@ Figures run_once(Policy policy, int works, int workers, unsigned seed) {
     const auto t0 = Steady::now();
     const auto placed = s.schedule();
     f.trivial_us_per_work = us_since(t0) / works;
-    if (placed.size() != static_cast<size_t>(works)) std::fprintf(stderr, "trivial: not all placed\n");
+    if (placed.size() != static_cast<size_t>(works))
+      std::fprintf(stderr, "trivial: not all placed\n");
     // Lost worker: all but node0 heartbeat; its works come back and are re-placed.
     clock.AdvanceTime(o.heartbeat_timeout);
     for (const auto& id : s.workers()) {

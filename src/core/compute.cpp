@@ -23,8 +23,8 @@ int64_t memory_of(double amount, double unit, const char* setter, const char* un
   const double max = static_cast<double>(Compute::kMaxMemoryBytes) / unit;
   if (!(amount >= 0 && amount <= max)) {  // also refuses NaN
     throw std::invalid_argument(std::string("Compute::") + setter + "(" + number_text(amount) +
-                                "): must be >= 0 (0 = not given) and at most " +
-                                number_text(max) + " " + unit_name + " (1 PiB)");
+                                "): must be >= 0 (0 = not given) and at most " + number_text(max) +
+                                " " + unit_name + " (1 PiB)");
   }
   return static_cast<int64_t>(std::llround(amount * unit));
 }
@@ -114,14 +114,16 @@ Json Compute::to_json() const {
 
 Compute Compute::from_json(const Json& j) {
   if (!j.is_object()) {
-    throw std::invalid_argument("Compute::from_json: expected an object like {\"cpus\": 4, "
-                                "\"memory_bytes\": 0, \"gpus\": 1, \"accelerator\": \"\"}, got " +
-                                std::string(j.type_name()));
+    throw std::invalid_argument(
+        "Compute::from_json: expected an object like {\"cpus\": 4, "
+        "\"memory_bytes\": 0, \"gpus\": 1, \"accelerator\": \"\"}, got " +
+        std::string(j.type_name()));
   }
   Compute c;
   for (const auto& [key, value] : j.items()) {
     if (key == "cpus") {
-      if (!value.is_number()) throw std::invalid_argument("Compute::from_json: cpus must be a number");
+      if (!value.is_number())
+        throw std::invalid_argument("Compute::from_json: cpus must be a number");
       c.cpus(value.get<double>());
     } else if (key == "memory_bytes") {
       if (!value.is_number_integer()) {

@@ -92,9 +92,7 @@ std::optional<int64_t> parse_cpu_max(std::string_view text) {
   return std::max<int64_t>(static_cast<int64_t>(milli), 1);
 }
 
-std::optional<int64_t> parse_memory_max(std::string_view text) {
-  return parse_count(trim(text));
-}
+std::optional<int64_t> parse_memory_max(std::string_view text) { return parse_count(trim(text)); }
 
 std::optional<int64_t> parse_meminfo_total(std::string_view text) {
   size_t at = 0;
@@ -207,9 +205,10 @@ LocalResources detect_local_resources(const LocalProbe& probe) {
     const int n = count_nvidia_devices(probe.root);
     for (int i = 0; i < n; ++i) out.resources.gpus.push_back(Gpu{i, "", 0});
     const bool cuda_set = getenv("CUDA_VISIBLE_DEVICES").has_value();
-    out.gpus_source = std::string(cuda_set ? "CUDA_VISIBLE_DEVICES=all" : "CUDA_VISIBLE_DEVICES unset") +
-                      ", " + (n == 0 ? std::string("no NVIDIA device")
-                                     : std::to_string(n) + " /dev/nvidia<N> device files");
+    out.gpus_source =
+        std::string(cuda_set ? "CUDA_VISIBLE_DEVICES=all" : "CUDA_VISIBLE_DEVICES unset") + ", " +
+        (n == 0 ? std::string("no NVIDIA device")
+                : std::to_string(n) + " /dev/nvidia<N> device files");
   }
   return out;
 }

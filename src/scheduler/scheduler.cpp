@@ -47,7 +47,8 @@ namespace {
 bool model_matches(const std::string& model, const std::string& wanted) {
   if (wanted.empty()) return true;
   auto same = [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
   };
   return std::search(model.begin(), model.end(), wanted.begin(), wanted.end(), same) != model.end();
 }
@@ -179,7 +180,8 @@ void Scheduler::take_back(Work& k, const std::string& reason, std::vector<LostWo
   const std::string mates_reason =
       "gang '" + k.req.gang + "': '" + k.req.work + "' was lost (" + reason + ")";
   for (Work* m : unit) {
-    out.push_back(LostWork{m->req.work, m->worker->id, m->attempt, m == &k ? reason : mates_reason});
+    out.push_back(
+        LostWork{m->req.work, m->worker->id, m->attempt, m == &k ? reason : mates_reason});
     unassign(*m);
     forget(*m);  // destroys m (k too, first)
   }
@@ -323,7 +325,8 @@ double Scheduler::load_after(const Worker& w, const Work& k) const {
   }
   if (!w.total.gpus.empty()) {
     const int free = free_gpus_for(w, "") - c.gpus();
-    load = std::max(load, 1.0 - static_cast<double>(free) / static_cast<double>(w.total.gpus.size()));
+    load =
+        std::max(load, 1.0 - static_cast<double>(free) / static_cast<double>(w.total.gpus.size()));
   }
   return load;
 }
@@ -341,7 +344,8 @@ void Scheduler::refresh_aggregates() {
   aggregates_dirty_ = false;
 }
 
-Scheduler::Worker* Scheduler::choose(const Work& k, const std::unordered_set<const Worker*>& exclude,
+Scheduler::Worker* Scheduler::choose(const Work& k,
+                                     const std::unordered_set<const Worker*>& exclude,
                                      const std::unordered_set<Worker*>* only) {
   // A cheap necessary condition first: with a long queue and full workers,
   // most works stop here instead of looking at every worker.
@@ -358,10 +362,9 @@ Scheduler::Worker* Scheduler::choose(const Work& k, const std::unordered_set<con
     if (!fits_now(*w, k)) return;
     const double load = load_after(*w, k);
     // Ties go to the first worker by identity, whatever order `only` has.
-    const bool better =
-        best == nullptr ||
-        (options_.policy == Policy::kPack ? load > best_load : load < best_load) ||
-        (load == best_load && w->id < best->id);
+    const bool better = best == nullptr ||
+                        (options_.policy == Policy::kPack ? load > best_load : load < best_load) ||
+                        (load == best_load && w->id < best->id);
     if (better) {
       best = w;
       best_load = load;
@@ -570,7 +573,8 @@ std::string Scheduler::reason_for(const Work& k) const {
   if (fit_empty == 0) {
     if (!any_labelled) {
       std::string wanted;
-      for (const auto& [key, v] : k.req.labels) wanted += (wanted.empty() ? "" : ", ") + key + "=" + v;
+      for (const auto& [key, v] : k.req.labels)
+        wanted += (wanted.empty() ? "" : ", ") + key + "=" + v;
       return prefix + "no worker has the labels " + wanted;
     }
     if (c.gpus() > largest_gpus) {
@@ -628,8 +632,8 @@ std::string Scheduler::reason_for(const Work& k) const {
            spread(free_cpus >= c.charged_milli_cpus(), format_cpus(max_free_cpus));
   }
   if (c.memory_bytes() > max_free_memory) {
-    return waiting + format_memory(c.memory_bytes()) + " of memory, " +
-           format_memory(free_memory) + " free of " + format_memory(total_memory) +
+    return waiting + format_memory(c.memory_bytes()) + " of memory, " + format_memory(free_memory) +
+           " free of " + format_memory(total_memory) +
            spread(free_memory >= c.memory_bytes(), format_memory(max_free_memory));
   }
   if (reserved_fit != nullptr) {

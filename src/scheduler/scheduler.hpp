@@ -227,8 +227,8 @@ class Scheduler {
   std::unordered_map<std::string, int> registrations_;   // name -> times registered
   std::unordered_set<std::string> orderly_;  // names whose last identity was removed in order
   std::unordered_map<WorkId, std::unique_ptr<Work>> works_;  // pending or placed
-  std::unordered_map<WorkId, uint64_t> attempts_;  // last attempt handed out, per work
-  std::map<uint64_t, Work*> queue_;                 // pending, by submission order
+  std::unordered_map<WorkId, uint64_t> attempts_;            // last attempt handed out, per work
+  std::map<uint64_t, Work*> queue_;                          // pending, by submission order
   std::unordered_map<std::string, std::unique_ptr<Gang>> gangs_;
   uint64_t next_seq_ = 0;
   // The most free on any one worker, per resource: a necessary condition

@@ -25,13 +25,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 6) {
     case 0:
-      if (auto q = sch::parse_cpu_max(text)) LIGHTNING_FUZZ_CHECK(*q >= 1, "quota below 1 millicore");
+      if (auto q = sch::parse_cpu_max(text))
+        LIGHTNING_FUZZ_CHECK(*q >= 1, "quota below 1 millicore");
       break;
     case 1:
-      if (auto m = sch::parse_memory_max(text)) LIGHTNING_FUZZ_CHECK(*m >= 0, "negative memory.max");
+      if (auto m = sch::parse_memory_max(text))
+        LIGHTNING_FUZZ_CHECK(*m >= 0, "negative memory.max");
       break;
     case 2:
-      if (auto m = sch::parse_meminfo_total(text)) LIGHTNING_FUZZ_CHECK(*m >= 0, "negative MemTotal");
+      if (auto m = sch::parse_meminfo_total(text))
+        LIGHTNING_FUZZ_CHECK(*m >= 0, "negative MemTotal");
       break;
     case 3:
       if (auto p = sch::parse_cgroup_path(text)) {
@@ -55,10 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                              "an error that does not name Compute");
         break;
       }
-      LIGHTNING_FUZZ_CHECK(c.gpus() >= 0 && c.gpus() <= lightning::Compute::kMaxGpus, "gpus out of range");
-      LIGHTNING_FUZZ_CHECK(c.memory_bytes() >= 0 && c.memory_bytes() <= lightning::Compute::kMaxMemoryBytes,
-                           "memory out of range");
-      LIGHTNING_FUZZ_CHECK(lightning::Compute::from_json(c.to_json()) == c, "JSON does not round-trip");
+      LIGHTNING_FUZZ_CHECK(c.gpus() >= 0 && c.gpus() <= lightning::Compute::kMaxGpus,
+                           "gpus out of range");
+      LIGHTNING_FUZZ_CHECK(
+          c.memory_bytes() >= 0 && c.memory_bytes() <= lightning::Compute::kMaxMemoryBytes,
+          "memory out of range");
+      LIGHTNING_FUZZ_CHECK(lightning::Compute::from_json(c.to_json()) == c,
+                           "JSON does not round-trip");
       (void)c.describe();
     }
   }

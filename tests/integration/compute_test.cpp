@@ -16,8 +16,8 @@ constexpr const char* kFix = "run it on a cluster (--cluster slurm) or lower Wor
 
 TEST(ComputeTest, AWorkAskingForMoreCpusThanTheMachineHasFailsAtOnceSayingWhy) {
   TempDir dir;
-  const AppRun run = run_app(LIGHTNING_COMPUTE_APP, dir, {"huge"}, {"--quiet-works"},
-                             milliseconds(20000));
+  const AppRun run =
+      run_app(LIGHTNING_COMPUTE_APP, dir, {"huge"}, {"--quiet-works"}, milliseconds(20000));
   ASSERT_FALSE(run.status.timed_out) << "hung instead of failing:\n" << run.describe();
   EXPECT_EQ(run.status.exit_code, 1) << run.describe();
   // At once: no start timeout (30 s), no waiting for resources.

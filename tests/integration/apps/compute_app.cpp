@@ -3,7 +3,6 @@
 //   huge   a work asking for 1,000 CPUs: its call fails at once, the app fails
 //   fits   a work asking for 1 CPU and 64 MiB: it runs, the app succeeds
 #include <lightning/lightning.hpp>
-
 #include <memory>
 #include <string>
 

@@ -63,15 +63,24 @@ TEST(ComputeTest, BadValuesThrowNamingTheAllowedRange) {
 
 TEST(ComputeTest, JsonRoundTripsAndRefusesUnknownOrBadFields) {
   const Compute c = Compute().gpus(2).cpus(1.5).memory_mb(300).accelerator("A100");
-  EXPECT_EQ(c.to_json(), (Json{{"cpus", 1.5}, {"memory_bytes", int64_t{300} << 20}, {"gpus", 2},
+  EXPECT_EQ(c.to_json(), (Json{{"cpus", 1.5},
+                               {"memory_bytes", int64_t{300} << 20},
+                               {"gpus", 2},
                                {"accelerator", "A100"}}));
   EXPECT_EQ(Compute::from_json(c.to_json()), c);
   EXPECT_EQ(Compute::from_json(Json::object()), Compute());
-  EXPECT_EQ(error_of([] { Compute::from_json(Json{{"gpu", 1}}); }),
-            "Compute::from_json: unknown field 'gpu'; known: cpus, memory_bytes, gpus, accelerator");
-  EXPECT_EQ(error_of([] { Compute::from_json(Json{{"gpus", "1"}}); }),
+  EXPECT_EQ(
+      error_of([] {
+        Compute::from_json(Json{{"gpu", 1}});
+      }),
+      "Compute::from_json: unknown field 'gpu'; known: cpus, memory_bytes, gpus, accelerator");
+  EXPECT_EQ(error_of([] {
+              Compute::from_json(Json{{"gpus", "1"}});
+            }),
             "Compute::from_json: gpus must be an integer");
-  EXPECT_NE(error_of([] { Compute::from_json(Json{{"gpus", 5000000000LL}}); }).find("at most 1024"),
+  EXPECT_NE(error_of([] {
+              Compute::from_json(Json{{"gpus", 5000000000LL}});
+            }).find("at most 1024"),
             std::string::npos);
   EXPECT_NE(error_of([] { Compute::from_json(Json::array()); }).find("expected an object"),
             std::string::npos);

@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 class FakeMachine {
  public:
   FakeMachine() {
-    root_ = fs::temp_directory_path() / ("sched-local-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
+    root_ = fs::temp_directory_path() /
+            ("sched-local-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(root_ / "proc/self");
     fs::create_directories(root_ / "dev");
   }
@@ -83,8 +83,11 @@ TEST(LocalResourcesTest, GpusComeFromCudaVisibleDevicesElseTheDeviceFiles) {
   ASSERT_EQ(listed.resources.gpus.size(), 2u);
   EXPECT_EQ(listed.resources.gpus[0].index, 3);
   EXPECT_EQ(listed.gpus_source, "CUDA_VISIBLE_DEVICES=3,1");
-  EXPECT_TRUE(detect_local_resources(m.probe({{"CUDA_VISIBLE_DEVICES", ""}})).resources.gpus.empty());
-  EXPECT_EQ(detect_local_resources(m.probe({{"NVIDIA_VISIBLE_DEVICES", "all"}})).resources.gpus.size(), 2u);
+  EXPECT_TRUE(
+      detect_local_resources(m.probe({{"CUDA_VISIBLE_DEVICES", ""}})).resources.gpus.empty());
+  EXPECT_EQ(
+      detect_local_resources(m.probe({{"NVIDIA_VISIBLE_DEVICES", "all"}})).resources.gpus.size(),
+      2u);
 }
 
 TEST(LocalResourcesTest, TheParsersReadWhatTheKernelWritesAndRefuseTheRest) {
@@ -99,7 +102,8 @@ TEST(LocalResourcesTest, TheParsersReadWhatTheKernelWritesAndRefuseTheRest) {
   EXPECT_EQ(parse_cgroup_path("0::/a/b\n"), "/a/b");
   EXPECT_EQ(parse_cgroup_path("0::/a/../../etc\n"), std::nullopt);
   EXPECT_EQ(parse_visible_devices("0,1,-1,2"), (std::vector<std::string>{"0", "1"}));
-  EXPECT_EQ(parse_visible_devices("GPU-8f3a,MIG-1"), (std::vector<std::string>{"GPU-8f3a", "MIG-1"}));
+  EXPECT_EQ(parse_visible_devices("GPU-8f3a,MIG-1"),
+            (std::vector<std::string>{"GPU-8f3a", "MIG-1"}));
   EXPECT_EQ(parse_visible_devices("NoDevFiles"), std::vector<std::string>{});
   EXPECT_EQ(parse_visible_devices("all"), std::nullopt);
 }

@@ -21,7 +21,8 @@ using std::chrono::seconds;
 
 constexpr int64_t kGiB = int64_t{1} << 30;
 
-Resources node(double cpus, int64_t memory_gib, int gpus, const std::string& model = "NVIDIA H100") {
+Resources node(double cpus, int64_t memory_gib, int gpus,
+               const std::string& model = "NVIDIA H100") {
   Resources r;
   r.milli_cpus = static_cast<int64_t>(cpus * 1000);
   r.memory_bytes = memory_gib * kGiB;
@@ -29,7 +30,9 @@ Resources node(double cpus, int64_t memory_gib, int gpus, const std::string& mod
   return r;
 }
 
-WorkRequest work(const std::string& id, Compute c = Compute()) { return WorkRequest{id, c, "", 0, false, {}}; }
+WorkRequest work(const std::string& id, Compute c = Compute()) {
+  return WorkRequest{id, c, "", 0, false, {}};
+}
 
 WorkRequest gang_member(const std::string& id, const std::string& gang, int size, Compute c,
                         bool one_per_worker) {
@@ -106,7 +109,8 @@ TEST_F(SchedulerTest, PackFillsTheMostLoadedWorkerAndSpreadTheLeastLoaded) {
 TEST_F(SchedulerTest, FractionalCpusAndMemoryAreCountedExactly) {
   Scheduler s(clock_);
   s.add_worker("n1", node(1, 1, 0));
-  for (int i = 0; i < 5; ++i) s.submit(work("w" + std::to_string(i), Compute().cpus(0.25).memory_mb(200)));
+  for (int i = 0; i < 5; ++i)
+    s.submit(work("w" + std::to_string(i), Compute().cpus(0.25).memory_mb(200)));
   auto placed = s.schedule();
   EXPECT_EQ(placed.size(), 4u) << "4 x 0.25 CPU fill one CPU";
   EXPECT_EQ(s.free_on("n1")->milli_cpus, 0);
@@ -185,8 +189,10 @@ TEST_F(SchedulerTest, ALargeWorkSkippedManyTimesReservesAWorkerAndIsNotStarved) 
     running.erase(running.begin());
     submit_small();
     for (const auto& p : s.schedule()) {
-      if (p.work == "large") large_placed = true;
-      else running.push_back(p);
+      if (p.work == "large")
+        large_placed = true;
+      else
+        running.push_back(p);
     }
   }
   EXPECT_TRUE(large_placed) << "the large work was starved";
@@ -228,7 +234,8 @@ TEST_F(SchedulerTest, AGangIsPlacedAllAtOnceOrNotAtAll) {
   }
   // 3 GPUs free, 4 wanted: none placed, not 3.
   EXPECT_TRUE(s.schedule().empty());
-  EXPECT_EQ(s.pending_reason("rank2"), "gang 'train' of 4: waiting for resources: its 4 works do not fit all at once");
+  EXPECT_EQ(s.pending_reason("rank2"),
+            "gang 'train' of 4: waiting for resources: its 4 works do not fit all at once");
   s.release("blocker", 1);
   auto placed = s.schedule();
   EXPECT_EQ(placed.size(), 4u);
@@ -241,9 +248,11 @@ TEST_F(SchedulerTest, AOnePerWorkerGangPutsEachWorkOnADifferentWorker) {
   Scheduler s(clock_);
   s.add_worker("n1", node(32, 64, 8));
   s.add_worker("n2", node(32, 64, 8));
-  for (int r = 0; r < 3; ++r) s.submit(gang_member("r" + std::to_string(r), "mn", 3, Compute().gpus(4), true));
+  for (int r = 0; r < 3; ++r)
+    s.submit(gang_member("r" + std::to_string(r), "mn", 3, Compute().gpus(4), true));
   EXPECT_TRUE(s.schedule().empty()) << "two workers for three ranks";
-  EXPECT_EQ(s.pending_reason("r0"), "gang 'mn' of 3: needs 3 workers that can each hold 4 GPUs; 2 can");
+  EXPECT_EQ(s.pending_reason("r0"),
+            "gang 'mn' of 3: needs 3 workers that can each hold 4 GPUs; 2 can");
   s.add_worker("n3", node(32, 64, 8));
   auto placed = s.schedule();
   ASSERT_EQ(placed.size(), 3u);
@@ -398,9 +407,9 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
     o.max_skips = 4;
     Scheduler s(clock_, o);
     std::map<WorkerId, Resources> totals;
-    std::map<WorkId, Placement> running;  // what the caller believes runs
-    std::map<WorkId, Compute> asked;           // every work's request
-    std::map<WorkId, uint64_t> last_attempt;   // highest attempt seen per work
+    std::map<WorkId, Placement> running;      // what the caller believes runs
+    std::map<WorkId, Compute> asked;          // every work's request
+    std::map<WorkId, uint64_t> last_attempt;  // highest attempt seen per work
     int resubmitted = 0;
     auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
     // The caller's retry policy: a lost work is submitted again (alone).
@@ -441,7 +450,8 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
       } else if (op < 72 && !totals.empty()) {
         auto ids = s.workers();
         if (!ids.empty()) {
-          for (const auto& l : s.remove_worker(ids[static_cast<size_t>(pick(static_cast<int>(ids.size())))])) {
+          for (const auto& l :
+               s.remove_worker(ids[static_cast<size_t>(pick(static_cast<int>(ids.size())))])) {
             lose(l);
           }
         }
