@@ -4,6 +4,7 @@
 
 #include "lightning/app.hpp"
 #include "lightning/component.hpp"
+#include "lightning/compute.hpp"
 #include "lightning/drive.hpp"
 #include "lightning/flow.hpp"
 #include "lightning/json.hpp"

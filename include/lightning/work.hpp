@@ -6,6 +6,7 @@
 #include <string>
 
 #include "lightning/component.hpp"
+#include "lightning/compute.hpp"
 #include "lightning/status.hpp"
 
 namespace lightning {
@@ -99,6 +100,14 @@ class WorkOptions {
   /// Extra environment variables for the work's process. Names are POSIX
   /// names (letters, digits, '_', not starting with a digit); values hold no NUL.
   LIGHTNING_CHECKED_OPTION(EnvMap, env, {});
+  /// What the work needs to run (lightning/compute.hpp): CPUs, memory, GPUs,
+  /// an accelerator model, e.g. `compute(Compute().gpus(1).cpus(4))` or
+  /// `compute(Compute::preset("gpu"))`. Default: nothing asked, the work runs
+  /// anywhere (it counts as 1 CPU when works are packed onto workers). In a
+  /// local run, a work asking for more than this machine has fails its call
+  /// at once, with reason "start_failed" and a message saying what it asked
+  /// and what the machine has (docs/design/scheduling.md).
+  LIGHTNING_OPTION(Compute, compute, Compute());
 
  public:
   Json to_json() const;

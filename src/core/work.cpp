@@ -92,7 +92,8 @@ Json WorkOptions::to_json() const {
               {"raise_exception", raise_exception_},
               {"grace_period_ms", grace_period_.count()},
               {"start_timeout_ms", start_timeout_.count()},
-              {"env", env_}};
+              {"env", env_},
+              {"compute", compute_.to_json()}};
 }
 
 WorkStatus Work::call(Json args) {

@@ -75,7 +75,8 @@ Json ComponentRoutes::work_node(const Work& work) const {
                {"alive", facts != nullptr && facts->alive},
                {"host", host_},
                {"log_path", logs_dir_ + "/" + work.path() + ".log"},
-               {"url", work.url().empty() ? Json(nullptr) : Json(work.url())}};
+               {"url", work.url().empty() ? Json(nullptr) : Json(work.url())},
+               {"compute", work.options().compute().to_json()}};
   return node;
 }
 

@@ -71,7 +71,12 @@ int AppHost::run() {
   ControllerOptions controller_options = options_.controller;
   controller_options.work_address = address;
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
-                                             launcher_, &budget_);
+                                             checked_launcher_, &budget_);
+  const scheduler::LocalResources& local = compute_check_.resources();
+  spdlog::debug("this machine: CPUs {} ({}), memory {} ({}), GPUs {} ({})",
+                format_cpus(local.resources.milli_cpus), local.cpus_source,
+                format_memory(local.resources.memory_bytes), local.memory_source,
+                local.resources.gpus.size(), local.gpus_source);
   objects_->set_credentials(controller_->run_id(), controller_->token());
   spdlog::debug("controller listening on {} (run {})", address, controller_->run_id());
 
@@ -87,7 +92,8 @@ int AppHost::run() {
   // Next subsystems attach here, all on this loop:
   //  - more of the HTTP API and the dashboard (issue 9): /metrics from loop_.post_stats();
   //  - the cluster scheduler (issue 11): a WorkLauncherInterface in place of
-  //    launcher_ that places works on remote lightning-workers.
+  //    checked_launcher_ that asks scheduler::Scheduler for a placement and
+  //    launches on remote lightning-workers (docs/design/scheduling.md).
 
   Terminal* terminal = options_.controller.terminal.get();
   if (options_.works_display != WorksDisplay::kOff && terminal != nullptr) {

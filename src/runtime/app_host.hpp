@@ -13,10 +13,11 @@
 #include "http/http_server.hpp"
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
+#include "runtime/checked_launcher.hpp"
 #include "runtime/controller.hpp"
 #include "runtime/fork_launcher.hpp"
-#include "runtime/run_lock.hpp"
 #include "runtime/resource_budget.hpp"
+#include "runtime/run_lock.hpp"
 #include "runtime/works_view.hpp"
 #include "runtime/zygote.hpp"
 #include "util/event_loop.hpp"
@@ -104,6 +105,10 @@ class AppHost final : private rpc::WorkSessionHandler {
   util::AsioClock clock_{io_};
   util::EventLoop loop_{io_, clock_};
   ForkLauncher launcher_;
+  // What this machine has, and the launch path that refuses a work asking
+  // for more (docs/design/scheduling.md, "The local case").
+  LocalComputeCheck compute_check_{scheduler::detect_local_resources()};
+  CheckedLauncher checked_launcher_{launcher_, compute_check_, loop_};
   SystemResources resources_;
   ResourceBudget budget_{resources_};
   std::unique_ptr<Flow> root_;  // until the controller takes it

@@ -301,6 +301,8 @@ void Controller::launch(Record& r) {
   request.set_log_level(options_.log_level);
   request.mutable_env()->insert(r.work->options().env().begin(), r.work->options().env().end());
   request.set_run_dir(options_.run_dir);
+  const Compute& compute = r.work->options().compute();
+  if (!compute.is_empty()) request.set_compute_json(compute.to_json().dump());
   for (const auto& arg : app_args()) request.add_app_args(arg);
   supervisor_.launch(r.process, std::move(request));
 }
