@@ -139,6 +139,42 @@ foreach(dir IN LISTS _lr_component_dirs)
     continue()
   endif()
   get_filename_component(name ${dir} NAME)
+  # Its manifest (docs/components/using.md): the same file a published
+  # component has, so that the resolver treats both alike. Its version is the
+  # project's; its content_sha256 (of the manifest only: a header edit does
+  # not move the apps' lock files) pins it in lightning.lock.
+  set(manifest ${dir}/lightning-component.json)
+  if(NOT EXISTS ${manifest})
+    message(FATAL_ERROR "components/${name}/ has a CMakeLists.txt but no lightning-component.json; "
+      "write one (name, version, description, package \"Lightning\", target \"Lightning::${name}\", "
+      "torch, dependencies), as the other components/*/ have")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${manifest})
+  file(READ ${manifest} text)
+  foreach(field name version)
+    string(JSON value ERROR_VARIABLE err GET "${text}" ${field})
+    if(err)
+      message(FATAL_ERROR "${manifest}: cannot read field '${field}': ${err}")
+    endif()
+    set(_lr_m_${field} "${value}")
+  endforeach()
+  if(NOT _lr_m_name STREQUAL name)
+    message(FATAL_ERROR "${manifest}: field 'name' is '${_lr_m_name}' but the component's "
+      "directory is components/${name}/ (target lightning_${name}); make them the same")
+  endif()
+  if(NOT _lr_m_version STREQUAL PROJECT_VERSION)
+    message(FATAL_ERROR "${manifest}: field 'version' is '${_lr_m_version}' but Lightning is "
+      "${PROJECT_VERSION}; a built-in component has the project's version: set it to "
+      "\"${PROJECT_VERSION}\"")
+  endif()
+  string(JSON deps ERROR_VARIABLE err GET "${text}" dependencies)
+  if(err)
+    set(deps "{}")
+  endif()
+  string(REGEX REPLACE "[\n\t ]+" " " deps "${deps}")
+  file(SHA256 ${manifest} sha)
+  set(_lr_component_${name}_meta
+    "\"version\": \"${_lr_m_version}\", \"content_sha256\": \"${sha}\", \"dependencies\": ${deps}")
   if(NOT TARGET lightning_${name})
     if(NOT LIGHTNING_BUILD_COMPONENTS)
       set(why "this build has no components (LIGHTNING_BUILD_COMPONENTS=OFF); configure with -DLIGHTNING_BUILD_COMPONENTS=ON")
@@ -195,7 +231,7 @@ function(_lr_components_json out tree)
     _lr_json_array(incs "${inc}")
     _lr_json_array(libs "${lib}" ${_lr_component_${name}_items})
     list(APPEND entries
-      "    \"${name}\": {\"include_dirs\": ${incs}, \"libraries\": ${libs}, \"torch\": ${_lr_component_${name}_torch}}")
+      "    \"${name}\": {${_lr_component_${name}_meta}, \"include_dirs\": ${incs}, \"libraries\": ${libs}, \"torch\": ${_lr_component_${name}_torch}}")
   endforeach()
   list(JOIN entries ",\n" body)
   list(JOIN _lr_missing ",\n    " missing)
