@@ -107,14 +107,20 @@ void install_missing(const package::ResolveError& error, LazyStore& store, const
     log.progress("component " + locked.name + " " + locked.version.str() + ": fetching " +
                  locked.source + (locked.commit.empty() ? "" : " at " + locked.commit.substr(0, 12)) +
                  " (in lightning.lock, not in the component store)");
-    store.get().fetch_locked(locked);
+    store.get().fetch_locked(locked);  // its errors name the component
   }
   for (const auto& req : error.missing) {
     if (req.source.empty()) continue;
     log.progress("component " + req.name + ": fetching " + req.source + " (needed by " +
                  req.origin + ", not installed)");
-    const SourceSpec spec = SourceSpec::parse(req.source);
-    const InstalledComponent got = store.get().fetch(spec);
+    SourceSpec spec;
+    InstalledComponent got;
+    try {
+      spec = SourceSpec::parse(req.source);
+      got = store.get().fetch(spec);
+    } catch (const CliError& e) {
+      throw CliError(req.origin + ": component '" + req.name + "': " + e.what());
+    }
     if (got.manifest.name != req.name) {
       throw CliError(req.origin + ": " + req.source + " is component '" + got.manifest.name +
                      "', not '" + req.name + "'; correct the name or the source");
@@ -259,6 +265,36 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
   }
   result.chosen = resolution.chosen;
 
+  // The new lock, checked before anything is built: written only when
+  // something new was chosen (or a stale builtin entry dropped), and then
+  // only if its bytes change, after the builds succeeded.
+  const bool all_from_lock =
+      std::all_of(resolution.from_lock.begin(), resolution.from_lock.end(),
+                  [](const auto& kv) { return kv.second; }) &&
+      lock.text.has_value();
+  std::optional<std::string> new_lock_text;
+  if (!all_from_lock || dropped) {
+    package::LockFile next = lock.lock;
+    for (const auto& c : resolution.chosen) next.upsert(locked_from(c, resolution.chosen));
+    std::string text = next.serialize();
+    if (!lock.text || *lock.text != text) new_lock_text = std::move(text);
+  }
+  if (new_lock_text && options.locked) {
+    std::string what = "an entry is dropped";
+    std::string name;
+    for (const auto& c : resolution.chosen) {
+      auto it = resolution.from_lock.find(c.name);
+      if (it == resolution.from_lock.end() || !it->second) {
+        what = c.name + " " + c.version.str() + " is not locked";
+        name = c.name;
+        break;
+      }
+    }
+    throw CliError(std::string(package::kLockFile) + " would change: " + what +
+                   "; run without --locked or `lightning update" +
+                   (name.empty() ? std::string() : " " + name) + "`");
+  }
+
   // Build what is not built for this toolchain, dependencies first.
   std::optional<ComponentToolchain> component_toolchain_;
   std::map<std::string, const InstalledComponent*> by_name;
@@ -276,10 +312,18 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
                      c.source + "`");
     }
     by_name[c.name] = installed;
+    // Its store dependencies, transitively (their prefixes go to CMake).
     std::vector<InstalledComponent> deps;
-    for (const auto& [dep, range] : c.dependencies) {
-      (void)range;
-      if (auto it = by_name.find(dep); it != by_name.end()) deps.push_back(*it->second);
+    std::set<std::string> seen;
+    std::vector<std::string> queue;
+    for (const auto& [dep, range] : c.dependencies) queue.push_back(dep);
+    while (!queue.empty()) {
+      const std::string dep = queue.back();
+      queue.pop_back();
+      auto it = by_name.find(dep);
+      if (it == by_name.end() || !seen.insert(dep).second) continue;
+      deps.push_back(*it->second);
+      for (const auto& [next, range] : it->second->manifest.dependencies) queue.push_back(next);
     }
     if (!component_toolchain_) component_toolchain_ = component_toolchain(toolchain, library);
     if (!store.get().is_built(*installed, *component_toolchain_)) {
@@ -302,33 +346,8 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
     }
   }
 
-  // The lock: written only when something new was chosen (or a stale builtin
-  // entry dropped), and then only if its bytes change.
-  const bool all_from_lock =
-      std::all_of(resolution.from_lock.begin(), resolution.from_lock.end(),
-                  [](const auto& kv) { return kv.second; }) &&
-      lock.text.has_value();
-  if (all_from_lock && !dropped) return result;
-  package::LockFile next = lock.lock;
-  for (const auto& c : resolution.chosen) next.upsert(locked_from(c, resolution.chosen));
-  const std::string text = next.serialize();
-  if (lock.text && *lock.text == text) return result;
-  if (options.locked) {
-    std::string what = "an entry is dropped";
-    std::string name;
-    for (const auto& c : resolution.chosen) {
-      auto it = resolution.from_lock.find(c.name);
-      if (it == resolution.from_lock.end() || !it->second) {
-        what = c.name + " " + c.version.str() + " is not locked";
-        name = c.name;
-        break;
-      }
-    }
-    throw CliError(std::string(package::kLockFile) + " would change: " + what +
-                   "; run without --locked or `lightning update" +
-                   (name.empty() ? std::string() : " " + name) + "`");
-  }
-  if (Status s = util::write_file_atomically(lock_path, text); !s.ok()) {
+  if (!new_lock_text) return result;
+  if (Status s = util::write_file_atomically(lock_path, *new_lock_text); !s.ok()) {
     throw CliError("cannot write " + lock_path + ": " + s.message());
   }
   log.info("wrote " + lock_path);
