@@ -347,19 +347,21 @@ TEST_F(ComponentsUseTest, BadInputGetsAnErrorNamingTheComponentAndWhatToDo) {
     }
   }
 
-  // A component that does not build.
-  {
-    const std::string src = *tmp_ / "repos/broken";
-    write_text(src + "/lightning-component.json", manifest("broken", "1.0.0"));
-    write_text(src + "/CMakeLists.txt", component_cmake("broken"));
-    write_text(src + "/src/broken.cpp", "this is not C++;\n");
-    const std::string app =
-        write_app("bad-build", "// lightning: use broken@^1 from " + src + "\nint main() {}\n");
-    ProcessOutput r = lightning_run({"--build-only", app});
-    EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_NE(r.err.find("component 'broken' 1.0.0 does not build"), std::string::npos) << r.err;
-    EXPECT_FALSE(fs::exists(*tmp_ / "bad-build/lightning.lock"));
-  }
+}
+
+// A component that does not build: the build's own errors, and its log.
+TEST_F(ComponentsUseTest, AComponentThatDoesNotBuildIsAnErrorNamingItAndItsLog) {
+  const std::string src = *tmp_ / "repos/broken";
+  write_text(src + "/lightning-component.json", manifest("broken", "1.0.0"));
+  write_text(src + "/CMakeLists.txt", component_cmake("broken"));
+  write_text(src + "/src/broken.cpp", "this is not C++;\n");
+  const std::string app =
+      write_app("bad-build", "// lightning: use broken@^1 from " + src + "\nint main() {}\n");
+  ProcessOutput r = lightning_run({"--build-only", app});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("component 'broken' 1.0.0 does not build"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(*tmp_ / "bad-build/lightning.lock"));
+  EXPECT_NE(r.err.find("build.log"), std::string::npos) << r.err;
 }
 
 // The built-in components are used the same way: locked as "builtin".
