@@ -98,6 +98,13 @@ const InstalledComponent* find_installed(const std::vector<InstalledComponent>& 
   return nullptr;
 }
 
+/// Whether `name` is missing because its locked version is (fetch_locked
+/// installs that one; its requirement's source is not needed).
+bool is_locked_missing(const package::ResolveError& error, const std::string& name) {
+  return std::any_of(error.missing_locked.begin(), error.missing_locked.end(),
+                     [&](const auto& l) { return l.name == name; });
+}
+
 /// Installs what a failed resolution says is missing: a locked entry exactly,
 /// a requirement from its source (the highest version its source offers in
 /// range when the source's head is out of range).
@@ -110,7 +117,7 @@ void install_missing(const package::ResolveError& error, LazyStore& store, const
     store.get().fetch_locked(locked);  // its errors name the component
   }
   for (const auto& req : error.missing) {
-    if (req.source.empty()) continue;
+    if (req.source.empty() || is_locked_missing(error, req.name)) continue;
     log.progress("component " + req.name + ": fetching " + req.source + " (needed by " +
                  req.origin + ", not installed)");
     SourceSpec spec;
@@ -189,6 +196,11 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
   const std::vector<package::Requirement> reqs = app_requirements(source, needs);
   if (reqs.empty()) return result;
 
+  // An include of a component that is not a built-in of this build: the
+  // message additions_for gives (there is no such built-in), not a resolver's.
+  for (const auto& name : needs.components) {
+    if (library.components.count(name) == 0) additions_for(needs, library, source);
+  }
   // A built-in this build left out: the reason, before anything else.
   for (const auto& req : reqs) {
     auto missing = library.missing_components.find(req.name);
@@ -254,7 +266,7 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
     if (!installable) throw;
     if (options.locked) {
       for (const auto& r : e.missing) {
-        if (r.source.empty()) continue;
+        if (r.source.empty() || is_locked_missing(e, r.name)) continue;
         throw CliError(std::string(package::kLockFile) + " would change: " + r.name +
                        " is not locked (needed by " + r.origin +
                        "); run without --locked or `lightning update " + r.name + "`");
