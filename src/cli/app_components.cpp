@@ -212,6 +212,18 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
   }
   const std::vector<package::Candidate> builtins = builtin_candidates(library);
   auto is_builtin = [&](const std::string& name) { return library.components.count(name) != 0; };
+  // A built-in at a version this Lightning's is not: there is nothing to
+  // install, so say that rather than the resolver's "install one".
+  for (const auto& req : reqs) {
+    for (const auto& b : builtins) {
+      if (b.name == req.name && !req.range.matches(b.version)) {
+        throw CliError(req.origin + ": component '" + req.name + "' is built into this Lightning at " +
+                       b.version.str() + ", which " + req.range.str() +
+                       " does not allow; use a range that does (e.g. " + req.name + "@^" +
+                       b.version.str() + ") or a Lightning whose '" + req.name + "' fits");
+      }
+    }
+  }
   const bool needs_store = std::any_of(reqs.begin(), reqs.end(), [&](const auto& r) {
     return !is_builtin(r.name);
   });
