@@ -16,7 +16,7 @@ struct BuildRequest {
   std::vector<std::string> cxxflags;  ///< --cxxflags
   bool rebuild = false;               ///< ignore a cached binary
   bool use_pch = true;
-  ComponentOptions components;        ///< --store, --locked
+  ComponentOptions components;  ///< --store, --locked
 };
 
 struct BuildResult {

@@ -67,8 +67,8 @@ class LazyStore {
  public:
   explicit LazyStore(fs::path root) : root_(std::move(root)) {}
   ComponentStore& get() {
-    if (!store_) store_ = std::make_unique<ComponentStore>(root_.empty() ? default_component_store()
-                                                                         : root_);
+    if (!store_)
+      store_ = std::make_unique<ComponentStore>(root_.empty() ? default_component_store() : root_);
     return *store_;
   }
   std::vector<InstalledComponent>& installed() {
@@ -112,7 +112,8 @@ void install_missing(const package::ResolveError& error, LazyStore& store, const
   for (const auto& locked : error.missing_locked) {
     if (locked.source == kBuiltinSource) continue;
     log.progress("component " + locked.name + " " + locked.version.str() + ": fetching " +
-                 locked.source + (locked.commit.empty() ? "" : " at " + locked.commit.substr(0, 12)) +
+                 locked.source +
+                 (locked.commit.empty() ? "" : " at " + locked.commit.substr(0, 12)) +
                  " (in lightning.lock, not in the component store)");
     store.get().fetch_locked(locked);  // its errors name the component
   }
@@ -204,8 +205,7 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
   // A built-in this build left out: the reason, before anything else.
   for (const auto& req : reqs) {
     auto missing = library.missing_components.find(req.name);
-    if (missing != library.missing_components.end() &&
-        library.components.count(req.name) == 0) {
+    if (missing != library.missing_components.end() && library.components.count(req.name) == 0) {
       throw CliError(req.origin + ": component '" + req.name +
                      "' is not in this build: " + missing->second);
     }
@@ -217,16 +217,16 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
   for (const auto& req : reqs) {
     for (const auto& b : builtins) {
       if (b.name == req.name && !req.range.matches(b.version)) {
-        throw CliError(req.origin + ": component '" + req.name + "' is built into this Lightning at " +
-                       b.version.str() + ", which " + req.range.str() +
-                       " does not allow; use a range that does (e.g. " + req.name + "@^" +
-                       b.version.str() + ") or a Lightning whose '" + req.name + "' fits");
+        throw CliError(req.origin + ": component '" + req.name +
+                       "' is built into this Lightning at " + b.version.str() + ", which " +
+                       req.range.str() + " does not allow; use a range that does (e.g. " +
+                       req.name + "@^" + b.version.str() + ") or a Lightning whose '" + req.name +
+                       "' fits");
       }
     }
   }
-  const bool needs_store = std::any_of(reqs.begin(), reqs.end(), [&](const auto& r) {
-    return !is_builtin(r.name);
-  });
+  const bool needs_store =
+      std::any_of(reqs.begin(), reqs.end(), [&](const auto& r) { return !is_builtin(r.name); });
 
   const std::string lock_path = lock_path_for(source);
   LockText lock = read_lock(lock_path);
@@ -235,17 +235,15 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
   {
     auto& entries = lock.lock.components;
     for (auto it = entries.begin(); it != entries.end();) {
-      const bool stale =
-          it->source == kBuiltinSource &&
-          std::none_of(builtins.begin(), builtins.end(), [&](const auto& b) {
-            return same_pin(*it, b);
-          });
+      const bool stale = it->source == kBuiltinSource &&
+                         std::none_of(builtins.begin(), builtins.end(),
+                                      [&](const auto& b) { return same_pin(*it, b); });
       if (stale) {
-        log.progress("component " + it->name + ": " + lock_path + " has the built-in " +
-                     it->version.str() + ", this Lightning has " +
-                     (is_builtin(it->name) ? library.components.at(it->name).version
-                                           : std::string("none")) +
-                     "; the lock moves to it");
+        log.progress(
+            "component " + it->name + ": " + lock_path + " has the built-in " + it->version.str() +
+            ", this Lightning has " +
+            (is_builtin(it->name) ? library.components.at(it->name).version : std::string("none")) +
+            "; the lock moves to it");
         it = entries.erase(it);
         dropped = true;
       } else {
@@ -270,11 +268,10 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
   try {
     resolution = package::resolve(reqs, candidates(), lock_ptr, lightning_version);
   } catch (const package::ResolveError& e) {
-    const bool installable =
-        std::any_of(e.missing.begin(), e.missing.end(),
-                    [](const auto& r) { return !r.source.empty(); }) ||
-        std::any_of(e.missing_locked.begin(), e.missing_locked.end(),
-                    [](const auto& l) { return l.source != kBuiltinSource; });
+    const bool installable = std::any_of(e.missing.begin(), e.missing.end(),
+                                         [](const auto& r) { return !r.source.empty(); }) ||
+                             std::any_of(e.missing_locked.begin(), e.missing_locked.end(),
+                                         [](const auto& l) { return l.source != kBuiltinSource; });
     if (!installable) throw;
     if (options.locked) {
       for (const auto& r : e.missing) {
@@ -292,10 +289,9 @@ AppComponents use_app_components(const std::string& source, const AppNeeds& need
   // The new lock, checked before anything is built: written only when
   // something new was chosen (or a stale builtin entry dropped), and then
   // only if its bytes change, after the builds succeeded.
-  const bool all_from_lock =
-      std::all_of(resolution.from_lock.begin(), resolution.from_lock.end(),
-                  [](const auto& kv) { return kv.second; }) &&
-      lock.text.has_value();
+  const bool all_from_lock = std::all_of(resolution.from_lock.begin(), resolution.from_lock.end(),
+                                         [](const auto& kv) { return kv.second; }) &&
+                             lock.text.has_value();
   std::optional<std::string> new_lock_text;
   if (!all_from_lock || dropped) {
     package::LockFile next = lock.lock;

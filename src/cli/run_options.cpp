@@ -67,8 +67,8 @@ std::string default_cache_dir() {
 RunOptions parse_run_options(int argc, char** argv, const std::string& program) {
   RunOptions options;
   util::SplitCommandLine split = util::split_command_line(
-      argc, argv, {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume",
-                        "--store"});
+      argc, argv,
+      {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume", "--store"});
   for (const std::string& name : split.given_empty) {
     if (name == "--cache-dir") throw CliError("--cache-dir must not be empty", 2);
     if (name == "--store") throw CliError("--store must not be empty", 2);

@@ -118,8 +118,8 @@ int update_command(const UpdateOptions& options, std::FILE* out) {
   for (const auto& name : names) {
     if (std::none_of(lock.components.begin(), lock.components.end(),
                      [&](const auto& e) { return e.name == name; })) {
-      throw CliError("component '" + name + "' is not in " + lock_path + " (locked: " +
-                     (locked_names.empty() ? "none" : locked_names) +
+      throw CliError("component '" + name + "' is not in " + lock_path +
+                     " (locked: " + (locked_names.empty() ? "none" : locked_names) +
                      "); an app that uses it writes it there when run with lightning-run");
     }
   }
@@ -173,10 +173,9 @@ int update_command(const UpdateOptions& options, std::FILE* out) {
       continue;
     }
     auto& entries = lock.components;
-    entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                 [&](const auto& e) {
-                                   return e.name == name && e.version == before.version;
-                                 }),
+    entries.erase(std::remove_if(
+                      entries.begin(), entries.end(),
+                      [&](const auto& e) { return e.name == name && e.version == before.version; }),
                   entries.end());
     package::LockedComponent entry;
     entry.name = next->name;

@@ -28,8 +28,15 @@ std::string expect_ok(const ProcessOutput& r, const std::string& what) {
 }
 
 std::string git(const std::string& repo, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"git", "-C", repo, "-c", "user.name=Test", "-c",
-                                   "user.email=test@example.com", "-c", "init.defaultBranch=main"};
+  std::vector<std::string> argv = {"git",
+                                   "-C",
+                                   repo,
+                                   "-c",
+                                   "user.name=Test",
+                                   "-c",
+                                   "user.email=test@example.com",
+                                   "-c",
+                                   "init.defaultBranch=main"};
   argv.insert(argv.end(), args.begin(), args.end());
   ProcessOutput r = run_process(argv);
   if (r.exit_code != 0) throw std::runtime_error("git failed: " + r.err);
@@ -54,11 +61,13 @@ std::string component_cmake(const std::string& name, const std::vector<std::stri
          ")\ntarget_include_directories(" + name +
          " PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include> "
          "$<INSTALL_INTERFACE:include>)\ntarget_link_libraries(" +
-         name + " PUBLIC Lightning::lightning" + links + ")\ninstall(TARGETS " + name +
-         " EXPORT " + name + "Targets ARCHIVE DESTINATION lib)\ninstall(DIRECTORY include/ "
-         "DESTINATION include)\ninstall(EXPORT " + name + "Targets NAMESPACE " + name +
-         ":: DESTINATION lib/cmake/" + name + ")\nfile(WRITE ${CMAKE_CURRENT_BINARY_DIR}/" +
-         name + "Config.cmake \"include(CMakeFindDependencyMacro)\\nfind_dependency(Lightning)\\n" +
+         name + " PUBLIC Lightning::lightning" + links + ")\ninstall(TARGETS " + name + " EXPORT " +
+         name +
+         "Targets ARCHIVE DESTINATION lib)\ninstall(DIRECTORY include/ "
+         "DESTINATION include)\ninstall(EXPORT " +
+         name + "Targets NAMESPACE " + name + ":: DESTINATION lib/cmake/" + name +
+         ")\nfile(WRITE ${CMAKE_CURRENT_BINARY_DIR}/" + name +
+         "Config.cmake \"include(CMakeFindDependencyMacro)\\nfind_dependency(Lightning)\\n" +
          config_deps + "include(\\${CMAKE_CURRENT_LIST_DIR}/" + name +
          "Targets.cmake)\\n\")\ninstall(FILES ${CMAKE_CURRENT_BINARY_DIR}/" + name +
          "Config.cmake DESTINATION lib/cmake/" + name + ")\n";
@@ -67,8 +76,8 @@ std::string component_cmake(const std::string& name, const std::vector<std::stri
 std::string manifest(const std::string& name, const std::string& version,
                      const std::string& deps = "{}") {
   return R"({"name": ")" + name + R"(", "version": ")" + version +
-         R"(", "description": "test component )" + name + R"(", "target": ")" + name + "::" +
-         name + R"(", "dependencies": )" + deps + "}\n";
+         R"(", "description": "test component )" + name + R"(", "target": ")" + name + "::" + name +
+         R"(", "dependencies": )" + deps + "}\n";
 }
 
 // acme: a Work whose `greeting` the app prints.
@@ -86,8 +95,10 @@ struct GreetWork : lightning::Work {
 };
 }  // namespace acme
 )");
-  write_text(dir + "/src/acme.cpp", "#include <acme/acme.hpp>\nstd::string acme::greeting() { "
-                                    "return \"hello from acme " + version + "\"; }\n");
+  write_text(dir + "/src/acme.cpp",
+             "#include <acme/acme.hpp>\nstd::string acme::greeting() { "
+             "return \"hello from acme " +
+                 version + "\"; }\n");
 }
 
 constexpr const char* kAcmeAppBody = R"(
@@ -227,7 +238,8 @@ TEST_F(ComponentsUseTest, ASecondAppReusesTheInstalledComponentWithoutRebuilding
   const std::vector<std::string> logs = build_logs("acme", "1.1.0");
   ASSERT_EQ(logs.size(), 1u) << "the first test builds acme 1.1.0 once";
   const FileIdentity before = identity_of(logs[0]);
-  const std::string app = write_app("app2", std::string("// lightning: use acme@~1.1") + kAcmeAppBody);
+  const std::string app =
+      write_app("app2", std::string("// lightning: use acme@~1.1") + kAcmeAppBody);
   ProcessOutput r = lightning_run({app});
   expect_ok(r, "second app");
   EXPECT_NE(r.out.find("app got: hello from acme 1.1.0"), std::string::npos) << r.out;
@@ -252,8 +264,8 @@ TEST_F(ComponentsUseTest, AFreshStoreWithTheLockReinstallsTheExactLockedCommit) 
 }
 
 TEST_F(ComponentsUseTest, TheLockedFlagRefusesToChangeTheLock) {
-  const std::string app = write_app("app-locked", std::string("// lightning: use acme@^1") +
-                                                      kAcmeAppBody);
+  const std::string app =
+      write_app("app-locked", std::string("// lightning: use acme@^1") + kAcmeAppBody);
   ProcessOutput r = lightning_run({"--locked", "--build-only", app});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("lightning.lock would change: acme 1.1.0 is not locked; run without "
@@ -272,13 +284,19 @@ TEST_F(ComponentsUseTest, BadInputGetsAnErrorNamingTheComponentAndWhatToDo) {
   };
   const std::string empty_store = *tmp_ / "empty-store";
   const std::vector<Case> cases = {
-      {"a missing component without a source", "// lightning: use nosuch@^1\nint main() {}\n", "",
+      {"a missing component without a source",
+       "// lightning: use nosuch@^1\nint main() {}\n",
+       "",
        {"nosuch", "app.cpp:1", "lightning install component"}},
       {"a bad use line", "// lightning: use Acme!!@^1\nint main() {}\n", "", {"app.cpp:1"}},
-      {"a bad field in lightning.json", "int main() {}\n", R"({"components": {"acme": 5}})",
+      {"a bad field in lightning.json",
+       "int main() {}\n",
+       R"({"components": {"acme": 5}})",
        {"lightning.json", "acme"}},
       {"a built-in at a version this Lightning is not",
-       "// lightning: use script@^9\nint main() {}\n", "", {"script", "0.1.0", "^9"}},
+       "// lightning: use script@^9\nint main() {}\n",
+       "",
+       {"script", "0.1.0", "^9"}},
   };
   int i = 0;
   for (const auto& c : cases) {
@@ -295,9 +313,8 @@ TEST_F(ComponentsUseTest, BadInputGetsAnErrorNamingTheComponentAndWhatToDo) {
 
   // A revision that does not exist (an empty store, so that it is fetched).
   {
-    const std::string app =
-        write_app("bad-rev", "// lightning: use acme@^1 from " + acme_url() + "@v9.9.9\n" +
-                                 kAcmeAppBody);
+    const std::string app = write_app(
+        "bad-rev", "// lightning: use acme@^1 from " + acme_url() + "@v9.9.9\n" + kAcmeAppBody);
     ProcessOutput r = lightning_run({"--store", empty_store, "--build-only", app});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("acme"), std::string::npos) << r.err;
@@ -312,10 +329,11 @@ TEST_F(ComponentsUseTest, BadInputGetsAnErrorNamingTheComponentAndWhatToDo) {
     write_text(src + "/src/dirc.cpp", "int dirc_answer() { return 42; }\n");
     const std::string app =
         write_app("bad-dir", "// lightning: use dirc@^1 from " + src + "\nint main() {}\n");
-    write_text(*tmp_ / "bad-dir/lightning.lock",
-               R"({"lock_version": 1, "components": [{"name": "dirc", "version": "1.0.0", "source": ")" +
-                   src + R"(", "commit": "", "content_sha256": ")" + std::string(64, '0') +
-                   R"(", "dependencies": {}}]})");
+    write_text(
+        *tmp_ / "bad-dir/lightning.lock",
+        R"({"lock_version": 1, "components": [{"name": "dirc", "version": "1.0.0", "source": ")" +
+            src + R"(", "commit": "", "content_sha256": ")" + std::string(64, '0') +
+            R"(", "dependencies": {}}]})");
     ProcessOutput r = lightning_run({"--store", empty_store, "--build-only", app});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("dirc"), std::string::npos) << r.err;
@@ -346,7 +364,6 @@ TEST_F(ComponentsUseTest, BadInputGetsAnErrorNamingTheComponentAndWhatToDo) {
       EXPECT_NE(r.err.find(e), std::string::npos) << "no '" << e << "' in\n" << r.err;
     }
   }
-
 }
 
 // A component that does not build: the build's own errors, and its log.

@@ -43,11 +43,14 @@ const std::string kSha(64, 'a');
 LibraryConfig config_with_builtins() {
   return parse_library_config(R"({"version": "0.1.0", "library_file": "/x/liblightning.a",
     "components": {
-      "script": {"version": "0.1.0", "content_sha256": ")" + kSha + R"(", "dependencies": {},
+      "script": {"version": "0.1.0", "content_sha256": ")" +
+                                  kSha + R"(", "dependencies": {},
                  "include_dirs": ["/inc/script"], "libraries": ["/lib/liblightning_script.a"]},
-      "train": {"version": "0.1.0", "content_sha256": ")" + kSha + R"(", "dependencies": {},
+      "train": {"version": "0.1.0", "content_sha256": ")" +
+                                  kSha + R"(", "dependencies": {},
                 "include_dirs": [], "libraries": [], "torch": true},
-      "serve": {"version": "0.1.0", "content_sha256": ")" + kSha + R"(",
+      "serve": {"version": "0.1.0", "content_sha256": ")" +
+                                  kSha + R"(",
                 "dependencies": {"train": "=0.1.0"}, "include_dirs": [], "libraries": []}},
     "missing_components": {"data": "it needs libtorch"}})",
                               "/x/share/lightning/lightning-run.json");
@@ -152,8 +155,8 @@ TEST(UseAppComponentsTest, ABuiltInIsLockedOnceThenTheLockIsLeftAsItIs) {
   options.store_root = dir / "no-such-store";
   options.locked = true;
   try {
-    use_app_components(app, scan_app_needs(app, text), config_with_builtins(), Toolchain(),
-                       options, log);
+    use_app_components(app, scan_app_needs(app, text), config_with_builtins(), Toolchain(), options,
+                       log);
     ADD_FAILURE() << "--locked let a lock be written";
   } catch (const CliError& e) {
     EXPECT_NE(std::string(e.what()).find("lightning.lock would change: "), std::string::npos)
@@ -171,8 +174,8 @@ TEST(UseAppComponentsTest, ABuiltInIsLockedOnceThenTheLockIsLeftAsItIs) {
   EXPECT_FALSE(fs::exists(dir / "no-such-store"));
   // Again, and with --locked: nothing to change, nothing written.
   options.locked = true;
-  const AppComponents again = use_app_components(
-      app, scan_app_needs(app, text), config_with_builtins(), Toolchain(), options, log);
+  const AppComponents again = use_app_components(app, scan_app_needs(app, text),
+                                                 config_with_builtins(), Toolchain(), options, log);
   EXPECT_FALSE(again.lock_written);
   EXPECT_EQ(read(dir / "lightning.lock"), lock);
 }
