@@ -14,7 +14,7 @@ cmake --build --preset "$preset"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/tests/tsan.supp:halt_on_error=0:exitcode=66}
-exclude="LightningRun|FindPackage"
+exclude="LightningRun|FindPackage|ComponentStoreBuildTest"
 # The wide fan-out drills (BudgetDrillTest: 400 and 2,000 works) run in the ci
 # preset only: thousands of instrumented processes take minutes and prove
 # nothing more about memory or races than the other drills do.
