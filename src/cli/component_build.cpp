@@ -18,6 +18,7 @@
 #include "errors.hpp"
 #include "file_lock.hpp"
 #include "fs_util.hpp"
+#include "log.hpp"
 #include "subprocess.hpp"
 #include "util/atomic_file.hpp"
 
@@ -71,6 +72,13 @@ std::string file_of_link_item(const std::string& item) {
   const std::size_t comma = item.rfind(",/");
   if (starts_with(item, "-Wl,") && comma != std::string::npos) return item.substr(comma + 1);
   return "";
+}
+
+void append_to_log(const std::string& path, const std::string& text) {
+  if (std::FILE* f = std::fopen(path.c_str(), "a")) {
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
 }
 
 }  // namespace
@@ -323,14 +331,10 @@ ComponentBuild ComponentStore::build(const InstalledComponent& component,
   to_log.stderr_file = log;
   to_log.append = true;
   auto step = [&](const std::string& name, const std::vector<std::string>& argv) {
-    {
-      std::FILE* f = std::fopen(log.c_str(), "a");
-      if (f) {
-        std::fprintf(f, "\n$ %s\n", shell_join(argv).c_str());
-        std::fclose(f);
-      }
-    }
+    append_to_log(log, "\n$ " + shell_join(argv) + "\n");
+    Stopwatch watch;
     const ProcessResult result = run_process(argv, to_log);
+    append_to_log(log, "# " + name + " took " + watch.elapsed() + "\n");
     if (result.succeeded()) return;
     std::error_code ec;
     fs::copy_file(log, failed_log, fs::copy_options::overwrite_existing, ec);
@@ -379,17 +383,13 @@ ComponentBuild ComponentStore::build(const InstalledComponent& component,
   const auto probe_args = component_configure_args(toolchain, probe_prefixes);
   probe_cmd.insert(probe_cmd.end(), probe_args.begin(), probe_args.end());
   probe_cmd.push_back("-DLIGHTNING_PROBE_OUTPUT=" + probe_out);
-  {
-    std::FILE* f = std::fopen((final_dir / "build.log").c_str(), "a");
-    if (f) {
-      std::fprintf(f, "\n$ %s\n", shell_join(probe_cmd).c_str());
-      std::fclose(f);
-    }
-  }
-  ProcessOptions probe_log = to_log;
-  probe_log.stdout_file = probe_log.stderr_file = (final_dir / "build.log").string();
-  const ProcessResult probed = run_process(probe_cmd, probe_log);
   const std::string full_log = (final_dir / "build.log").string();
+  append_to_log(full_log, "\n$ " + shell_join(probe_cmd) + "\n");
+  ProcessOptions probe_log = to_log;
+  probe_log.stdout_file = probe_log.stderr_file = full_log;
+  Stopwatch probe_watch;
+  const ProcessResult probed = run_process(probe_cmd, probe_log);
+  append_to_log(full_log, "# the probe took " + probe_watch.elapsed() + "\n");
   if (!probed.succeeded()) {
     const std::string text = read_file(full_log).value_or("");
     const std::size_t at = text.rfind("LIGHTNING_PROBE_NO_TARGET: ");
