@@ -42,6 +42,49 @@ foreach(name IN LISTS _lightning_components)
     FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
 endforeach()
 
+# The built-in components as Lightning::<name> in the package config, so that
+# a component (docs/components/publishing.md) builds the same against an
+# installed Lightning as against the package `lightning` generates from
+# lightning-run.json (src/cli/component_build.cpp). Made from what
+# lightning-run.json is made of (cmake/LightningRunConfig.cmake), not by
+# install(EXPORT): the components link lightning_internal PRIVATEly, which
+# is not installed, so CMake refuses to export them.
+set(LIGHTNING_COMPONENT_TARGETS "")
+set(LIGHTNING_COMPONENTS_NEED_TORCH OFF)
+foreach(name IN LISTS _lightning_components)
+  set(_links "Lightning::lightning")
+  get_target_property(_direct lightning_${name} LINK_LIBRARIES)
+  foreach(item IN LISTS _direct)
+    string(REGEX REPLACE "^lightning_" "" other "${item}")
+    if(NOT other STREQUAL item AND other IN_LIST _lightning_components)
+      list(PREPEND _links "Lightning::${other}")
+    endif()
+  endforeach()
+  foreach(item IN LISTS _lr_component_${name}_items)
+    # Files of this build tree (e.g. serve's protocol library) are not installed.
+    if(NOT item MATCHES "^\\$<" AND NOT item MATCHES "^${PROJECT_BINARY_DIR}/")
+      list(APPEND _links "${item}")
+    endif()
+  endforeach()
+  if(_lr_component_${name}_torch)
+    list(APPEND _links "\${TORCH_LIBRARIES}")
+    set(LIGHTNING_COMPONENTS_NEED_TORCH ON)
+  endif()
+  string(APPEND LIGHTNING_COMPONENT_TARGETS
+    "if(NOT TARGET Lightning::${name})\n"
+    "  add_library(Lightning::${name} STATIC IMPORTED)\n"
+    "  set_target_properties(Lightning::${name} PROPERTIES\n"
+    "    IMPORTED_LOCATION \"\${PACKAGE_PREFIX_DIR}/${CMAKE_INSTALL_LIBDIR}/"
+    "${CMAKE_STATIC_LIBRARY_PREFIX}lightning_${name}${CMAKE_STATIC_LIBRARY_SUFFIX}\"\n"
+    "    INTERFACE_INCLUDE_DIRECTORIES \"\${PACKAGE_PREFIX_DIR}/${CMAKE_INSTALL_INCLUDEDIR}\"\n"
+    "    INTERFACE_LINK_LIBRARIES \"${_links}\")\n"
+    "endif()\n")
+endforeach()
+if(LIGHTNING_COMPONENTS_NEED_TORCH)
+  set(LIGHTNING_COMPONENT_TARGETS
+    "find_package(Torch QUIET)\nif(Torch_FOUND)\n${LIGHTNING_COMPONENT_TARGETS}endif()\n")
+endif()
+
 get_target_property(_lightning_run_config lightning-run LIGHTNING_INSTALL_CONFIG)
 install(FILES ${_lightning_run_config}
   DESTINATION ${CMAKE_INSTALL_DATADIR}/lightning

@@ -4,6 +4,9 @@
 //   lightning run [flags] app.cpp [-- app args]     what lightning-run does
 //   lightning status | logs PATH [-f] [--tail N] | stop [PATH] | state [--watch]
 //                                                   talk to a running app's HTTP API
+//   lightning install component SOURCE[@REV] | list components | remove component NAME
+//   lightning init component|app NAME | build component [DIR] [--test]
+//                                                   make and install components
 //   lightning update [NAME...] [--app APP.cpp | DIR]  move lightning.lock on purpose
 
 #include <unistd.h>

@@ -51,10 +51,15 @@ inline bool operator!=(const Version& a, const Version& b) { return compare(a, b
 ///   "1.*", "1.2.x", "*" wildcards
 ///   "^1.0 || ^2.0"     either alternative
 ///
-/// Missing minor/patch parts are 0 for the bound (">=1.2" is ">=1.2.0").
+/// A missing minor/patch part is a wildcard for the operator, as in Cargo:
+/// ">=1.2" is ">=1.2.0", ">1.2" is ">=1.3.0", "<1.2" is "<1.2.0", "<=1.2" is
+/// "<1.3.0", "=1.2" is "1.2.*". A bound that a partial version gives above
+/// excludes that version's prereleases too ("<1.3" does not match 1.3.0-rc.1).
+/// "*" (or "x", "X") as the major version stands alone: no operator, no other
+/// comparator in its alternative. Build metadata in a requirement is ignored.
 /// A prerelease version matches only a comparator that itself names a
 /// prerelease of the same MAJOR.MINOR.PATCH (Cargo's and npm's rule), so
-/// "^1.0" never picks 1.5.0-beta.
+/// "^1.0" never picks 1.5.0-beta. docs/design/components.md has the table.
 class VersionRange {
  public:
   /// "*": any release.
