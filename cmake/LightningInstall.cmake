@@ -74,9 +74,9 @@ foreach(name IN LISTS _lightning_components)
     "if(NOT TARGET Lightning::${name})\n"
     "  add_library(Lightning::${name} STATIC IMPORTED)\n"
     "  set_target_properties(Lightning::${name} PROPERTIES\n"
-    "    IMPORTED_LOCATION \"\${PACKAGE_PREFIX_DIR}/${CMAKE_INSTALL_LIBDIR}/"
+    "    IMPORTED_LOCATION \"\${_Lightning_PREFIX}/${CMAKE_INSTALL_LIBDIR}/"
     "${CMAKE_STATIC_LIBRARY_PREFIX}lightning_${name}${CMAKE_STATIC_LIBRARY_SUFFIX}\"\n"
-    "    INTERFACE_INCLUDE_DIRECTORIES \"\${PACKAGE_PREFIX_DIR}/${CMAKE_INSTALL_INCLUDEDIR}\"\n"
+    "    INTERFACE_INCLUDE_DIRECTORIES \"\${_Lightning_PREFIX}/${CMAKE_INSTALL_INCLUDEDIR}\"\n"
     "    INTERFACE_LINK_LIBRARIES \"${_links}\")\n"
     "endif()\n")
 endforeach()
