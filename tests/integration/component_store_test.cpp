@@ -193,6 +193,28 @@ TEST_F(ComponentBuildFailureTest, AComponentThatDoesNotCompileNamesTheCompilersL
   EXPECT_EQ(line_with(list.out, "broken"), "") << list.out;
 }
 
+TEST_F(ComponentBuildFailureTest, APackageWithoutTheManifestsTargetNamesTheTargetAndWhatItHas) {
+  const std::string dir = box_->path("notarget");
+  write_text(dir + "/lightning-component.json",
+             R"({"name": "notarget", "version": "1.0.0", "description": "d",
+                 "target": "notarget::notarget"})");
+  // Installs a package config that defines another target, and compiles nothing.
+  write_text(dir + "/CMakeLists.txt",
+             "cmake_minimum_required(VERSION 3.22)\nproject(notarget LANGUAGES NONE)\n"
+             "file(WRITE ${CMAKE_BINARY_DIR}/notargetConfig.cmake "
+             "\"add_library(other::thing INTERFACE IMPORTED)\\n\")\n"
+             "install(FILES ${CMAKE_BINARY_DIR}/notargetConfig.cmake DESTINATION "
+             "lib/cmake/notarget)\n");
+  const ProcessOutput r = box_->lightning({"install", "component", dir});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("component 'notarget' 1.0.0: its manifest's target 'notarget::notarget' "
+                       "does not exist after `cmake --install` (find_package(notarget CONFIG) "
+                       "defined: other::thing)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("fix \"target\" in lightning-component.json"), std::string::npos) << r.err;
+}
+
 class ComponentBuildAppTest : public ComponentBuildFailureTest {};
 
 TEST_F(ComponentBuildAppTest, InitAppRunsAndExitsZero) {
