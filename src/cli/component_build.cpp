@@ -188,7 +188,7 @@ std::string lightning_package_version(const std::string& version) {
 
 fs::path write_lightning_package(const fs::path& store, const ComponentToolchain& toolchain,
                                  const LibraryConfig& library) {
-  const fs::path dir = store / ".cmake" / toolchain.key();
+  fs::path dir = store / ".cmake" / toolchain.key();
   make_dirs(dir.string());
   write_if_changed(dir / "LightningConfig.cmake", lightning_package_config(library));
   write_if_changed(dir / "LightningConfigVersion.cmake",

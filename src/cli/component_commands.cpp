@@ -122,16 +122,23 @@ void check_lightning_range(const package::ComponentManifest& m, const LibraryCon
   }
 }
 
+// Builds each of `deps` (dependencies first: those before one are what it may need).
+void build_dependencies(ComponentStore& store, const std::vector<InstalledComponent>& deps,
+                        const Environment& env) {
+  std::vector<InstalledComponent> before;
+  for (const InstalledComponent& dep : deps) {
+    store.build(dep, env.component_toolchain, before, env.library);
+    before.push_back(dep);
+  }
+}
+
 // Builds each dependency (those before it are its dependencies), then `c`.
 ComponentBuild build_with_dependencies(ComponentStore& store, const InstalledComponent& c,
                                        const Environment& env) {
   const std::vector<InstalledComponent> installed = store.list();
   const std::vector<InstalledComponent> deps =
       installed_dependencies(c.manifest, installed, env.library);
-  for (std::size_t i = 0; i < deps.size(); ++i) {
-    const std::vector<InstalledComponent> before(deps.begin(), deps.begin() + i);
-    store.build(deps[i], env.component_toolchain, before, env.library);
-  }
+  build_dependencies(store, deps, env);
   return store.build(c, env.component_toolchain, deps, env.library);
 }
 
@@ -357,10 +364,7 @@ int build_command(const ComponentCommand& command, std::FILE* out) {
   check_system_packages(manifest, what_of(manifest));
   const std::vector<InstalledComponent> deps =
       installed_dependencies(manifest, store.list(), env.library);
-  for (std::size_t i = 0; i < deps.size(); ++i) {
-    const std::vector<InstalledComponent> before(deps.begin(), deps.begin() + i);
-    store.build(deps[i], env.component_toolchain, before, env.library);
-  }
+  build_dependencies(store, deps, env);
   std::vector<std::string> prefix_path = {
       write_lightning_package(store.root(), env.component_toolchain, env.library).string()};
   for (const auto& dep : deps) {

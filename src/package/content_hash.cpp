@@ -145,9 +145,11 @@ std::string tree_sha256(const std::filesystem::path& root) {
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
   if (ec) tree_error(root, ec.message());
   const fs::recursive_directory_iterator end;
+  fs::path last = root;  // what the walk stood on, to name a directory it cannot enter
   for (; it != end; it.increment(ec)) {
-    if (ec) tree_error(root, ec.message());
+    if (ec) tree_error(root, "cannot read " + last.string() + ": " + ec.message());
     const fs::path& path = it->path();
+    last = path;
     const fs::file_status st = it->symlink_status(ec);
     if (ec) tree_error(root, "cannot stat " + path.string() + ": " + ec.message());
     const fs::file_type type = st.type();
@@ -176,7 +178,7 @@ std::string tree_sha256(const std::filesystem::path& root) {
     }
     entries.push_back(std::move(e));
   }
-  if (ec) tree_error(root, ec.message());
+  if (ec) tree_error(root, "cannot read " + last.string() + ": " + ec.message());
   // By relative path, as bytes (std::string compares chars as unsigned).
   std::sort(entries.begin(), entries.end(),
             [](const TreeEntry& a, const TreeEntry& b) { return a.relative < b.relative; });

@@ -12,8 +12,11 @@ namespace lightning::package {
 /// symlink under `root`, sorted by relative path (bytes), except the
 /// top-level ".git" and anything under a top-level "build" directory; for each
 /// its relative path, its type and executable bit, and its content (a symlink:
-/// its target text). Throws PackageError when `root` is not a directory or a
-/// file cannot be read, naming the file.
+/// its target text, not followed); the exact bytes hashed are specified in
+/// docs/design/components.md ("Content hash"). Throws PackageError when `root`
+/// is not a directory, a file or directory cannot be read, or an entry is
+/// neither a regular file, a directory nor a symlink (a FIFO, a socket, a
+/// device), naming the file.
 std::string tree_sha256(const std::filesystem::path& root);
 
 /// SHA-256 of `bytes`, 64 lowercase hex digits.

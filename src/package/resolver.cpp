@@ -38,9 +38,14 @@ std::string describe(const Requirement& r) {
   return r.range.str() + " (asked by " + r.origin + ")";
 }
 
+/// "needed by app.cpp:3 for ^1, component acme 1.2.0 for ^1.4, lightning.json" (no range
+/// shown for "*").
 std::string requirement_list(const std::vector<ActiveRequirement>& rs) {
-  std::string out;
-  for (const auto& a : rs) out += (out.empty() ? "" : ", ") + describe(a.req);
+  std::string out = "needed by ";
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    out += (i == 0 ? "" : ", ") + rs[i].req.origin;
+    if (rs[i].req.range.str() != "*") out += " for " + rs[i].req.range.str();
+  }
   return out;
 }
 
@@ -301,7 +306,7 @@ class Resolver {
     } else {
       msg = std::string(kLockFile) + " pins component '" + name + "' " + e.version.str() +
             (e.commit.empty() ? "" : " (commit " + short_hash(e.commit) + ")") + " from " +
-            e.source + ", which is not installed (needed by " + requirement_list(rs) +
+            e.source + ", which is not installed (" + requirement_list(rs) +
             "); install it with: " + install_hint(e.source, rev) +
             ", or move the lock with: lightning update " + name;
     }
@@ -317,8 +322,7 @@ class Resolver {
         if (source.empty()) source = a.req.source;
       }
     }
-    shortfalls_[name] = {"component '" + name + "' is not installed (needed by " +
-                             requirement_list(rs) +
+    shortfalls_[name] = {"component '" + name + "' is not installed (" + requirement_list(rs) +
                              "); install it with: " + install_hint(source, ""),
                          std::move(missing),
                          {}};
@@ -358,8 +362,10 @@ class Resolver {
       }
     }
     shortfalls_[name] = {"conflicting requirements on component '" + name +
-                             "': no installed version matches all of " + requirement_list(rs) +
-                             " together; " + installed + ". Loosen one of the ranges",
+                             "': each two of its requirements are met by some installed version, "
+                             "but no version meets them all (" +
+                             requirement_list(rs) + "); " + installed +
+                             ". Loosen one of the ranges",
                          {},
                          {}};
   }
@@ -371,11 +377,11 @@ class Resolver {
       versions += (versions.empty() ? "" : ", ") + c->version.str() + " needs Lightning " +
                   c->lightning.str();
     }
-    shortfalls_[name] = {"no version of component '" + name + "' that " + requirement_list(rs) +
-                             " allows builds with this Lightning " + lightning_.str() + " (" +
-                             versions + "); install a version of " + name + " made for Lightning " +
-                             lightning_.str() + " (" + install_hint("", "REV") +
-                             "), or use a Lightning it supports",
+    shortfalls_[name] = {"no version of component '" + name +
+                             "' in range builds with this Lightning " + lightning_.str() + ": " +
+                             versions + " (" + requirement_list(rs) + "); install a version of " +
+                             name + " made for Lightning " + lightning_.str() + " (" +
+                             install_hint("", "REV") + "), or use a Lightning it supports",
                          {},
                          {}};
   }

@@ -53,7 +53,10 @@ struct Resolution {
 ///  - none in range (lists the available versions and who asked for what),
 ///  - a conflict (names both requirements and who made them),
 ///  - a component whose `lightning` range excludes this Lightning,
-///  - a dependency cycle (names it).
+///  - a dependency cycle (names it),
+///  - choices that never settle (each keeps ruling out another; names them).
+/// The problems of different components are reported together, one line each,
+/// in one ResolveError, with `missing` / `missing_locked` gathered from all.
 Resolution resolve(const std::vector<Requirement>& app,
                    const std::vector<Candidate>& available, const LockFile* lock,
                    const Version& lightning_version);

@@ -1,11 +1,14 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The component store for real: the `lightning` binary of this build, git
 // repositories made by the test (file:// URLs), cmake, the compiler, a store
-// in a temp dir ($LIGHTNING_HOME). Two suites:
-//  - ComponentStoreBuildTest builds components (several seconds each). One
-//    component is installed once for the whole suite (SetUpTestSuite), and the
-//    suite is one ctest test (tests/integration/CMakeLists.txt), so the tests
-//    share it. Left out under the sanitizer presets (scripts/sanitize.sh).
+// in a temp dir ($LIGHTNING_HOME). The suites:
+//  - ComponentBuild*Test compile (several seconds each build), so they are left
+//    out under the sanitizer presets (scripts/sanitize.sh). In
+//    ComponentBuildTest one component is installed once for the whole suite
+//    (SetUpTestSuite) and the suite is one ctest test
+//    (tests/integration/CMakeLists.txt), so its tests share it;
+//    ComponentBuildFailureTest and ComponentBuildAppTest are ctest tests of
+//    their own, so that `ctest -j2` runs them beside it.
 //  - ComponentStoreInputTest: bad input that is refused before anything is
 //    compiled, each error naming the component or source and what to do.
 #include <gtest/gtest.h>
@@ -82,7 +85,7 @@ std::string only_build_dir(const std::string& entry) {
 
 // ---- components built for real ------------------------------------------------
 
-class ComponentStoreBuildTest : public ::testing::Test {
+class ComponentBuildTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     box_ = new Sandbox();
@@ -101,10 +104,10 @@ class ComponentStoreBuildTest : public ::testing::Test {
   static Sandbox* box_;
   static ProcessOutput* install_;
 };
-Sandbox* ComponentStoreBuildTest::box_ = nullptr;
-ProcessOutput* ComponentStoreBuildTest::install_ = nullptr;
+Sandbox* ComponentBuildTest::box_ = nullptr;
+ProcessOutput* ComponentBuildTest::install_ = nullptr;
 
-TEST_F(ComponentStoreBuildTest, InstallBuildsListsAndASecondInstallDoesNotRebuild) {
+TEST_F(ComponentBuildTest, InstallBuildsListsAndASecondInstallDoesNotRebuild) {
   ASSERT_EQ(install_->exit_code, 0) << install_->out << install_->err;
   const std::string commit = box_->head_commit(box_->path("acme"));
   EXPECT_NE(install_->out.find("installed acme 0.1.0 (file://" + box_->path("acme") + "@" +
@@ -146,7 +149,7 @@ TEST_F(ComponentStoreBuildTest, InstallBuildsListsAndASecondInstallDoesNotRebuil
   EXPECT_EQ(identity_of(build + "/build.log"), log_before) << "rebuilt";
 }
 
-TEST_F(ComponentStoreBuildTest, InitComponentBuildsAndPassesItsTestThenInstallsFromItsDirectory) {
+TEST_F(ComponentBuildTest, InitComponentBuildsAndPassesItsTestThenInstallsFromItsDirectory) {
   const ProcessOutput build = box_->lightning({"build", "component", "--test"}, box_->path("acme"));
   ASSERT_EQ(build.exit_code, 0) << build.out << build.err;
   EXPECT_NE(build.out.find("built acme 0.1.0"), std::string::npos) << build.out;
@@ -160,7 +163,13 @@ TEST_F(ComponentStoreBuildTest, InitComponentBuildsAndPassesItsTestThenInstallsF
   EXPECT_NE(install.out.find("acme 0.1.0 is already installed"), std::string::npos) << install.out;
 }
 
-TEST_F(ComponentStoreBuildTest, AComponentThatDoesNotCompileNamesTheCompilersLineAndTheLog) {
+class ComponentBuildFailureTest : public ::testing::Test {
+ protected:
+  Sandbox box;
+  Sandbox* box_ = &box;
+};
+
+TEST_F(ComponentBuildFailureTest, AComponentThatDoesNotCompileNamesTheCompilersLineAndTheLog) {
   const std::string dir = box_->path("broken");
   ASSERT_EQ(box_->lightning({"init", "component", "broken", "--dir", dir}).exit_code, 0);
   write_text(dir + "/src/broken.cpp", "#include \"broken/broken.hpp\"\nint f() { return nope; }\n");
@@ -184,7 +193,31 @@ TEST_F(ComponentStoreBuildTest, AComponentThatDoesNotCompileNamesTheCompilersLin
   EXPECT_EQ(line_with(list.out, "broken"), "") << list.out;
 }
 
-TEST_F(ComponentStoreBuildTest, InitAppRunsAndExitsZero) {
+TEST_F(ComponentBuildFailureTest, APackageWithoutTheManifestsTargetNamesTheTargetAndWhatItHas) {
+  const std::string dir = box_->path("notarget");
+  write_text(dir + "/lightning-component.json",
+             R"({"name": "notarget", "version": "1.0.0", "description": "d",
+                 "target": "notarget::notarget"})");
+  // Installs a package config that defines another target, and compiles nothing.
+  write_text(dir + "/CMakeLists.txt",
+             "cmake_minimum_required(VERSION 3.22)\nproject(notarget LANGUAGES NONE)\n"
+             "file(WRITE ${CMAKE_BINARY_DIR}/notargetConfig.cmake "
+             "\"add_library(other::thing INTERFACE IMPORTED)\\n\")\n"
+             "install(FILES ${CMAKE_BINARY_DIR}/notargetConfig.cmake DESTINATION "
+             "lib/cmake/notarget)\n");
+  const ProcessOutput r = box_->lightning({"install", "component", dir});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("component 'notarget' 1.0.0: its manifest's target 'notarget::notarget' "
+                       "does not exist after `cmake --install` (find_package(notarget CONFIG) "
+                       "defined: other::thing)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("fix \"target\" in lightning-component.json"), std::string::npos) << r.err;
+}
+
+class ComponentBuildAppTest : public ComponentBuildFailureTest {};
+
+TEST_F(ComponentBuildAppTest, InitAppRunsAndExitsZero) {
   const std::string dir = box_->path("demo");
   const ProcessOutput init = box_->lightning({"init", "app", "demo", "--dir", dir});
   ASSERT_EQ(init.exit_code, 0) << init.err;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -54,6 +55,33 @@ bool contains(const std::string& s, const std::string& part) {
 TEST(Sha256Test, KnownDigests) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/// 8 bytes, big-endian: the framing's length prefix.
+std::string be64(std::uint64_t n) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>(n & 0xff);
+    n >>= 8;
+  }
+  return out;
+}
+
+TEST(TreeSha256Test, HashIsTheDocumentedFramingOfTheSortedEntries) {
+  // docs/design/components.md, "Content hash", built here by hand.
+  TempDir dir;
+  const fs::path root = dir / "t";
+  write(root / "b.txt", "hi");
+  write(root / "bin/run", "x");
+  fs::permissions(root / "bin/run", fs::perms::owner_exec, fs::perm_options::add);
+  fs::create_symlink("b.txt", root / "a_link");
+  std::string framed = "lightning-tree-sha256 v1\n";
+  framed += "l" + be64(6) + "a_link" + be64(5) + "b.txt";
+  framed += "f" + be64(5) + "b.txt" + be64(2) + "hi";
+  framed += "x" + be64(7) + "bin/run" + be64(1) + "x";
+  EXPECT_EQ(tree_sha256(root), sha256_hex(framed));
+  // The same figure from a Python reading of the design note (hashlib, struct ">Q").
+  EXPECT_EQ(tree_sha256(root), "2889a34d40959229a483068988018772f46347f6bbe9381c4dcf7413f30a7815");
 }
 
 TEST(TreeSha256Test, SameTreeInTwoPlacesHashesTheSame) {

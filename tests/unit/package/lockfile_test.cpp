@@ -176,6 +176,14 @@ TEST(LockFileTest, DocumentLevelProblemsAreRefused) {
       EXPECT_TRUE(contains(e.what(), expected)) << e.what();
     }
   }
+  const std::string huge = R"({"lock_version": 1, "x-pad": ")" + std::string(1u << 20, 'a') + "\"}";
+  try {
+    (void)LockFile::parse(huge, "big/lightning.lock");
+    ADD_FAILURE() << "accepted a lock over 1 MiB";
+  } catch (const PackageError& e) {
+    EXPECT_TRUE(contains(e.what(), "big/lightning.lock: ")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "too large (at most 1 MiB)")) << e.what();
+  }
   // No components at all is an empty lock; x- keys are free.
   EXPECT_TRUE(LockFile::parse(R"({"lock_version": 1, "x-by": "me"})", "l").components.empty());
 }

@@ -196,6 +196,20 @@ TEST(ResolverTest, ConflictNamesBothRequirementsAndWhoMadeThem) {
   EXPECT_TRUE(e.missing.empty());
 }
 
+TEST(ResolverTest, ThreeRequirementsThatOnlyConflictTogetherAreAllNamed) {
+  const std::vector<Candidate> avail = {cand("x", "1.0.0"), cand("x", "2.0.0"), cand("x", "3.0.0")};
+  const ResolveError e = error_of([&] {
+    resolve({req("x", "=1.0.0 || =2.0.0", "a.cpp:1"), req("x", "=2.0.0 || =3.0.0", "b.cpp:1"),
+             req("x", "=1.0.0 || =3.0.0", "c.cpp:1")},
+            avail, nullptr, kLightning);
+  });
+  const std::string what = e.what();
+  EXPECT_TRUE(contains(what,
+                       "no version meets them all (needed by a.cpp:1 for =1.0.0 || =2.0.0, "
+                       "b.cpp:1 for =2.0.0 || =3.0.0, c.cpp:1 for =1.0.0 || =3.0.0)"))
+      << what;
+}
+
 TEST(ResolverTest, NotInstalledNamesWhoNeedsItAndTheSourceToInstall) {
   const ResolveError e = error_of([&] {
     resolve(
@@ -203,11 +217,10 @@ TEST(ResolverTest, NotInstalledNamesWhoNeedsItAndTheSourceToInstall) {
         {}, nullptr, kLightning);
   });
   const std::string what = e.what();
-  EXPECT_TRUE(
-      contains(what, "component 'acme' is not installed (needed by ^1 (asked by app.cpp:3))"))
+  EXPECT_TRUE(contains(what, "component 'acme' is not installed (needed by app.cpp:3 for ^1)"))
       << what;
   EXPECT_TRUE(contains(what, "lightning install component file:///srv/acme.git")) << what;
-  EXPECT_TRUE(contains(what, "component 'other' is not installed")) << what;
+  EXPECT_TRUE(contains(what, "component 'other' is not installed (needed by app.cpp:4);")) << what;
   EXPECT_TRUE(contains(what, "lightning install component SOURCE")) << what;
   ASSERT_EQ(e.missing.size(), 1u);  // only the one with a source is installable
   EXPECT_EQ(e.missing[0].name, "acme");
@@ -243,8 +256,8 @@ TEST(ResolverTest, LightningRangeExcludesAVersion) {
       error_of([&] { resolve({req("acme", ">=1.1", "app.cpp:1")}, avail, nullptr, kLightning); });
   const std::string what = e.what();
   EXPECT_TRUE(contains(what, "component 'acme'")) << what;
-  EXPECT_TRUE(contains(what, "this Lightning 0.1.0 (1.1.0 needs Lightning ^0.2)")) << what;
-  EXPECT_TRUE(contains(what, ">=1.1 (asked by app.cpp:1)")) << what;
+  EXPECT_TRUE(contains(what, "this Lightning 0.1.0: 1.1.0 needs Lightning ^0.2")) << what;
+  EXPECT_TRUE(contains(what, "needed by app.cpp:1 for >=1.1")) << what;
 }
 
 TEST(ResolverTest, CycleIsDetectedAndNamed) {
@@ -280,6 +293,18 @@ TEST(ResolverTest, DependenciesOfAVersionChosenAgainAreDropped) {
   const Resolution r =
       resolve({req("x", "*", "app.cpp:1"), req("y", "*", "app.cpp:2")}, avail, nullptr, kLightning);
   EXPECT_EQ(chosen(r), (Strings{"x@1.0.0", "y@1.0.0"}));
+}
+
+TEST(ResolverTest, RequirementsThatKeepRulingEachOtherOutStopWithAnError) {
+  // No pair of versions works: each choice rules out the other's current one.
+  const std::vector<Candidate> avail = {
+      cand("a", "2.0.0", {{"b", "^1"}}), cand("a", "1.0.0", {{"b", "^2"}}),
+      cand("b", "2.0.0", {{"a", "^2"}}), cand("b", "1.0.0", {{"a", "^1"}})};
+  const ResolveError e = error_of([&] {
+    resolve({req("a", "*", "app.cpp:1"), req("b", "*", "app.cpp:2")}, avail, nullptr, kLightning);
+  });
+  EXPECT_TRUE(contains(e.what(), "do not settle")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "still undecided: a")) << e.what();
 }
 
 TEST(ResolverTest, BuiltinCandidatesAreChosenLikeOthers) {

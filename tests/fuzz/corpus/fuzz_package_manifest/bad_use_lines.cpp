@@ -1,0 +1,2 @@
+// lightning: use acme extra
+// lightning: use Acme@^x from
