@@ -77,16 +77,21 @@ bool candidate_before(const Candidate* a, const Candidate* b) {
   return a->content_sha256 < b->content_sha256;
 }
 
+/// The distinct versions of `cands` (in the resolver's order), lowest first.
 std::string version_list(const std::vector<const Candidate*>& cands) {
   constexpr std::size_t kMaxListed = 20;
-  std::vector<const Candidate*> ascending(cands.rbegin(), cands.rend());
-  std::string out;
-  for (std::size_t i = 0; i < ascending.size() && i < kMaxListed; ++i) {
-    out += (i == 0 ? "" : ", ") + ascending[i]->version.str();
-    if (ascending[i]->builtin) out += " (builtin)";
+  std::vector<std::string> shown;
+  for (auto it = cands.rbegin(); it != cands.rend(); ++it) {
+    std::string v = (*it)->version.str();
+    if ((*it)->builtin) v += " (builtin)";
+    if (shown.empty() || shown.back() != v) shown.push_back(std::move(v));
   }
-  if (ascending.size() > kMaxListed) {
-    out += ", and " + std::to_string(ascending.size() - kMaxListed) + " more";
+  std::string out;
+  for (std::size_t i = 0; i < shown.size() && i < kMaxListed; ++i) {
+    out += (i == 0 ? "" : ", ") + shown[i];
+  }
+  if (shown.size() > kMaxListed) {
+    out += ", and " + std::to_string(shown.size() - kMaxListed) + " more";
   }
   return out;
 }
@@ -271,11 +276,20 @@ class Resolver {
     for (const Candidate* c : cands) {
       if (in_range(*c, rs)) matching.push_back(c);
     }
+    // The highest candidate whose own dependencies can be met (one step of
+    // look-ahead), else the highest: its failure then names what is missing.
+    const Candidate* fallback = nullptr;
     for (const Candidate* c : matching) {
-      if (c->lightning.matches(lightning_)) {
+      if (!c->lightning.matches(lightning_)) continue;
+      if (fallback == nullptr) fallback = c;
+      if (dependencies_can_be_met(name, *c)) {
         locked = false;
         return c;
       }
+    }
+    if (fallback != nullptr) {
+      locked = false;
+      return fallback;
     }
     if (cands.empty()) {
       not_installed(name, rs);
@@ -287,6 +301,29 @@ class Resolver {
     }
     lightning_excludes(name, rs, matching);
     return nullptr;
+  }
+
+  /// Whether each dependency of `c` has a candidate that builds with this
+  /// Lightning and meets both c's range and what others already ask of it.
+  bool dependencies_can_be_met(const std::string& name, const Candidate& c) const {
+    for (const auto& entry : c.dependencies) {
+      const std::string& dep = entry.first;
+      const VersionRange& range = entry.second;
+      const auto found = by_name_.find(dep);
+      if (found == by_name_.end()) return false;
+      const auto asked = requirements_.find(dep);
+      const bool any =
+          std::any_of(found->second.begin(), found->second.end(), [&](const Candidate* d) {
+            if (!range.matches(d->version) || !d->lightning.matches(lightning_)) return false;
+            if (asked == requirements_.end()) return true;
+            return std::all_of(asked->second.begin(), asked->second.end(),
+                               [&](const ActiveRequirement& a) {
+                                 return a.from == name || a.req.range.matches(d->version);
+                               });
+          });
+      if (!any) return false;
+    }
+    return true;
   }
 
   void lock_shortfall(const std::string& name, const LockedComponent& e,

@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -285,6 +287,23 @@ TEST(ResolverTest, ChoosesAgainWhenALaterRequirementRulesOutAChoice) {
   EXPECT_EQ(chosen(r), (Strings{"c@1.5.0", "b@1.0.0", "a@1.0.0"}));
 }
 
+TEST(ResolverTest, PassesOverAVersionWhoseDependencyCannotBeMet) {
+  // top 2.0.0 needs data ^3, which no installed version meets: top 1.0.0 is chosen.
+  const std::vector<Candidate> avail = {cand("top", "2.0.0", {{"data", "^3"}}),
+                                        cand("top", "1.0.0", {{"data", "^1"}}),
+                                        cand("data", "1.2.0")};
+  EXPECT_EQ(chosen(resolve({req("top", "*", "app.cpp:1")}, avail, nullptr, kLightning)),
+            (Strings{"data@1.2.0", "top@1.0.0"}));
+  // When no version's dependencies can be met, the highest is chosen and the
+  // error names what it misses.
+  const ResolveError e =
+      error_of([&] { resolve({req("top", ">=2", "app.cpp:1")}, avail, nullptr, kLightning); });
+  EXPECT_TRUE(contains(e.what(),
+                       "no installed version of component 'data' matches ^3 (asked by "
+                       "component top 2.0.0)"))
+      << e.what();
+}
+
 TEST(ResolverTest, DependenciesOfAVersionChosenAgainAreDropped) {
   // x 2.0.0 needs old_dep; once y rules x 2 out, x 1.0.0 needs nothing and
   // old_dep (never installed) is not needed either.
@@ -344,6 +363,146 @@ TEST(ResolverTest, IsDeterministicAndSeveralRequirementsOnOneNameAllHold) {
   EXPECT_EQ(chosen(resolve(reqs, avail, nullptr, kLightning)), Strings{"acme@1.3.0"});
   EXPECT_EQ(chosen(resolve(reqs, avail, nullptr, kLightning)), Strings{"acme@1.3.0"});
   EXPECT_TRUE(resolve({}, avail, nullptr, kLightning).chosen.empty());
+}
+
+/// Whether the chosen candidates' dependencies form a cycle.
+bool has_cycle(const std::map<std::string, const Candidate*>& choice) {
+  std::map<std::string, int> state;  // 1: on the path, 2: done
+  std::function<bool(const std::string&)> visit = [&](const std::string& n) -> bool {
+    const auto it = choice.find(n);
+    if (it == choice.end() || it->second == nullptr || state[n] == 2) return false;
+    if (state[n] == 1) return true;
+    state[n] = 1;
+    for (const auto& dep : it->second->dependencies) {
+      if (visit(dep.first)) return true;
+    }
+    state[n] = 2;
+    return false;
+  };
+  for (const auto& entry : choice) {
+    if (visit(entry.first)) return true;
+  }
+  return false;
+}
+
+/// Whether some choice of at most one candidate per name meets every
+/// requirement, every chosen candidate's dependencies and this Lightning
+/// (brute force over all choices: the universes here are small).
+bool has_solution(const std::vector<Requirement>& app, const std::vector<Candidate>& avail) {
+  std::map<std::string, std::vector<const Candidate*>> by_name;
+  for (const auto& c : avail) by_name[c.name].push_back(&c);
+  std::vector<std::string> names;
+  for (const auto& [n, cs] : by_name) names.push_back(n);
+  for (const auto& r : app) {
+    if (by_name.count(r.name) == 0) return false;
+  }
+  std::map<std::string, const Candidate*> choice;
+  std::function<bool(std::size_t)> search = [&](std::size_t i) -> bool {
+    if (i == names.size()) {
+      if (has_cycle(choice)) return false;
+      for (const auto& r : app) {
+        const Candidate* c = choice[r.name];
+        if (c == nullptr || !r.range.matches(c->version)) return false;
+      }
+      for (const auto& [n, c] : choice) {
+        if (c == nullptr) continue;
+        if (!c->lightning.matches(kLightning)) return false;
+        for (const auto& [dep, range] : c->dependencies) {
+          const auto it = choice.find(dep);
+          if (it == choice.end() || it->second == nullptr || !range.matches(it->second->version)) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+    choice[names[i]] = nullptr;
+    if (search(i + 1)) return true;
+    for (const Candidate* c : by_name[names[i]]) {
+      choice[names[i]] = c;
+      if (search(i + 1)) return true;
+    }
+    return false;
+  };
+  return search(0);
+}
+
+TEST(ResolverTest, RandomUniversesResolveToConsistentChoicesOrAResolveError) {
+  // 400 seeded random sets of candidates, requirements and locks: every
+  // answer is either a ResolveError or a resolution in which every
+  // requirement (the app's and each chosen component's) holds, every chosen
+  // component builds with this Lightning and comes after its dependencies.
+  std::mt19937 rng(20261130);
+  auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const std::vector<std::string> ranges = {"*",  "^1",     "^2",   ">=1.1",
+                                           "<2", "=1.0.0", "~1.1", "^1 || ^3"};
+  int resolved = 0;
+  int solvable_rounds = 0;
+  int missed = 0;
+  for (int round = 0; round < 400; ++round) {
+    const int names = 1 + pick(6);
+    std::vector<Candidate> avail;
+    for (int n = 0; n < names; ++n) {
+      for (int v = pick(4); v > 0; --v) {
+        std::map<std::string, std::string> deps;
+        for (int d = 0; d < names; ++d) {
+          if (d != n && pick(4) == 0) deps["n" + std::to_string(d)] = ranges[pick(8)];
+        }
+        const std::string version =
+            std::to_string(1 + pick(3)) + "." + std::to_string(pick(3)) + ".0";
+        avail.push_back(cand("n" + std::to_string(n), version, deps, pick(8) == 0 ? "^0.2" : "*"));
+      }
+    }
+    std::vector<Requirement> app;
+    for (int k = 1 + pick(3); k > 0; --k) {
+      app.push_back(
+          req("n" + std::to_string(pick(names)), ranges[pick(8)], "app.cpp:" + std::to_string(k)));
+    }
+    LockFile lock;
+    for (const auto& c : avail) {
+      if (pick(3) == 0) lock.upsert(locked(c));
+    }
+    const bool solvable = has_solution(app, avail);
+    solvable_rounds += solvable ? 1 : 0;
+    Resolution r;
+    try {
+      r = resolve(app, avail, pick(2) == 0 ? &lock : nullptr, kLightning);
+    } catch (const ResolveError& e) {
+      EXPECT_NE(std::string(e.what()), "");
+      missed += solvable ? 1 : 0;
+      continue;
+    }
+    ++resolved;
+    std::map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < r.chosen.size(); ++i) {
+      EXPECT_EQ(position.count(r.chosen[i].name), 0u) << "chosen twice: " << r.chosen[i].name;
+      position[r.chosen[i].name] = i;
+      EXPECT_TRUE(r.chosen[i].lightning.matches(kLightning));
+    }
+    auto version_of = [&](const std::string& name) { return r.chosen[position.at(name)].version; };
+    for (const auto& a : app) {
+      ASSERT_EQ(position.count(a.name), 1u) << "round " << round << ": " << a.name << " not chosen";
+      EXPECT_TRUE(a.range.matches(version_of(a.name))) << "round " << round;
+    }
+    for (std::size_t i = 0; i < r.chosen.size(); ++i) {
+      for (const auto& [dep, range] : r.chosen[i].dependencies) {
+        ASSERT_EQ(position.count(dep), 1u) << "round " << round << ": " << dep << " not chosen";
+        EXPECT_LT(position.at(dep), i)
+            << "round " << round << ": " << dep << " after its dependent";
+        EXPECT_TRUE(range.matches(version_of(dep))) << "round " << round;
+      }
+    }
+  }
+  // The generator must produce both outcomes for the test to mean anything.
+  EXPECT_GT(resolved, 30);
+  EXPECT_LT(resolved, 400);
+  // Without backtracking some solvable sets fail (docs/design/components.md
+  // gives the rate); this seed's figure, so a change in the algorithm shows.
+  EXPECT_EQ(solvable_rounds - resolved, missed);
+  RecordProperty("solvable", solvable_rounds);
+  RecordProperty("resolved", resolved);
+  std::printf("random universes: %d solvable of 400, resolver found %d, missed %d\n",
+              solvable_rounds, resolved, missed);
 }
 
 TEST(ResolverTest, InvalidRequirementNameIsAnError) {
