@@ -145,7 +145,9 @@ class ComponentsUseTest : public ::testing::Test {
   }
   static ProcessOutput lightning_run(const std::vector<std::string>& args,
                                      const std::string& home_dir = home()) {
-    std::vector<std::string> argv = {LIGHTNING_RUN_EXE};
+    // --no-pch: each distinct set of component include dirs would build its own
+    // precompiled lightning.hpp (~10 s each here); these apps are small.
+    std::vector<std::string> argv = {LIGHTNING_RUN_EXE, "--no-pch"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv, env(home_dir));
   }
