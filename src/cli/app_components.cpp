@@ -20,8 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kBuiltinSource = "builtin";
-
 std::string dir_of(const std::string& source) { return fs::path(source).parent_path().string(); }
 
 std::string lock_path_for(const std::string& source) {

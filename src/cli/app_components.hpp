@@ -28,6 +28,9 @@ namespace lightning::cli {
 /// The app manifest beside an app.
 inline constexpr const char* kAppManifestFile = "lightning.json";
 
+/// The `source` of a built-in component's candidate and lock entry.
+inline constexpr const char* kBuiltinSource = "builtin";
+
 /// How lightning-run treats components (its --store and --locked flags).
 struct ComponentOptions {
   /// The component store's root; empty: default_component_store(), asked

@@ -21,8 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kBuiltinSource = "builtin";
-
 struct AppText {
   std::string source;
   AppNeeds needs;
