@@ -205,8 +205,10 @@ TEST(ComponentPackageTest, GeneratedLightningPackageDefinesTheLibraryAndEachBuil
   library.libraries = {"-Wl,-Bstatic", "lightning", "-Wl,-Bdynamic", "z"};
   library.compile_flags = {"-std=c++17", "-pthread"};
   library.link_flags = {"-pthread"};
-  library.components["script"] = {{"/opt/l/include"}, {"/opt/l/lib/liblightning_script.a"}, false, "0.1.0", "", {}};
-  library.components["train"] = {{"/opt/l/include"}, {"/opt/l/lib/liblightning_train.a"}, true, "0.1.0", "", {}};
+  library.components["script"] = {
+      {"/opt/l/include"}, {"/opt/l/lib/liblightning_script.a"}, false, "0.1.0", "", {}};
+  library.components["train"] = {
+      {"/opt/l/include"}, {"/opt/l/lib/liblightning_train.a"}, true, "0.1.0", "", {}};
   library.torch = lightning::cli::TorchConfig{"1.13.0",
                                               {"/usr/include/torch/csrc/api/include"},
                                               {"-D_GLIBCXX_USE_CXX11_ABI=1"},
