@@ -47,6 +47,10 @@ struct Parser {
     app.add_subcommand("run",
                        "build (cached) and run app.cpp, as lightning-run does; "
                        "see `lightning run --help`");
+    // Like run, handled in lightning_main.cpp (app_components.hpp); listed for --help.
+    app.add_subcommand("update",
+                       "move lightning.lock's pins on purpose: update [NAME...] [--app APP|DIR]; "
+                       "see `lightning update --help`");
     CLI::App* status = app.add_subcommand("status", "the app's URL, run dir and table of works");
     add_app_options(*status, command);
 
@@ -173,7 +177,7 @@ CliCommand parse_cli_command(int argc, char** argv) {
     if (subs.empty() && argc > 1 && argv[1][0] != '-') {
       throw CliError(std::string("unknown command '") + argv[1] +
                          "'; the commands are run, status, logs, stop, state, install, list, "
-                         "remove, init, build (see --help)",
+                         "remove, init, build, update (see --help)",
                      kExitUsage);
     }
     if (subs.empty()) {
