@@ -228,6 +228,10 @@ SourceSpec SourceSpec::parse(const std::string& text) {
       }
       if (rest.size() == scheme + 3) throw CliError("component source '" + text + "': no path");
     }
+    if (rest.empty()) {
+      throw CliError("component source '" + text + "' has no URL; give a git URL (file://, " +
+                     "https://, ssh://, git@host:path) or a directory");
+    }
     spec.source = rest;
     return spec;
   }

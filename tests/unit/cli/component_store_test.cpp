@@ -92,6 +92,9 @@ TEST(SourceSpecTest, BadSourcesAreRefusedSayingWhy) {
   EXPECT_NE(parse_error("file:///r.git@-x").find("starts with '-'"), std::string::npos);
   EXPECT_NE(parse_error("file:///r.git@a b").find("blanks"), std::string::npos);
   EXPECT_NE(parse_error("ftp://host/r.git").find("'ftp://'"), std::string::npos);
+  // Found by fuzz_cli_component_source: "git+" alone was an empty source.
+  EXPECT_NE(parse_error("git+").find("has no URL"), std::string::npos);
+  EXPECT_NE(parse_error("git+@v1").find("has no URL"), std::string::npos);
   const std::string missing = parse_error("/no/such/dir/anywhere");
   EXPECT_NE(missing.find("/no/such/dir/anywhere"), std::string::npos);
   EXPECT_NE(missing.find("neither a git URL"), std::string::npos);
