@@ -14,60 +14,9 @@
 # Two copies: the build tree's (absolute paths) and the install's (paths
 # relative to the file, so the prefix can be chosen at install time).
 
-function(_lr_json_array out)
-  set(items "")
-  foreach(item IN LISTS ARGN)
-    string(REPLACE "\\" "\\\\" item "${item}")
-    string(REPLACE "\"" "\\\"" item "${item}")
-    list(APPEND items "\"${item}\"")
-  endforeach()
-  list(JOIN items ", " joined)
-  set(${out} "[${joined}]" PARENT_SCOPE)
-endfunction()
-
-# lightning_link_closure(<out> <items>...): the link items of <items> (targets,
-# files, flags), with every imported or built library target replaced by its
-# file ($<TARGET_LINKER_FILE:...>, evaluated by file(GENERATE)) and followed
-# through its INTERFACE_LINK_LIBRARIES, as CMake would link them. Handles what
-# TorchConfig.cmake produces: `-Wl,--no-as-needed,"$<TARGET_FILE:torch_cpu>"
-# -Wl,--as-needed` and `$<TARGET_PROPERTY:torch_cpu,INTERFACE_LINK_LIBRARIES>`.
-function(lightning_link_closure out)
-  set(result "")
-  set(queue ${ARGN})
-  set(seen "")
-  while(queue)
-    list(POP_FRONT queue item)
-    if(item STREQUAL "" OR item IN_LIST seen)
-      continue()
-    endif()
-    list(APPEND seen "${item}")
-    if(item STREQUAL "lightning" OR item STREQUAL "Lightning::lightning")
-      # liblightning and what it links: the config's own "libraries".
-    elseif(item MATCHES "^\\$<LINK_ONLY:(.*)>$")
-      list(PREPEND queue "${CMAKE_MATCH_1}")
-    elseif(item MATCHES "^\\$<TARGET_PROPERTY:([^,>]+),INTERFACE_LINK_LIBRARIES>$")
-      get_target_property(deps ${CMAKE_MATCH_1} INTERFACE_LINK_LIBRARIES)
-      if(deps)
-        list(PREPEND queue ${deps})
-      endif()
-    elseif(NOT item MATCHES "[$<>]" AND TARGET ${item})
-      get_target_property(type ${item} TYPE)
-      if(NOT type STREQUAL "INTERFACE_LIBRARY")
-        list(APPEND result "$<TARGET_LINKER_FILE:${item}>")
-      endif()
-      get_target_property(deps ${item} INTERFACE_LINK_LIBRARIES)
-      if(deps)
-        list(PREPEND queue ${deps})
-      endif()
-    elseif(item MATCHES "::")
-      # A namespaced target that does not exist here: an optional dependency.
-    else()
-      separate_arguments(parts UNIX_COMMAND "${item}")
-      list(APPEND result ${parts})
-    endif()
-  endwhile()
-  set(${out} "${result}" PARENT_SCOPE)
-endfunction()
+# lightning_json_array and lightning_link_closure: also the component probe's
+# (src/cli/templates/probe/), so they live in a file of their own.
+include(${CMAKE_CURRENT_LIST_DIR}/LightningLinkClosure.cmake)
 
 # ---- the library ------------------------------------------------------------
 
@@ -84,8 +33,8 @@ endforeach()
 # The flags the library was built with that an app must share (e.g. the
 # sanitizer presets' -fsanitize=...), plus the language standard and threads.
 separate_arguments(_lr_cxx_flags UNIX_COMMAND "${CMAKE_CXX_FLAGS}")
-_lr_json_array(_lr_compile_flags -std=c++${CMAKE_CXX_STANDARD} -pthread ${_lr_cxx_flags})
-_lr_json_array(_lr_link_flags -pthread ${_lr_cxx_flags})
+lightning_json_array(_lr_compile_flags -std=c++${CMAKE_CXX_STANDARD} -pthread ${_lr_cxx_flags})
+lightning_json_array(_lr_link_flags -pthread ${_lr_cxx_flags})
 # liblightning, then what it links (cmake/LightningDeps.cmake); CMake targets
 # there (Threads::Threads) are covered by -pthread.
 set(_lr_libs -Wl,-Bstatic lightning -Wl,-Bdynamic)
@@ -94,7 +43,7 @@ foreach(item IN LISTS LIGHTNING_LINK_LIBS)
     list(APPEND _lr_libs "${item}")
   endif()
 endforeach()
-_lr_json_array(_lr_libraries ${_lr_libs})
+lightning_json_array(_lr_libraries ${_lr_libs})
 
 # ---- libtorch ---------------------------------------------------------------
 # Found here too: the top-level CMakeLists.txt finds it only when components
@@ -115,9 +64,9 @@ if(Torch_FOUND)
   endforeach()
   separate_arguments(_lr_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   lightning_link_closure(_lr_torch_items ${TORCH_LIBRARIES})
-  _lr_json_array(_lr_ti ${_lr_torch_includes})
-  _lr_json_array(_lr_tf ${_lr_torch_flags})
-  _lr_json_array(_lr_tl ${_lr_torch_items})
+  lightning_json_array(_lr_ti ${_lr_torch_includes})
+  lightning_json_array(_lr_tf ${_lr_torch_flags})
+  lightning_json_array(_lr_tl ${_lr_torch_items})
   string(CONCAT _lr_torch_json
     ",\n  \"torch\": {\n"
     "    \"version\": \"${Torch_VERSION}\",\n"
@@ -139,6 +88,42 @@ foreach(dir IN LISTS _lr_component_dirs)
     continue()
   endif()
   get_filename_component(name ${dir} NAME)
+  # Its manifest (docs/components/using.md): the same file a published
+  # component has, so that the resolver treats both alike. Its version is the
+  # project's; its content_sha256 (of the manifest only: a header edit does
+  # not move the apps' lock files) pins it in lightning.lock.
+  set(manifest ${dir}/lightning-component.json)
+  if(NOT EXISTS ${manifest})
+    message(FATAL_ERROR "components/${name}/ has a CMakeLists.txt but no lightning-component.json; "
+      "write one (name, version, description, package \"Lightning\", target \"Lightning::${name}\", "
+      "torch, dependencies), as the other components/*/ have")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${manifest})
+  file(READ ${manifest} text)
+  foreach(field name version)
+    string(JSON value ERROR_VARIABLE err GET "${text}" ${field})
+    if(err)
+      message(FATAL_ERROR "${manifest}: cannot read field '${field}': ${err}")
+    endif()
+    set(_lr_m_${field} "${value}")
+  endforeach()
+  if(NOT _lr_m_name STREQUAL name)
+    message(FATAL_ERROR "${manifest}: field 'name' is '${_lr_m_name}' but the component's "
+      "directory is components/${name}/ (target lightning_${name}); make them the same")
+  endif()
+  if(NOT _lr_m_version STREQUAL PROJECT_VERSION)
+    message(FATAL_ERROR "${manifest}: field 'version' is '${_lr_m_version}' but Lightning is "
+      "${PROJECT_VERSION}; a built-in component has the project's version: set it to "
+      "\"${PROJECT_VERSION}\"")
+  endif()
+  string(JSON deps ERROR_VARIABLE err GET "${text}" dependencies)
+  if(err)
+    set(deps "{}")
+  endif()
+  string(REGEX REPLACE "[\n\t ]+" " " deps "${deps}")
+  file(SHA256 ${manifest} sha)
+  set(_lr_component_${name}_meta
+    "\"version\": \"${_lr_m_version}\", \"content_sha256\": \"${sha}\", \"dependencies\": ${deps}")
   if(NOT TARGET lightning_${name})
     if(NOT LIGHTNING_BUILD_COMPONENTS)
       set(why "this build has no components (LIGHTNING_BUILD_COMPONENTS=OFF); configure with -DLIGHTNING_BUILD_COMPONENTS=ON")
@@ -192,10 +177,10 @@ function(_lr_components_json out tree)
       set(inc "${_lr_rel_include}")
       set(lib "${_lr_rel_lib}/$<TARGET_LINKER_FILE_NAME:lightning_${name}>")
     endif()
-    _lr_json_array(incs "${inc}")
-    _lr_json_array(libs "${lib}" ${_lr_component_${name}_items})
+    lightning_json_array(incs "${inc}")
+    lightning_json_array(libs "${lib}" ${_lr_component_${name}_items})
     list(APPEND entries
-      "    \"${name}\": {\"include_dirs\": ${incs}, \"libraries\": ${libs}, \"torch\": ${_lr_component_${name}_torch}}")
+      "    \"${name}\": {${_lr_component_${name}_meta}, \"include_dirs\": ${incs}, \"libraries\": ${libs}, \"torch\": ${_lr_component_${name}_torch}}")
   endforeach()
   list(JOIN entries ",\n" body)
   list(JOIN _lr_missing ",\n    " missing)
@@ -209,8 +194,8 @@ function(_lr_components_json out tree)
 endfunction()
 
 function(_lr_write_config output tree include_dirs lib_dir library_file)
-  _lr_json_array(includes ${include_dirs} ${_lr_extra_includes})
-  _lr_json_array(lib_dirs ${lib_dir})
+  lightning_json_array(includes ${include_dirs} ${_lr_extra_includes})
+  lightning_json_array(lib_dirs ${lib_dir})
   _lr_components_json(components ${tree})
   string(CONCAT json
     "{\n"

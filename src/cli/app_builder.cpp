@@ -163,12 +163,32 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
   const std::string stem = stem_of(source);
   const bool use_pch = request.use_pch && includes_header(*content, library_.pch_header);
   // Components and libtorch, as the app's includes say (app_needs.hpp).
-  const AppNeeds needs = scan_app_needs(source, *content);
-  const BuildAdditions extra = additions_for(needs, library_, request.source);
+  AppNeeds needs = scan_app_needs(source, *content);
+  // Components it declares or includes: resolved, installed, built, locked
+  // (app_components.hpp). The built-in ones chosen join the included ones.
+  const AppComponents used =
+      use_app_components(source, needs, library_, toolchain_, request.components, log_);
+  needs.components.insert(used.builtins.begin(), used.builtins.end());
+  needs.torch = needs.torch || used.additions.torch;
+  BuildAdditions extra = additions_for(needs, library_, request.source);
+  // Store components: their flags and include dirs first, their libraries
+  // before the built-in components' (which they may use) and liblightning's.
+  extra.include_dirs.insert(extra.include_dirs.begin(), used.additions.include_dirs.begin(),
+                            used.additions.include_dirs.end());
+  extra.compile_flags.insert(extra.compile_flags.begin(), used.additions.compile_flags.begin(),
+                             used.additions.compile_flags.end());
+  extra.libraries_before.insert(extra.libraries_before.begin(),
+                                used.additions.libraries_before.begin(),
+                                used.additions.libraries_before.end());
+  extra.stamped_files.insert(extra.stamped_files.end(), used.additions.stamped_files.begin(),
+                             used.additions.stamped_files.end());
   std::vector<std::string> pch_headers{library_.pch_header};
   if (extra.torch && needs.torch_h_directly) pch_headers.push_back(library_.torch->pch_header);
-  if (!needs.components.empty() || extra.torch) {
+  if (!needs.components.empty() || !used.chosen.empty() || extra.torch) {
     std::string what;
+    for (const auto& c : used.chosen) {
+      if (!c.builtin) what += (what.empty() ? "" : ", ") + c.name + " " + c.version.str();
+    }
     for (const auto& c : needs.components) what += (what.empty() ? "" : ", ") + c;
     if (extra.torch) what += (what.empty() ? "" : ", ") + std::string("libtorch");
     log_.info("the app needs: " + what);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "app_components.hpp"
 #include "library_config.hpp"
 #include "log.hpp"
 #include "toolchain.hpp"
@@ -15,6 +16,7 @@ struct BuildRequest {
   std::vector<std::string> cxxflags;  ///< --cxxflags
   bool rebuild = false;               ///< ignore a cached binary
   bool use_pch = true;
+  ComponentOptions components;  ///< --store, --locked
 };
 
 struct BuildResult {

@@ -65,6 +65,7 @@ AppNeeds scan_app_needs(const std::string& source, const std::string& content) {
     queue.pop_back();
     const std::string dir = fs::path(file).parent_path().string();
     const std::string name = fs::path(file).filename().string();
+    for (auto& use : package::scan_use_lines(text, name)) needs.uses.push_back(std::move(use));
     for (const auto& inc : scan_includes(text)) {
       const std::string component = component_of(inc.path);
       if (!component.empty()) {

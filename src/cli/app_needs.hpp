@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "library_config.hpp"
+#include "package/manifest.hpp"
 
 namespace lightning::cli {
 
@@ -32,12 +33,16 @@ struct AppNeeds {
   /// The file and line (e.g. "app.cpp: #include <torch/torch.h>") that made it
   /// need each component, and libtorch ("torch"), for error messages.
   std::vector<std::pair<std::string, std::string>> reasons;
+  /// The `// lightning: use NAME@RANGE [from SOURCE]` lines of the app and of
+  /// the headers scanned (package::scan_use_lines; origin "FILE:LINE").
+  std::vector<package::Requirement> uses;
 };
 
 /// Scans `source` (its text is `content`) and, recursively, the "quoted"
 /// headers it includes that exist next to the file including them (at most 64
 /// files): an app's own headers may include components too. Headers in <...>
-/// are not followed.
+/// are not followed. Throws package::PackageError for a malformed use line,
+/// naming FILE:LINE.
 AppNeeds scan_app_needs(const std::string& source, const std::string& content);
 
 /// The flags an app with `needs` adds to its build.

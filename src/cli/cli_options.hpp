@@ -5,13 +5,14 @@
 #include <string>
 
 #include "app_commands.hpp"
+#include "component_commands.hpp"
 
 namespace lightning::cli {
 
 /// A `lightning` command line other than `lightning run` (which is
 /// lightning-run's, run_options.hpp).
 struct CliCommand {
-  std::string name;       ///< "status", "logs", "stop" or "state"
+  std::string name;       ///< "status", "logs", "stop", "state", or a component command's verb
   AppSelection app;       ///< --app, --token / $LIGHTNING_TOKEN, the working directory
   std::string work_path;  ///< logs PATH, stop [PATH]
   int tail = 100;         ///< logs --tail N (0..10000)
@@ -19,6 +20,9 @@ struct CliCommand {
   bool watch = false;     ///< state --watch
   bool help = false;      ///< -h / --help: print help_text, exit 0
   std::string help_text;  ///< the help of the command asked about
+  /// install component, list components, remove component, init component|app,
+  /// build component: their arguments (name is then component.verb).
+  ComponentCommand component;
 };
 
 /// Parses argv with CLI11; throws CliError (exit code 2) saying what is wrong

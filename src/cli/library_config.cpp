@@ -103,6 +103,18 @@ LibraryConfig parse_library_config(const std::string& text, const std::string& p
         component.include_dirs = include_dirs(c, where);
         component.libraries = libraries(c, where);
         component.torch = c.value("torch", false);
+        component.version = c.value("version", std::string());
+        component.content_sha256 = c.value("content_sha256", std::string());
+        if (c.contains("dependencies")) {
+          const auto& deps = c.at("dependencies");
+          if (!deps.is_object()) throw CliError(where + ": \"dependencies\" must be an object");
+          for (const auto& [dep, range] : deps.items()) {
+            if (!range.is_string()) {
+              throw CliError(where + ": \"dependencies\" must map names to version ranges");
+            }
+            component.dependencies.emplace(dep, range.get<std::string>());
+          }
+        }
         config.components.emplace(name, std::move(component));
       }
     }

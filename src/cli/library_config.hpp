@@ -13,6 +13,14 @@ struct ComponentConfig {
   std::vector<std::string> include_dirs;  ///< passed with -isystem
   std::vector<std::string> libraries;     ///< its library file, then what it links (files, flags)
   bool torch = false;                     ///< it links libtorch
+  /// From its components/<name>/lightning-component.json (the project's
+  /// version; empty in a config written before components had manifests).
+  std::string version;
+  /// SHA-256 of that manifest file (64 hex): what lightning.lock pins for a
+  /// builtin ("source": "builtin").
+  std::string content_sha256;
+  /// Its manifest's "dependencies": other built-in components, name -> range text.
+  std::map<std::string, std::string> dependencies;
 };
 
 /// libtorch, as find_package(Torch) found it when the library was configured.

@@ -16,6 +16,11 @@ class Log {
   void info(const std::string& line) const {
     if (verbose_) std::fprintf(stderr, "lightning-run: %s\n", line.c_str());
   }
+  /// A line printed whether or not --verbose: slow work the user waits for
+  /// (fetching, building a component). Never on a cache hit.
+  void progress(const std::string& line) const {
+    std::fprintf(stderr, "lightning-run: %s\n", line.c_str());
+  }
 
  private:
   bool verbose_;

@@ -69,6 +69,8 @@ int run_app_command(int argc, char** argv, const std::string& program) {
   request.cxxflags = options.cxxflags;
   request.rebuild = options.rebuild;
   request.use_pch = options.use_pch;
+  request.components.store_root = options.store;
+  request.components.locked = options.locked;
   BuildResult result = builder.build(request);
 
   if (options.build_only) {

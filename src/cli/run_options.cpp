@@ -37,6 +37,9 @@ Flags:
                       (default: $LIGHTNING_CACHE_DIR, $XDG_CACHE_HOME/lightning
                       or ~/.cache/lightning)
   --no-pch            do not use the precompiled lightning/lightning.hpp
+  --locked            fail instead of changing lightning.lock (CI, clusters)
+  --store DIR         the component store (default: $LIGHTNING_HOME/components
+                      or ~/.lightning/components)
   -v, --verbose       print cache hit/miss, compile commands and timings
   -h, --help          print this help
 
@@ -64,9 +67,11 @@ std::string default_cache_dir() {
 RunOptions parse_run_options(int argc, char** argv, const std::string& program) {
   RunOptions options;
   util::SplitCommandLine split = util::split_command_line(
-      argc, argv, {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume"});
+      argc, argv,
+      {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume", "--store"});
   for (const std::string& name : split.given_empty) {
     if (name == "--cache-dir") throw CliError("--cache-dir must not be empty", 2);
+    if (name == "--store") throw CliError("--store must not be empty", 2);
     if (name == "--env") throw CliError("--env expects K=V, got ''", 2);
   }
   options.has_app_args = split.has_double_dash;
@@ -96,6 +101,8 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
   app.add_flag("--no-pch", no_pch);
   app.add_flag("-v,--verbose", options.verbose);
   app.add_flag("-q,--quiet", options.quiet);
+  app.add_option("--store", options.store);
+  app.add_flag("--locked", options.locked);
   app.add_option("app", options.source);
   try {
     app.parse(std::move(split.own_args_reversed));
@@ -130,6 +137,7 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
   }
   if (cache_dir->count() == 0) options.cache_dir = default_cache_dir();
   options.cache_dir = canonical_path(options.cache_dir);
+  if (!options.store.empty()) options.store = canonical_path(options.store);
   return options;
 }
 

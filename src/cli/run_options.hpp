@@ -26,6 +26,8 @@ struct RunOptions {
   bool has_app_args = false;          ///< a "--" was given
   std::vector<std::string> app_args;  ///< after "--"
   bool help = false;                  ///< --help
+  std::string store;                  ///< --store DIR: the component store; "": the default
+  bool locked = false;                ///< --locked: fail rather than change lightning.lock
 };
 
 /// Parses argv[1..]; throws CliError (exit code 2) saying what is wrong.

@@ -59,14 +59,17 @@ class SignalForwarder {
 [[noreturn]] void exec_child(const std::vector<std::string>& argv, const ProcessOptions& options,
                              int error_pipe) {
   for (const auto& [name, value] : options.env) ::setenv(name.c_str(), value.c_str(), 1);
-  auto redirect = [](const std::string& file, int target) {
+  const int mode = options.append ? O_APPEND : O_TRUNC;
+  auto redirect = [mode](const std::string& file, int target) {
     if (file.empty()) return true;
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | mode | O_CLOEXEC, 0644);
     if (fd < 0) return false;
     return ::dup2(fd, target) >= 0;
   };
+  const bool shared = !options.stdout_file.empty() && options.stdout_file == options.stderr_file;
   if (!redirect(options.stdout_file, STDOUT_FILENO) ||
-      !redirect(options.stderr_file, STDERR_FILENO)) {
+      (shared ? ::dup2(STDOUT_FILENO, STDERR_FILENO) < 0
+              : !redirect(options.stderr_file, STDERR_FILENO))) {
     const int err = errno;
     (void)!::write(error_pipe, &err, sizeof(err));
     ::_exit(127);
@@ -127,6 +130,48 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   }
   if (g_received_signal != 0) throw Interrupted(g_received_signal);
   return result;
+}
+
+namespace {
+
+// A fresh empty file under $TMPDIR; empty string when it cannot be made.
+std::string make_temp_file(const char* tag) {
+  std::string tmp_dir = env_or_empty("TMPDIR");
+  if (tmp_dir.empty()) tmp_dir = "/tmp";
+  std::string pattern_text = tmp_dir + "/lightning-" + tag + "-XXXXXX";
+  std::vector<char> pattern(pattern_text.begin(), pattern_text.end());
+  pattern.push_back('\0');
+  const int fd = ::mkstemp(pattern.data());
+  if (fd < 0) return "";
+  ::close(fd);
+  return pattern.data();
+}
+
+}  // namespace
+
+CapturedOutput run_captured(const std::vector<std::string>& argv, const ProcessOptions& options) {
+  ProcessOptions captured = options;
+  captured.stdout_file = make_temp_file("out");
+  captured.stderr_file = make_temp_file("err");
+  captured.append = false;
+  if (captured.stdout_file.empty() || captured.stderr_file.empty()) {
+    const int err = errno;
+    if (!captured.stdout_file.empty()) ::unlink(captured.stdout_file.c_str());
+    throw CliError("cannot make a temporary file under $TMPDIR or /tmp to run " + argv.at(0) +
+                   ": " + std::strerror(err));
+  }
+  struct Cleanup {
+    const ProcessOptions& o;
+    ~Cleanup() {
+      ::unlink(o.stdout_file.c_str());
+      ::unlink(o.stderr_file.c_str());
+    }
+  } cleanup{captured};
+  CapturedOutput output;
+  output.result = run_process(argv, captured);
+  output.out = read_file(captured.stdout_file).value_or("");
+  output.err = read_file(captured.stderr_file).value_or("");
+  return output;
 }
 
 std::optional<std::string> capture_stdout(const std::vector<std::string>& argv) {

@@ -16,6 +16,10 @@ struct ProcessOptions {
   /// When non-empty, the child's stdout/stderr go to this file instead.
   std::string stdout_file;
   std::string stderr_file;
+  /// Append to stdout_file/stderr_file instead of truncating them. When both
+  /// name the same file, the child's stderr is a copy of its stdout descriptor,
+  /// so the two streams interleave in the order they were written (a build log).
+  bool append = false;
 };
 
 struct ProcessResult {
@@ -30,6 +34,19 @@ struct ProcessResult {
 /// caller can clean up. Throws CliError when the child cannot be started.
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const ProcessOptions& options = ProcessOptions());
+
+/// What run_captured() read from the child.
+struct CapturedOutput {
+  ProcessResult result;
+  std::string out;  ///< its stdout
+  std::string err;  ///< its stderr
+};
+
+/// Runs `argv` with stdout and stderr captured (through temporary files under
+/// $TMPDIR), `options.env` set. Throws CliError when the child cannot be
+/// started (e.g. `git` is not installed), Interrupted as run_process does.
+CapturedOutput run_captured(const std::vector<std::string>& argv,
+                            const ProcessOptions& options = ProcessOptions());
 
 /// Runs `argv` and returns its stdout, or nullopt when it fails.
 std::optional<std::string> capture_stdout(const std::vector<std::string>& argv);

@@ -8,10 +8,12 @@
 // `#include <path>` / `"path"` text is in the input; the config parser returns
 // or throws CliError, never anything else; additions_for on a parsed config
 // returns or throws CliError, and adds libtorch's flags only when the config
-// has libtorch.
+// has libtorch; builtin_candidates on it returns candidates marked built-in, one
+// per component of the config, or throws package::PackageError.
 #include <string>
 #include <string_view>
 
+#include "app_components.hpp"
 #include "app_needs.hpp"
 #include "errors.hpp"
 #include "fuzz_check.hpp"
@@ -33,6 +35,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   } catch (const std::exception& e) {
     LIGHTNING_FUZZ_CHECK(false, std::string("the config parser threw a non-CliError: ") + e.what());
+  }
+  // The built-in components' manifest fields (issue 14) as resolver
+  // candidates: returned, or a PackageError for a bad version or range text.
+  try {
+    for (const auto& c : lightning::cli::builtin_candidates(config)) {
+      LIGHTNING_FUZZ_CHECK(c.builtin && c.source == "builtin", "a built-in not marked as one");
+      LIGHTNING_FUZZ_CHECK(config.components.count(c.name) == 1, "a candidate from nowhere");
+    }
+  } catch (const lightning::package::PackageError&) {
+  } catch (const std::exception& e) {
+    LIGHTNING_FUZZ_CHECK(false, std::string("builtin_candidates threw: ") + e.what());
   }
   lightning::cli::AppNeeds needs;
   needs.torch = text.size() % 2 == 0;

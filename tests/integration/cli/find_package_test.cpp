@@ -58,6 +58,12 @@ TEST_F(FindPackageTest, OutOfTreeProjectBuildsAndRunsAgainstTheInstall) {
   EXPECT_EQ(app.exit_code, 0) << app.out << app.err;
   EXPECT_NE(app.out.find("find_package app " LIGHTNING_VERSION_STRING " ran"), std::string::npos)
       << app.out << app.err;
+
+  // A built-in component from the package: Lightning::script.
+  ProcessOutput script = run_process(
+      {build_dir + "/find_package_script_app", "--run-dir", tmp_ / "run2"}, {}, tmp_.path());
+  EXPECT_EQ(script.exit_code, 0) << script.out << script.err;
+  EXPECT_NE(script.out.find("find_package script app ran"), std::string::npos) << script.out;
 }
 
 TEST_F(FindPackageTest, InstalledLightningRunBuildsAgainstTheInstalledTree) {
