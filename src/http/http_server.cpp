@@ -378,6 +378,27 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
     parser_->body_limit(shared_->options.max_body_bytes);
     parser_->header_limit(shared_->options.max_header_bytes);
     stream_.expires_after(shared_->options.read_timeout);
+    beast_http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  // Beast reads a body in reads of at most the buffer's free space (at least
+  // 512 bytes), and the buffer keeps the capacity the headers needed: a
+  // 200 KB tensor took a few hundred recvmsg calls, each with its timer
+  // re-armed. Room for the body (up to kReadBufferMax) is made once its
+  // Content-Length is known, and given back after a large request.
+  static constexpr size_t kReadBufferMax = 1 << 20;
+  static constexpr size_t kReadBufferKeep = 64 << 10;
+
+  void on_header(beast::error_code ec) {
+    if (!open_) return;
+    if (ec) return on_read_error(ec);
+    if (parser_->is_done()) return on_read(ec);
+    if (const auto length = parser_->content_length()) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(*length, kReadBufferMax));
+      if (buffer_.capacity() - buffer_.size() < want) buffer_.reserve(buffer_.size() + want);
+    }
     beast_http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
@@ -386,6 +407,7 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
   void on_read(beast::error_code ec) {
     if (!open_) return;
     if (ec) return on_read_error(ec);
+    if (buffer_.capacity() > kReadBufferKeep) buffer_.shrink_to_fit();
     Request request = parser_->release();
     Reply reply = shared_->handler(request);
     if (reply.stream) return start_stream(std::move(reply));
