@@ -157,9 +157,12 @@ class DynamicBatcher {
   /// latency at low load. Only at low load: when the caller has been idle
   /// since the last such run for at least as long as that run took (under
   /// 50% busy), so that under load the caller (ServeWork's HTTP thread) keeps
-  /// reading requests while the batcher thread computes. Batches still never
-  /// run two at a time: the batcher thread does not start one meanwhile.
-  bool submit(T item, int64_t rows, std::string key) {
+  /// reading requests while the batcher thread computes; or when the caller
+  /// says no other request can be waiting (`sole_client`: ServeWork's server
+  /// has one connection open), since then there is nothing to read meanwhile.
+  /// Batches still never run two at a time: the batcher thread does not start
+  /// one meanwhile.
+  bool submit(T item, int64_t rows, std::string key, bool sole_client = false) {
     bool wake = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -168,7 +171,7 @@ class DynamicBatcher {
       const auto now = Clock::now();
       if (waiting_ && !running_inline_ && queue_.empty() &&
           (rows >= o.max_batch_size || o.max_queue_delay.count() == 0) &&
-          now - last_inline_end_ >= last_inline_took_) {
+          (sole_client || now - last_inline_end_ >= last_inline_took_)) {
         running_inline_ = true;
         lock.unlock();
         run_inline(std::move(item), rows, now);

@@ -582,7 +582,10 @@ class Server {
       pending->slot = slot;
       std::string key = batch_key(pending->request);
       metrics_.inflight.Increment();
-      if (!batcher_->submit(pending, rows, std::move(key))) {
+      // One connection open: no other request can be waiting to be read, so
+      // a due request may run on this thread even when it is busy.
+      const bool sole_client = http_->open_connections() == 1;
+      if (!batcher_->submit(pending, rows, std::move(key), sole_client)) {
         metrics_.inflight.Decrement();
         metrics_.count("queue_full");
         slot->answer(error_reply(

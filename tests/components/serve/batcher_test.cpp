@@ -174,6 +174,35 @@ TEST(DynamicBatcherTest, ALoneDueRequestRunsOnTheCallersThreadWhenTheBatcherIsId
   EXPECT_EQ(ran_on[0], std::this_thread::get_id());
 }
 
+TEST(DynamicBatcherTest, ABusyCallerHandsOffUnlessItIsTheSoleClient) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::thread::id> ran_on;
+  DynamicBatcher<int> batcher(options(1, 0), [&](BatchQueue<int>::Batch&& b) {
+    // Request 1 stands for a long forward: its caller is then busy far more
+    // than idle (1 s of work, the next request a moment later).
+    if (b.items[0] == 1) std::this_thread::sleep_for(std::chrono::seconds(1));
+    std::lock_guard<std::mutex> lock(mu);
+    ran_on.push_back(std::this_thread::get_id());
+    cv.notify_all();
+  });
+  auto ran = [&](size_t n) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return ran_on.size() == n; });
+  };
+  ASSERT_TRUE(wait_idle(batcher));
+  ASSERT_TRUE(batcher.submit(1, 1, "a"));  // runs here, 1 s
+  ASSERT_TRUE(batcher.submit(2, 1, "a"));  // busy 1 s of the last ~1 s: handed off
+  ASSERT_TRUE(ran(2));
+  ASSERT_TRUE(wait_idle(batcher));
+  ASSERT_TRUE(batcher.submit(3, 1, "a", /*sole_client=*/true));  // busy, but nobody else waits
+  ASSERT_TRUE(ran(3));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(ran_on[0], std::this_thread::get_id());
+  EXPECT_NE(ran_on[1], std::this_thread::get_id()) << "a busy caller ran the request itself";
+  EXPECT_EQ(ran_on[2], std::this_thread::get_id()) << "the sole client's request was handed off";
+}
+
 TEST(DynamicBatcherTest, ARequestThatMayWaitForOthersGoesToTheBatcherThread) {
   std::mutex mu;
   std::condition_variable cv;
