@@ -20,7 +20,6 @@
 #include "hash.hpp"
 #include "pch_cache.hpp"
 #include "subprocess.hpp"
-#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace fs = std::filesystem;
@@ -330,9 +329,7 @@ BuildResult AppBuilder::build(const BuildRequest& request) {
 
   const std::string key_dir = entry_dir + "/" + full_key(base, deps).hex();
   publish(tmp, key_dir, request.rebuild);
-  if (Status s = util::write_file_atomically(manifest, manifest_text); !s.ok()) {
-    throw CliError(s.message());
-  }
+  write_file(manifest, manifest_text);
   prune(entry_dir, key_dir);
   log_.info("built " + key_dir + "/" + stem + " in " + total.elapsed());
   return {key_dir + "/" + stem, false};

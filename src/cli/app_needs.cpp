@@ -15,10 +15,6 @@ namespace {
 constexpr std::size_t kMaxScannedFiles = 64;
 constexpr const char* kComponentPrefix = "lightning/components/";
 
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
 bool is_torch_header(const std::string& path) {
   return starts_with(path, "torch/") || starts_with(path, "ATen/") || starts_with(path, "c10/");
 }

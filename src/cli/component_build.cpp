@@ -20,16 +20,11 @@
 #include "fs_util.hpp"
 #include "log.hpp"
 #include "subprocess.hpp"
-#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
 
 // A CMake bracket argument holding a list: [==[a;b;c]==].
 std::string cmake_list(const std::vector<std::string>& items) {
@@ -51,10 +46,7 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 }
 
 void write_if_changed(const fs::path& path, const std::string& text) {
-  if (read_file(path.string()) == text) return;
-  if (Status s = util::write_file_atomically(path.string(), text); !s.ok()) {
-    throw CliError(s.message());
-  }
+  if (read_file(path.string()) != text) write_file(path.string(), text);
 }
 
 std::string property(const char* name, const std::vector<std::string>& items) {
@@ -425,10 +417,7 @@ ComponentBuild ComponentStore::build(const InstalledComponent& component,
   }
   remove_all_quietly(probe.string());
   // link.json last: its presence is what "built" means.
-  if (Status s = util::write_file_atomically(link_json.string(), component_build_json(build));
-      !s.ok()) {
-    throw CliError(s.message());
-  }
+  write_file(link_json.string(), component_build_json(build));
   return build;
 }
 

@@ -24,7 +24,6 @@
 #include "run_options.hpp"
 #include "subprocess.hpp"
 #include "toolchain.hpp"
-#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace fs = std::filesystem;
@@ -324,11 +323,7 @@ int init_command(const ComponentCommand& command, std::FILE* out) {
     const std::string base = path.filename().string();
     if (base.rfind("dot-", 0) == 0) path = path.parent_path() / ("." + base.substr(4));
     make_dirs(path.parent_path().string());
-    if (Status s = util::write_file_atomically(path.string(),
-                                               render_template(std::string(file->bytes), values));
-        !s.ok()) {
-      throw CliError(s.message());
-    }
+    write_file(path.string(), render_template(std::string(file->bytes), values));
     ++written;
   }
   if (written == 0) throw CliError("this lightning binary has no " + command.object + " template");

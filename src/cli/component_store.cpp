@@ -18,7 +18,6 @@
 #include "hash.hpp"
 #include "package/content_hash.hpp"
 #include "package/errors.hpp"
-#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace fs = std::filesystem;
@@ -26,10 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kInstalledFile = "installed.json";
-
-bool starts_with(const std::string& text, const std::string& prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
 
 std::string now_rfc3339() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -88,12 +83,6 @@ std::string read_text(const fs::path& path) {
   auto text = read_file(path.string());
   if (!text) throw CliError("cannot read " + path.string());
   return *text;
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  if (Status s = util::write_file_atomically(path.string(), text); !s.ok()) {
-    throw CliError(s.message());
-  }
 }
 
 InstalledComponent read_installed(const fs::path& dir) {
@@ -394,7 +383,7 @@ InstalledComponent ComponentStore::fetch(const SourceSpec& spec) {
     }
   }
   c.installed_at = now_rfc3339();
-  write_text(fs::path(tmp) / kInstalledFile, installed_json(c));
+  write_file((fs::path(tmp) / kInstalledFile).string(), installed_json(c));
   make_dirs(name_dir.string());
   fs::rename(tmp, entry, ec);
   if (ec) throw CliError("cannot move the component into " + entry.string() + ": " + ec.message());

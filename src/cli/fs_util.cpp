@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "errors.hpp"
+#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace fs = std::filesystem;
@@ -47,6 +48,10 @@ std::optional<std::string> read_file(const std::string& path) {
   out << in.rdbuf();
   if (in.bad()) return std::nullopt;
   return std::move(out).str();
+}
+
+void write_file(const std::string& path, std::string_view text) {
+  if (Status s = util::write_file_atomically(path, text); !s.ok()) throw CliError(s.message());
 }
 
 void make_dirs(const std::string& path) {

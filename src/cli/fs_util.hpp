@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace lightning::cli {
 
@@ -20,7 +21,14 @@ FileStamp stamp_of(const std::string& path);
 /// The whole file, or nullopt if it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 
-// Writing a file atomically: util::write_file_atomically (src/util/atomic_file.hpp).
+/// Writes `text` to `path` atomically (util::write_file_atomically: a temp
+/// file, fsync, rename); throws CliError with its message on failure.
+void write_file(const std::string& path, std::string_view text);
+
+/// Whether `text` begins with `prefix` (std::string::starts_with is C++20).
+inline bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
 
 /// mkdir -p; throws CliError on failure.
 void make_dirs(const std::string& path);

@@ -13,7 +13,6 @@
 #include "fs_util.hpp"
 #include "hash.hpp"
 #include "subprocess.hpp"
-#include "util/atomic_file.hpp"
 
 namespace lightning::cli {
 namespace {
@@ -86,9 +85,7 @@ std::vector<std::string> PchCache::flags_for(const std::vector<std::string>& com
   std::string wrapper_text;
   for (const auto& header : headers_) wrapper_text += "#include <" + header + ">\n";
   if (read_file(wrapper) != wrapper_text) {
-    if (Status s = util::write_file_atomically(wrapper, wrapper_text); !s.ok()) {
-      throw CliError(s.message());
-    }
+    write_file(wrapper, wrapper_text);
   }
 
   const std::string tmp = make_unique_dir(dir, "tmp-");
@@ -132,7 +129,7 @@ std::vector<std::string> PchCache::flags_for(const std::vector<std::string>& com
     return {};
   }
   remove_all_quietly(tmp);
-  if (Status s = util::write_file_atomically(inputs, stamps); !s.ok()) throw CliError(s.message());
+  write_file(inputs, stamps);
   prune_pchs(cache_dir_ + "/pch");
   log_.info("pch: built " + pch + " in " + watch.elapsed());
   return flags;
