@@ -20,10 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string dir_of(const std::string& source) { return fs::path(source).parent_path().string(); }
-
 std::string lock_path_for(const std::string& source) {
-  return dir_of(source) + "/" + package::kLockFile;
+  return dir_name(source) + "/" + package::kLockFile;
 }
 
 struct LockText {
@@ -153,7 +151,7 @@ void append(std::vector<std::string>& to, const std::vector<std::string>& from) 
 std::vector<package::Requirement> app_requirements(const std::string& source,
                                                    const AppNeeds& needs) {
   std::vector<package::Requirement> reqs;
-  const std::string manifest = dir_of(source) + "/" + kAppManifestFile;
+  const std::string manifest = dir_name(source) + "/" + kAppManifestFile;
   if (auto text = read_file(manifest)) {
     reqs = package::parse_app_manifest(*text, manifest);
   }
