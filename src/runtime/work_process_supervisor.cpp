@@ -65,6 +65,10 @@ void WorkProcessSupervisor::launch(WorkProcess& p, v1::LaunchWorkRequest request
 void WorkProcessSupervisor::launch_now(WorkProcess& p, const v1::LaunchWorkRequest& request) {
   p.held = false;
   launcher_.launch(request);
+  arm_start_timer(p);
+}
+
+void WorkProcessSupervisor::arm_start_timer(WorkProcess& p) {
   const uint64_t id = p.id;
   const auto timeout = start_timeout_of(*p.work);
   p.start_timer.start(timeout, "WorkProcessSupervisor.StartTimeout", [this, &p, id, timeout] {
@@ -200,6 +204,20 @@ void WorkProcessSupervisor::stop_all_now() {
       launcher_.stop(id, std::chrono::milliseconds(0));
     }
   }
+}
+
+void WorkProcessSupervisor::pending(uint64_t id, const std::string& reason) {
+  auto it = live_.find(id);
+  if (it == live_.end() || it->second->id != id) return;
+  WorkProcess& p = *it->second;
+  if (p.state != WorkProcess::State::kLaunching || p.held) return;
+  if (reason.empty()) {
+    arm_start_timer(p);  // placed: its start time begins now
+    return;
+  }
+  p.start_timer.cancel();
+  spdlog::debug("{}: waiting for a placement: {}", p.work->path(), reason);
+  if (hooks_.held) hooks_.held(p, reason);
 }
 
 void WorkProcessSupervisor::started(uint64_t id, int pid) {

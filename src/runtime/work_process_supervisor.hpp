@@ -107,6 +107,11 @@ class WorkProcessSupervisor {
   void stop_all_now();
   /// The launcher's events.
   void started(uint64_t id, int pid);
+  /// The launcher's `pending`: the process waits for a placement (`reason`
+  /// is shown like a held launch's, through Hooks::held, and its start
+  /// timeout is paused), or was placed now (`reason` empty: the start timeout
+  /// starts again from now).
+  void pending(uint64_t id, const std::string& reason);
   std::optional<Exit> exited(uint64_t id);
 
   /// The live (launched or held, not yet exited) process with this id, or null.
@@ -123,6 +128,7 @@ class WorkProcessSupervisor {
     v1::LaunchWorkRequest request;
   };
   void launch_now(WorkProcess& p, const v1::LaunchWorkRequest& request);
+  void arm_start_timer(WorkProcess& p);
   void admit_held();
   void make_room();
   void tell_held_why();
