@@ -57,7 +57,7 @@ class RemoteWorker final : public WorkerExecutor {
   explicit RemoteWorker(std::shared_ptr<JoinSession> session) : session_(std::move(session)) {}
 
   void launch(const v1::LaunchOnWorker& launch) override {
-    running_.insert(launch.request().process_id());
+    session_->running.insert(launch.request().process_id());
     v1::WorkerCommand c;
     *c.mutable_launch() = launch;
     session_->send(std::move(c));
@@ -66,7 +66,9 @@ class RemoteWorker final : public WorkerExecutor {
     session_->send(stop_command(process_id, grace));
   }
   void kill_all() override {
-    for (uint64_t id : running_) session_->send(stop_command(id, std::chrono::milliseconds(0)));
+    for (uint64_t id : session_->running) {
+      session_->send(stop_command(id, std::chrono::milliseconds(0)));
+    }
   }
   void shutdown(const std::string& reason) override {
     v1::WorkerCommand c;
@@ -74,11 +76,9 @@ class RemoteWorker final : public WorkerExecutor {
     session_->send(std::move(c));
     session_->finish(grpc::Status::OK);
   }
-  void ended(uint64_t process_id) { running_.erase(process_id); }
 
  private:
   std::shared_ptr<JoinSession> session_;
-  std::set<uint64_t> running_;  // launched, not reported ended
 };
 
 }  // namespace
@@ -308,6 +308,7 @@ void WorkerPool::on_report(const std::shared_ptr<JoinSession>& session,
       if (exit.error.empty() && !exit.exit_code && !exit.signal) {
         exit.error = "worker '" + id + "' reported its end without an exit code or signal";
       }
+      session->running.erase(e.process_id());
       launcher_.on_ended(id, e.process_id(), e.attempt(), exit);
       return;
     }

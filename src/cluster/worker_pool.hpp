@@ -103,6 +103,8 @@ class JoinSession {
   std::string worker_id;  ///< empty until registered
   bool registering = false;
   bool ended = false;  ///< refused, finished or closed: later reports are ignored
+  /// Processes launched on this stream's worker and not reported ended.
+  std::set<uint64_t> running;
 
  private:
   std::mutex mu_;

@@ -2,7 +2,9 @@
 // The command line of every app (LIGHTNING_APP), parsed with CLI11:
 //   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet] [--quiet-works]
 //       [--idle-timeout SECONDS] [--start-timeout DURATION] [--host HOST] [--port PORT]
-//       [--no-http] [--no-journal] [-- app args]
+//       [--no-http] [--no-journal] [--cluster workers [--local-worker]
+//       [--worker-token-file F] [--advertise-address HOST]
+//       [--worker-heartbeat-timeout S]] [-- app args]
 // Parsing never exits the process: main's path prints and picks the exit code
 // (0 for --help, 2 for an error).
 #pragma once

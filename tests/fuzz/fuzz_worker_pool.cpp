@@ -22,6 +22,7 @@
 // about a process comes after its exit.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <map>
 #include <memory>
@@ -55,10 +56,18 @@ struct RecordingWriter final : lc::JoinSession::Writer {
 };
 
 std::shared_ptr<lc::AppBinary> app() {
-  // /dev/null: hashed once, at once.
+  // /dev/null, hashed once before the first input (its thread posts onto a
+  // loop that must outlive it).
   static std::shared_ptr<lc::AppBinary> a = [] {
     auto r = lc::AppBinary::open("/dev/null");
     if (!r.ok()) std::abort();
+    boost::asio::io_context io;
+    lightning::testing::FakeClock clock;
+    lightning::util::EventLoop loop(io, clock);
+    bool done = false;
+    (*r)->when_hashed(loop, [&done] { done = true; });
+    auto guard = boost::asio::make_work_guard(io);
+    while (!done) io.run_one();
     return *r;
   }();
   return a;

@@ -73,6 +73,25 @@ TEST_F(SupervisorTest, AStartTimeoutNamesItselfAsTheCauseOfTheStop) {
   EXPECT_EQ(exit->cause, "did not connect within 100 ms (start_timeout)");
 }
 
+TEST_F(SupervisorTest, TimeWaitingForAPlacementIsNotStartTimeAndItsReasonIsShown) {
+  std::vector<std::string> reasons;
+  supervisor_.set_hooks(WorkProcessSupervisor::Hooks{
+      [&](WorkProcess&, const std::string& why) { reasons.push_back(why); }, {}});
+  launch();
+  clock_.AdvanceTime(50ms);
+  supervisor_.pending(process_.id, "no worker has 8 GPUs (largest: 4)");
+  EXPECT_EQ(reasons, (std::vector<std::string>{"no worker has 8 GPUs (largest: 4)"}));
+  clock_.AdvanceTime(10s);
+  EXPECT_TRUE(launcher_.stops().empty()) << "the wait for a placement timed out the start";
+  supervisor_.pending(process_.id, "");  // placed: the start timeout counts from now
+  clock_.AdvanceTime(99ms);
+  EXPECT_TRUE(launcher_.stops().empty());
+  clock_.AdvanceTime(1ms);
+  EXPECT_EQ(launcher_.stops_of(process_.id).size(), 1u);
+  supervisor_.pending(process_.id + 1, "another process");  // unknown: ignored
+  EXPECT_EQ(reasons.size(), 1u);
+}
+
 TEST_F(SupervisorTest, AWorksOwnStartTimeoutWinsOverTheAppsDefault) {
   IdleWork plain;
   EXPECT_EQ(supervisor_.start_timeout_of(plain), 100ms);
