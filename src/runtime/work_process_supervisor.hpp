@@ -83,7 +83,8 @@ class WorkProcessSupervisor {
       : launcher_(launcher),
         start_timeout_(start_timeout),
         budget_(budget),
-        recheck_timer_(clock) {}
+        recheck_timer_(clock),
+        placement_timer_(clock) {}
 
   void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
 
@@ -110,7 +111,11 @@ class WorkProcessSupervisor {
   /// The launcher's `pending`: the process waits for a placement (`reason`
   /// is shown like a held launch's, through Hooks::held, and its start
   /// timeout is paused), or was placed now (`reason` empty: the start timeout
-  /// starts again from now).
+  /// starts again from now). While launches wait for resources that are busy
+  /// ("waiting for resources: ..."), idle processes of works that ask for
+  /// compute (and so hold some) are stopped to make room, one per waiting
+  /// launch, as for launches held by the budget: a work's process keeps what
+  /// it was given between calls.
   void pending(uint64_t id, const std::string& reason);
   std::optional<Exit> exited(uint64_t id);
 
@@ -132,6 +137,7 @@ class WorkProcessSupervisor {
   void admit_held();
   void make_room();
   void tell_held_why();
+  void reclaim_for_placements();
   void drop_held(WorkProcess& p);
 
   WorkLauncherInterface& launcher_;
@@ -145,6 +151,8 @@ class WorkProcessSupervisor {
   std::deque<Held> held_;                       // in launch order
   ResourceBudget::Hold last_hold_;              // why the first of them waits
   util::Timer recheck_timer_;
+  std::unordered_set<uint64_t> waiting_placement_;  // launched, waiting for busy resources
+  util::Timer placement_timer_;                     // looks for idle processes meanwhile
 };
 
 }  // namespace lightning::runtime

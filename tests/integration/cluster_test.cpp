@@ -13,12 +13,13 @@
 //  - FetchApp with a plain gRPC client: the binary's hash and size, a wrong
 //    token refused.
 // The tests that need lightning-worker skip themselves while it is not built
-// (LIGHTNING_WORKER_EXE empty). A few seconds each.
+// (LIGHTNING_WORKER_EXE empty, in the build and the environment). A few seconds each.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -36,7 +37,13 @@ namespace {
 constexpr milliseconds kWait{20000};
 const std::string kToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-bool have_worker() { return std::string(LIGHTNING_WORKER_EXE).size() > 0; }
+/// The lightning-worker built with this tree, or $LIGHTNING_WORKER_EXE (another build's).
+std::string worker_exe() {
+  const char* env = std::getenv("LIGHTNING_WORKER_EXE");
+  return env != nullptr && *env != '\0' ? env : LIGHTNING_WORKER_EXE;
+}
+
+bool have_worker() { return !worker_exe().empty(); }
 
 /// The cluster flags of every app here: loopback, a 2 s heartbeat timeout.
 std::vector<std::string> cluster_flags(const std::string& token_file) {
@@ -74,7 +81,7 @@ Worker start_worker(const TempDir& dir, const std::string& name, const std::stri
   w.work_dir = dir / name;
   std::filesystem::create_directories(w.work_dir);
   w.process = std::make_unique<AppProcess>(
-      LIGHTNING_WORKER_EXE,
+      worker_exe(),
       std::vector<std::string>{"--controller", controller, "--token-file", token_file, "--name",
                                name, "--work-dir", w.work_dir, "--gpus", gpus, "--cpus", "4",
                                "--memory-gb", "4"},
@@ -116,7 +123,7 @@ TEST_F(ClusterTest, GpuWorksGetDistinctGpusPerWorkerAndAWorkTooLargeIsPendingWit
         start_worker(dir_, "node" + std::to_string(i), address, token_file_, "0,1"));
   }
   ASSERT_TRUE(wait_until([&] { return workers_by_name(app).size() == 3; }, kWait))
-      << app.describe();
+      << app.get("/api/v1/workers").body << app.describe();
   const auto listed = workers_by_name(app);
   EXPECT_EQ(listed.at("node1").at("resources").at("gpus").size(), 2u);
   EXPECT_EQ(listed.at("node1").at("id"), "node1");

@@ -61,10 +61,11 @@ struct Nothing : Work {
 
 struct GpusRoot : Flow {
   static constexpr int kWorks = 6;
-  State<bool> go{this, "go", false};
+  State<bool> go{this, "go", false, lightning::External::kWritable};
   State<std::string> huge_reason{this, "huge_reason", ""};
   std::vector<GpuWork*> works;
-  Nothing& huge = add_work<Nothing>("huge", WorkOptions().compute(Compute().gpus(8)));
+  Nothing& huge =
+      add_work<Nothing>("huge", WorkOptions().parallel(true).compute(Compute().gpus(8)));
   GpusRoot() {
     for (int i = 0; i < kWorks; ++i) {
       works.push_back(&add_work<GpuWork>("g" + std::to_string(i),

@@ -14,6 +14,7 @@
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_resource_probe.hpp"
 #include "fakes/fake_work_launcher.hpp"
+#include "lightning/flow.hpp"
 
 namespace lightning::runtime {
 namespace {
@@ -90,6 +91,32 @@ TEST_F(SupervisorTest, TimeWaitingForAPlacementIsNotStartTimeAndItsReasonIsShown
   EXPECT_EQ(launcher_.stops_of(process_.id).size(), 1u);
   supervisor_.pending(process_.id + 1, "another process");  // unknown: ignored
   EXPECT_EQ(reasons.size(), 1u);
+}
+
+struct ThreeWorks : Flow {
+  IdleWork& gpu = add_work<IdleWork>("gpu", WorkOptions().compute(Compute().gpus(1)));
+  IdleWork& plain = add_work<IdleWork>("plain");
+  IdleWork& waiting = add_work<IdleWork>("waiting", WorkOptions().compute(Compute().gpus(1)));
+  void run() override {}
+};
+
+TEST_F(SupervisorTest, IdleProcessesHoldingComputeAreStoppedForALaunchWaitingForResources) {
+  ThreeWorks flow;
+  WorkProcess gpu(flow.gpu, clock_), plain(flow.plain, clock_), waiting(flow.waiting, clock_);
+  supervisor_.set_hooks(WorkProcessSupervisor::Hooks{
+      [](WorkProcess&, const std::string&) {}, [](const WorkProcess&) { return true; }});
+  for (WorkProcess* p : {&gpu, &plain}) {
+    supervisor_.launch(*p, v1::LaunchWorkRequest());
+    supervisor_.connected(*p, std::make_shared<rpc::WorkSession>(), 1);
+  }
+  supervisor_.launch(waiting, v1::LaunchWorkRequest());
+  supervisor_.pending(waiting.id, "no worker has 2 GPUs (largest: 1)");
+  EXPECT_TRUE(launcher_.stops().empty()) << "stopping processes cannot make a misfit fit";
+  supervisor_.pending(waiting.id, "waiting for resources: needs 1 GPU, 0 free of 1");
+  EXPECT_EQ(launcher_.stops_of(gpu.id).size(), 1u) << "the idle GPU work keeps its GPU";
+  EXPECT_TRUE(launcher_.stops_of(plain.id).empty()) << "a work holding nothing was stopped";
+  clock_.AdvanceTime(1s);
+  EXPECT_EQ(launcher_.stops().size(), 1u) << "one stop per waiting launch";
 }
 
 TEST_F(SupervisorTest, AWorksOwnStartTimeoutWinsOverTheAppsDefault) {
