@@ -305,14 +305,14 @@ void SchedulingLauncher::on_started(const std::string& worker, uint64_t process_
   if (events_.started) events_.started(process_id, pid);
 }
 
-void SchedulingLauncher::on_output(const std::string& worker, uint64_t process_id,
-                                   uint64_t attempt, std::string_view line, bool is_stderr) {
+void SchedulingLauncher::on_output(const std::string& worker, uint64_t process_id, uint64_t attempt,
+                                   std::string_view line, bool is_stderr) {
   if (current(worker, process_id, attempt) == nullptr) return;
   if (events_.output) events_.output(process_id, line, is_stderr);
 }
 
-void SchedulingLauncher::on_ended(const std::string& worker, uint64_t process_id,
-                                  uint64_t attempt, const runtime::ProcessExit& exit) {
+void SchedulingLauncher::on_ended(const std::string& worker, uint64_t process_id, uint64_t attempt,
+                                  const runtime::ProcessExit& exit) {
   Proc* p = current(worker, process_id, attempt);
   if (p == nullptr) return;
   if (p->state == Proc::State::kDraining) {

@@ -20,15 +20,15 @@ namespace lightning::cluster {
 
 /// A registered worker, for the app's API (GET /api/v1/workers).
 struct WorkerInfo {
-  std::string id;        ///< the scheduler's identity ("node2", "node2#2")
-  std::string name;      ///< the name it registered under
+  std::string id;    ///< the scheduler's identity ("node2", "node2#2")
+  std::string name;  ///< the name it registered under
   std::string hostname;
-  int64_t pid = 0;       ///< the lightning-worker process (this process for "local")
+  int64_t pid = 0;  ///< the lightning-worker process (this process for "local")
   scheduler::Resources resources;
   std::map<std::string, std::string> engine;  ///< "slurm.job_id", "slurm.node_id", ...
   std::map<std::string, std::string> detected_by;
   int64_t last_heartbeat_unix_us = 0;
-  bool local = false;      ///< this machine (LocalWorker)
+  bool local = false;  ///< this machine (LocalWorker)
   bool draining = false;
   std::string draining_reason;
 };
@@ -164,9 +164,9 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
   SchedulingLauncherOptions options_;
   scheduler::Scheduler scheduler_;
   Events events_;
-  std::unordered_map<uint64_t, Proc> procs_;              // launched, not yet exited
-  std::unordered_map<std::string, uint64_t> by_work_;     // work path -> process id
-  std::map<std::string, Worker> workers_;                 // by identity; live and draining
+  std::unordered_map<uint64_t, Proc> procs_;           // launched, not yet exited
+  std::unordered_map<std::string, uint64_t> by_work_;  // work path -> process id
+  std::map<std::string, Worker> workers_;              // by identity; live and draining
   bool schedule_posted_ = false;
   bool shut_down_ = false;
   util::Timer liveness_timer_;

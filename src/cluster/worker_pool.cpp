@@ -10,9 +10,9 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
-#include <cstring>
 #include <stdexcept>
 #include <utility>
 
@@ -98,8 +98,8 @@ std::string new_worker_token() {
   return out;
 }
 
-Result<std::string> worker_token_for_run(const std::string& run_dir,
-                                         const std::string& token_file, std::string* written_to) {
+Result<std::string> worker_token_for_run(const std::string& run_dir, const std::string& token_file,
+                                         std::string* written_to) {
   if (!token_file.empty()) {
     std::ifstream in(token_file, std::ios::binary);
     if (!in) {
@@ -343,8 +343,7 @@ void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
                  r.name(), session->peer(), r.protocol_version(), rpc::kClusterProtocolVersion);
     return refuse(session, grpc::StatusCode::FAILED_PRECONDITION,
                   "protocol version " + std::to_string(r.protocol_version()) +
-                      " is not this controller's (" +
-                      std::to_string(rpc::kClusterProtocolVersion) +
+                      " is not this controller's (" + std::to_string(rpc::kClusterProtocolVersion) +
                       "): use the lightning-worker of the same release as the app");
   }
   std::string problem = name_problem(r.name());
@@ -364,8 +363,7 @@ void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
   }
   if (!problem.empty()) {
     spdlog::warn("worker at {} refused: {}", session->peer(), problem);
-    return refuse(session, grpc::StatusCode::INVALID_ARGUMENT,
-                  "malformed register: " + problem);
+    return refuse(session, grpc::StatusCode::INVALID_ARGUMENT, "malformed register: " + problem);
   }
   session->registering = true;
   // Registered carries the app's hash: answered once it is known (the first
@@ -565,28 +563,26 @@ grpc::ServerWriteReactor<v1::AppChunk>* WorkerPoolService::FetchApp(
   const std::string sha = app->sha256();
   if (sha.empty() && app->error().empty()) {
     app->start_hashing();  // normally done when the first worker registered
-    return new RefusedFetch(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                         "the app binary is being hashed; try again"));
+    return new RefusedFetch(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "the app binary is being hashed; try again"));
   }
   if (sha.empty() || request->sha256() != sha) {
-    return new RefusedFetch(grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        "no app binary with SHA-256 '" + request->sha256().substr(0, 64) + "' here"));
+    return new RefusedFetch(
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     "no app binary with SHA-256 '" + request->sha256().substr(0, 64) + "' here"));
   }
   if (request->offset() < 0 || request->offset() > app->size()) {
-    return new RefusedFetch(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
-                                         "offset " + std::to_string(request->offset()) +
-                                             " is outside the app binary (" +
-                                             std::to_string(app->size()) + " bytes)"));
+    return new RefusedFetch(
+        grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "offset " + std::to_string(request->offset()) +
+                                                         " is outside the app binary (" +
+                                                         std::to_string(app->size()) + " bytes)"));
   }
   return new FetchReactor(app, request->offset());
 }
 
-void WorkerPoolService::post_report(std::shared_ptr<JoinSession> session,
-                                    v1::WorkerReport report) {
-  loop_.post("WorkerPool.Report", [this, s = std::move(session), r = std::move(report)] {
-    pool_.on_report(s, r);
-  });
+void WorkerPoolService::post_report(std::shared_ptr<JoinSession> session, v1::WorkerReport report) {
+  loop_.post("WorkerPool.Report",
+             [this, s = std::move(session), r = std::move(report)] { pool_.on_report(s, r); });
 }
 
 void WorkerPoolService::post_closed(std::shared_ptr<JoinSession> session) {

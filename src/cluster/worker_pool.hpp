@@ -35,8 +35,8 @@ std::string new_worker_token();
 /// `<run_dir>/worker-token` with mode 0600, whose path is put in
 /// `*written_to`. Errors: NotFound / InvalidArgument (an empty or unreadable
 /// file, naming it), Unavailable (cannot write the new file).
-Result<std::string> worker_token_for_run(const std::string& run_dir,
-                                         const std::string& token_file, std::string* written_to);
+Result<std::string> worker_token_for_run(const std::string& run_dir, const std::string& token_file,
+                                         std::string* written_to);
 
 /// Whether `given` is `expected`, in time that does not depend on where they
 /// differ (CRYPTO_memcmp; lengths are compared first).
@@ -70,7 +70,7 @@ class AppBinary {
 
  private:
   AppBinary(int fd, int64_t size) : fd_(fd), size_(size) {}  // takes `fd`
-  void start_locked();  // mu_ held
+  void start_locked();                                       // mu_ held
   util::UniqueFd fd_;
   int64_t size_ = 0;
   mutable std::mutex mu_;

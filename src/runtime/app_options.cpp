@@ -165,6 +165,11 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   }
   if (command_line.help) return command_line;
   if (!start_timeout.empty()) command_line.start_timeout = parse_duration(start_timeout);
+  if (!command_line.cluster.empty() && command_line.listen_address.rfind("unix", 0) == 0) {
+    return InvalidArgument("--cluster workers needs a TCP --listen address that workers can "
+                           "reach (e.g. 0.0.0.0:0, the default), not " +
+                           command_line.listen_address);
+  }
   if (command_line.cluster.empty()) {
     for (const auto& [given, flag] :
          {std::pair{command_line.local_worker, "--local-worker"},

@@ -18,8 +18,8 @@
 // The token the pool expects is "good".
 // Invariants: nothing crashes, throws or hangs; a stream is answered
 // `registered` only after a `register` with the right token and version, and
-// before anything else; a refused stream gets no command; every launch gets at most one exit, and no event
-// about a process comes after its exit.
+// before anything else; a refused stream gets no command; every launch gets at most one exit, and
+// no event about a process comes after its exit.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -189,7 +189,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       v1::LaunchWorkRequest req;
       req.set_process_id(++next_process);
       req.set_work_path("root.w" + std::to_string(next_process));
-      if (gpus > 0 && gpus <= 1024) req.set_compute_json("{\"gpus\": " + std::to_string(gpus) + "}");
+      if (gpus > 0 && gpus <= 1024)
+        req.set_compute_json("{\"gpus\": " + std::to_string(gpus) + "}");
       launched.insert(next_process);
       launcher.launch(req);
       io.poll();
@@ -233,7 +234,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   for (const auto& [id, n] : exits) {
-    LIGHTNING_FUZZ_CHECK(n == 1, "process " + std::to_string(id) + " exited " + std::to_string(n) + " times");
+    LIGHTNING_FUZZ_CHECK(
+        n == 1, "process " + std::to_string(id) + " exited " + std::to_string(n) + " times");
     LIGHTNING_FUZZ_CHECK(launched.count(id) != 0, "an exit of a process never launched");
   }
   LIGHTNING_FUZZ_CHECK(!event_after_exit, "an event about a process after its exit");

@@ -47,8 +47,17 @@ bool have_worker() { return !worker_exe().empty(); }
 
 /// The cluster flags of every app here: loopback, a 2 s heartbeat timeout.
 std::vector<std::string> cluster_flags(const std::string& token_file) {
-  return {"--port", "0", "--cluster", "workers", "--listen", "127.0.0.1:0",
-          "--worker-token-file", token_file, "--worker-heartbeat-timeout", "2", "--quiet-works"};
+  return {"--port",
+          "0",
+          "--cluster",
+          "workers",
+          "--listen",
+          "127.0.0.1:0",
+          "--worker-token-file",
+          token_file,
+          "--worker-heartbeat-timeout",
+          "2",
+          "--quiet-works"};
 }
 
 /// The address the app logs for workers ("workers join at 127.0.0.1:PORT (...").
@@ -118,9 +127,9 @@ TEST_F(ClusterTest, GpuWorksGetDistinctGpusPerWorkerAndAWorkTooLargeIsPendingWit
   const std::string address = join_address(app);
   ASSERT_FALSE(address.empty()) << app.describe();
   std::vector<Worker> workers;
+  workers.reserve(3);
   for (int i = 0; i < 3; ++i) {
-    workers.push_back(
-        start_worker(dir_, "node" + std::to_string(i), address, token_file_, "0,1"));
+    workers.push_back(start_worker(dir_, "node" + std::to_string(i), address, token_file_, "0,1"));
   }
   ASSERT_TRUE(wait_until([&] { return workers_by_name(app).size() == 3; }, kWait))
       << app.get("/api/v1/workers").body << app.describe();
@@ -171,6 +180,7 @@ TEST_F(ClusterTest, AWorkerKilledMidCallIsLostAndTheCallIsRetriedOnAnother) {
   const std::string address = join_address(app);
   ASSERT_FALSE(address.empty()) << app.describe();
   std::vector<Worker> workers;
+  workers.reserve(2);
   for (int i = 0; i < 2; ++i) {
     workers.push_back(start_worker(dir_, "node" + std::to_string(i), address, token_file_, "0"));
   }
@@ -224,8 +234,8 @@ TEST(ClusterFetchAppTest, ServesTheAppBinaryByHashAndRefusesAWrongToken) {
   ApiApp app(LIGHTNING_CLUSTER_APP, {"idle"}, cluster_flags(token_file));
   const std::string address = join_address(app);
   ASSERT_FALSE(address.empty()) << app.describe();
-  auto stub = v1::WorkerPool::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::WorkerPool::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   const Result<std::string> want = storage::sha256_of_file(LIGHTNING_CLUSTER_APP);
   ASSERT_TRUE(want.ok()) << want.status().message();
   const auto size = static_cast<int64_t>(std::filesystem::file_size(LIGHTNING_CLUSTER_APP));

@@ -46,7 +46,7 @@ class FakeExecutor final : public WorkerExecutor {
 
 scheduler::Resources node(int cpus, int gpus) {
   scheduler::Resources r;
-  r.milli_cpus = cpus * 1000;
+  r.milli_cpus = int64_t{cpus} * 1000;
   r.memory_bytes = int64_t{16} << 30;
   for (int i = 0; i < gpus; ++i) r.gpus.push_back(scheduler::Gpu{i, "Fake GPU", 0});
   return r;
@@ -73,7 +73,9 @@ class SchedulingLauncherTest : public ::testing::Test {
     o.liveness_interval = milliseconds(500);
     launcher_ = std::make_unique<SchedulingLauncher>(loop_, std::move(o));
     launcher_->set_events(runtime::WorkLauncherInterface::Events{
-        [this](uint64_t id, int pid) { events_.push_back("started " + std::to_string(id) + " " + std::to_string(pid)); },
+        [this](uint64_t id, int pid) {
+          events_.push_back("started " + std::to_string(id) + " " + std::to_string(pid));
+        },
         [this](uint64_t id, std::string_view line, bool) {
           events_.push_back("output " + std::to_string(id) + " " + std::string(line));
         },
@@ -186,7 +188,7 @@ TEST_F(SchedulingLauncherTest, ALateReportOfAnOldAttemptIsDropped) {
   launcher_->launch(request(1, "root.a", Compute().cpus(1)));
   pump();
   ASSERT_EQ(n1->launches.size(), 1u);
-  launcher_->on_started("node1", 1, 7, 1);       // an attempt it never had
+  launcher_->on_started("node1", 1, 7, 1);          // an attempt it never had
   launcher_->on_output("node2", 1, 1, "x", false);  // another worker
   launcher_->on_ended("node1", 99, 1, code(0));     // another process
   EXPECT_TRUE(events_.empty());
@@ -277,15 +279,15 @@ class LocalWorkerTest : public SchedulingLauncherTest {
     me.name = "local";
     me.local = true;
     me.resources = two_cpus_no_gpu().resources;
-    launcher_->add_worker(std::move(me),
-                          std::make_unique<LocalWorker>(inner_, *launcher_, "local"),
+    launcher_->add_worker(std::move(me), std::make_unique<LocalWorker>(inner_, *launcher_, "local"),
                           /*always_alive=*/true);
   }
   testing::FakeWorkLauncher inner_;
 };
 
 TEST_F(LocalWorkerTest, TwoHundredWorksAskingForNothingRunAtOnceOnTwoCpus) {
-  for (uint64_t i = 1; i <= 200; ++i) launcher_->launch(request(i, "root.w" + std::to_string(i), Compute()));
+  for (uint64_t i = 1; i <= 200; ++i)
+    launcher_->launch(request(i, "root.w" + std::to_string(i), Compute()));
   pump();
   EXPECT_EQ(inner_.launches().size(), 200u);
   EXPECT_TRUE(pending_.empty());

@@ -68,6 +68,9 @@ TEST_F(AppOptionsTest, ClusterFlagsAreReadAndGoWithClusterWorkers) {
   EXPECT_NE(slurm.status().message().find("--cluster"), std::string::npos)
       << slurm.status().message();
   EXPECT_FALSE(parse({"--cluster", "workers", "--worker-heartbeat-timeout", "0"}).ok());
+  auto unix_socket = parse({"--cluster", "workers", "--listen", "unix:/tmp/c.sock"});
+  ASSERT_FALSE(unix_socket.ok());
+  EXPECT_NE(unix_socket.status().message().find("needs a TCP --listen"), std::string::npos);
   EXPECT_NE(app_usage("my_app").find("--cluster workers"), std::string::npos);
 }
 
