@@ -177,6 +177,9 @@ void HttpApiService::add_routes() {
     controller_.post_stop("stopped over the HTTP API", 0);
     return {json_ok(202, {{"stopping", true}}), {}};
   });
+  router_.add("GET", "/api/v1/workers", [this](const Request&, const PathParams&) -> Reply {
+    return {json_ok(200, {{"workers", workers_ ? workers_() : Json::array()}}), {}};
+  });
   components_.add_to(router_);
   logs_.add_to(router_);
   metrics_.add_to(router_);

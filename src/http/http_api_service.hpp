@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,10 @@ class HttpApiService final : public runtime::StateObserver {
   size_t stream_clients() const { return streams_.size(); }
   const Metrics& metrics() const { return metrics_; }
 
+  /// What GET /api/v1/workers answers: `{"workers": [...]}` as `list`
+  /// makes it (cluster::workers_json over the SchedulingLauncher); unset:
+  /// an empty list. Called on the loop thread.
+  void set_workers(std::function<Json()> list) { workers_ = std::move(list); }
   /// Access rules, then the router: what the server calls per request.
   Reply handle(const Request& request);
 
@@ -94,6 +99,7 @@ class HttpApiService final : public runtime::StateObserver {
 
   StateWriter state_writer_;
   UserRoutes user_routes_;
+  std::function<Json()> workers_;
 };
 
 /// The work at dotted `path` ("root.a", "root.child.w") in the tree under

@@ -4,11 +4,15 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 
+#include "cluster/local_worker.hpp"
+#include "cluster/worker_pool.hpp"
 #include "core/json_io.hpp"
 #include "core/snapshot.hpp"
 #include "http/http_api_service.hpp"
@@ -39,7 +43,33 @@ AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Fl
                     options_.run_lock->record("forker", forker->pid);
                   return forker;
                 }),
-      root_(std::move(root)) {}
+      root_(std::move(root)) {
+  // A local run: a work asking for more than this machine has fails at once
+  // with the reason (it can never run); one asking for what is busy waits.
+  // In cluster mode it waits (pending, with the scheduler's reason): a
+  // worker that has it may still join.
+  cluster::SchedulingLauncherOptions scheduling;
+  if (!options_.cluster.workers) {
+    scheduling.never_fits = [this](const Compute& c) { return scheduler::local_misfit(c, local_); };
+  }
+  scheduling.scheduler.heartbeat_timeout = options_.cluster.heartbeat_timeout;
+  scheduling.unix_now_us = util::now_unix_us;
+  scheduling_ = std::make_unique<cluster::SchedulingLauncher>(loop_, std::move(scheduling));
+  if (options_.cluster.workers && !options_.cluster.local_worker) return;
+  cluster::WorkerInfo me;
+  me.name = "local";
+  me.local = true;
+  me.pid = getpid();
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) me.hostname = host;
+  me.resources = local_.resources;
+  me.detected_by = {{"cpus", local_.cpus_source},
+                    {"memory", local_.memory_source},
+                    {"gpus", local_.gpus_source}};
+  scheduling_->add_worker(std::move(me),
+                          std::make_unique<cluster::LocalWorker>(launcher_, *scheduling_, "local"),
+                          /*always_alive=*/true);
+}
 
 AppHost::~AppHost() {
   http_.reset();
@@ -62,22 +92,38 @@ int AppHost::run() {
   }
   objects_ = std::make_unique<storage::ObjectStoreService>(
       storage::ContentStore(std::filesystem::path(run_dir) / "artifacts"));
+  std::vector<grpc::Service*> services{objects_.get()};
+  if (options_.cluster.workers && !start_pool(services)) return 1;
   std::string address, why;
-  server_ = rpc::start_server(service_, options_.listen_address, &address, &why, {objects_.get()});
+  server_ = rpc::start_server(service_, options_.listen_address, &address, &why, services);
   if (!server_) {
     spdlog::error("cannot start the controller's gRPC server: {}", why);
     return 1;
   }
   ControllerOptions controller_options = options_.controller;
   controller_options.work_address = address;
+  if (options_.cluster.workers) {
+    // Works on other machines dial it too: not 0.0.0.0.
+    if (address.rfind("0.0.0.0:", 0) == 0 || address.rfind("[::]:", 0) == 0) {
+      std::string host = options_.cluster.advertise_address;
+      if (host.empty()) {
+        char name[256] = {};
+        host = gethostname(name, sizeof name - 1) == 0 ? name : "127.0.0.1";
+      }
+      controller_options.work_address = host + address.substr(address.rfind(':'));
+    }
+    spdlog::info("workers join at {} (lightning-worker --controller {} --token-file F)",
+                 controller_options.work_address, controller_options.work_address);
+  }
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
-                                             checked_launcher_, &budget_);
-  const scheduler::LocalResources& local = compute_check_.resources();
+                                             *scheduling_, &budget_);
+  const scheduler::LocalResources& local = local_;
   spdlog::debug("this machine: CPUs {} ({}), memory {} ({}), GPUs {} ({})",
                 format_cpus(local.resources.milli_cpus), local.cpus_source,
                 format_memory(local.resources.memory_bytes), local.memory_source,
                 local.resources.gpus.size(), local.gpus_source);
   objects_->set_credentials(controller_->run_id(), controller_->token());
+  if (pool_) pool_->set_run_id(controller_->run_id());
   spdlog::debug("controller listening on {} (run {})", address, controller_->run_id());
 
   // The HTTP API, on this loop: its handlers read the controller directly.
@@ -91,9 +137,8 @@ int AppHost::run() {
 
   // Next subsystems attach here, all on this loop:
   //  - more of the HTTP API and the dashboard (issue 9): /metrics from loop_.post_stats();
-  //  - the cluster scheduler (issue 11): a WorkLauncherInterface in place of
-  //    checked_launcher_ that asks scheduler::Scheduler for a placement and
-  //    launches on remote lightning-workers (docs/design/scheduling.md).
+  //  - remote lightning-workers join scheduling_ through the WorkerPool
+  //    service (docs/design/cluster.md).
 
   Terminal* terminal = options_.controller.terminal.get();
   if (options_.works_display != WorksDisplay::kOff && terminal != nullptr) {
@@ -133,9 +178,37 @@ int AppHost::run() {
   return code;
 }
 
+bool AppHost::start_pool(std::vector<grpc::Service*>& services) {
+  std::string written_to;
+  Result<std::string> token = cluster::worker_token_for_run(
+      options_.controller.run_dir, options_.cluster.worker_token_file, &written_to);
+  if (!token.ok()) {
+    spdlog::error("cannot set up the worker token: {}", token.status().message());
+    return false;
+  }
+  if (!written_to.empty()) spdlog::info("worker token in {}", written_to);
+  // The binary as it is now, even if the file is replaced while the app runs.
+  Result<std::shared_ptr<cluster::AppBinary>> app = cluster::AppBinary::open("/proc/self/exe");
+  if (!app.ok()) {
+    spdlog::error("cannot serve the app to workers: {}", app.status().message());
+    return false;
+  }
+  cluster::WorkerPoolOptions pool;
+  pool.worker_token = std::move(*token);
+  pool.heartbeat_interval = std::max(std::chrono::milliseconds(100),
+                                     options_.cluster.heartbeat_timeout / 4);
+  // The run id is the controller's, made later: set_run_id() before the loop runs.
+  pool_ = std::make_unique<cluster::WorkerPool>(loop_, *scheduling_, std::move(*app),
+                                                std::move(pool));
+  pool_service_ = std::make_unique<cluster::WorkerPoolService>(loop_, *pool_);
+  services.push_back(pool_service_.get());
+  return true;
+}
+
 bool AppHost::start_http() {
   if (!options_.http) return true;
   http_ = std::make_unique<http::HttpApiService>(io_, *controller_, *options_.http);
+  http_->set_workers([this] { return scheduling_->workers_json(); });
   const Status st = http_->start(options_.controller.run_dir);
   if (!st.ok()) {
     spdlog::error("cannot start the HTTP API: {} (or run with --no-http)", st.message());

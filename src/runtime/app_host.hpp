@@ -9,22 +9,29 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "cluster/scheduling_launcher.hpp"
 #include "http/http_server.hpp"
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
-#include "runtime/checked_launcher.hpp"
 #include "runtime/controller.hpp"
 #include "runtime/fork_launcher.hpp"
 #include "runtime/resource_budget.hpp"
 #include "runtime/run_lock.hpp"
 #include "runtime/works_view.hpp"
 #include "runtime/zygote.hpp"
+#include "scheduler/local_resources.hpp"
 #include "util/event_loop.hpp"
 
 namespace lightning::http {
 class HttpApiService;
 }  // namespace lightning::http
+namespace lightning::cluster {
+class AppBinary;
+class WorkerPool;
+class WorkerPoolService;
+}  // namespace lightning::cluster
 namespace lightning::storage {
 class ObjectStoreService;
 }  // namespace lightning::storage
@@ -57,6 +64,16 @@ struct AppHostOptions {
   std::shared_ptr<RunLock> run_lock;
   /// `--resume`: the journal this run carries on (journal::prepare_resume()).
   std::shared_ptr<const journal::ResumePlan> resume;
+  /// `--cluster workers` and its flags (docs/design/cluster.md).
+  struct Cluster {
+    bool workers = false;       ///< works run on lightning-workers that join
+    bool local_worker = false;  ///< with `workers`: this machine runs works too
+    std::string worker_token_file;  ///< empty: a new token in <run dir>/worker-token
+    /// The host works on workers dial when listen_address is 0.0.0.0:PORT
+    /// (empty: this machine's hostname).
+    std::string advertise_address;
+    std::chrono::milliseconds heartbeat_timeout{10000};
+  } cluster;
 };
 
 /// The composition root of an app (docs/design/processes-and-threads.md):
@@ -96,6 +113,8 @@ class AppHost final : private rpc::WorkSessionHandler {
   void on_signal(int sig);
   void write_state_file();
   bool start_http();
+  /// --cluster workers: the worker token and the WorkerPool service, before the server starts.
+  bool start_pool(std::vector<grpc::Service*>& services);
   void start_journal();
   /// --resume: the state and its version, before the controller starts.
   bool restore_state();
@@ -105,14 +124,18 @@ class AppHost final : private rpc::WorkSessionHandler {
   util::AsioClock clock_{io_};
   util::EventLoop loop_{io_, clock_};
   ForkLauncher launcher_;
-  // What this machine has, and the launch path that refuses a work asking
-  // for more (docs/design/scheduling.md, "The local case").
-  LocalComputeCheck compute_check_{scheduler::detect_local_resources()};
-  CheckedLauncher checked_launcher_{launcher_, compute_check_, loop_};
+  // What this machine has (docs/design/scheduling.md, "The local case").
+  scheduler::LocalResources local_ = scheduler::detect_local_resources();
+  // Every launch goes through the scheduler (docs/design/cluster.md): here
+  // onto one worker, this machine ("local"), over launcher_.
+  std::unique_ptr<cluster::SchedulingLauncher> scheduling_;
   SystemResources resources_;
   ResourceBudget budget_{resources_};
   std::unique_ptr<Flow> root_;  // until the controller takes it
   rpc::ControllerService service_{loop_, *this};
+  // --cluster workers: the WorkerPool service workers join (docs/design/cluster.md).
+  std::unique_ptr<cluster::WorkerPool> pool_;
+  std::unique_ptr<cluster::WorkerPoolService> pool_service_;
   // The run's artifact store over gRPC (docs/design/storage.md), on the same server.
   std::unique_ptr<storage::ObjectStoreService> objects_;
   std::unique_ptr<grpc::Server> server_;

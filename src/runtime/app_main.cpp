@@ -134,6 +134,12 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     host_options.http->port = static_cast<uint16_t>(command_line->http_port);
   }
   host_options.journal = !command_line->no_journal;
+  host_options.cluster.workers = command_line->cluster == "workers";
+  host_options.cluster.local_worker = command_line->local_worker;
+  host_options.cluster.worker_token_file = command_line->worker_token_file;
+  host_options.cluster.advertise_address = command_line->advertise_address;
+  host_options.cluster.heartbeat_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(command_line->worker_heartbeat_timeout_s * 1000));
   runtime::ControllerOptions& options = host_options.controller;
   options.run_dir = command_line->run_dir;
   if (!command_line->log_level.empty()) options.log_level = command_line->log_level;
@@ -205,6 +211,10 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     }
     g_app_args = plan->app_args;
     host_options.resume = std::make_shared<journal::ResumePlan>(std::move(*plan));
+  }
+  if (host_options.listen_address.empty() && host_options.cluster.workers) {
+    // Workers on other machines, and the works they start, dial it.
+    host_options.listen_address = "0.0.0.0:0";
   }
   if (host_options.listen_address.empty()) {
     // Local works dial a Unix socket in the run directory (a third cheaper to

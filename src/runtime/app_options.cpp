@@ -74,7 +74,8 @@ std::string app_usage(const std::string& program) {
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
          "          [--quiet] [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
          "          [--host HOST] [--port PORT] [--no-http] [--no-journal] [--shared-dir DIR]\n"
-         "          [-- app args]\n"
+         "          [--cluster workers [--local-worker] [--worker-token-file F]\n"
+         "           [--advertise-address HOST] [--worker-heartbeat-timeout S]] [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -104,14 +105,24 @@ std::string app_usage(const std::string& program) {
          "                    its state and calls come back from <RUN_DIR>/journal.sqlite,\n"
          "                    succeeded calls are not run again, calls that were running run\n"
          "                    again; refused when the app binary or its arguments changed\n"
-         "  --resume-anyway   with --resume: resume even if the binary or arguments changed\n";
+         "  --resume-anyway   with --resume: resume even if the binary or arguments changed\n"
+         "  --cluster workers works run on lightning-workers that join this run (lightning-worker\n"
+         "                    --controller ADDR --token-file F); --listen defaults to 0.0.0.0:0\n"
+         "  --local-worker    with --cluster: this machine runs works too\n"
+         "  --worker-token-file F  the token workers present (default: a new one, written to\n"
+         "                    <run dir>/worker-token, mode 0600)\n"
+         "  --advertise-address HOST  the address workers' works dial when listening on\n"
+         "                    0.0.0.0 (default: this machine's hostname)\n"
+         "  --worker-heartbeat-timeout S  a worker silent for S seconds is lost and its works\n"
+         "                    run again elsewhere (default 10)\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
   util::SplitCommandLine split = util::split_command_line(
       argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
-                   "--host", "--port", "--resume", "--shared-dir"});
+                   "--host", "--port", "--resume", "--shared-dir", "--cluster",
+                   "--worker-token-file", "--advertise-address", "--worker-heartbeat-timeout"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -141,6 +152,12 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   app.add_flag("--no-journal", command_line.no_journal);
   app.add_option("--resume", command_line.resume);
   app.add_flag("--resume-anyway", command_line.resume_anyway);
+  app.add_option("--cluster", command_line.cluster)->check(CLI::IsMember({"workers"}));
+  app.add_flag("--local-worker", command_line.local_worker);
+  app.add_option("--worker-token-file", command_line.worker_token_file);
+  app.add_option("--advertise-address", command_line.advertise_address);
+  app.add_option("--worker-heartbeat-timeout", command_line.worker_heartbeat_timeout_s)
+      ->check(CLI::Range(0.1, 3600.0));
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {
@@ -148,6 +165,19 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   }
   if (command_line.help) return command_line;
   if (!start_timeout.empty()) command_line.start_timeout = parse_duration(start_timeout);
+  if (!command_line.cluster.empty() && command_line.listen_address.rfind("unix", 0) == 0) {
+    return InvalidArgument("--cluster workers needs a TCP --listen address that workers can "
+                           "reach (e.g. 0.0.0.0:0, the default), not " +
+                           command_line.listen_address);
+  }
+  if (command_line.cluster.empty()) {
+    for (const auto& [given, flag] :
+         {std::pair{command_line.local_worker, "--local-worker"},
+          std::pair{!command_line.worker_token_file.empty(), "--worker-token-file"},
+          std::pair{!command_line.advertise_address.empty(), "--advertise-address"}}) {
+      if (given) return InvalidArgument(std::string(flag) + " goes with --cluster workers");
+    }
+  }
   if (command_line.resume_anyway && command_line.resume.empty()) {
     return InvalidArgument("--resume-anyway goes with --resume RUN_DIR");
   }

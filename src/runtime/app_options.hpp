@@ -2,7 +2,9 @@
 // The command line of every app (LIGHTNING_APP), parsed with CLI11:
 //   app [--run-dir DIR] [--log-level LEVEL] [--listen ADDR] [--quiet] [--quiet-works]
 //       [--idle-timeout SECONDS] [--start-timeout DURATION] [--host HOST] [--port PORT]
-//       [--no-http] [--no-journal] [-- app args]
+//       [--no-http] [--no-journal] [--cluster workers [--local-worker]
+//       [--worker-token-file F] [--advertise-address HOST]
+//       [--worker-heartbeat-timeout S]] [-- app args]
 // Parsing never exits the process: main's path prints and picks the exit code
 // (0 for --help, 2 for an error).
 #pragma once
@@ -42,6 +44,20 @@ struct AppCommandLine {
   /// --resume-anyway: with --resume, even when the app binary or its
   /// arguments changed since the run started.
   bool resume_anyway = false;
+  /// --cluster workers: works run on lightning-workers that join the run
+  /// (docs/design/cluster.md); empty: a local run.
+  std::string cluster;
+  /// --local-worker: with --cluster, this machine runs works too.
+  bool local_worker = false;
+  /// --worker-token-file F: the worker token is F's content (trailing
+  /// whitespace dropped); empty: a new one in <run dir>/worker-token.
+  std::string worker_token_file;
+  /// --advertise-address HOST: the address works on workers dial, when the
+  /// controller listens on 0.0.0.0 (default: this machine's hostname).
+  std::string advertise_address;
+  /// --worker-heartbeat-timeout SECONDS: a worker silent this long is lost
+  /// (0.1 .. 3600; default 10).
+  double worker_heartbeat_timeout_s = 10;
   bool help = false;                  ///< -h / --help: print app_usage() and exit 0
   std::vector<std::string> app_args;  ///< everything after the first "--"
 };

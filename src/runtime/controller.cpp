@@ -64,7 +64,8 @@ Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::un
   launcher_.set_events(WorkLauncherInterface::Events{
       [this](uint64_t id, int pid) { on_process_started(id, pid); },
       [this](uint64_t id, std::string_view line, bool err) { on_process_output(id, line, err); },
-      [this](uint64_t id, const ProcessExit& ex) { on_process_exit(id, ex); }});
+      [this](uint64_t id, const ProcessExit& ex) { on_process_exit(id, ex); },
+      [this](uint64_t id, const std::string& reason) { supervisor_.pending(id, reason); }});
   supervisor_.set_hooks(
       WorkProcessSupervisor::Hooks{[](WorkProcess& p, const std::string& why) {
                                      record_of(*p.work)->calls.wait_for_resources(why);

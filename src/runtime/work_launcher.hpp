@@ -39,6 +39,13 @@ class WorkLauncherInterface {
     std::function<void(uint64_t process_id, int pid)> started;
     std::function<void(uint64_t process_id, std::string_view line, bool is_stderr)> output;
     std::function<void(uint64_t process_id, const ProcessExit& exit)> exited;
+    /// Optional (a launcher that places works, cluster::SchedulingLauncher):
+    /// the process waits for a placement, for `reason` ("no worker has 8
+    /// GPUs (largest: 4)"), sent again when the reason changes; `reason`
+    /// empty: it was placed now and is being started. Only before `started`.
+    /// The waiting time is not start time: --start-timeout counts from the
+    /// placement.
+    std::function<void(uint64_t process_id, const std::string& reason)> pending;
   };
 
   virtual ~WorkLauncherInterface() = default;

@@ -65,6 +65,10 @@ void WorkProcessSupervisor::launch(WorkProcess& p, v1::LaunchWorkRequest request
 void WorkProcessSupervisor::launch_now(WorkProcess& p, const v1::LaunchWorkRequest& request) {
   p.held = false;
   launcher_.launch(request);
+  arm_start_timer(p);
+}
+
+void WorkProcessSupervisor::arm_start_timer(WorkProcess& p) {
   const uint64_t id = p.id;
   const auto timeout = start_timeout_of(*p.work);
   p.start_timer.start(timeout, "WorkProcessSupervisor.StartTimeout", [this, &p, id, timeout] {
@@ -200,6 +204,64 @@ void WorkProcessSupervisor::stop_all_now() {
       launcher_.stop(id, std::chrono::milliseconds(0));
     }
   }
+}
+
+void WorkProcessSupervisor::pending(uint64_t id, const std::string& reason) {
+  auto it = live_.find(id);
+  if (it == live_.end() || it->second->id != id) return;
+  WorkProcess& p = *it->second;
+  if (p.state != WorkProcess::State::kLaunching || p.held) return;
+  if (reason.empty()) {
+    waiting_placement_.erase(id);
+    arm_start_timer(p);  // placed: its start time begins now
+    return;
+  }
+  p.start_timer.cancel();
+  spdlog::debug("{}: waiting for a placement: {}", p.work->path(), reason);
+  if (hooks_.held) hooks_.held(p, reason);
+  if (reason.rfind("waiting for resources", 0) == 0) {
+    waiting_placement_.insert(id);
+    reclaim_for_placements();
+  } else {
+    waiting_placement_.erase(id);  // fits no worker: stopping processes would not help
+  }
+}
+
+void WorkProcessSupervisor::reclaim_for_placements() {
+  // Forget launches that ended or were placed meanwhile.
+  for (auto it = waiting_placement_.begin(); it != waiting_placement_.end();) {
+    auto live = live_.find(*it);
+    const bool waiting = live != live_.end() && live->second->id == *it &&
+                         live->second->state == WorkProcess::State::kLaunching;
+    it = waiting ? std::next(it) : waiting_placement_.erase(it);
+  }
+  if (waiting_placement_.empty() || !hooks_.is_idle) {
+    placement_timer_.cancel();
+    return;
+  }
+  size_t wanted = waiting_placement_.size() > reclaimed_.size()
+                      ? waiting_placement_.size() - reclaimed_.size()
+                      : 0;
+  std::vector<WorkProcess*> idle;
+  for (const auto& [id, p] : live_) {
+    if (p->state == WorkProcess::State::kConnected && p->id == id &&
+        !p->work->options().compute().is_empty() && hooks_.is_idle(*p)) {
+      idle.push_back(p);
+    }
+  }
+  std::sort(idle.begin(), idle.end(),
+            [](const WorkProcess* a, const WorkProcess* b) { return a->id < b->id; });
+  for (WorkProcess* p : idle) {
+    if (wanted == 0) break;
+    spdlog::debug("{}: stopping its idle process to make room for works waiting for resources",
+                  p->work->path());
+    reclaimed_.insert(p->id);
+    stop(*p, p->work->options().grace_period());
+    --wanted;
+  }
+  // A process busy now may be idle later: look again while launches wait.
+  placement_timer_.start(kHeldRecheck, "WorkProcessSupervisor.ReclaimForPlacements",
+                         [this] { reclaim_for_placements(); });
 }
 
 void WorkProcessSupervisor::started(uint64_t id, int pid) {

@@ -83,7 +83,8 @@ class WorkProcessSupervisor {
       : launcher_(launcher),
         start_timeout_(start_timeout),
         budget_(budget),
-        recheck_timer_(clock) {}
+        recheck_timer_(clock),
+        placement_timer_(clock) {}
 
   void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
 
@@ -107,6 +108,15 @@ class WorkProcessSupervisor {
   void stop_all_now();
   /// The launcher's events.
   void started(uint64_t id, int pid);
+  /// The launcher's `pending`: the process waits for a placement (`reason`
+  /// is shown like a held launch's, through Hooks::held, and its start
+  /// timeout is paused), or was placed now (`reason` empty: the start timeout
+  /// starts again from now). While launches wait for resources that are busy
+  /// ("waiting for resources: ..."), idle processes of works that ask for
+  /// compute (and so hold some) are stopped to make room, one per waiting
+  /// launch, as for launches held by the budget: a work's process keeps what
+  /// it was given between calls.
+  void pending(uint64_t id, const std::string& reason);
   std::optional<Exit> exited(uint64_t id);
 
   /// The live (launched or held, not yet exited) process with this id, or null.
@@ -123,9 +133,11 @@ class WorkProcessSupervisor {
     v1::LaunchWorkRequest request;
   };
   void launch_now(WorkProcess& p, const v1::LaunchWorkRequest& request);
+  void arm_start_timer(WorkProcess& p);
   void admit_held();
   void make_room();
   void tell_held_why();
+  void reclaim_for_placements();
   void drop_held(WorkProcess& p);
 
   WorkLauncherInterface& launcher_;
@@ -139,6 +151,8 @@ class WorkProcessSupervisor {
   std::deque<Held> held_;                       // in launch order
   ResourceBudget::Hold last_hold_;              // why the first of them waits
   util::Timer recheck_timer_;
+  std::unordered_set<uint64_t> waiting_placement_;  // launched, waiting for busy resources
+  util::Timer placement_timer_;                     // looks for idle processes meanwhile
 };
 
 }  // namespace lightning::runtime

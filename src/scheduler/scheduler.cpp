@@ -66,6 +66,11 @@ std::string gpus_text(int n, const std::string& accelerator) {
          (n == 1 ? " GPU" : " GPUs");
 }
 
+// What a worker is charged for a work's CPUs: nothing for a work that asks
+// for nothing at all (it always fits: a local run's plain works, hundreds at
+// once on a small machine), else Compute::charged_milli_cpus().
+int64_t charged_cpus(const Compute& c) { return c.is_empty() ? 0 : c.charged_milli_cpus(); }
+
 std::string cpus_text(int64_t milli) {
   return format_cpus(milli) + (milli == 1000 ? " CPU" : " CPUs");
 }
@@ -298,17 +303,18 @@ int Scheduler::total_gpus_for(const Worker& w, const std::string& accelerator) {
 
 bool Scheduler::fits_empty(const Worker& w, const Work& k) const {
   const Compute& c = k.req.compute;
-  return c.charged_milli_cpus() <= w.total.milli_cpus && c.memory_bytes() <= w.total.memory_bytes &&
+  return charged_cpus(c) <= w.total.milli_cpus && c.memory_bytes() <= w.total.memory_bytes &&
          (c.gpus() == 0 || total_gpus_for(w, c.accelerator()) >= c.gpus()) &&
          labels_match(w.total, k.req.labels);
 }
 
 bool Scheduler::fits_now(const Worker& w, const Work& k) const {
   const Compute& c = k.req.compute;
-  if (c.charged_milli_cpus() > w.free_milli_cpus || c.memory_bytes() > w.free_memory) return false;
+  if (charged_cpus(c) > w.free_milli_cpus || c.memory_bytes() > w.free_memory) return false;
   if (c.gpus() > 0 && free_gpus_for(w, c.accelerator()) < c.gpus()) return false;
-  // A worker reserved by an earlier work takes nothing submitted after it.
-  if (!w.reserved_by.empty() && *w.reserved_by.begin() < k.seq) return false;
+  // A worker reserved by an earlier work takes nothing submitted after it,
+  // but a work that asks for nothing: it takes no room from the reservation.
+  if (!w.reserved_by.empty() && *w.reserved_by.begin() < k.seq && !c.is_empty()) return false;
   return labels_match(w.total, k.req.labels);
 }
 
@@ -316,7 +322,7 @@ double Scheduler::load_after(const Worker& w, const Work& k) const {
   const Compute& c = k.req.compute;
   double load = 0;
   if (w.total.milli_cpus > 0) {
-    load = 1.0 - static_cast<double>(w.free_milli_cpus - c.charged_milli_cpus()) /
+    load = 1.0 - static_cast<double>(w.free_milli_cpus - charged_cpus(c)) /
                      static_cast<double>(w.total.milli_cpus);
   }
   if (w.total.memory_bytes > 0) {
@@ -351,7 +357,7 @@ Scheduler::Worker* Scheduler::choose(const Work& k,
   // most works stop here instead of looking at every worker.
   refresh_aggregates();
   const Compute& c = k.req.compute;
-  if (c.charged_milli_cpus() > max_free_cpus_ || c.memory_bytes() > max_free_memory_ ||
+  if (charged_cpus(c) > max_free_cpus_ || c.memory_bytes() > max_free_memory_ ||
       c.gpus() > max_free_gpus_) {
     return nullptr;
   }
@@ -389,7 +395,7 @@ void Scheduler::assign(Work& k, Worker& w) {
       k.gpus.push_back(w.total.gpus[i].index);
     }
   }
-  w.free_milli_cpus -= c.charged_milli_cpus();
+  w.free_milli_cpus -= charged_cpus(c);
   w.free_memory -= c.memory_bytes();
   w.works.insert(&k);
   aggregates_dirty_ = true;
@@ -404,7 +410,7 @@ void Scheduler::unassign(Work& k) {
       if (w.total.gpus[i].index == index) w.gpu_busy[i] = 0;
     }
   }
-  w.free_milli_cpus += c.charged_milli_cpus();
+  w.free_milli_cpus += charged_cpus(c);
   w.free_memory += c.memory_bytes();
   w.works.erase(&k);
   gained_.insert(&w);
@@ -492,6 +498,8 @@ std::vector<Placement> Scheduler::schedule() {
   bool walked_all = true;
   for (Work* k : order) {
     if (k->placed) continue;  // its gang was placed earlier in this call
+    // Behind a starving gang only works that ask for nothing go on.
+    if (!walked_all && !(k->req.gang.empty() && k->req.compute.is_empty())) continue;
     if (!k->req.gang.empty()) {
       Gang& g = *gangs_.at(k->req.gang);
       if (!tried.insert(&g).second || !gang_ready(g)) continue;
@@ -500,10 +508,7 @@ std::vector<Placement> Scheduler::schedule() {
         continue;
       }
       blocked.push_back(k);
-      if (g.barrier) {  // starving: nothing after it until it runs
-        walked_all = false;
-        break;
-      }
+      if (g.barrier) walked_all = false;  // starving: nothing after it until it runs
       continue;
     }
     // A work that already waited can only fit where room was gained since.
@@ -581,8 +586,8 @@ std::string Scheduler::reason_for(const Work& k) const {
       return prefix + "no worker has " + gpus_text(c.gpus(), c.accelerator()) +
              " (largest: " + std::to_string(largest_gpus) + ")";
     }
-    if (c.charged_milli_cpus() > largest_cpus) {
-      return prefix + "no worker has " + cpus_text(c.charged_milli_cpus()) +
+    if (charged_cpus(c) > largest_cpus) {
+      return prefix + "no worker has " + cpus_text(charged_cpus(c)) +
              " (largest: " + format_cpus(largest_cpus) + ")";
     }
     if (c.memory_bytes() > largest_memory) {
@@ -613,7 +618,7 @@ std::string Scheduler::reason_for(const Work& k) const {
     total_memory += w->total.memory_bytes;
     max_free_memory = std::max(max_free_memory, w->free_memory);
     const bool fits_but_reserved = !w->reserved_by.empty() && *w->reserved_by.begin() < k.seq &&
-                                   c.charged_milli_cpus() <= w->free_milli_cpus &&
+                                   charged_cpus(c) <= w->free_milli_cpus &&
                                    c.memory_bytes() <= w->free_memory && g >= c.gpus();
     if (fits_but_reserved && reserved_fit == nullptr) reserved_fit = w.get();
   }
@@ -626,10 +631,10 @@ std::string Scheduler::reason_for(const Work& k) const {
            " free of " + std::to_string(total_gpus) +
            spread(free_gpus >= c.gpus(), std::to_string(max_free_gpus));
   }
-  if (c.charged_milli_cpus() > max_free_cpus) {
-    return waiting + cpus_text(c.charged_milli_cpus()) + ", " + format_cpus(free_cpus) +
+  if (charged_cpus(c) > max_free_cpus) {
+    return waiting + cpus_text(charged_cpus(c)) + ", " + format_cpus(free_cpus) +
            " free of " + format_cpus(total_cpus) +
-           spread(free_cpus >= c.charged_milli_cpus(), format_cpus(max_free_cpus));
+           spread(free_cpus >= charged_cpus(c), format_cpus(max_free_cpus));
   }
   if (c.memory_bytes() > max_free_memory) {
     return waiting + format_memory(c.memory_bytes()) + " of memory, " + format_memory(free_memory) +

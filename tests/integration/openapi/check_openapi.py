@@ -214,6 +214,7 @@ def main():
         expect("GET", "/api/v1/state/stream", [200], token=False)
         expect("GET", "/", [200], token=False, served=False)
         expect("GET", "/api/v1/components", [200], token=False, served=False)
+        expect("GET", "/api/v1/workers", [200], token=False, served=False)
         expect("GET", "/api/v1/layout", [200], token=False, served=False)
         expect("GET", "/api/v1/works/root.ticker/logs?tail=5", [200], token=False, served=False)
         expect("GET", "/api/v1/works/root.nope/logs", [404], token=False, served=False)

@@ -48,6 +48,32 @@ TEST_F(AppOptionsTest, NoArgumentsLeaveEveryDefault) {
   EXPECT_TRUE(r->app_args.empty());
 }
 
+TEST_F(AppOptionsTest, ClusterFlagsAreReadAndGoWithClusterWorkers) {
+  auto r = parse({"--cluster", "workers", "--local-worker", "--worker-token-file", "/t/token",
+                  "--advertise-address=node0", "--worker-heartbeat-timeout", "1.5"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->cluster, "workers");
+  EXPECT_TRUE(r->local_worker);
+  EXPECT_EQ(r->worker_token_file, "/t/token");
+  EXPECT_EQ(r->advertise_address, "node0");
+  EXPECT_DOUBLE_EQ(r->worker_heartbeat_timeout_s, 1.5);
+  EXPECT_DOUBLE_EQ(parse({})->worker_heartbeat_timeout_s, 10);
+
+  auto lone = parse({"--worker-token-file", "/t/token"});
+  ASSERT_FALSE(lone.ok());
+  EXPECT_EQ(lone.status().message(), "--worker-token-file goes with --cluster workers");
+  EXPECT_FALSE(parse({"--local-worker"}).ok());
+  auto slurm = parse({"--cluster", "slurm"});
+  ASSERT_FALSE(slurm.ok());
+  EXPECT_NE(slurm.status().message().find("--cluster"), std::string::npos)
+      << slurm.status().message();
+  EXPECT_FALSE(parse({"--cluster", "workers", "--worker-heartbeat-timeout", "0"}).ok());
+  auto unix_socket = parse({"--cluster", "workers", "--listen", "unix:/tmp/c.sock"});
+  ASSERT_FALSE(unix_socket.ok());
+  EXPECT_NE(unix_socket.status().message().find("needs a TCP --listen"), std::string::npos);
+  EXPECT_NE(app_usage("my_app").find("--cluster workers"), std::string::npos);
+}
+
 TEST_F(AppOptionsTest, EveryFlagIsReadInBothSpellings) {
   auto r = parse(
       {"--run-dir", "runs/a", "--log-level=debug", "--listen", "127.0.0.1:0", "--quiet-works"});

@@ -47,7 +47,8 @@ class ForkLauncherTest : public ::testing::Test {
     launcher_.set_events(WorkLauncherInterface::Events{
         [this](uint64_t id, int pid) { started_[id] = pid; },
         [this](uint64_t id, std::string_view line, bool) { lines_[id].emplace_back(line); },
-        [this](uint64_t id, const ProcessExit& ex) { exits_[id] = ex; }});
+        [this](uint64_t id, const ProcessExit& ex) { exits_[id] = ex; },
+        {}});
   }
 
   ~ForkLauncherTest() override {
@@ -259,7 +260,7 @@ TEST_F(ForkLauncherTest, NothingPostedRunsAfterTheLauncherIsDestroyed) {
   auto launcher = std::make_unique<ForkLauncher>(loop_, FakeZygote().handle());
   bool called = false;
   launcher->set_events(WorkLauncherInterface::Events{
-      {}, {}, [&called](uint64_t, const ProcessExit&) { called = true; }});
+      {}, {}, [&called](uint64_t, const ProcessExit&) { called = true; }, {}});
   launcher->shutdown();
   launcher->launch(request(1));  // fails at once: its exit is posted
   launcher.reset();

@@ -14,6 +14,7 @@
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_resource_probe.hpp"
 #include "fakes/fake_work_launcher.hpp"
+#include "lightning/flow.hpp"
 
 namespace lightning::runtime {
 namespace {
@@ -71,6 +72,51 @@ TEST_F(SupervisorTest, AStartTimeoutNamesItselfAsTheCauseOfTheStop) {
   ASSERT_TRUE(exit.has_value());
   EXPECT_TRUE(exit->expected);
   EXPECT_EQ(exit->cause, "did not connect within 100 ms (start_timeout)");
+}
+
+TEST_F(SupervisorTest, TimeWaitingForAPlacementIsNotStartTimeAndItsReasonIsShown) {
+  std::vector<std::string> reasons;
+  supervisor_.set_hooks(WorkProcessSupervisor::Hooks{
+      [&](WorkProcess&, const std::string& why) { reasons.push_back(why); }, {}});
+  launch();
+  clock_.AdvanceTime(50ms);
+  supervisor_.pending(process_.id, "no worker has 8 GPUs (largest: 4)");
+  EXPECT_EQ(reasons, (std::vector<std::string>{"no worker has 8 GPUs (largest: 4)"}));
+  clock_.AdvanceTime(10s);
+  EXPECT_TRUE(launcher_.stops().empty()) << "the wait for a placement timed out the start";
+  supervisor_.pending(process_.id, "");  // placed: the start timeout counts from now
+  clock_.AdvanceTime(99ms);
+  EXPECT_TRUE(launcher_.stops().empty());
+  clock_.AdvanceTime(1ms);
+  EXPECT_EQ(launcher_.stops_of(process_.id).size(), 1u);
+  supervisor_.pending(process_.id + 1, "another process");  // unknown: ignored
+  EXPECT_EQ(reasons.size(), 1u);
+}
+
+struct ThreeWorks : Flow {
+  IdleWork& gpu = add_work<IdleWork>("gpu", WorkOptions().compute(Compute().gpus(1)));
+  IdleWork& plain = add_work<IdleWork>("plain");
+  IdleWork& waiting = add_work<IdleWork>("waiting", WorkOptions().compute(Compute().gpus(1)));
+  void run() override {}
+};
+
+TEST_F(SupervisorTest, IdleProcessesHoldingComputeAreStoppedForALaunchWaitingForResources) {
+  ThreeWorks flow;
+  WorkProcess gpu(flow.gpu, clock_), plain(flow.plain, clock_), waiting(flow.waiting, clock_);
+  supervisor_.set_hooks(WorkProcessSupervisor::Hooks{
+      [](WorkProcess&, const std::string&) {}, [](const WorkProcess&) { return true; }});
+  for (WorkProcess* p : {&gpu, &plain}) {
+    supervisor_.launch(*p, v1::LaunchWorkRequest());
+    supervisor_.connected(*p, std::make_shared<rpc::WorkSession>(), 1);
+  }
+  supervisor_.launch(waiting, v1::LaunchWorkRequest());
+  supervisor_.pending(waiting.id, "no worker has 2 GPUs (largest: 1)");
+  EXPECT_TRUE(launcher_.stops().empty()) << "stopping processes cannot make a misfit fit";
+  supervisor_.pending(waiting.id, "waiting for resources: needs 1 GPU, 0 free of 1");
+  EXPECT_EQ(launcher_.stops_of(gpu.id).size(), 1u) << "the idle GPU work keeps its GPU";
+  EXPECT_TRUE(launcher_.stops_of(plain.id).empty()) << "a work holding nothing was stopped";
+  clock_.AdvanceTime(1s);
+  EXPECT_EQ(launcher_.stops().size(), 1u) << "one stop per waiting launch";
 }
 
 TEST_F(SupervisorTest, AWorksOwnStartTimeoutWinsOverTheAppsDefault) {

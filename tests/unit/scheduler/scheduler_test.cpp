@@ -126,10 +126,10 @@ TEST_F(SchedulerTest, FractionalCpusAndMemoryAreCountedExactly) {
             "waiting for resources: needs 2 GiB of memory, 1 GiB free of 4 GiB");
 }
 
-TEST_F(SchedulerTest, AWorkThatGivesNoCpusCountsAsOneCpu) {
+TEST_F(SchedulerTest, AWorkThatGivesNoCpusButAsksForSomethingCountsAsOneCpu) {
   Scheduler s(clock_);
   s.add_worker("n1", node(2, 4, 0));
-  for (int i = 0; i < 3; ++i) s.submit(work("w" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) s.submit(work("w" + std::to_string(i), Compute().memory_mb(1)));
   EXPECT_EQ(s.schedule().size(), 2u);
   EXPECT_EQ(s.pending_reason("w2"), "waiting for resources: needs 1 CPU, 0 free of 2");
 }
@@ -153,6 +153,31 @@ TEST_F(SchedulerTest, AWorkThatFitsNowhereSaysWhatNoWorkerHas) {
   EXPECT_EQ(s.pending_reason("mem"), "no worker has 100 GiB of memory (largest: 64 GiB)");
   EXPECT_EQ(s.pending_reason("lab"), "no worker has the labels partition=big");
   EXPECT_EQ(s.pending_reason("unknown"), "");
+}
+
+TEST_F(SchedulerTest, WorksAskingForNothingAreChargedNothingAndNeverQueue) {
+  // A local run's plain works: hundreds at once on a 2-CPU machine, as
+  // before the scheduler was on the local path; even past a reservation.
+  SchedulerOptions o;
+  o.max_skips = 1;
+  Scheduler s(clock_, o);
+  s.add_worker("local", node(2, 4, 0));
+  s.submit(work("busy", Compute().cpus(1)));
+  ASSERT_EQ(s.schedule().size(), 1u);
+  s.submit(work("large", Compute().cpus(2)));
+  s.submit(work("small", Compute().cpus(1)));
+  ASSERT_EQ(s.schedule().size(), 1u) << "'small' back-filled; 'large' now reserves the worker";
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(s.submit(work("plain" + std::to_string(i))));
+  EXPECT_EQ(s.schedule().size(), 200u);
+  EXPECT_EQ(s.pending_count(), 1u) << "only 'large' waits";
+  ASSERT_TRUE(s.free_on("local").has_value());
+  EXPECT_EQ(s.free_on("local")->milli_cpus, 0) << "the plain works took nothing";
+  // A GPU-only request is not empty: it is charged the default CPU.
+  Scheduler g(clock_);
+  g.add_worker("n", node(1, 4, 2));
+  g.submit(work("gpu1", Compute().gpus(1)));
+  g.submit(work("gpu2", Compute().gpus(1)));
+  EXPECT_EQ(g.schedule().size(), 1u);
 }
 
 TEST_F(SchedulerTest, SmallWorksAreBackFilledPastALargeOneThatDoesNotFitYet) {
@@ -327,13 +352,13 @@ TEST_F(SchedulerTest, ALostWorkersWorksAreReturnedAndReplacedElsewhereWithAHighe
 TEST_F(SchedulerTest, AReportAboutAnOlderAttemptIsRefused) {
   Scheduler s(clock_);
   s.add_worker("n1", node(8, 32, 0));
-  s.submit(work("a"));
+  s.submit(work("a", Compute().cpus(1)));
   s.schedule();
   auto lost = s.remove_worker("n1");
   ASSERT_EQ(lost.size(), 1u);
   EXPECT_EQ(lost[0].reason, "worker 'n1' removed");
   s.add_worker("n2", node(8, 32, 0));
-  s.submit(work("a"));
+  s.submit(work("a", Compute().cpus(1)));
   ASSERT_EQ(s.schedule().at(0).attempt, 2u);
   EXPECT_FALSE(s.release("a", 1)) << "attempt 1 is stale";
   EXPECT_TRUE(s.is_current("a", 2));

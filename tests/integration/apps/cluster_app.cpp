@@ -1,0 +1,125 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// Test app for `--cluster workers` (cluster_test.cpp): works placed on
+// lightning-workers that each declare their own fake GPUs.
+// Usage: cluster_app [flags] -- <scenario>
+//   gpus   once the test sets `go` (POST /api/v1/state), six works asking for
+//          one GPU each run at once; each records the CUDA_VISIBLE_DEVICES and
+//          the worker (its LIGHTNING_CACHE_DIR, under the worker's --work-dir)
+//          it saw and when it ran. Then a work asks for 8 GPUs: the flow
+//          records its pending reason and stops the app.
+//   retry  `victim` (retries(1)) blocks on its first attempt (the test kills
+//          its worker with SIGKILL) and succeeds on the second; the app ends
+//          when it has.
+//   idle   nothing runs until the test stops the app (wrong-token workers).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "app_support.hpp"
+
+namespace {
+
+using lightning::Compute;
+using lightning::Flow;
+using lightning::Json;
+using lightning::State;
+using lightning::Work;
+using lightning::WorkOptions;
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+int64_t unix_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct GpuWork : Work {
+  State<std::string> cvd{this, "cvd", ""};
+  State<std::string> worker{this, "worker", ""};
+  State<int64_t> start_us{this, "start_us", 0};
+  State<int64_t> end_us{this, "end_us", 0};
+  void run(const Json&) override {
+    start_us = unix_us();
+    cvd = env_or_empty("CUDA_VISIBLE_DEVICES");
+    worker = env_or_empty("LIGHTNING_CACHE_DIR");
+    // Holds its GPU a little, as real work would, so the works overlap.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    end_us = unix_us();
+  }
+};
+
+struct Nothing : Work {
+  void run(const Json&) override {}
+};
+
+struct GpusRoot : Flow {
+  static constexpr int kWorks = 6;
+  State<bool> go{this, "go", false, lightning::External::kWritable};
+  State<std::string> huge_reason{this, "huge_reason", ""};
+  std::vector<GpuWork*> works;
+  Nothing& huge =
+      add_work<Nothing>("huge", WorkOptions().parallel(true).compute(Compute().gpus(8)));
+  GpusRoot() {
+    for (int i = 0; i < kWorks; ++i) {
+      works.push_back(&add_work<GpuWork>("g" + std::to_string(i),
+                                         WorkOptions().parallel(true).compute(Compute().gpus(1))));
+    }
+  }
+  void run() override {
+    if (!go.get()) return;
+    bool all_done = true;
+    for (GpuWork* w : works) all_done = w->call().has_succeeded() && all_done;
+    if (!all_done) return;
+    const auto& st = huge.call();
+    if (st.reason == "waiting_for_resources" && !st.message.empty()) {
+      huge_reason = st.message;
+      stop("saw the pending reason of 'huge'");
+    }
+  }
+};
+
+struct Victim : Work {
+  State<std::string> worker{this, "worker", ""};
+  State<int> attempts_seen{this, "attempts_seen", 0};
+  void run(const Json&) override {
+    const int n = integ_app::bump_counter(lightning::run_dir() + "/victim.count");
+    attempts_seen = n;
+    worker = env_or_empty("LIGHTNING_CACHE_DIR");
+    if (n == 1) {
+      // The first attempt: says where it runs and blocks until its worker is killed.
+      integ_app::write_file(lightning::run_dir() + "/victim.running",
+                            env_or_empty("LIGHTNING_CACHE_DIR"));
+      for (int i = 0; i < 60000 && !lightning::stop_requested(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+  }
+};
+
+struct RetryRoot : Flow {
+  Victim& victim = add_work<Victim>(
+      "victim", WorkOptions().retries(1).retry_backoff(std::chrono::milliseconds(0)));
+  void run() override {
+    if (victim.call().has_succeeded()) stop("the victim succeeded");
+  }
+};
+
+struct IdleRoot : Flow {
+  void run() override {}
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return integ_app::run_scenario(argc, argv,
+                                 {{"gpus", integ_app::scenario<GpusRoot>()},
+                                  {"retry", integ_app::scenario<RetryRoot>()},
+                                  {"idle", integ_app::scenario<IdleRoot>()}});
+}

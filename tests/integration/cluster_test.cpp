@@ -1,0 +1,293 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// `--cluster workers` end to end (apps/cluster_app.cpp): a real app, real
+// lightning-worker processes on this machine, each with its own fake GPUs
+// and work directory, real gRPC over loopback.
+//  - GPU works get distinct CUDA_VISIBLE_DEVICES per worker;
+//  - a work asking for more GPUs than any worker has is pending with the
+//    scheduler's reason in its status;
+//  - `kill -9` of the worker running a call: the worker is declared lost
+//    after its heartbeat timeout, the call is retried on another worker and
+//    the app succeeds;
+//  - a worker with a wrong token is refused, and the refusal is logged with
+//    its address, never the token;
+//  - FetchApp with a plain gRPC client: the binary's hash and size, a wrong
+//    token refused.
+// The tests that need lightning-worker skip themselves while it is not built
+// (LIGHTNING_WORKER_EXE empty, in the build and the environment). A few seconds each.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api_app.hpp"
+#include "lightning/v1/cluster.grpc.pb.h"
+#include "storage/sha256.hpp"
+#include "support.hpp"
+
+namespace lightning::integration {
+namespace {
+
+constexpr milliseconds kWait{20000};
+const std::string kToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// The lightning-worker built with this tree, or $LIGHTNING_WORKER_EXE (another build's).
+std::string worker_exe() {
+  const char* env = std::getenv("LIGHTNING_WORKER_EXE");
+  return env != nullptr && *env != '\0' ? env : LIGHTNING_WORKER_EXE;
+}
+
+bool have_worker() { return !worker_exe().empty(); }
+
+/// The cluster flags of every app here: loopback, a 2 s heartbeat timeout.
+std::vector<std::string> cluster_flags(const std::string& token_file) {
+  return {"--port",
+          "0",
+          "--cluster",
+          "workers",
+          "--listen",
+          "127.0.0.1:0",
+          "--worker-token-file",
+          token_file,
+          "--worker-heartbeat-timeout",
+          "2",
+          "--quiet-works"};
+}
+
+/// The address the app logs for workers ("workers join at 127.0.0.1:PORT (...").
+std::string join_address(ApiApp& app) {
+  std::string address;
+  wait_until(
+      [&] {
+        const std::string err = app.process().stderr_text();
+        const auto at = err.find("workers join at ");
+        if (at == std::string::npos) return false;
+        const auto start = at + std::string("workers join at ").size();
+        address = err.substr(start, err.find(' ', start) - start);
+        return true;
+      },
+      kWait);
+  return address;
+}
+
+/// A lightning-worker on this machine: `--gpus gpus`, its own work dir.
+struct Worker {
+  std::string name;
+  std::string work_dir;
+  std::unique_ptr<AppProcess> process;
+};
+
+Worker start_worker(const TempDir& dir, const std::string& name, const std::string& controller,
+                    const std::string& token_file, const std::string& gpus) {
+  Worker w;
+  w.name = name;
+  w.work_dir = dir / name;
+  std::filesystem::create_directories(w.work_dir);
+  w.process = std::make_unique<AppProcess>(
+      worker_exe(),
+      std::vector<std::string>{"--controller", controller, "--token-file", token_file, "--name",
+                               name, "--work-dir", w.work_dir, "--gpus", gpus, "--cpus", "4",
+                               "--memory-gb", "4"},
+      w.work_dir);
+  return w;
+}
+
+/// GET /api/v1/workers: the workers by name.
+std::map<std::string, Json> workers_by_name(ApiApp& app) {
+  std::map<std::string, Json> out;
+  const Json j = app.get_json("/api/v1/workers");
+  if (!j.is_object() || !j.contains("workers")) return out;
+  for (const Json& w : j.at("workers")) out[w.value("name", "")] = w;
+  return out;
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_worker()) {
+      GTEST_SKIP() << "lightning-worker is not built on this branch (helper A's src/node/); "
+                      "these tests run once it is";
+    }
+    token_file_ = dir_ / "worker-token";
+    write_file(token_file_, kToken + "\n");
+    ::chmod(token_file_.c_str(), 0600);
+  }
+  TempDir dir_;
+  std::string token_file_;
+};
+
+TEST_F(ClusterTest, GpuWorksGetDistinctGpusPerWorkerAndAWorkTooLargeIsPendingWithTheReason) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"gpus"}, cluster_flags(token_file_));
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  std::vector<Worker> workers;
+  workers.reserve(3);
+  for (int i = 0; i < 3; ++i) {
+    workers.push_back(start_worker(dir_, "node" + std::to_string(i), address, token_file_, "0,1"));
+  }
+  ASSERT_TRUE(wait_until([&] { return workers_by_name(app).size() == 3; }, kWait))
+      << app.get("/api/v1/workers").body << app.describe();
+  const auto listed = workers_by_name(app);
+  EXPECT_EQ(listed.at("node1").at("resources").at("gpus").size(), 2u);
+  EXPECT_EQ(listed.at("node1").at("id"), "node1");
+  ASSERT_EQ(app.patch_state(app.get_json("/api/v1/state").at("version").get<uint64_t>(),
+                            R"([{"op":"replace","path":"/vars/go","value":true}])")
+                .status,
+            200)
+      << app.describe();
+  const ExitStatus status = app.process().wait(kWait);
+  ASSERT_EQ(status.exit_code, 0) << status << app.describe();
+  const Json state = read_json(app.run_dir() + "/state.json").at("state");
+  // Each (worker, GPU) held by one work at a time; every work saw one GPU.
+  struct Use {
+    int64_t start, end;
+    std::string work;
+  };
+  std::map<std::pair<std::string, std::string>, std::vector<Use>> uses;
+  std::set<std::string> on_workers;
+  for (int i = 0; i < 6; ++i) {
+    const std::string name = "g" + std::to_string(i);
+    const Json& vars = state.at("works").at(name).at("vars");
+    const std::string cvd = vars.at("cvd");
+    EXPECT_TRUE(cvd == "0" || cvd == "1") << name << " saw CUDA_VISIBLE_DEVICES='" << cvd << "'";
+    const std::string worker = vars.at("worker");
+    EXPECT_FALSE(worker.empty()) << name << " ran outside a worker";
+    on_workers.insert(worker);
+    uses[{worker, cvd}].push_back({vars.at("start_us"), vars.at("end_us"), name});
+  }
+  EXPECT_GE(on_workers.size(), 2u) << "six one-GPU works fit on no single 2-GPU worker at once";
+  for (const auto& [key, list] : uses) {
+    for (size_t a = 0; a < list.size(); ++a) {
+      for (size_t b = a + 1; b < list.size(); ++b) {
+        const bool overlap = list[a].start < list[b].end && list[b].start < list[a].end;
+        EXPECT_FALSE(overlap) << list[a].work << " and " << list[b].work << " held GPU "
+                              << key.second << " of " << key.first << " at once";
+      }
+    }
+  }
+  const std::string reason = state.at("vars").at("huge_reason");
+  EXPECT_EQ(reason, "no worker has 8 GPUs (largest: 2)") << app.describe();
+}
+
+TEST_F(ClusterTest, AWorkerKilledMidCallIsLostAndTheCallIsRetriedOnAnother) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"retry"}, cluster_flags(token_file_));
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  std::vector<Worker> workers;
+  workers.reserve(2);
+  for (int i = 0; i < 2; ++i) {
+    workers.push_back(start_worker(dir_, "node" + std::to_string(i), address, token_file_, "0"));
+  }
+  const std::string running = app.run_dir() + "/victim.running";
+  ASSERT_TRUE(wait_until([&] { return file_exists(running); }, kWait)) << app.describe();
+  const std::string first_worker = read_file(running);
+  Worker* victim_host = nullptr;
+  for (Worker& w : workers) {
+    if (first_worker.rfind(w.work_dir, 0) == 0) victim_host = &w;
+  }
+  ASSERT_NE(victim_host, nullptr) << "ran in " << first_worker;
+  victim_host->process->send_signal(SIGKILL);
+  const ExitStatus status = app.process().wait(kWait);
+  ASSERT_EQ(status.exit_code, 0) << status << app.describe();
+  const Json state = read_json(app.run_dir() + "/state.json").at("state");
+  const Json& vars = state.at("works").at("victim").at("vars");
+  EXPECT_EQ(vars.at("attempts_seen"), 2);
+  const std::string second_worker = vars.at("worker");
+  EXPECT_NE(second_worker, first_worker) << "retried on the lost worker";
+  const std::string err = app.process().stderr_text();
+  EXPECT_TRUE(contains(err, "worker '" + victim_host->name + "' lost: no heartbeat for"))
+      << app.describe();
+}
+
+TEST_F(ClusterTest, AWorkerWithAWrongTokenIsRefusedAndLoggedWithoutTheToken) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"idle"}, cluster_flags(token_file_));
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  const std::string wrong = dir_ / "wrong-token";
+  write_file(wrong, std::string(64, 'f') + "\n");
+  ::chmod(wrong.c_str(), 0600);
+  Worker w = start_worker(dir_, "intruder", address, wrong, "0");
+  const ExitStatus ws = w.process->wait(kWait);
+  EXPECT_FALSE(ws.timed_out) << "the refused worker did not give up";
+  EXPECT_NE(ws.exit_code, 0);
+  ASSERT_TRUE(wait_until(
+      [&] { return contains(app.process().stderr_text(), "refused: wrong worker token"); }, kWait))
+      << app.describe();
+  EXPECT_TRUE(workers_by_name(app).empty());
+  app.stop();
+  const std::string log = read_file(app.run_dir() + "/controller.log");
+  EXPECT_FALSE(contains(log, kToken)) << "the token is in controller.log";
+  EXPECT_FALSE(contains(log, std::string(64, 'f'))) << "the wrong token is in controller.log";
+}
+
+// FetchApp needs no worker: a plain gRPC client.
+TEST(ClusterFetchAppTest, ServesTheAppBinaryByHashAndRefusesAWrongToken) {
+  TempDir dir;
+  const std::string token_file = dir / "worker-token";
+  write_file(token_file, kToken + "\n");
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"idle"}, cluster_flags(token_file));
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  auto stub =
+      v1::WorkerPool::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  const Result<std::string> want = storage::sha256_of_file(LIGHTNING_CLUSTER_APP);
+  ASSERT_TRUE(want.ok()) << want.status().message();
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(LIGHTNING_CLUSTER_APP));
+
+  auto fetch = [&](const std::string& token, const std::string& sha, int64_t offset,
+                   std::string* data, int64_t* total) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + kWait);
+    v1::FetchAppRequest req;
+    req.set_token(token);
+    req.set_sha256(sha);
+    req.set_offset(offset);
+    auto reader = stub->FetchApp(&ctx, req);
+    v1::AppChunk chunk;
+    while (reader->Read(&chunk)) {
+      EXPECT_LE(chunk.data().size(), size_t{1} << 20);
+      data->append(chunk.data());
+      *total = chunk.total_size();
+    }
+    return reader->Finish();
+  };
+  // The hash is computed when the first worker registers (or the first
+  // FetchApp comes, answered UNAVAILABLE until it is known).
+  std::string data;
+  int64_t total = 0;
+  grpc::Status st;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        data.clear();
+        st = fetch(kToken, *want, 0, &data, &total);
+        return st.error_code() != grpc::StatusCode::UNAVAILABLE;
+      },
+      kWait))
+      << st.error_message();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(total, size);
+  EXPECT_EQ(static_cast<int64_t>(data.size()), size);
+  EXPECT_EQ(storage::sha256_hex(data), *want);
+  // From an offset: the rest.
+  std::string tail;
+  ASSERT_TRUE(fetch(kToken, *want, size - 100, &tail, &total).ok());
+  EXPECT_EQ(tail, data.substr(static_cast<size_t>(size - 100)));
+
+  std::string none;
+  EXPECT_EQ(fetch(std::string(64, '0'), *want, 0, &none, &total).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(fetch(kToken, std::string(64, 'a'), 0, &none, &total).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(none.empty());
+  EXPECT_TRUE(contains(app.process().stderr_text(), "FetchApp from ")) << app.describe();
+  EXPECT_FALSE(contains(read_file(app.run_dir() + "/controller.log"), kToken));
+}
+
+}  // namespace
+}  // namespace lightning::integration
