@@ -150,7 +150,7 @@ node_ready() {
   local state
   state=$(sinfo -h -N -n "$(node_name)" -o %T 2>/dev/null) || return 1
   case "$state" in
-    idle | mixed | allocated | completing) return 0 ;;
+    idle | mixed | allocated | completing | planned) return 0 ;;
     *) return 1 ;;
   esac
 }

@@ -26,6 +26,31 @@ std::string failure_of(const std::string& command, const Result<util::CommandRes
   return command + " failed (" + r->describe() + ")";
 }
 
+// "exit code 1: sbatch: error: a / sbatch: error: b": every line of stderr
+// (sbatch says what is wrong on its first line and sums up on the last).
+std::string all_lines(const util::CommandResult& r) {
+  std::string text;
+  size_t start = 0;
+  while (start < r.err.size() && text.size() < 1000) {
+    size_t end = r.err.find('\n', start);
+    if (end == std::string::npos) end = r.err.size();
+    const std::string line = r.err.substr(start, end - start);
+    if (!line.empty()) text += (text.empty() ? "" : " / ") + line;
+    start = end + 1;
+  }
+  const std::string how = r.signal != 0 ? r.describe() : "exit code " + std::to_string(r.exit_code);
+  return text.empty() ? how : how + ": " + text;
+}
+
+// "PENDING (Resources)", "RUNNING on gpu[01-02]", "FAILED (BadConstraints)":
+// the reason unless Slurm has none ("None"), the nodes once it has some.
+std::string state_text(const SqueueRow& row) {
+  std::string text = row.state;
+  if (!row.reason.empty() && row.reason != "None") text += " (" + row.reason + ")";
+  if (!row.node_list.empty()) text += " on " + row.node_list;
+  return text;
+}
+
 Status check_token_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -99,7 +124,7 @@ Status SlurmEngine::start(const EngineContext& given) {
     return submitted.status().with_context("sbatch " + path);
   }
   if (!submitted->succeeded()) {
-    return FailedPrecondition("Slurm refused the job (" + submitted->describe() +
+    return FailedPrecondition("Slurm refused the job (" + all_lines(*submitted) +
                               "); the batch script is " + path);
   }
   auto job = parse_sbatch_parsable(submitted->out);
@@ -147,21 +172,15 @@ Status SlurmEngine::refresh() {
       return row.status();
     }
     error_.clear();
-    const std::string before =
-        row_ ? row_->state + (row_->state == "PENDING" ? " (" + row_->reason + ")" : "")
-             : (gone_ ? "GONE" : "submitted");
+    const std::string before = gone_ ? "GONE" : row_ ? state_text(*row_) : "SUBMITTED";
     if (!row->has_value()) {
       gone_ = true;
     } else {
       row_ = **row;
       gone_ = false;
     }
-    const std::string after =
-        gone_ ? "GONE" : row_->state + (row_->state == "PENDING" ? " (" + row_->reason + ")" : "");
-    if (before != after) {
-      spdlog::info("Slurm job {}: {}{}", job_.id, after,
-                   !gone_ && !row_->node_list.empty() ? " on " + row_->node_list : "");
-    }
+    const std::string after = gone_ ? "GONE" : state_text(*row_);
+    if (before != after) spdlog::info("Slurm job {}: {}", job_.id, after);
     if (row_ && !row_->node_list.empty() && row_->node_list != expanded_list_) {
       list = row_->node_list;
     }
@@ -208,8 +227,7 @@ nlohmann::json SlurmEngine::describe() const {
   out["node_list"] = row_ ? row_->node_list : "";
   out["nodes"] = nodes_;
   std::string info = "Slurm job " + job_.id + " " + state;
-  if (row_ && state == "PENDING" && !row_->reason.empty()) info += " (" + row_->reason + ")";
-  if (row_ && !gone_ && !row_->node_list.empty()) info += " on " + row_->node_list;
+  if (row_ && !gone_) info = "Slurm job " + job_.id + " " + state_text(*row_);
   if (!error_.empty()) {
     out["error"] = error_;
     info += "; last squeue failed: " + error_;
