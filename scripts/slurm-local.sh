@@ -51,7 +51,6 @@ wait_for() {
   done
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # True when the process in pid file $1 is gone or a zombie (daemons linger as
 # zombies for a second or two after they exit; FIELD-NOTES.md).
 pid_gone() {
@@ -74,6 +73,8 @@ install_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
     >/dev/null
 }
+
+pid_alive() { [ -f "$1" ] && ! pid_gone "$1"; }
 
 node_name() { hostname -s; }
 

@@ -19,13 +19,18 @@ inline constexpr const char* kLocalSlurmConf = "/var/lib/lightning-slurm/etc/slu
 
 /// Points SLURM_CONF at scripts/slurm-local.sh's config when it is unset and
 /// that config exists; then asks `sinfo` for a node that takes jobs. Returns
-/// "" when Slurm answers, else why not.
-inline std::string slurm_unreachable_reason() {
-  if (std::getenv("SLURM_CONF") == nullptr && std::filesystem::exists(kLocalSlurmConf)) {
+/// "" when Slurm answers, else why not. A missing config is told at once
+/// (sinfo without one keeps trying for a long time).
+inline std::string find_slurm() {
+  const char* conf = std::getenv("SLURM_CONF");
+  if (conf == nullptr && std::filesystem::exists(kLocalSlurmConf)) {
     ::setenv("SLURM_CONF", kLocalSlurmConf, 1);
+    conf = kLocalSlurmConf;
   }
+  const std::string config = conf != nullptr ? conf : "/etc/slurm/slurm.conf";
+  if (!std::filesystem::exists(config)) return "no Slurm config at " + config;
   util::CommandOptions options;
-  options.timeout = std::chrono::milliseconds(15000);
+  options.timeout = std::chrono::milliseconds(10000);
   auto r = util::run_command({"sinfo", "-h", "-N", "-o", "%N %T"}, options);
   if (!r.ok()) return r.status().message();
   if (!r->succeeded()) return "sinfo failed (" + r->describe() + ")";
@@ -47,6 +52,12 @@ inline std::string slurm_unreachable_reason() {
   }
   if (!up) return "no node takes jobs (sinfo: " + r->out + ")";
   return "";
+}
+
+/// find_slurm(), asked once per test binary.
+inline const std::string& slurm_unreachable_reason() {
+  static const std::string reason = find_slurm();
+  return reason;
 }
 
 /// In a test body: skips (or fails, under LIGHTNING_REQUIRE_SLURM=1) when
