@@ -79,7 +79,7 @@ SlurmEngine::SlurmEngine(SlurmOptions options,
       timing_(timing) {}
 
 SlurmEngine::~SlurmEngine() {
-  release("the app host is shutting down");
+  SlurmEngine::release("the app host is shutting down");
   stop_poller();
 }
 
@@ -164,44 +164,51 @@ Result<std::optional<SqueueRow>> SlurmEngine::query() const {
 Status SlurmEngine::refresh() {
   if (!started_) return FailedPrecondition("no Slurm job submitted");
   auto row = query();
-  std::string list;
+  if (!row.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    error_ = row.status().message();
+    return row.status();
+  }
+  // A new node list is expanded before anything is published, so that
+  // describe() never shows RUNNING without its nodes.
+  const std::string list = row->has_value() ? (*row)->node_list : "";
+  std::optional<std::vector<std::string>> names;
+  Status expand = Status::Ok();
+  bool is_new_list = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!row.ok()) {
-      error_ = row.status().message();
-      return row.status();
-    }
-    error_.clear();
-    const std::string before = gone_ ? "GONE" : row_ ? state_text(*row_) : "SUBMITTED";
-    if (!row->has_value()) {
-      gone_ = true;
+    is_new_list = !list.empty() && list != expanded_list_;
+  }
+  if (is_new_list) {
+    util::CommandOptions command;
+    command.timeout = timing_.command_timeout;
+    auto r = runner_->run({"scontrol", "show", "hostnames", list}, command);
+    if (!r.ok()) {
+      expand = r.status();
+    } else if (!r->succeeded()) {
+      expand = Unavailable(failure_of("scontrol show hostnames", r));
+    } else if (auto parsed = parse_hostnames(r->out); parsed.ok()) {
+      names = std::move(*parsed);
     } else {
-      row_ = **row;
-      gone_ = false;
-    }
-    const std::string after = gone_ ? "GONE" : state_text(*row_);
-    if (before != after) spdlog::info("Slurm job {}: {}", job_.id, after);
-    if (row_ && !row_->node_list.empty() && row_->node_list != expanded_list_) {
-      list = row_->node_list;
+      expand = parsed.status();
     }
   }
-  if (list.empty()) return Status::Ok();
-  std::vector<std::string> argv = {"scontrol", "show", "hostnames", list};
-  util::CommandOptions command;
-  command.timeout = timing_.command_timeout;
-  auto r = runner_->run(argv, command);
-  Result<std::vector<std::string>> names =
-      !r.ok()            ? Result<std::vector<std::string>>(r.status())
-      : r->succeeded()   ? parse_hostnames(r->out)
-                         : Result<std::vector<std::string>>(Unavailable(failure_of("scontrol", r)));
   std::lock_guard<std::mutex> lock(mu_);
-  if (!names.ok()) {
-    error_ = names.status().message();
-    return names.status();
+  const std::string before = gone_ ? "GONE" : row_ ? state_text(*row_) : "SUBMITTED";
+  if (row->has_value()) {
+    row_ = **row;
+    gone_ = false;
+  } else {
+    gone_ = true;
   }
-  nodes_ = *names;
-  expanded_list_ = list;
-  return Status::Ok();
+  if (names) {
+    nodes_ = std::move(*names);
+    expanded_list_ = list;
+  }
+  const std::string after = gone_ ? "GONE" : state_text(*row_);
+  if (before != after) spdlog::info("Slurm job {}: {}", job_.id, after);
+  error_ = expand.ok() ? std::string() : expand.message();
+  return expand;
 }
 
 nlohmann::json SlurmEngine::describe() const {

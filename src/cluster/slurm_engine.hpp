@@ -34,7 +34,7 @@
 
 namespace lightning::cluster {
 
-class SlurmEngine : public ClusterEngineInterface {
+class SlurmEngine final : public ClusterEngineInterface {
  public:
   /// How often and how long it asks Slurm.
   struct Timing {

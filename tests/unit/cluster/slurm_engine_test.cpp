@@ -43,7 +43,7 @@ class SlurmEngineTest : public ::testing::Test {
   static SlurmEngine::Timing manual() {
     SlurmEngine::Timing t;
     t.poll_interval = std::chrono::milliseconds(0);
-    t.release_timeout = std::chrono::milliseconds(2000);
+    t.release_timeout = std::chrono::milliseconds(300);
     t.release_poll_interval = std::chrono::milliseconds(1);
     return t;
   }
