@@ -173,26 +173,7 @@ Status SlurmEngine::refresh() {
   // describe() never shows RUNNING without its nodes.
   const std::string list = row->has_value() ? (*row)->node_list : "";
   std::optional<std::vector<std::string>> names;
-  Status expand = Status::Ok();
-  bool is_new_list = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    is_new_list = !list.empty() && list != expanded_list_;
-  }
-  if (is_new_list) {
-    util::CommandOptions command;
-    command.timeout = timing_.command_timeout;
-    auto r = runner_->run({"scontrol", "show", "hostnames", list}, command);
-    if (!r.ok()) {
-      expand = r.status();
-    } else if (!r->succeeded()) {
-      expand = Unavailable(failure_of("scontrol show hostnames", r));
-    } else if (auto parsed = parse_hostnames(r->out); parsed.ok()) {
-      names = std::move(*parsed);
-    } else {
-      expand = parsed.status();
-    }
-  }
+  const Status expand = expand_nodes(list, names);
   std::lock_guard<std::mutex> lock(mu_);
   const std::string before = gone_ ? "GONE" : row_ ? state_text(*row_) : "SUBMITTED";
   if (row->has_value()) {
@@ -209,6 +190,23 @@ Status SlurmEngine::refresh() {
   if (before != after) spdlog::info("Slurm job {}: {}", job_.id, after);
   error_ = expand.ok() ? std::string() : expand.message();
   return expand;
+}
+
+Status SlurmEngine::expand_nodes(const std::string& list,
+                                 std::optional<std::vector<std::string>>& names) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (list.empty() || list == expanded_list_) return Status::Ok();
+  }
+  util::CommandOptions command;
+  command.timeout = timing_.command_timeout;
+  auto r = runner_->run({"scontrol", "show", "hostnames", list}, command);
+  if (!r.ok()) return r.status();
+  if (!r->succeeded()) return Unavailable(failure_of("scontrol show hostnames", r));
+  auto parsed = parse_hostnames(r->out);
+  if (!parsed.ok()) return parsed.status();
+  names = std::move(*parsed);
+  return Status::Ok();
 }
 
 nlohmann::json SlurmEngine::describe() const {
@@ -309,6 +307,18 @@ void SlurmEngine::release(const std::string& why) {
     std::unique_lock<std::mutex> lock(mu_);
     // Between two looks at squeue; nothing else wakes this wait.
     wake_.wait_for(lock, timing_.release_poll_interval);
+  }
+  // The nodes it ran on, if the poller never saw them (a short run).
+  std::string list;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (row_) list = row_->node_list;
+  }
+  std::optional<std::vector<std::string>> names;
+  if (expand_nodes(list, names).ok() && names) {
+    std::lock_guard<std::mutex> lock(mu_);
+    nodes_ = std::move(*names);
+    expanded_list_ = list;
   }
   std::lock_guard<std::mutex> lock(mu_);
   released_flag_ = true;

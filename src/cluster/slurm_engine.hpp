@@ -93,6 +93,10 @@ class SlurmEngine final : public ClusterEngineInterface {
   // squeue for our job: the row, nullopt when not listed.
   Result<std::optional<SqueueRow>> query() const;
   std::vector<std::string> cluster_args() const;
+  // `scontrol show hostnames list` into `names` when `list` is not the one
+  // `nodes_` came from (else `names` is left empty).
+  Status expand_nodes(const std::string& list,
+                      std::optional<std::vector<std::string>>& names) const;
   void poll_loop();
   void stop_poller();
 

@@ -160,6 +160,10 @@ Status check_slurm_options(const SlurmOptions& options) {
     return InvalidArgument("--gpus-per-node is " + std::to_string(options.gpus_per_node) +
                            "; it must be 0 or more");
   }
+  if (options.cpus_per_node < 0) {
+    return InvalidArgument("--cpus-per-node is " + std::to_string(options.cpus_per_node) +
+                           "; it must be 0 (Slurm's default) or more");
+  }
   if (options.signal_before_s < 0) return InvalidArgument("signal_before_s is negative");
   if (!options.partition.empty()) {
     if (auto s = check_slurm_name("partition", options.partition, true); !s.ok()) return s;
@@ -191,6 +195,10 @@ void add_slurm_options(CLI::App& app, SlurmOptions& options) {
       ->group(group);
   app.add_option("--gpus-per-node", options.gpus_per_node, "GPUs per node (--gres=gpu:G)")
       ->check(CLI::Range(0, 1024))
+      ->group(group);
+  app.add_option("--cpus-per-node", options.cpus_per_node,
+                 "CPUs for each node's worker (--cpus-per-task); default: Slurm's, often 1")
+      ->check(CLI::Range(0, 1000000))
       ->group(group);
   app.add_option("--partition", options.partition, "Slurm partition (or a,b)")
       ->check(CLI::Validator(
@@ -278,6 +286,7 @@ Result<std::string> make_sbatch_script(const SlurmOptions& options, const Engine
   directive("--nodes", std::to_string(options.nodes));
   directive("--ntasks-per-node", "1");
   if (options.gpus_per_node > 0) directive("--gres", "gpu:" + std::to_string(options.gpus_per_node));
+  if (options.cpus_per_node > 0) directive("--cpus-per-task", std::to_string(options.cpus_per_node));
   directive("--output", run_dir + "/slurm-%j.out");
   directive("--chdir", run_dir);
   if (options.signal_before_s > 0) {
@@ -289,9 +298,12 @@ Result<std::string> make_sbatch_script(const SlurmOptions& options, const Engine
   for (const auto& arg : options.sbatch_args) directive(arg, "");
 
   // One task per node; a worker that dies does not take the others down (the
-  // controller re-places its works); the step gets the job's GPUs.
+  // controller re-places its works); the step gets the job's GPUs, and its
+  // CPUs when asked again (srun does not inherit --cpus-per-task).
   out << "exec srun --nodes=" << options.nodes << " --ntasks=" << options.nodes
-      << " --ntasks-per-node=1 --kill-on-bad-exit=0 \\\n"
+      << " --ntasks-per-node=1";
+  if (options.cpus_per_node > 0) out << " --cpus-per-task=" << options.cpus_per_node;
+  out << " --kill-on-bad-exit=0 \\\n"
       << "  " << shell_quote(ctx.worker_binary) << " --controller "
       << shell_quote(ctx.controller_address) << " --token-file " << shell_quote(ctx.token_file);
   // Without a GPU request the node's CUDA_VISIBLE_DEVICES (or the one sbatch

@@ -22,6 +22,9 @@ namespace lightning::cluster {
 struct SlurmOptions {
   int nodes = 1;           ///< --nodes; one lightning-worker per node; >= 1
   int gpus_per_node = 0;   ///< --gres=gpu:G; 0: no GPUs asked (workers get `--gpus none`)
+  /// CPUs for each node's worker (`--cpus-per-task`, to sbatch and to srun, which since
+  /// Slurm 22.05 does not inherit it); 0: Slurm's default, often 1 CPU.
+  int cpus_per_node = 0;
   std::string partition;   ///< --partition; empty: the cluster's default; `a,b` lists several
   std::string time;        ///< --time in Slurm's formats ("30", "1:00:00", "2-0"); empty: the partition's default
   std::string account;     ///< --account; empty: the user's default
@@ -36,8 +39,8 @@ struct SlurmOptions {
 };
 
 /// Adds the Slurm flags to `app`, writing into `options` when parsed:
-/// `--nodes N --gpus-per-node G [--partition P] [--time T] [--account A]
-/// [--sbatch-arg=ARG ...]`, checked as they are parsed (a bad value is a
+/// `--nodes N --gpus-per-node G [--cpus-per-node C] [--partition P] [--time T]
+/// [--account A] [--sbatch-arg=ARG ...]`, checked as they are parsed (a bad value is a
 /// CLI11 validation error naming the flag). The app's parser calls it when
 /// `--cluster slurm` is given.
 void add_slurm_options(CLI::App& app, SlurmOptions& options);
@@ -63,7 +66,7 @@ std::string shell_quote(const std::string& text);
 
 /// The batch script for `sbatch --parsable`: `#SBATCH` lines for one
 /// allocation of options.nodes nodes, one task per node, `--gres=gpu:G`
-/// when G > 0, `--job-name=lightning-<run id>`,
+/// when G > 0, `--cpus-per-task=C` when C > 0, `--job-name=lightning-<run id>`,
 /// `--output=<run dir>/slurm-%j.out`, `--chdir=<run dir>`, `--signal`,
 /// partition/time/account and the extra arguments; then
 /// `exec srun ... <worker> --controller ADDR --token-file FILE [--gpus none]

@@ -44,6 +44,7 @@ TEST(SlurmAppTest, GpuWorksRunInTheAllocationWithDistinctGpusAndTheAllocationIsG
   const AppRun run = run_app(LIGHTNING_SLURM_APP, dir, {},
                              {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works",
                               "--cluster", "slurm", "--nodes", "1", "--gpus-per-node", "2",
+                              "--cpus-per-node", "2",
                               "--worker-token-file", token_file},
                              kAppWait);
   ASSERT_EQ(run.status.exit_code, 0) << run.describe();

@@ -32,6 +32,7 @@ out="$(pwd)/standin-${SLURMD_NODENAME}.txt"
   echo "node=${SLURMD_NODENAME}"
   echo "job=${SLURM_JOB_ID}"
   echo "cvd=${CUDA_VISIBLE_DEVICES-unset}"
+  echo "cpus=${SLURM_CPUS_ON_NODE}"
   echo "pid=$$"
   for a in "$@"; do echo "arg=$a"; done
 } > "$out.tmp"
@@ -109,6 +110,7 @@ TEST_F(SlurmIntegrationTest, StartsOneWorkerPerNodeWithItsGpusAndReleasesTheAllo
   SlurmOptions options;
   options.nodes = 1;
   options.gpus_per_node = 2;
+  options.cpus_per_node = 2;  // the node's all
   SlurmEngine engine(options, nullptr, fast());
   ASSERT_TRUE(engine.start(context("slurmtest1")).ok());
   const std::string job = engine.job_id();
@@ -135,6 +137,7 @@ TEST_F(SlurmIntegrationTest, StartsOneWorkerPerNodeWithItsGpusAndReleasesTheAllo
   auto record = record_of(node);
   EXPECT_EQ(one(record, "node"), node);
   EXPECT_EQ(one(record, "job"), job);
+  EXPECT_EQ(one(record, "cpus"), "2") << "the step got the CPUs asked for";
   std::set<std::string> gpus;
   std::string cvd = one(record, "cvd");
   for (size_t start = 0; start <= cvd.size();) {

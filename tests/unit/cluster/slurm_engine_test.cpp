@@ -128,13 +128,15 @@ TEST_F(SlurmEngineTest, ReleaseCancelsAndWaitsUntilTheJobHasEnded) {
   });
   SlurmEngine engine(SlurmOptions{}, runner_, manual());
   ASSERT_TRUE(engine.start(context()).ok());
-  ASSERT_TRUE(engine.refresh().ok());
+  // No refresh before: a run too short for the poller still gets its nodes.
   engine.release("the app ended");
   EXPECT_EQ(runner_->calls_of("scancel"), (std::vector<std::vector<std::string>>{{"scancel", "7"}}));
   EXPECT_EQ(after_cancel.load(), 3);
+  EXPECT_EQ(runner_->calls_of("squeue").size(), 3u);
   auto d = engine.describe();
   EXPECT_EQ(d["state"], "CANCELLED");
   EXPECT_EQ(d["released"], true);
+  EXPECT_EQ(d["nodes"], nlohmann::json{"n1"});
   // Idempotent: nothing more is run.
   const auto calls = runner_->calls().size();
   engine.release("again");

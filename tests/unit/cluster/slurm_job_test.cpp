@@ -62,6 +62,7 @@ TEST(SlurmScriptTest, AsksForOneAllocationWithOneTaskPerNodeAndTheGpus) {
                          "--token-file '/shared/run/worker.token'"),
             std::string::npos)
       << *script;
+  EXPECT_EQ(script->find("--cpus-per-task"), std::string::npos);
   // GPUs asked: the workers read CUDA_VISIBLE_DEVICES that Slurm sets.
   EXPECT_EQ(script->find("--gpus none"), std::string::npos);
 }
@@ -92,6 +93,20 @@ TEST(SlurmScriptTest, PartitionTimeAccountAndExtraArgumentsBecomeDirectives) {
   EXPECT_TRUE(has_line(*script, "#SBATCH \"--comment=a b \\# c \\\"d\\\"\"")) << *script;
   EXPECT_TRUE(has_line(*script, "#SBATCH \"--signal=TERM@300\""));
   EXPECT_NE(script->find("--log-level 'debug'"), std::string::npos);
+}
+
+TEST(SlurmScriptTest, CpusPerNodeGoToSbatchAndAgainToSrun) {
+  SlurmOptions options;
+  options.cpus_per_node = 8;
+  auto script = make_sbatch_script(options, context());
+  ASSERT_TRUE(script.ok());
+  EXPECT_TRUE(has_line(*script, "#SBATCH \"--cpus-per-task=8\"")) << *script;
+  // srun does not inherit it since Slurm 22.05.
+  EXPECT_NE(script->find("--ntasks-per-node=1 --cpus-per-task=8 --kill-on-bad-exit=0"),
+            std::string::npos)
+      << *script;
+  options.cpus_per_node = -1;
+  EXPECT_FALSE(make_sbatch_script(options, context()).ok());
 }
 
 TEST(SlurmScriptTest, NoSignalDirectiveWhenSignalBeforeIsZero) {
@@ -247,13 +262,15 @@ TEST(SlurmOptionsTest, TheFlagsFillTheOptions) {
   CLI::App app;
   SlurmOptions options;
   add_slurm_options(app, options);
-  std::vector<std::string> args = {"--nodes", "2", "--gpus-per-node", "4", "--partition", "gpu",
+  std::vector<std::string> args = {"--nodes", "2", "--gpus-per-node", "4", "--cpus-per-node", "16",
+                                   "--partition", "gpu",
                                    "--time", "2:00:00", "--account", "ml",
                                    "--sbatch-arg=--exclusive"};
   std::reverse(args.begin(), args.end());  // CLI11 takes argv reversed
   app.parse(args);
   EXPECT_EQ(options.nodes, 2);
   EXPECT_EQ(options.gpus_per_node, 4);
+  EXPECT_EQ(options.cpus_per_node, 16);
   EXPECT_EQ(options.partition, "gpu");
   EXPECT_EQ(options.time, "2:00:00");
   EXPECT_EQ(options.account, "ml");
@@ -263,6 +280,7 @@ TEST(SlurmOptionsTest, TheFlagsFillTheOptions) {
 TEST(SlurmOptionsTest, BadFlagValuesAreRefusedNamingTheFlag) {
   const std::vector<std::vector<std::string>> bad = {
       {"--nodes", "0"},          {"--nodes", "two"},         {"--gpus-per-node", "-1"},
+      {"--cpus-per-node", "-2"},
       {"--partition", "a;b"},    {"--time", "tomorrow"},     {"--account", "x y"},
       {"--sbatch-arg=exclusive"}};
   for (auto args : bad) {
