@@ -173,7 +173,7 @@ Status SlurmEngine::refresh() {
   // describe() never shows RUNNING without its nodes.
   const std::string list = row->has_value() ? (*row)->node_list : "";
   std::optional<std::vector<std::string>> names;
-  const Status expand = expand_nodes(list, names);
+  Status expand = expand_nodes(list, names);
   std::lock_guard<std::mutex> lock(mu_);
   const std::string before = gone_ ? "GONE" : row_ ? state_text(*row_) : "SUBMITTED";
   if (row->has_value()) {
