@@ -54,7 +54,8 @@ std::string state_text(const SqueueRow& row) {
 Status check_token_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return NotFound("token file " + path + " does not exist; the app writes it (--worker-token-file)");
+    return NotFound("token file " + path +
+                    " does not exist; the app writes it (--worker-token-file)");
   }
   if (!S_ISREG(st.st_mode)) return InvalidArgument("token file " + path + " is not a file");
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
@@ -68,12 +69,11 @@ Status check_token_file(const std::string& path) {
 
 }  // namespace
 
-SlurmEngine::SlurmEngine(SlurmOptions options,
-                         std::shared_ptr<util::CommandRunnerInterface> runner)
+SlurmEngine::SlurmEngine(SlurmOptions options, std::shared_ptr<util::CommandRunnerInterface> runner)
     : SlurmEngine(std::move(options), std::move(runner), Timing{}) {}
 
-SlurmEngine::SlurmEngine(SlurmOptions options,
-                         std::shared_ptr<util::CommandRunnerInterface> runner, Timing timing)
+SlurmEngine::SlurmEngine(SlurmOptions options, std::shared_ptr<util::CommandRunnerInterface> runner,
+                         Timing timing)
     : options_(std::move(options)),
       runner_(runner ? std::move(runner) : std::make_shared<util::SystemCommandRunner>()),
       timing_(timing) {}
@@ -84,7 +84,8 @@ SlurmEngine::~SlurmEngine() {
 }
 
 Status SlurmEngine::start(const EngineContext& given) {
-  if (started_) return FailedPrecondition("the Slurm job was already submitted (job " + job_.id + ")");
+  if (started_)
+    return FailedPrecondition("the Slurm job was already submitted (job " + job_.id + ")");
   if (auto s = check_slurm_options(options_); !s.ok()) return s;
   EngineContext ctx = given;
   if (ctx.worker_binary.empty()) {
@@ -299,9 +300,10 @@ void SlurmEngine::release(const std::string& why) {
       last = row.status().message();
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      spdlog::warn("Slurm job {} still {} {} ms after scancel; it may hold its nodes a while "
-                   "longer (check with: squeue -j {})",
-                   job_.id, last, timing_.release_timeout.count(), job_.id);
+      spdlog::warn(
+          "Slurm job {} still {} {} ms after scancel; it may hold its nodes a while "
+          "longer (check with: squeue -j {})",
+          job_.id, last, timing_.release_timeout.count(), job_.id);
       break;
     }
     std::unique_lock<std::mutex> lock(mu_);

@@ -137,7 +137,8 @@ Status check_slurm_name(const std::string& what, const std::string& value, bool 
   size_t name_len = 0;
   for (char c : value) {
     if (allow_list && c == ',') {
-      if (name_len == 0) return InvalidArgument(what + " '" + value + "' has an empty name in its list");
+      if (name_len == 0)
+        return InvalidArgument(what + " '" + value + "' has an empty name in its list");
       name_len = 0;
       continue;
     }
@@ -146,15 +147,18 @@ Status check_slurm_name(const std::string& what, const std::string& value, bool 
                              ": Slurm names are letters, digits, '_', '.' and '-'" +
                              (allow_list ? " (several separated by ',')" : ""));
     }
-    if (++name_len > 64) return InvalidArgument(what + " '" + value + "' is longer than 64 characters");
+    if (++name_len > 64)
+      return InvalidArgument(what + " '" + value + "' is longer than 64 characters");
   }
-  if (name_len == 0) return InvalidArgument(what + " '" + value + "' has an empty name in its list");
+  if (name_len == 0)
+    return InvalidArgument(what + " '" + value + "' has an empty name in its list");
   return Status::Ok();
 }
 
 Status check_slurm_options(const SlurmOptions& options) {
   if (options.nodes < 1) {
-    return InvalidArgument("--nodes is " + std::to_string(options.nodes) + "; it must be at least 1");
+    return InvalidArgument("--nodes is " + std::to_string(options.nodes) +
+                           "; it must be at least 1");
   }
   if (options.gpus_per_node < 0) {
     return InvalidArgument("--gpus-per-node is " + std::to_string(options.gpus_per_node) +
@@ -176,7 +180,8 @@ Status check_slurm_options(const SlurmOptions& options) {
   }
   for (const auto& arg : options.sbatch_args) {
     if (arg.size() < 2 || arg[0] != '-') {
-      return InvalidArgument("sbatch argument '" + arg + "' is not an option (it must start with '-')");
+      return InvalidArgument("sbatch argument '" + arg +
+                             "' is not an option (it must start with '-')");
     }
     if (auto s = check_no_control("sbatch argument '" + arg + "'", arg); !s.ok()) return s;
   }
@@ -229,7 +234,8 @@ void add_slurm_options(CLI::App& app, SlurmOptions& options) {
       ->allow_extra_args(false)
       ->check(CLI::Validator(
           [](std::string& v) {
-            if (v.size() < 2 || v[0] != '-') return "'" + v + "' is not an option (it must start with '-')";
+            if (v.size() < 2 || v[0] != '-')
+              return "'" + v + "' is not an option (it must start with '-')";
             auto s = check_no_control("sbatch argument", v);
             return s.ok() ? std::string() : s.message();
           },
@@ -285,8 +291,10 @@ Result<std::string> make_sbatch_script(const SlurmOptions& options, const Engine
   directive("--job-name", "lightning-" + ctx.run_id);
   directive("--nodes", std::to_string(options.nodes));
   directive("--ntasks-per-node", "1");
-  if (options.gpus_per_node > 0) directive("--gres", "gpu:" + std::to_string(options.gpus_per_node));
-  if (options.cpus_per_node > 0) directive("--cpus-per-task", std::to_string(options.cpus_per_node));
+  if (options.gpus_per_node > 0)
+    directive("--gres", "gpu:" + std::to_string(options.gpus_per_node));
+  if (options.cpus_per_node > 0)
+    directive("--cpus-per-task", std::to_string(options.cpus_per_node));
   directive("--output", run_dir + "/slurm-%j.out");
   directive("--chdir", run_dir);
   if (options.signal_before_s > 0) {

@@ -20,14 +20,15 @@ namespace lightning::cluster {
 
 /// One allocation: `sbatch --nodes N --gres=gpu:G [--partition P --time T --account A]`.
 struct SlurmOptions {
-  int nodes = 1;           ///< --nodes; one lightning-worker per node; >= 1
-  int gpus_per_node = 0;   ///< --gres=gpu:G; 0: no GPUs asked (workers get `--gpus none`)
+  int nodes = 1;          ///< --nodes; one lightning-worker per node; >= 1
+  int gpus_per_node = 0;  ///< --gres=gpu:G; 0: no GPUs asked (workers get `--gpus none`)
   /// CPUs for each node's worker (`--cpus-per-task`, to sbatch and to srun, which since
   /// Slurm 22.05 does not inherit it); 0: Slurm's default, often 1 CPU.
   int cpus_per_node = 0;
-  std::string partition;   ///< --partition; empty: the cluster's default; `a,b` lists several
-  std::string time;        ///< --time in Slurm's formats ("30", "1:00:00", "2-0"); empty: the partition's default
-  std::string account;     ///< --account; empty: the user's default
+  std::string partition;  ///< --partition; empty: the cluster's default; `a,b` lists several
+  /// --time in Slurm's formats ("30", "1:00:00", "2-0"); empty: the partition's default.
+  std::string time;
+  std::string account;  ///< --account; empty: the user's default
   /// Further sbatch options, one `#SBATCH` line each ("--constraint=a100", "--exclusive",
   /// "--mem=0"); each must start with '-'.
   std::vector<std::string> sbatch_args;

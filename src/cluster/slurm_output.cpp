@@ -52,9 +52,7 @@ bool is_host_char(char c) {
 }
 bool is_state_char(char c) { return (c >= 'A' && c <= 'Z') || c == '_'; }
 // Node lists: "n1,gpu[01-04,07],login-2".
-bool is_node_list_char(char c) {
-  return is_host_char(c) || c == ',' || c == '[' || c == ']';
-}
+bool is_node_list_char(char c) { return is_host_char(c) || c == ',' || c == '[' || c == ']'; }
 bool is_printable(char c) { return std::isprint(static_cast<unsigned char>(c)) != 0; }
 
 }  // namespace

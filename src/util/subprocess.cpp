@@ -46,8 +46,8 @@ int remaining_ms(Clock::time_point deadline) {
 }  // namespace
 
 std::string CommandResult::describe() const {
-  std::string how = signal != 0 ? "killed by " + signal_name(signal)
-                                : "exit code " + std::to_string(exit_code);
+  std::string how =
+      signal != 0 ? "killed by " + signal_name(signal) : "exit code " + std::to_string(exit_code);
   std::string text = err;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   const auto nl = text.rfind('\n');
@@ -61,10 +61,12 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv,
   const std::string what = "cannot run " + argv[0];
   std::array<int, 2> out_pipe{-1, -1};
   std::array<int, 2> err_pipe{-1, -1};
-  if (::pipe2(out_pipe.data(), O_CLOEXEC) != 0) return Internal(what + ": pipe: " + errno_text(errno));
+  if (::pipe2(out_pipe.data(), O_CLOEXEC) != 0)
+    return Internal(what + ": pipe: " + errno_text(errno));
   UniqueFd out_read(out_pipe[0]);
   auto out_write = std::make_unique<UniqueFd>(out_pipe[1]);
-  if (::pipe2(err_pipe.data(), O_CLOEXEC) != 0) return Internal(what + ": pipe: " + errno_text(errno));
+  if (::pipe2(err_pipe.data(), O_CLOEXEC) != 0)
+    return Internal(what + ": pipe: " + errno_text(errno));
   UniqueFd err_read(err_pipe[0]);
   auto err_write = std::make_unique<UniqueFd>(err_pipe[1]);
 
@@ -86,8 +88,8 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv,
   }
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   std::vector<char*> cargv;
   cargv.reserve(argv.size() + 1);
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -101,9 +103,8 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv,
   out_write.reset();
   err_write.reset();
   if (rc == ENOENT || rc == EACCES || rc == ENOEXEC) {
-    return NotFound(what + ": " + errno_text(rc) + (argv[0].find('/') == std::string::npos
-                                                         ? " (looked up on PATH)"
-                                                         : ""));
+    return NotFound(what + ": " + errno_text(rc) +
+                    (argv[0].find('/') == std::string::npos ? " (looked up on PATH)" : ""));
   }
   if (rc != 0) return Internal(what + ": posix_spawn: " + errno_text(rc));
 
@@ -146,9 +147,9 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv,
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    return Status(StatusCode::kDeadlineExceeded,
-                  argv[0] + " did not finish within " + std::to_string(options.timeout.count()) +
-                      " ms (killed)");
+    return Status(StatusCode::kDeadlineExceeded, argv[0] + " did not finish within " +
+                                                     std::to_string(options.timeout.count()) +
+                                                     " ms (killed)");
   }
   if (WIFSIGNALED(status)) {
     result.signal = WTERMSIG(status);

@@ -69,10 +69,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (row.ok() && row->has_value()) {
         const cl::SqueueRow& r = **row;
         LIGHTNING_FUZZ_CHECK(r.job_id == id, "another job's row");
-        LIGHTNING_FUZZ_CHECK(!r.state.empty() && only(r.state, "_") &&
-                                 r.state.find_first_of("abcdefghijklmnopqrstuvwxyz0123456789") ==
-                                     std::string::npos,
-                             "state '" + r.state + "'");
+        LIGHTNING_FUZZ_CHECK(
+            !r.state.empty() && only(r.state, "_") &&
+                r.state.find_first_of("abcdefghijklmnopqrstuvwxyz0123456789") == std::string::npos,
+            "state '" + r.state + "'");
         LIGHTNING_FUZZ_CHECK(r.reason.find('\n') == std::string::npos, "a reason with a newline");
         LIGHTNING_FUZZ_CHECK(only(r.node_list, "._-,[]"), "node list '" + r.node_list + "'");
       }

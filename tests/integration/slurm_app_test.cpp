@@ -41,12 +41,11 @@ TEST(SlurmAppTest, GpuWorksRunInTheAllocationWithDistinctGpusAndTheAllocationIsG
   // The engine starts this lightning-worker on the node (find_worker_binary).
   ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
 
-  const AppRun run = run_app(LIGHTNING_SLURM_APP, dir, {},
-                             {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works",
-                              "--cluster", "slurm", "--nodes", "1", "--gpus-per-node", "2",
-                              "--cpus-per-node", "2",
-                              "--worker-token-file", token_file},
-                             kAppWait);
+  const AppRun run = run_app(
+      LIGHTNING_SLURM_APP, dir, {},
+      {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works", "--cluster", "slurm", "--nodes",
+       "1", "--gpus-per-node", "2", "--cpus-per-node", "2", "--worker-token-file", token_file},
+      kAppWait);
   ASSERT_EQ(run.status.exit_code, 0) << run.describe();
 
   // The job: its output file names its id.

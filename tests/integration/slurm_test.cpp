@@ -123,7 +123,8 @@ TEST_F(SlurmIntegrationTest, StartsOneWorkerPerNodeWithItsGpusAndReleasesTheAllo
         return d["state"] == "RUNNING" && !d["nodes"].empty();
       },
       kJobDeadline))
-      << engine.describe().dump() << "\n" << read_file(run_dir_ + "/slurm-" + job + ".out");
+      << engine.describe().dump() << "\n"
+      << read_file(run_dir_ + "/slurm-" + job + ".out");
   const auto d = engine.describe();
   EXPECT_EQ(d["job_id"], job);
   const std::string node = d["nodes"][0];

@@ -3,10 +3,9 @@
 // one GPU each run at once on the allocation's lightning-worker; each records
 // the CUDA_VISIBLE_DEVICES, SLURM_JOB_ID and SLURMD_NODENAME it saw. The app
 // stops once both have succeeded.
-#include <lightning/lightning.hpp>
-
 #include <chrono>
 #include <cstdlib>
+#include <lightning/lightning.hpp>
 #include <string>
 #include <thread>
 

@@ -104,9 +104,9 @@ TEST_F(SlurmEngineTest, SubmitsTheScriptAndReportsTheJobAsSqueueSeesIt) {
   // The same node list is not expanded twice.
   ASSERT_TRUE(engine.refresh().ok());
   EXPECT_EQ(runner_->calls_of("scontrol").size(), 1u);
-  EXPECT_EQ(runner_->calls_of("squeue").at(0),
-            (std::vector<std::string>{"squeue", "-h", "-t", "all", "-j", "4242", "-o",
-                                      "%i|%T|%r|%N"}));
+  EXPECT_EQ(
+      runner_->calls_of("squeue").at(0),
+      (std::vector<std::string>{"squeue", "-h", "-t", "all", "-j", "4242", "-o", "%i|%T|%r|%N"}));
 }
 
 TEST_F(SlurmEngineTest, ReleaseCancelsAndWaitsUntilTheJobHasEnded) {
@@ -130,7 +130,8 @@ TEST_F(SlurmEngineTest, ReleaseCancelsAndWaitsUntilTheJobHasEnded) {
   ASSERT_TRUE(engine.start(context()).ok());
   // No refresh before: a run too short for the poller still gets its nodes.
   engine.release("the app ended");
-  EXPECT_EQ(runner_->calls_of("scancel"), (std::vector<std::vector<std::string>>{{"scancel", "7"}}));
+  EXPECT_EQ(runner_->calls_of("scancel"),
+            (std::vector<std::vector<std::string>>{{"scancel", "7"}}));
   EXPECT_EQ(after_cancel.load(), 3);
   EXPECT_EQ(runner_->calls_of("squeue").size(), 3u);
   auto d = engine.describe();
@@ -182,8 +183,9 @@ TEST_F(SlurmEngineTest, ReleaseGivesUpAtItsDeadlineWhenTheJobNeverEnds) {
 TEST_F(SlurmEngineTest, ARefusedSubmissionSaysWhatSlurmSaid) {
   runner_->set_answer([](const std::vector<std::string>&) -> Result<util::CommandResult> {
     return FakeCommandRunner::failed(
-        1, "sbatch: error: invalid partition specified: gpu\n"
-           "sbatch: error: Batch job submission failed: Invalid partition name specified\n");
+        1,
+        "sbatch: error: invalid partition specified: gpu\n"
+        "sbatch: error: Batch job submission failed: Invalid partition name specified\n");
   });
   SlurmEngine engine(SlurmOptions{}, runner_, manual());
   auto s = engine.start(context());

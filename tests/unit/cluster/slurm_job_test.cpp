@@ -250,8 +250,8 @@ TEST(SlurmTimeTest, ReadsEverySlurmFormatInSeconds) {
 }
 
 TEST(SlurmTimeTest, RefusesWhatSlurmWouldNotRead) {
-  for (const char* bad : {"", "1h", "-5", "1-", "1-2:3:4:5", "1:2:3:4", ":30", "30:", "1.5",
-                          "1 -2", "99999999999", "1--2", "+3"}) {
+  for (const char* bad : {"", "1h", "-5", "1-", "1-2:3:4:5", "1:2:3:4", ":30", "30:", "1.5", "1 -2",
+                          "99999999999", "1--2", "+3"}) {
     auto t = parse_slurm_time(bad);
     EXPECT_FALSE(t.ok()) << bad;
     if (!t.ok()) EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
@@ -262,9 +262,18 @@ TEST(SlurmOptionsTest, TheFlagsFillTheOptions) {
   CLI::App app;
   SlurmOptions options;
   add_slurm_options(app, options);
-  std::vector<std::string> args = {"--nodes", "2", "--gpus-per-node", "4", "--cpus-per-node", "16",
-                                   "--partition", "gpu",
-                                   "--time", "2:00:00", "--account", "ml",
+  std::vector<std::string> args = {"--nodes",
+                                   "2",
+                                   "--gpus-per-node",
+                                   "4",
+                                   "--cpus-per-node",
+                                   "16",
+                                   "--partition",
+                                   "gpu",
+                                   "--time",
+                                   "2:00:00",
+                                   "--account",
+                                   "ml",
                                    "--sbatch-arg=--exclusive"};
   std::reverse(args.begin(), args.end());  // CLI11 takes argv reversed
   app.parse(args);
@@ -279,10 +288,9 @@ TEST(SlurmOptionsTest, TheFlagsFillTheOptions) {
 
 TEST(SlurmOptionsTest, BadFlagValuesAreRefusedNamingTheFlag) {
   const std::vector<std::vector<std::string>> bad = {
-      {"--nodes", "0"},          {"--nodes", "two"},         {"--gpus-per-node", "-1"},
-      {"--cpus-per-node", "-2"},
-      {"--partition", "a;b"},    {"--time", "tomorrow"},     {"--account", "x y"},
-      {"--sbatch-arg=exclusive"}};
+      {"--nodes", "0"},          {"--nodes", "two"},        {"--gpus-per-node", "-1"},
+      {"--cpus-per-node", "-2"}, {"--partition", "a;b"},    {"--time", "tomorrow"},
+      {"--account", "x y"},      {"--sbatch-arg=exclusive"}};
   for (auto args : bad) {
     CLI::App app;
     SlurmOptions options;

@@ -24,8 +24,8 @@ TEST(SbatchOutputTest, ReadsTheJobIdAndTheCluster) {
 }
 
 TEST(SbatchOutputTest, RefusesWhatIsNotAJobIdQuotingIt) {
-  for (const char* bad : {"", "\n\n", "Submitted batch job 12", "12a", "-3", "12;", ";x",
-                          "12;a b", "99999999999999999999", "12;x;y"}) {
+  for (const char* bad : {"", "\n\n", "Submitted batch job 12", "12a", "-3", "12;", ";x", "12;a b",
+                          "99999999999999999999", "12;x;y"}) {
     auto job = parse_sbatch_parsable(bad);
     EXPECT_FALSE(job.ok()) << bad;
     if (!job.ok()) EXPECT_EQ(job.status().code(), StatusCode::kInvalidArgument);
@@ -75,9 +75,9 @@ TEST(SqueueOutputTest, SkipsHeadersAndOtherJobsAndSaysWhenTheJobIsNotListed) {
 }
 
 TEST(SqueueOutputTest, RefusesAMalformedRowOfTheJob) {
-  for (const char* bad : {"12|RUNNING\n", "12|running|None|n1\n", "12||None|n1\n",
-                          "12|RUNNING|None|n 1\n", "12|RUNNING|None|n1;rm\n",
-                          "12|RUNNING|bad\x01reason|n1\n"}) {
+  for (const char* bad :
+       {"12|RUNNING\n", "12|running|None|n1\n", "12||None|n1\n", "12|RUNNING|None|n 1\n",
+        "12|RUNNING|None|n1;rm\n", "12|RUNNING|bad\x01reason|n1\n"}) {
     auto row = parse_squeue(bad, "12");
     EXPECT_FALSE(row.ok()) << bad;
     if (!row.ok()) EXPECT_NE(row.status().message().find("squeue printed"), std::string::npos);
@@ -99,8 +99,8 @@ TEST(HostnamesOutputTest, RefusesNothingAndGarbage) {
 }
 
 TEST(JobStateTest, EndedStatesAreNotActiveAndUnknownOnesAre) {
-  for (const char* s : {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "SUSPENDED",
-                        "REQUEUED", "SOMETHING_NEW"}) {
+  for (const char* s : {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "SUSPENDED", "REQUEUED",
+                        "SOMETHING_NEW"}) {
     EXPECT_TRUE(is_active_job_state(s)) << s;
   }
   for (const char* s : {"COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
