@@ -206,6 +206,7 @@ start_munge() {
 }
 
 start() {
+  [ "$(id -u)" -eq 0 ] || die "start needs root (slurmd runs jobs as their users; apt)"
   install_packages
   local changed=0
   write_config && changed=1
