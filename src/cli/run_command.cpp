@@ -35,6 +35,13 @@ int exec_app(const std::string& binary, const RunOptions& options) {
     args.push_back("--");
     args.insert(args.end(), options.app_args.begin(), options.app_args.end());
   }
+  // `--cluster slurm` starts lightning-worker on the nodes: the one installed
+  // next to this lightning-run, unless the user chose another
+  // (cluster::find_worker_binary, docs/design/cluster-slurm.md).
+  if (std::getenv("LIGHTNING_WORKER_BIN") == nullptr) {
+    const std::string worker = dir_name(self_exe()) + "/lightning-worker";
+    if (::access(worker.c_str(), X_OK) == 0) ::setenv("LIGHTNING_WORKER_BIN", worker.c_str(), 1);
+  }
   for (const auto& [name, value] : options.env) ::setenv(name.c_str(), value.c_str(), 1);
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);

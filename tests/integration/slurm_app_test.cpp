@@ -1,0 +1,92 @@
+// Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+// `--cluster slurm` end to end (apps/slurm_app.cpp): a real app submits one
+// allocation to the real single-node Slurm (scripts/slurm-local.sh, 4 fake
+// GPUs), srun starts the real lightning-worker, the scheduler places two
+// one-GPU works on it; they get distinct CUDA_VISIBLE_DEVICES inside the
+// job, the job id and node name are in the app's state, and the allocation
+// is gone when the app has exited. Skips while lightning-worker is not built
+// (LIGHTNING_WORKER_EXE empty, in the build and the environment) or without
+// Slurm (unless LIGHTNING_REQUIRE_SLURM=1). A few seconds.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <set>
+#include <string>
+
+#include "cluster/slurm_output.hpp"
+#include "slurm_support.hpp"
+#include "support.hpp"
+
+namespace lightning::integration {
+namespace {
+
+constexpr milliseconds kAppWait{90000};
+
+/// The lightning-worker built with this tree, or $LIGHTNING_WORKER_EXE (another build's).
+std::string worker_exe() {
+  const char* env = std::getenv("LIGHTNING_WORKER_EXE");
+  return env != nullptr && *env != '\0' ? env : LIGHTNING_WORKER_EXE;
+}
+
+TEST(SlurmAppTest, GpuWorksRunInTheAllocationWithDistinctGpusAndTheAllocationIsGoneAfter) {
+  if (worker_exe().empty() || !file_exists(worker_exe())) {
+    GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
+  }
+  LIGHTNING_REQUIRE_SLURM_OR_SKIP();
+  TempDir dir;
+  const std::string token_file = dir / "worker.token";
+  write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
+  // The engine starts this lightning-worker on the node (find_worker_binary).
+  ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
+
+  const AppRun run = run_app(
+      LIGHTNING_SLURM_APP, dir, {},
+      {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works", "--cluster", "slurm", "--nodes",
+       "1", "--gpus-per-node", "2", "--cpus-per-node", "2", "--worker-token-file", token_file},
+      kAppWait);
+  ASSERT_EQ(run.status.exit_code, 0) << run.describe();
+
+  // The job: its output file names its id.
+  std::string job;
+  for (const auto& entry : std::filesystem::directory_iterator(run.run_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("slurm-", 0) == 0 && name.size() > 10 &&
+        name.compare(name.size() - 4, 4, ".out") == 0) {
+      job = name.substr(6, name.size() - 10);
+    }
+  }
+  ASSERT_FALSE(job.empty()) << "no slurm-<id>.out in " << run.run_dir << "\n" << run.describe();
+
+  // Both works ran inside that job, on its node, with one GPU each, not the same.
+  std::set<std::string> gpus;
+  std::string node;
+  for (const char* w : {"a", "b"}) {
+    const Json& vars = run.work(w).at("vars");
+    EXPECT_EQ(run.work(w).at("status").at("stage"), "succeeded") << run.describe();
+    EXPECT_EQ(vars.at("job"), job) << run.describe();
+    const std::string cvd = vars.at("cvd");
+    EXPECT_TRUE(cvd == "0" || cvd == "1" || cvd == "2" || cvd == "3") << cvd;
+    gpus.insert(cvd);
+    node = vars.at("node");
+  }
+  EXPECT_EQ(gpus.size(), 2u) << run.describe();
+  EXPECT_FALSE(node.empty());
+
+  // Slurm's job id and node name are in the app's state.
+  const std::string state = run.final.dump();
+  EXPECT_TRUE(contains(state, "\"" + job + "\"")) << run.describe();
+  EXPECT_TRUE(contains(state, "\"" + node + "\"")) << run.describe();
+
+  // The allocation is gone: the app released it before exiting.
+  auto squeue = util::run_command({"squeue", "-h", "-t", "all", "-j", job, "-o", "%T"});
+  ASSERT_TRUE(squeue.ok()) << squeue.status().message();
+  std::string job_state = squeue->out;
+  while (!job_state.empty() && job_state.back() == '\n') job_state.pop_back();
+  EXPECT_TRUE(job_state.empty() || !cluster::is_active_job_state(job_state))
+      << "job " << job << " is still " << job_state;
+}
+
+}  // namespace
+}  // namespace lightning::integration
