@@ -80,6 +80,7 @@ AppHost::~AppHost() {
     journal_.reset();  // commits what is left, joins its writer
   }
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+  if (engine_) engine_->release(controller_->failed() ? "the app failed" : "the app ended");
 }
 
 int AppHost::run() {
@@ -115,6 +116,7 @@ int AppHost::run() {
     spdlog::info("workers join at {} (lightning-worker --controller {} --token-file F)",
                  controller_options.work_address, controller_options.work_address);
   }
+  const std::string workers_dial = controller_options.work_address;
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
                                              *scheduling_, &budget_);
   const scheduler::LocalResources& local = local_;
@@ -125,6 +127,20 @@ int AppHost::run() {
   objects_->set_credentials(controller_->run_id(), controller_->token());
   if (pool_) pool_->set_run_id(controller_->run_id());
   spdlog::debug("controller listening on {} (run {})", address, controller_->run_id());
+
+  // --cluster slurm: the allocation whose workers join the pool.
+  if (options_.cluster.slurm) {
+    engine_ = std::make_unique<cluster::SlurmEngine>(*options_.cluster.slurm);
+    cluster::EngineContext ctx;
+    ctx.controller_address = workers_dial;
+    ctx.token_file = worker_token_path_;
+    ctx.run_id = controller_->run_id();
+    ctx.run_dir = options_.controller.run_dir;
+    if (const Status st = engine_->start(ctx); !st.ok()) {
+      spdlog::error("cannot start the Slurm job: {}", st.message());
+      return 1;
+    }
+  }
 
   // The HTTP API, on this loop: its handlers read the controller directly.
   if (!start_http()) return 1;
@@ -165,6 +181,7 @@ int AppHost::run() {
   if (works_view_) works_view_->finish();             // the last table stays above what follows
 
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
+  if (engine_) engine_->release(controller_->failed() ? "the app failed" : "the app ended");
   if (journal_) journal_->flush();  // the last changes (the works' final statuses) are committed
   write_state_file();
   const int code = controller_->exit_code();
@@ -187,6 +204,7 @@ bool AppHost::start_pool(std::vector<grpc::Service*>& services) {
     return false;
   }
   if (!written_to.empty()) spdlog::info("worker token in {}", written_to);
+  worker_token_path_ = written_to.empty() ? options_.cluster.worker_token_file : written_to;
   // The binary as it is now, even if the file is replaced while the app runs.
   Result<std::shared_ptr<cluster::AppBinary>> app = cluster::AppBinary::open("/proc/self/exe");
   if (!app.ok()) {
@@ -263,12 +281,18 @@ void AppHost::start_journal() {
   controller_->add_event_observer(journal_.get());
 }
 
+Json AppHost::final_record_with_engine() const {
+  Json record = controller_->final_record();
+  if (engine_) record["cluster"] = engine_->describe();
+  return record;
+}
+
 void AppHost::write_state_file() {
   // A full disk leaves the previous file (or none) and a warning, never a
   // truncated one.
   const std::string path = options_.controller.run_dir + "/state.json";
   const Status st =
-      util::write_file_atomically(path, detail::dump_json(controller_->final_record(), 2) + "\n");
+      util::write_file_atomically(path, detail::dump_json(final_record_with_engine(), 2) + "\n");
   if (!st.ok()) {
     std::fprintf(stderr, "lightning: warning: %s; the final state is not saved\n",
                  st.message().c_str());

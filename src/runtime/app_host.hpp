@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cluster/scheduling_launcher.hpp"
+#include "cluster/slurm_engine.hpp"
 #include "http/http_server.hpp"
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
@@ -73,6 +74,8 @@ struct AppHostOptions {
     /// (empty: this machine's hostname).
     std::string advertise_address;
     std::chrono::milliseconds heartbeat_timeout{10000};
+    /// --cluster slurm: the allocation that starts the workers.
+    std::optional<cluster::SlurmOptions> slurm;
   } cluster;
 };
 
@@ -112,6 +115,7 @@ class AppHost final : private rpc::WorkSessionHandler {
   void on_session_closed(const std::shared_ptr<rpc::WorkSession>& session) override;
   void on_signal(int sig);
   void write_state_file();
+  Json final_record_with_engine() const;
   bool start_http();
   /// --cluster workers: the worker token and the WorkerPool service, before the server starts.
   bool start_pool(std::vector<grpc::Service*>& services);
@@ -136,6 +140,8 @@ class AppHost final : private rpc::WorkSessionHandler {
   // --cluster workers: the WorkerPool service workers join (docs/design/cluster.md).
   std::unique_ptr<cluster::WorkerPool> pool_;
   std::unique_ptr<cluster::WorkerPoolService> pool_service_;
+  std::string worker_token_path_;  // the worker token file (--cluster)
+  std::unique_ptr<cluster::ClusterEngineInterface> engine_;  // --cluster slurm
   // The run's artifact store over gRPC (docs/design/storage.md), on the same server.
   std::unique_ptr<storage::ObjectStoreService> objects_;
   std::unique_ptr<grpc::Server> server_;

@@ -134,7 +134,8 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     host_options.http->port = static_cast<uint16_t>(command_line->http_port);
   }
   host_options.journal = !command_line->no_journal;
-  host_options.cluster.workers = command_line->cluster == "workers";
+  host_options.cluster.workers = command_line->cluster == "workers" || command_line->cluster == "slurm";
+  if (command_line->cluster == "slurm") host_options.cluster.slurm = command_line->slurm;
   host_options.cluster.local_worker = command_line->local_worker;
   host_options.cluster.worker_token_file = command_line->worker_token_file;
   host_options.cluster.advertise_address = command_line->advertise_address;

@@ -122,7 +122,9 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   util::SplitCommandLine split = util::split_command_line(
       argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
                    "--host", "--port", "--resume", "--shared-dir", "--cluster",
-                   "--worker-token-file", "--advertise-address", "--worker-heartbeat-timeout"});
+                   "--worker-token-file", "--advertise-address", "--worker-heartbeat-timeout",
+                   "--nodes", "--gpus-per-node", "--partition", "--time", "--account",
+                   "--sbatch-arg"});
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -152,7 +154,8 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   app.add_flag("--no-journal", command_line.no_journal);
   app.add_option("--resume", command_line.resume);
   app.add_flag("--resume-anyway", command_line.resume_anyway);
-  app.add_option("--cluster", command_line.cluster)->check(CLI::IsMember({"workers"}));
+  app.add_option("--cluster", command_line.cluster)->check(CLI::IsMember({"workers", "slurm"}));
+  cluster::add_slurm_options(app, command_line.slurm);
   app.add_flag("--local-worker", command_line.local_worker);
   app.add_option("--worker-token-file", command_line.worker_token_file);
   app.add_option("--advertise-address", command_line.advertise_address);

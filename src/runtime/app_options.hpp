@@ -12,6 +12,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+
+#include "cluster/slurm_job.hpp"
 #include <vector>
 
 #include "util/status.hpp"
@@ -47,6 +49,8 @@ struct AppCommandLine {
   /// --cluster workers: works run on lightning-workers that join the run
   /// (docs/design/cluster.md); empty: a local run.
   std::string cluster;
+  /// --cluster slurm: the allocation (--nodes, --gpus-per-node, ...).
+  cluster::SlurmOptions slurm;
   /// --local-worker: with --cluster, this machine runs works too.
   bool local_worker = false;
   /// --worker-token-file F: the worker token is F's content (trailing
