@@ -123,7 +123,7 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
                    "--host", "--port", "--resume", "--shared-dir", "--cluster",
                    "--worker-token-file", "--advertise-address", "--worker-heartbeat-timeout",
-                   "--nodes", "--gpus-per-node", "--partition", "--time", "--account",
+                   "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time", "--account",
                    "--sbatch-arg"});
   command_line.app_args = std::move(split.after_double_dash);
 
