@@ -130,7 +130,10 @@ Result<std::string> AppCache::ensure(const std::string& sha256, int64_t size,
     // Broken stream: resume from what arrived; wait only when nothing did.
     if (have == before && have < size) std::this_thread::sleep_for(kRefetchBackoff.nth(attempt));
   }
-  if (have < size) {
+  if (!last.ok() && last.code() != StatusCode::kUnavailable && have == size) {
+    fs::remove(part_path, ec);  // from a controller that does not keep to the protocol
+  }
+  if (have < size || (!last.ok() && last.code() != StatusCode::kUnavailable)) {
     if (last.ok()) last = Unavailable("the download stopped early");
     return last.with_context("cannot fetch the app binary " + sha256.substr(0, 12) + " (" +
                              std::to_string(have) + " of " + std::to_string(size) + " bytes)");
