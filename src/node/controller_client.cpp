@@ -41,9 +41,9 @@ std::shared_ptr<grpc::Channel> make_controller_channel(const std::string& addres
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-AppFetcher make_app_fetcher(std::shared_ptr<grpc::Channel> channel, std::string token,
+AppFetcher make_app_fetcher(const std::shared_ptr<grpc::Channel>& channel, std::string token,
                             std::string sha256, int64_t size,
-                            std::shared_ptr<std::function<void()>> cancel) {
+                            const std::shared_ptr<std::function<void()>>& cancel) {
   struct Shared {
     std::mutex mu;
     grpc::ClientContext* ctx = nullptr;  // the call in flight

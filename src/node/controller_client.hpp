@@ -31,9 +31,9 @@ std::shared_ptr<grpc::Channel> make_controller_channel(const std::string& addres
 /// total_size other than `size` -> FailedPrecondition. `cancel` (may be
 /// null) is set to a function that cancels the call in flight, from any
 /// thread; it stays valid for the fetcher's life.
-AppFetcher make_app_fetcher(std::shared_ptr<grpc::Channel> channel, std::string token,
+AppFetcher make_app_fetcher(const std::shared_ptr<grpc::Channel>& channel, std::string token,
                             std::string sha256, int64_t size,
-                            std::shared_ptr<std::function<void()>> cancel = nullptr);
+                            const std::shared_ptr<std::function<void()>>& cancel = nullptr);
 
 /// One WorkerPool.Join stream (gRPC callback API). Commands read and the
 /// stream's end are posted onto `loop` (named "JoinStream.Command" /

@@ -178,7 +178,7 @@ void WorkerAgent::dial() {
   const uint64_t generation = ++stream_generation_;
   JoinStream::Handlers handlers;
   handlers.command = [this, generation](v1::WorkerCommand command) {
-    if (generation == stream_generation_) on_command(std::move(command));
+    if (generation == stream_generation_) on_command(command);
   };
   handlers.done = [this, generation](const grpc::Status& status) {
     if (generation == stream_generation_) on_stream_done(status);
@@ -201,7 +201,7 @@ void WorkerAgent::schedule_redial() {
   dial_timer_.start(wait, "WorkerAgent.Redial", [this] { dial(); });
 }
 
-void WorkerAgent::on_command(v1::WorkerCommand command) {
+void WorkerAgent::on_command(const v1::WorkerCommand& command) {
   switch (command.body_case()) {
     case v1::WorkerCommand::kRegistered:
       return on_registered(command.registered());
@@ -323,7 +323,7 @@ void WorkerAgent::on_app_fetched(const Result<std::string>& path, bool downloade
   } else {
     spdlog::info("the app binary {} is in the node's cache: {}", app_sha256_.substr(0, 12), *path);
   }
-  const std::string exe = *path;
+  const std::string& exe = *path;
   launcher_ = std::make_unique<runtime::ForkLauncher>(
       loop_, *forker, [exe]() { return runtime::spawn_zygote(exe.c_str()); });
   runtime::WorkLauncherInterface::Events events;

@@ -70,7 +70,7 @@ class WorkerAgent {
   void post(const char* name, F&& fn);
   void dial();
   void schedule_redial();
-  void on_command(v1::WorkerCommand command);
+  void on_command(const v1::WorkerCommand& command);
   void on_stream_done(const grpc::Status& status);
   void on_registered(const v1::Registered& registered);
   void on_launch(const v1::LaunchOnWorker& launch);

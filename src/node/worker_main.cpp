@@ -1,6 +1,6 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // lightning-worker: a node's agent for a Lightning app run on a cluster
-// (docs/cli/lightning-worker.md, docs/design/worker-node.md).
+// (docs/cli.md, docs/design/worker-node.md).
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>

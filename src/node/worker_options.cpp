@@ -47,7 +47,7 @@ std::string worker_usage(const char* program) {
          "\n"
          "A node's agent for a Lightning app run on a cluster: dials the controller,\n"
          "registers this node's CPUs, memory and GPUs, and runs the works placed on it.\n"
-         "See docs/cli/lightning-worker.md.\n";
+         "See docs/cli.md and docs/design/worker-node.md.\n";
 }
 
 Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const* argv) {

@@ -1,5 +1,5 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
-// lightning-worker's command line and what it resolves to (docs/cli/lightning-worker.md).
+// lightning-worker's command line and what it resolves to (docs/cli.md, "lightning-worker").
 #pragma once
 
 #include <chrono>
