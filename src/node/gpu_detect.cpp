@@ -53,8 +53,8 @@ std::optional<int> parse_index(std::string_view s) {
 
 }  // namespace
 
-Result<std::vector<NodeGpu>> query_nvml() {
-  void* lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+Result<std::vector<NodeGpu>> query_nvml(const char* library) {
+  void* lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
   if (lib == nullptr) {
     const char* err = dlerror();
     return Unavailable(std::string("NVML not loaded: ") + (err != nullptr ? err : "dlopen failed"));
@@ -74,7 +74,8 @@ Result<std::vector<NodeGpu>> query_nvml() {
   auto error_string = reinterpret_cast<ErrorStringFn>(sym("nvmlErrorString"));
   if (init == nullptr || shutdown == nullptr || count == nullptr || handle == nullptr ||
       name == nullptr || memory == nullptr || uuid == nullptr) {
-    return Unavailable("NVML (libnvidia-ml.so.1) lacks nvmlInit_v2 or a device query function");
+    return Unavailable(std::string("NVML (") + library +
+                       ") lacks nvmlInit_v2 or a device query function");
   }
   auto why = [&](const char* call, NvmlReturn rc) {
     std::string text = error_string != nullptr ? error_string(rc) : "";

@@ -44,11 +44,12 @@ struct GpuProbe {
   std::function<Result<std::vector<NodeGpu>>()> nvml;
 };
 
-/// Every GPU of the node through NVML, loaded with dlopen("libnvidia-ml.so.1")
+/// Every GPU of the node through NVML, loaded with dlopen(`library`)
 /// (nothing about CUDA at link time): index, model, memory and UUID.
 /// Unavailable with the reason when the library, or a driver behind it, is
-/// not there (dlerror's text, NVML's error string).
-Result<std::vector<NodeGpu>> query_nvml();
+/// not there (dlerror's text, NVML's error string). `library` is the driver's
+/// libnvidia-ml.so.1 but in tests (a fake NVML).
+Result<std::vector<NodeGpu>> query_nvml(const char* library = "libnvidia-ml.so.1");
 
 /// The node's GPUs, in order of preference:
 ///  1. NVML, filtered by CUDA_VISIBLE_DEVICES when it is set (indices or

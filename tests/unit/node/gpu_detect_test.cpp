@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 
 namespace lightning::node {
@@ -126,6 +127,40 @@ TEST(GpuDetectTest, ParseGpuIndices) {
   EXPECT_FALSE(parse_gpu_indices("0,"));
   EXPECT_FALSE(parse_gpu_indices("all"));
   EXPECT_FALSE(parse_gpu_indices("99999"));
+}
+
+// The dlopen path against a fake libnvidia-ml (tests/fakes/fake_nvml.cpp),
+// so that it is exercised where there is no GPU.
+TEST(GpuDetectTest, QueryNvmlReadsEveryDeviceThroughTheLibrary) {
+  Result<std::vector<NodeGpu>> gpus = query_nvml(LIGHTNING_FAKE_NVML);
+  ASSERT_TRUE(gpus.ok()) << gpus.status().message();
+  ASSERT_EQ(gpus->size(), 2u);
+  EXPECT_EQ((*gpus)[1].index, 1);
+  EXPECT_EQ((*gpus)[1].model, "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ((*gpus)[1].memory_bytes, 85520809984);
+  EXPECT_EQ((*gpus)[1].uuid, "GPU-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+}
+
+TEST(GpuDetectTest, QueryNvmlSaysWhyWhenTheDriverOrLibraryIsMissing) {
+  Result<std::vector<NodeGpu>> none = query_nvml("/nonexistent/libnvidia-ml.so.1");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("NVML not loaded"), std::string::npos);
+  setenv("FAKE_NVML_FAIL_INIT", "1", 1);
+  Result<std::vector<NodeGpu>> no_driver = query_nvml(LIGHTNING_FAKE_NVML);
+  unsetenv("FAKE_NVML_FAIL_INIT");
+  ASSERT_FALSE(no_driver.ok());
+  EXPECT_NE(no_driver.status().message().find("nvmlInit_v2 failed: Driver Not Loaded"),
+            std::string::npos)
+      << no_driver.status().message();
+}
+
+TEST(GpuDetectTest, QueryNvmlLeavesOutADeviceItMayNotUse) {
+  setenv("FAKE_NVML_HIDE_1", "1", 1);
+  Result<std::vector<NodeGpu>> gpus = query_nvml(LIGHTNING_FAKE_NVML);
+  unsetenv("FAKE_NVML_HIDE_1");
+  ASSERT_TRUE(gpus.ok());
+  ASSERT_EQ(gpus->size(), 1u);
+  EXPECT_EQ((*gpus)[0].index, 0);
 }
 
 // The real thing: needs an NVIDIA driver (issue 11 point 8).
