@@ -177,7 +177,7 @@ void WorkerAgent::dial() {
   spdlog::debug("dialing the controller at {}", opts_.controller_address);
   const uint64_t generation = ++stream_generation_;
   JoinStream::Handlers handlers;
-  handlers.command = [this, generation](v1::WorkerCommand command) {
+  handlers.command = [this, generation](const v1::WorkerCommand& command) {
     if (generation == stream_generation_) on_command(command);
   };
   handlers.done = [this, generation](const grpc::Status& status) {
@@ -256,6 +256,11 @@ void WorkerAgent::on_registered(const v1::Registered& r) {
     dropped_output_ = 0;
   }
   heartbeat_timer_.start(heartbeat_interval_, "WorkerAgent.Heartbeat", [this] { send_heartbeat(); });
+  if (r.app_sha256().empty()) {
+    spdlog::error("the controller at {} named no app binary (Registered.app_sha256 is empty)",
+                  opts_.controller_address);
+    return finish(kExitFailed, milliseconds(0), "the controller named no app binary");
+  }
   if (r.app_sha256() != app_sha256_) start_fetch(r.app_sha256(), r.app_size_bytes());
 }
 

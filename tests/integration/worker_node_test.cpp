@@ -385,8 +385,6 @@ TEST(WorkerNodeTest, ASecondWorkerOnTheNodeUsesTheCachedBinary) {
   const ExitStatus second_exit = second->wait(kWait);
   EXPECT_EQ(first_exit.exit_code, 0) << first->stderr_text();
   EXPECT_EQ(second_exit.exit_code, 0) << second->stderr_text();
-  EXPECT_LT(first_exit.took.count() + second_exit.took.count(), 5000)
-      << first_exit << first->stderr_text() << second_exit << second->stderr_text();
   EXPECT_EQ(f.side.locked<int>([&] { return f.side.fetches; }), 1);
 }
 
