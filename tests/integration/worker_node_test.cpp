@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -386,6 +387,35 @@ TEST(WorkerNodeTest, ASecondWorkerOnTheNodeUsesTheCachedBinary) {
   EXPECT_EQ(first_exit.exit_code, 0) << first->stderr_text();
   EXPECT_EQ(second_exit.exit_code, 0) << second->stderr_text();
   EXPECT_EQ(f.side.locked<int>([&] { return f.side.fetches; }), 1);
+}
+
+TEST(WorkerNodeTest, WorkersStartingTogetherOnOneNodeFetchTheBinaryOnce) {
+  Fixture f;
+  std::vector<std::unique_ptr<AppProcess>> workers;
+  for (int i = 0; i < 3; ++i) {
+    workers.push_back(start_worker(f.dir / ("w" + std::to_string(i)),
+                                   f.worker_args("node" + std::to_string(i))));
+  }
+  auto has_app = [](AppProcess& w) {
+    const std::string err = w.stderr_text();
+    return contains(err, "fetched the app binary") || contains(err, "is in the node's cache");
+  };
+  for (auto& w : workers) {
+    ASSERT_TRUE(wait_until([&] { return has_app(*w); }, kWait)) << w->stderr_text();
+  }
+  EXPECT_EQ(f.side.locked<int>([&] { return f.side.fetches; }), 1);
+  int fetched = 0;
+  for (auto& w : workers) fetched += contains(w->stderr_text(), "fetched the app binary") ? 1 : 0;
+  EXPECT_EQ(fetched, 1);
+  for (size_t i = 0; i < workers.size(); ++i) f.side.send(shutdown_command());
+  for (auto& w : workers) EXPECT_EQ(w->wait(kWait).exit_code, 0) << w->stderr_text();
+  // Nothing left behind but the binary and its lock.
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(f.work_dir + "/apps")) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{f.side.sha256(), f.side.sha256() + ".lock"}));
 }
 
 TEST(WorkerNodeTest, AWrongTokenMakesTheWorkerExitWithCode2) {
