@@ -194,6 +194,9 @@ class FakeServer {
     grpc::ServerBuilder b;
     int port = 0;
     b.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+    // A sync server's threads wait on their queue up to this long (10 s by
+    // default); keep anything in its shutdown that waits for them short.
+    b.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 100);
     b.RegisterService(static_cast<lightning::v1::WorkerPool::Service*>(&side));
     b.RegisterService(static_cast<lightning::v1::Controller::Service*>(&side));
     server_ = b.BuildAndStart();
@@ -201,7 +204,7 @@ class FakeServer {
   }
   ~FakeServer() { stop(); }
   void stop() {
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + milliseconds(200));
+    if (server_) server_->Shutdown(std::chrono::system_clock::now());
     server_.reset();
   }
   const std::string& address() const { return address_; }
