@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include "storage/sha256.hpp"
 #include "util/exponential_backoff.hpp"
@@ -32,8 +33,11 @@ Status errno_status(const std::string& what, const std::string& path) {
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
+  ~Fd() { reset(); }
+  /// Closes it now; false (errno set) when close() fails.
+  bool reset() {
+    const int fd = std::exchange(fd_, -1);
+    return fd < 0 || close(fd) == 0;
   }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
@@ -148,6 +152,10 @@ Result<std::string> AppCache::ensure(const std::string& sha256, int64_t size,
                               "download or a broken controller)");
   }
   if (fchmod(part.get(), 0555) != 0) return errno_status("chmod", part_path);
+  // Closed before it gets its final name: exec fails with ETXTBSY while any
+  // process holds the file open for writing, and another worker may exec it
+  // the moment it is renamed.
+  if (!part.reset()) return errno_status("close", part_path);
   if (rename(part_path.c_str(), final_path.c_str()) != 0) return errno_status("rename", part_path);
   Fd dir(open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() >= 0) fsync(dir.get());

@@ -485,12 +485,14 @@ TEST(WorkerNodeTest, AControllerBackWithinTheGraceGetsTheWorkerBackAndKillRunnin
   Fixture f;
   f.side.controller_grace_ms = 20000;
   std::filesystem::create_directories(f.run_dir);
-  // The works dial a server of their own, which stays up.
-  FakeServer works_server(f.side);
+  // The works dial a server of their own, which stays up (a service object of
+  // its own too: gRPC services are not shared between live servers).
+  FakeControllerSide works_side(f.token, LIGHTNING_WORKER_APP);
+  FakeServer works_server(works_side);
   auto worker = start_worker(f.dir / "w1", f.worker_args("node1"));
   ASSERT_TRUE(f.wait_registered(1)) << worker->stderr_text();
   f.side.send(launch_command(41, 3, works_server.address(), f.run_dir));
-  ASSERT_TRUE(wait_until([&] { return f.side.locked<bool>([&] { return !f.side.hellos.empty(); }); },
+  ASSERT_TRUE(wait_until([&] { return works_side.locked<bool>([&] { return !works_side.hellos.empty(); }); },
                          kWait))
       << worker->stderr_text();
   const auto work_pid = static_cast<pid_t>(f.side.started(41)->pid());
@@ -500,7 +502,8 @@ TEST(WorkerNodeTest, AControllerBackWithinTheGraceGetsTheWorkerBackAndKillRunnin
   ASSERT_TRUE(wait_until([&] { return contains(worker->stderr_text(), "lost the controller"); },
                          kWait))
       << worker->stderr_text();
-  EXPECT_FALSE(process_is_gone(work_pid));  // the works outlive the controller's absence
+  EXPECT_FALSE(process_is_gone(work_pid))  // the works outlive the controller's absence
+      << worker->stderr_text();
   FakeServer back(f.side, address);
   ASSERT_TRUE(f.wait_registered(2)) << worker->stderr_text();
   EXPECT_EQ(f.side.locked<std::string>([&] { return f.side.registrations[1].name(); }), "node1");
