@@ -10,6 +10,7 @@
 
 #include "runtime/zygote.hpp"
 #include "util/exponential_backoff.hpp"
+#include "util/signal_name.hpp"
 
 namespace lightning::node {
 namespace {
@@ -357,6 +358,12 @@ void WorkerAgent::on_app_fetched(const Result<std::string>& path, bool downloade
     if (exit.signal) ended.set_signal(*exit.signal);
     ended.set_signal_from_runtime(exit.signal_from_runtime);
     ended.set_error(exit.error);
+    spdlog::info("process {} (attempt {}) ended: {}{}{}", id, it->second.attempt,
+                 exit.exit_code ? "exit code " + std::to_string(*exit.exit_code)
+                 : exit.signal ? util::signal_name(*exit.signal) +
+                                     (exit.signal_from_runtime ? " (sent by the worker)" : "")
+                               : std::string("never started"),
+                 exit.error.empty() ? "" : ": ", exit.error);
     procs_.erase(it);
     batcher_.send(std::move(report));
     maybe_exit();
