@@ -78,9 +78,9 @@ AppFetcher make_app_fetcher(const std::shared_ptr<grpc::Channel>& channel, std::
         failed = FailedPrecondition("FetchApp sent a chunk of " +
                                     std::to_string(chunk.data().size()) + " bytes (at most 1 MiB)");
       } else if (chunk.total_size() != 0 && chunk.total_size() != size) {
-        failed = FailedPrecondition("FetchApp says the app has " +
-                                    std::to_string(chunk.total_size()) + " bytes; Registered said " +
-                                    std::to_string(size));
+        failed =
+            FailedPrecondition("FetchApp says the app has " + std::to_string(chunk.total_size()) +
+                               " bytes; Registered said " + std::to_string(size));
       } else {
         failed = sink(chunk.data());
       }
@@ -153,9 +153,10 @@ void JoinStream::OnWritesDoneDone(bool /*ok*/) {
 
 void JoinStream::OnReadDone(bool ok) {
   if (!ok) return;  // the server ended the stream; OnDone follows
-  loop_.post("JoinStream.Command", [self = shared_from_this(), cmd = std::move(incoming_)]() mutable {
-    if (self->handlers_.command) self->handlers_.command(std::move(cmd));
-  });
+  loop_.post("JoinStream.Command",
+             [self = shared_from_this(), cmd = std::move(incoming_)]() mutable {
+               if (self->handlers_.command) self->handlers_.command(std::move(cmd));
+             });
   incoming_.Clear();
   StartRead(&incoming_);
 }

@@ -70,7 +70,8 @@ class JoinStream final : public grpc::ClientBidiReactor<v1::WorkerReport, v1::Wo
   void OnWritesDoneDone(bool ok) override;
   void OnDone(const grpc::Status& status) override;
 
-  JoinStream(util::EventLoop& loop, Handlers handlers) : loop_(loop), handlers_(std::move(handlers)) {}
+  JoinStream(util::EventLoop& loop, Handlers handlers)
+      : loop_(loop), handlers_(std::move(handlers)) {}
 
  private:
   void start_next_write();  // mu_ held
@@ -83,7 +84,7 @@ class JoinStream final : public grpc::ClientBidiReactor<v1::WorkerReport, v1::Wo
   std::condition_variable done_cv_;
   std::deque<v1::WorkerReport> outgoing_;
   bool writing_ = false;
-  bool half_close_ = false;       // writes_done() was called
+  bool half_close_ = false;  // writes_done() was called
   bool half_close_sent_ = false;
   bool done_ = false;
 };

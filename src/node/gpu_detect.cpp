@@ -36,7 +36,8 @@ using ErrorStringFn = const char* (*)(NvmlReturn);
 
 std::string trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -206,8 +207,8 @@ GpuDetection detect_gpus(const GpuProbe& probe) {
     std::optional<std::vector<std::string>> listed =
         scheduler::parse_visible_devices(*cuda_visible);
     d.gpus = listed ? filter_visible(*nvml, *listed) : *nvml;  // nullopt: "all"
-    d.note = "NVML: " + std::to_string(nvml->size()) + " GPU(s), " +
-             std::to_string(d.gpus.size()) + " of them in CUDA_VISIBLE_DEVICES=" + *cuda_visible;
+    d.note = "NVML: " + std::to_string(nvml->size()) + " GPU(s), " + std::to_string(d.gpus.size()) +
+             " of them in CUDA_VISIBLE_DEVICES=" + *cuda_visible;
     return d;
   }
   d.note = nvml.status().message();

@@ -17,8 +17,8 @@ void ReportBatcher::add_line(uint64_t process_id, uint64_t attempt, bool is_stde
                              std::string_view line) {
   if (pending_) {
     const v1::ProcessOutput& o = pending_->output();
-    const bool same = o.process_id() == process_id && o.attempt() == attempt &&
-                      o.is_stderr() == is_stderr;
+    const bool same =
+        o.process_id() == process_id && o.attempt() == attempt && o.is_stderr() == is_stderr;
     if (!same || static_cast<size_t>(o.lines_size()) >= max_lines_ ||
         pending_bytes_ + line.size() > max_bytes_) {
       flush();

@@ -78,12 +78,13 @@ std::string check_launch(const v1::LaunchWorkRequest& request) {
     return "work_type '" + shown(type) + "' holds '/' or '..': not a type name";
   }
   const std::string& path = request.work_path();
-  if (path.empty() || path.size() > 1024) return "work_path is empty or longer than 1024 characters";
+  if (path.empty() || path.size() > 1024)
+    return "work_path is empty or longer than 1024 characters";
   size_t start = 0;
   for (;;) {
     const size_t dot = path.find('.', start);
-    const std::string_view seg =
-        std::string_view(path).substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string_view seg = std::string_view(path).substr(
+        start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!is_plain_segment(seg)) {
       return "work_path '" + shown(path) +
              "' is not a dotted path of plain names (letters, digits, '_', '-')";
@@ -165,12 +166,12 @@ int WorkerAgent::run() {
 }
 
 void WorkerAgent::wait_for_signal() {
-  signals_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
-                          const boost::system::error_code& ec, int signo) {
-    if (ec || alive.expired()) return;
-    on_signal(signo);
-    wait_for_signal();
-  });
+  signals_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec, int signo) {
+        if (ec || alive.expired()) return;
+        on_signal(signo);
+        wait_for_signal();
+      });
 }
 
 void WorkerAgent::dial() {
@@ -230,11 +231,11 @@ void WorkerAgent::on_registered(const v1::Registered& r) {
   registered_once_ = true;
   dial_attempt_ = 0;
   worker_id_ = r.worker_id();
-  heartbeat_interval_ = std::clamp(
-      milliseconds(r.heartbeat_interval_ms() > 0 ? r.heartbeat_interval_ms() : 1000),
-      milliseconds(10), milliseconds(60000));
-  controller_grace_ = r.controller_grace_ms() > 0 ? milliseconds(r.controller_grace_ms())
-                                                  : milliseconds(30000);
+  heartbeat_interval_ =
+      std::clamp(milliseconds(r.heartbeat_interval_ms() > 0 ? r.heartbeat_interval_ms() : 1000),
+                 milliseconds(10), milliseconds(60000));
+  controller_grace_ =
+      r.controller_grace_ms() > 0 ? milliseconds(r.controller_grace_ms()) : milliseconds(30000);
   if (lost_since_) {
     spdlog::info("re-joined the controller at {} as worker '{}' after {} ms",
                  opts_.controller_address, shown(worker_id_),
@@ -256,7 +257,8 @@ void WorkerAgent::on_registered(const v1::Registered& r) {
     spdlog::warn("dropped {} output report(s) while the controller was away", dropped_output_);
     dropped_output_ = 0;
   }
-  heartbeat_timer_.start(heartbeat_interval_, "WorkerAgent.Heartbeat", [this] { send_heartbeat(); });
+  heartbeat_timer_.start(heartbeat_interval_, "WorkerAgent.Heartbeat",
+                         [this] { send_heartbeat(); });
   if (r.app_sha256().empty()) {
     spdlog::error("the controller at {} named no app binary (Registered.app_sha256 is empty)",
                   opts_.controller_address);
@@ -272,7 +274,8 @@ void WorkerAgent::send_heartbeat() {
     report.mutable_heartbeat()->set_running(static_cast<uint32_t>(procs_.size()));
     stream_->write(std::move(report));
   }
-  heartbeat_timer_.start(heartbeat_interval_, "WorkerAgent.Heartbeat", [this] { send_heartbeat(); });
+  heartbeat_timer_.start(heartbeat_interval_, "WorkerAgent.Heartbeat",
+                         [this] { send_heartbeat(); });
 }
 
 void WorkerAgent::start_fetch(const std::string& sha256, int64_t size) {
@@ -309,8 +312,8 @@ void WorkerAgent::start_fetch(const std::string& sha256, int64_t size) {
 }
 
 void WorkerAgent::on_app_fetched(const Result<std::string>& path, bool downloaded) {
-  Result<runtime::ZygoteHandle> forker =
-      path.ok() ? runtime::spawn_zygote(path->c_str()) : Result<runtime::ZygoteHandle>(path.status());
+  Result<runtime::ZygoteHandle> forker = path.ok() ? runtime::spawn_zygote(path->c_str())
+                                                   : Result<runtime::ZygoteHandle>(path.status());
   if (!forker.ok()) {
     const std::string why = "cannot run the app binary: " + forker.status().message();
     spdlog::error("{}", why);
@@ -360,7 +363,7 @@ void WorkerAgent::on_app_fetched(const Result<std::string>& path, bool downloade
     ended.set_error(exit.error);
     spdlog::info("process {} (attempt {}) ended: {}{}{}", id, it->second.attempt,
                  exit.exit_code ? "exit code " + std::to_string(*exit.exit_code)
-                 : exit.signal ? util::signal_name(*exit.signal) +
+                 : exit.signal  ? util::signal_name(*exit.signal) +
                                      (exit.signal_from_runtime ? " (sent by the worker)" : "")
                                : std::string("never started"),
                  exit.error.empty() ? "" : ": ", exit.error);
@@ -412,8 +415,8 @@ void WorkerAgent::on_launch(const v1::LaunchOnWorker& launch) {
   if (draining_) return refuse("worker '" + opts_.name + "' is draining: " + drain_reason_);
   if (exit_code_) return refuse("worker '" + opts_.name + "' is shutting down");
   if (procs_.count(id) != 0) {
-    return refuse("process " + std::to_string(id) + " is already running on worker '" +
-                  opts_.name + "'");
+    return refuse("process " + std::to_string(id) + " is already running on worker '" + opts_.name +
+                  "'");
   }
   procs_[id] = Proc{launch.attempt(), false};
   v1::LaunchWorkRequest prepared = prepare(request);
@@ -434,9 +437,10 @@ void WorkerAgent::on_stop(const v1::StopOnWorker& stop) {
     const uint64_t id = it->first;
     const uint64_t attempt = it->second.attempt;
     procs_.erase(it);
-    waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
-                                  [id](const v1::LaunchWorkRequest& r) { return r.process_id() == id; }),
-                   waiting_.end());
+    waiting_.erase(
+        std::remove_if(waiting_.begin(), waiting_.end(),
+                       [id](const v1::LaunchWorkRequest& r) { return r.process_id() == id; }),
+        waiting_.end());
     report_unlaunched(id, attempt, "stopped before it was launched");
     maybe_exit();
     return;
@@ -446,7 +450,8 @@ void WorkerAgent::on_stop(const v1::StopOnWorker& stop) {
 
 void WorkerAgent::on_shutdown(const v1::Shutdown& shutdown) {
   spdlog::info("the controller ends this worker: {}", shown(shutdown.reason()));
-  finish(kExitOk, milliseconds(0), "killed: the worker was shut down (" + shown(shutdown.reason()) + ")");
+  finish(kExitOk, milliseconds(0),
+         "killed: the worker was shut down (" + shown(shutdown.reason()) + ")");
 }
 
 void WorkerAgent::on_signal(int signo) {
@@ -476,13 +481,14 @@ void WorkerAgent::on_stream_done(const grpc::Status& status) {
   stream_.reset();
   if (ending_stream_ || ended_) return end_now();
   if (exit_code_) return maybe_exit();  // finishing: no redial
-  const std::string why = status.ok() ? std::string("the controller ended the stream")
-                                      : status.error_message();
+  const std::string why =
+      status.ok() ? std::string("the controller ended the stream") : status.error_message();
   switch (status.error_code()) {
     case grpc::StatusCode::UNAUTHENTICATED:
       spdlog::error("the controller at {} refused the token in {}: {}", opts_.controller_address,
                     opts_.token_file, shown(why));
-      return finish(kExitRefused, milliseconds(0), "killed: the controller refused the worker token");
+      return finish(kExitRefused, milliseconds(0),
+                    "killed: the controller refused the worker token");
     case grpc::StatusCode::FAILED_PRECONDITION:
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::PERMISSION_DENIED:
@@ -496,8 +502,8 @@ void WorkerAgent::on_stream_done(const grpc::Status& status) {
     const auto waited = clock_.now() - first_dial_at_;
     if (waited >= opts_.connect_timeout) {
       spdlog::error("cannot reach the controller at {} (tried for {:.1f} s, --connect-timeout): {}",
-                    opts_.controller_address,
-                    std::chrono::duration<double>(waited).count(), shown(why));
+                    opts_.controller_address, std::chrono::duration<double>(waited).count(),
+                    shown(why));
       return finish(kExitFailed, milliseconds(0), "the controller was never reached");
     }
     spdlog::debug("the controller at {} is not reachable yet: {}", opts_.controller_address,

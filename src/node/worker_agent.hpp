@@ -26,10 +26,10 @@
 namespace lightning::node {
 
 /// Exit codes of lightning-worker.
-inline constexpr int kExitOk = 0;               ///< Shutdown from the controller, or drained
-inline constexpr int kExitFailed = 1;           ///< unreachable controller, bad flags, no app binary
-inline constexpr int kExitRefused = 2;          ///< the controller refused the token
-inline constexpr int kExitControllerLost = 3;   ///< lost the controller for controller_grace_ms
+inline constexpr int kExitOk = 0;              ///< Shutdown from the controller, or drained
+inline constexpr int kExitFailed = 1;          ///< unreachable controller, bad flags, no app binary
+inline constexpr int kExitRefused = 2;         ///< the controller refused the token
+inline constexpr int kExitControllerLost = 3;  ///< lost the controller for controller_grace_ms
 
 /// Why a launch must not run on this worker, or empty: process_id 0; a
 /// work_type that is empty, over 512 characters, not printable ASCII, or

@@ -122,7 +122,8 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
 
 Result<std::string> parse_token_text(std::string_view text) {
   if (text.size() > kMaxTokenSize + 2) {
-    return InvalidArgument("the token file holds more than 4096 bytes; it must hold the token only");
+    return InvalidArgument(
+        "the token file holds more than 4096 bytes; it must hold the token only");
   }
   const std::string token = trim(text);
   if (token.empty()) return InvalidArgument("the token file is empty");
@@ -186,7 +187,8 @@ std::string check_worker_name(std::string_view name) {
 }
 
 std::string default_work_dir(const EnvLookup& env) {
-  if (std::optional<std::string> xdg = env("XDG_CACHE_HOME"); xdg && !xdg->empty() && (*xdg)[0] == '/') {
+  if (std::optional<std::string> xdg = env("XDG_CACHE_HOME");
+      xdg && !xdg->empty() && (*xdg)[0] == '/') {
     return *xdg + "/lightning/worker";
   }
   if (std::optional<std::string> home = env("HOME"); home && !home->empty()) {
@@ -239,7 +241,8 @@ Result<WorkerAgentOptions> resolve_worker_options(const WorkerCommandLine& cmd,
     by["cpus"] = "--cpus";
   } else if (std::optional<std::string> s = env("SLURM_CPUS_ON_NODE")) {
     std::optional<int64_t> n = parse_count(*s);
-    if (!n || *n == 0) return InvalidArgument("SLURM_CPUS_ON_NODE='" + s->substr(0, 32) + "' is not a CPU count");
+    if (!n || *n == 0)
+      return InvalidArgument("SLURM_CPUS_ON_NODE='" + s->substr(0, 32) + "' is not a CPU count");
     res.set_milli_cpus(*n * 1000);
     by["cpus"] = "SLURM_CPUS_ON_NODE";
   } else {

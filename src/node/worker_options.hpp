@@ -20,10 +20,10 @@ namespace lightning::node {
 /// The flags as given.
 struct WorkerCommandLine {
   bool help = false;
-  std::string controller;  ///< --controller HOST:PORT
-  std::string token_file;  ///< --token-file FILE
-  std::string name;        ///< --name; empty: SLURMD_NODENAME, else the hostname
-  std::string work_dir;    ///< --work-dir; empty: the default cache dir
+  std::string controller;           ///< --controller HOST:PORT
+  std::string token_file;           ///< --token-file FILE
+  std::string name;                 ///< --name; empty: SLURMD_NODENAME, else the hostname
+  std::string work_dir;             ///< --work-dir; empty: the default cache dir
   std::optional<std::string> gpus;  ///< --gpus LIST|none; unset: detect
   std::optional<double> cpus;       ///< --cpus N (logical CPUs, fractions allowed)
   std::optional<double> memory_gb;  ///< --memory-gb N (GiB)

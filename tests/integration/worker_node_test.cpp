@@ -119,7 +119,8 @@ class FakeControllerSide final : public lightning::v1::WorkerPool::Service,
                        grpc::ServerReaderWriter<lightning::v1::ControllerMessage,
                                                 lightning::v1::WorkerMessage>* stream) override {
     lightning::v1::WorkerMessage m;
-    if (!stream->Read(&m) || !m.has_hello()) return {grpc::StatusCode::INVALID_ARGUMENT, "no hello"};
+    if (!stream->Read(&m) || !m.has_hello())
+      return {grpc::StatusCode::INVALID_ARGUMENT, "no hello"};
     {
       std::lock_guard<std::mutex> lock(mu);
       hellos.push_back(m.hello());
@@ -146,16 +147,14 @@ class FakeControllerSide final : public lightning::v1::WorkerPool::Service,
     return out;
   }
   std::optional<lightning::v1::ProcessEnded> ended(uint64_t process_id) {
-    auto e = reports_where([&](const auto& r) {
-      return r.has_ended() && r.ended().process_id() == process_id;
-    });
+    auto e = reports_where(
+        [&](const auto& r) { return r.has_ended() && r.ended().process_id() == process_id; });
     if (e.empty()) return std::nullopt;
     return e.front().ended();
   }
   std::optional<lightning::v1::ProcessStarted> started(uint64_t process_id) {
-    auto e = reports_where([&](const auto& r) {
-      return r.has_started() && r.started().process_id() == process_id;
-    });
+    auto e = reports_where(
+        [&](const auto& r) { return r.has_started() && r.started().process_id() == process_id; });
     if (e.empty()) return std::nullopt;
     return e.front().started();
   }
@@ -269,13 +268,30 @@ struct Fixture {
   std::string run_dir = dir / "run";
 
   std::vector<std::string> worker_args(const std::string& name) const {
-    return {"--controller", server.address(), "--token-file", token_file, "--name", name,
-            "--work-dir", work_dir, "--gpus", "0,1", "--cpus", "2", "--memory-gb", "1",
-            "--label", "zone=a", "--connect-timeout", "10", "--drain-grace", "0.3"};
+    return {"--controller",
+            server.address(),
+            "--token-file",
+            token_file,
+            "--name",
+            name,
+            "--work-dir",
+            work_dir,
+            "--gpus",
+            "0,1",
+            "--cpus",
+            "2",
+            "--memory-gb",
+            "1",
+            "--label",
+            "zone=a",
+            "--connect-timeout",
+            "10",
+            "--drain-grace",
+            "0.3"};
   }
   bool wait_registered(size_t n) {
-    return wait_until([&] { return side.locked<size_t>([&] { return side.registrations.size(); }) >= n; },
-                      kWait);
+    return wait_until(
+        [&] { return side.locked<size_t>([&] { return side.registrations.size(); }) >= n; }, kWait);
   }
 };
 
@@ -292,7 +308,8 @@ TEST(WorkerNodeTest, RegistersFetchesTheAppLaunchesAWorkThatDialsTheControllerAn
   std::filesystem::create_directories(f.run_dir);
   auto worker = start_worker(f.dir / "w1", f.worker_args("node1"));
   ASSERT_TRUE(f.wait_registered(1)) << worker->stderr_text();
-  const auto reg = f.side.locked<lightning::v1::RegisterWorker>([&] { return f.side.registrations[0]; });
+  const auto reg =
+      f.side.locked<lightning::v1::RegisterWorker>([&] { return f.side.registrations[0]; });
   EXPECT_EQ(reg.protocol_version(), 1u);
   EXPECT_EQ(reg.name(), "node1");
   EXPECT_EQ(reg.pid(), worker->pid());
@@ -310,8 +327,8 @@ TEST(WorkerNodeTest, RegistersFetchesTheAppLaunchesAWorkThatDialsTheControllerAn
   EXPECT_EQ(started.attempt(), 5u);
   ASSERT_GT(started.pid(), 0);
   // The work dialed the controller_address it was given, with its identity.
-  ASSERT_TRUE(wait_until([&] { return f.side.locked<bool>([&] { return !f.side.hellos.empty(); }); },
-                         kWait))
+  ASSERT_TRUE(wait_until(
+      [&] { return f.side.locked<bool>([&] { return !f.side.hellos.empty(); }); }, kWait))
       << worker->stderr_text();
   const auto hello = f.side.locked<lightning::v1::Hello>([&] { return f.side.hellos[0]; });
   EXPECT_EQ(hello.process_id(), 11u);
@@ -331,12 +348,12 @@ TEST(WorkerNodeTest, RegistersFetchesTheAppLaunchesAWorkThatDialsTheControllerAn
     }
     return lines;
   };
-  ASSERT_TRUE(wait_until([&] { return lines_of_stream(false).size() >= 2 && !lines_of_stream(true).empty(); },
-                         kWait))
+  ASSERT_TRUE(wait_until(
+      [&] { return lines_of_stream(false).size() >= 2 && !lines_of_stream(true).empty(); }, kWait))
       << worker->stderr_text();
-  EXPECT_EQ(lines_of_stream(false), (std::vector<std::string>{
-                                        "CUDA_VISIBLE_DEVICES=1",
-                                        "LIGHTNING_CACHE_DIR=" + f.work_dir + "/cache"}));
+  EXPECT_EQ(lines_of_stream(false),
+            (std::vector<std::string>{"CUDA_VISIBLE_DEVICES=1",
+                                      "LIGHTNING_CACHE_DIR=" + f.work_dir + "/cache"}));
   EXPECT_EQ(lines_of_stream(true), std::vector<std::string>{"env work built"});
   // No worker token in the work's environment.
   EXPECT_FALSE(contains(environ_of(started.pid()), f.token));
@@ -376,12 +393,13 @@ TEST(WorkerNodeTest, ASecondWorkerOnTheNodeUsesTheCachedBinary) {
   std::filesystem::create_directories(f.run_dir);
   auto first = start_worker(f.dir / "w1", f.worker_args("node1"));
   ASSERT_TRUE(f.wait_registered(1));
-  ASSERT_TRUE(wait_until([&] { return file_exists(f.work_dir + "/apps/" + f.side.sha256()); }, kWait))
+  ASSERT_TRUE(
+      wait_until([&] { return file_exists(f.work_dir + "/apps/" + f.side.sha256()); }, kWait))
       << first->stderr_text();
   auto second = start_worker(f.dir / "w2", f.worker_args("node2"));
   ASSERT_TRUE(f.wait_registered(2)) << second->stderr_text();
-  ASSERT_TRUE(wait_until([&] { return contains(second->stderr_text(), "is in the node's cache"); },
-                         kWait))
+  ASSERT_TRUE(
+      wait_until([&] { return contains(second->stderr_text(), "is in the node's cache"); }, kWait))
       << second->stderr_text();
   f.side.send(shutdown_command());  // taken by one of the two sessions
   f.side.send(shutdown_command());
@@ -396,8 +414,8 @@ TEST(WorkerNodeTest, WorkersStartingTogetherOnOneNodeFetchTheBinaryOnce) {
   Fixture f;
   std::vector<std::unique_ptr<AppProcess>> workers;
   for (int i = 0; i < 3; ++i) {
-    workers.push_back(start_worker(f.dir / ("w" + std::to_string(i)),
-                                   f.worker_args("node" + std::to_string(i))));
+    workers.push_back(
+        start_worker(f.dir / ("w" + std::to_string(i)), f.worker_args("node" + std::to_string(i))));
   }
   auto has_app = [](AppProcess& w) {
     const std::string err = w.stderr_text();
@@ -441,7 +459,9 @@ TEST(WorkerNodeTest, ATokenFileOthersCanReadIsRefused) {
   const ExitStatus exit = worker->wait(kWait);
   EXPECT_EQ(exit.exit_code, 1);
   EXPECT_TRUE(contains(worker->stderr_text(), "chmod 600")) << worker->stderr_text();
-  EXPECT_EQ(f.side.locked<int>([&] { return f.side.refused + static_cast<int>(f.side.registrations.size()); }), 0);
+  EXPECT_EQ(f.side.locked<int>(
+                [&] { return f.side.refused + static_cast<int>(f.side.registrations.size()); }),
+            0);
 }
 
 TEST(WorkerNodeTest, AnUnreachableControllerIsRetriedUntilTheConnectTimeout) {
@@ -454,9 +474,9 @@ TEST(WorkerNodeTest, AnUnreachableControllerIsRetriedUntilTheConnectTimeout) {
     FakeServer s(side);
     address = s.address();
   }
-  auto worker = start_worker(dir / "w", {"--controller", address, "--token-file", token_file,
-                                         "--work-dir", dir / "work", "--gpus", "none",
-                                         "--connect-timeout", "0.5"});
+  auto worker =
+      start_worker(dir / "w", {"--controller", address, "--token-file", token_file, "--work-dir",
+                               dir / "work", "--gpus", "none", "--connect-timeout", "0.5"});
   const ExitStatus exit = worker->wait(kWait);
   EXPECT_EQ(exit.exit_code, 1) << exit;
   EXPECT_TRUE(contains(worker->stderr_text(), "cannot reach the controller at " + address))
@@ -492,8 +512,8 @@ TEST(WorkerNodeTest, AControllerBackWithinTheGraceGetsTheWorkerBackAndKillRunnin
   auto worker = start_worker(f.dir / "w1", f.worker_args("node1"));
   ASSERT_TRUE(f.wait_registered(1)) << worker->stderr_text();
   f.side.send(launch_command(41, 3, works_server.address(), f.run_dir));
-  ASSERT_TRUE(wait_until([&] { return works_side.locked<bool>([&] { return !works_side.hellos.empty(); }); },
-                         kWait))
+  ASSERT_TRUE(wait_until(
+      [&] { return works_side.locked<bool>([&] { return !works_side.hellos.empty(); }); }, kWait))
       << worker->stderr_text();
   // The hello may come before the worker's ProcessStarted report.
   ASSERT_TRUE(wait_until([&] { return f.side.started(41).has_value(); }, kWait));
@@ -501,8 +521,8 @@ TEST(WorkerNodeTest, AControllerBackWithinTheGraceGetsTheWorkerBackAndKillRunnin
   const std::string address = f.server.address();
   f.side.kill_running = true;  // as the scheduler says after declaring the worker lost
   f.server.stop();
-  ASSERT_TRUE(wait_until([&] { return contains(worker->stderr_text(), "lost the controller"); },
-                         kWait))
+  ASSERT_TRUE(
+      wait_until([&] { return contains(worker->stderr_text(), "lost the controller"); }, kWait))
       << worker->stderr_text();
   EXPECT_FALSE(process_is_gone(work_pid))  // the works outlive the controller's absence
       << worker->stderr_text();
@@ -532,14 +552,14 @@ TEST(WorkerNodeTest, SigtermDrainsRefusesNewLaunchesStopsTheWorksAndExits0) {
   f.side.send(launch);
   // It ignores SIGTERM (once built, so after its Hello): it stays until the
   // SIGKILL at the end of the drain grace, and the worker keeps draining.
-  ASSERT_TRUE(wait_until([&] { return f.side.locked<bool>([&] { return !f.side.hellos.empty(); }); },
-                         kWait))
+  ASSERT_TRUE(wait_until(
+      [&] { return f.side.locked<bool>([&] { return !f.side.hellos.empty(); }); }, kWait))
       << worker->stderr_text();
   ASSERT_TRUE(wait_until([&] { return f.side.started(31).has_value(); }, kWait));
   const auto work_pid = static_cast<pid_t>(f.side.started(31)->pid());
   worker->send_signal(SIGTERM);
-  ASSERT_TRUE(wait_until([&] { return f.side.count(&lightning::v1::WorkerReport::has_draining) > 0; },
-                         kWait));
+  ASSERT_TRUE(wait_until(
+      [&] { return f.side.count(&lightning::v1::WorkerReport::has_draining) > 0; }, kWait));
   const auto draining = f.side.reports_where([](const auto& r) { return r.has_draining(); })[0];
   EXPECT_TRUE(contains(draining.draining().reason(), "SIGTERM"));
   EXPECT_GT(draining.draining().deadline_unix_us(), 0);

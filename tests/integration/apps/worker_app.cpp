@@ -8,7 +8,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-
 #include <lightning/lightning.hpp>
 
 namespace worker_app {

@@ -138,8 +138,7 @@ TEST(AppCacheTest, AFinalErrorIsNotRetried) {
     ++calls;
     return FailedPrecondition("FetchApp: the controller refused the worker token");
   };
-  Result<std::string> path =
-      AppCache(dir.path()).ensure(storage::sha256_hex("x"), 1, refused);
+  Result<std::string> path = AppCache(dir.path()).ensure(storage::sha256_hex("x"), 1, refused);
   ASSERT_FALSE(path.ok());
   EXPECT_EQ(calls, 1);
   EXPECT_NE(path.status().message().find("refused the worker token"), std::string::npos);

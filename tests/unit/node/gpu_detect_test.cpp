@@ -73,8 +73,9 @@ TEST(GpuDetectTest, EmptyOrNoneCudaVisibleDevicesHidesEveryGpu) {
 }
 
 TEST(GpuDetectTest, WithoutNvmlTheVariablesGiveBareIndicesInOrderOfPreference) {
-  GpuDetection a = detect_gpus(probe(
-      {{"CUDA_VISIBLE_DEVICES", "0,1"}, {"SLURM_STEP_GPUS", "4,5"}, {"SLURM_JOB_GPUS", "6"}}, false));
+  GpuDetection a = detect_gpus(
+      probe({{"CUDA_VISIBLE_DEVICES", "0,1"}, {"SLURM_STEP_GPUS", "4,5"}, {"SLURM_JOB_GPUS", "6"}},
+            false));
   EXPECT_EQ(a.detected_by, "CUDA_VISIBLE_DEVICES");
   EXPECT_EQ(indices(a.gpus), (std::vector<int>{0, 1}));
   EXPECT_EQ(a.gpus[0].model, "");

@@ -46,11 +46,30 @@ std::string write_token(const TempDir& dir, const std::string& text, mode_t mode
 }
 
 TEST(WorkerOptionsTest, ParsesEveryFlag) {
-  Result<WorkerCommandLine> cmd =
-      parse({"--controller", "10.0.0.1:7600", "--token-file", "/t", "--name", "n1", "--work-dir",
-             "/w", "--gpus", "0,1", "--cpus", "4", "--memory-gb", "16", "--label", "a=b",
-             "--label", "c=d", "--log-level", "debug", "--connect-timeout", "5", "--drain-grace",
-             "2"});
+  Result<WorkerCommandLine> cmd = parse({"--controller",
+                                         "10.0.0.1:7600",
+                                         "--token-file",
+                                         "/t",
+                                         "--name",
+                                         "n1",
+                                         "--work-dir",
+                                         "/w",
+                                         "--gpus",
+                                         "0,1",
+                                         "--cpus",
+                                         "4",
+                                         "--memory-gb",
+                                         "16",
+                                         "--label",
+                                         "a=b",
+                                         "--label",
+                                         "c=d",
+                                         "--log-level",
+                                         "debug",
+                                         "--connect-timeout",
+                                         "5",
+                                         "--drain-grace",
+                                         "2"});
   ASSERT_TRUE(cmd.ok()) << cmd.status().message();
   EXPECT_EQ(cmd->controller, "10.0.0.1:7600");
   EXPECT_EQ(cmd->gpus, "0,1");
