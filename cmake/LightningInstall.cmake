@@ -25,6 +25,8 @@ install(TARGETS lightning lightning-run lightning-cli
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # (The include dir comes from lightning's $<INSTALL_INTERFACE:...> in src/CMakeLists.txt.)
+# lightning-worker, next to lightning-run: a program only (nothing links it).
+install(TARGETS lightning-worker RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/lightning
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}

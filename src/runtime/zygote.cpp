@@ -238,7 +238,7 @@ Result<ZygoteHandle> start_zygote() {
   return ZygoteHandle{pid, sv[0]};
 }
 
-Result<ZygoteHandle> spawn_zygote() {
+Result<ZygoteHandle> spawn_zygote(const char* executable) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
     return Unavailable(std::string("cannot start a new work forker: socketpair: ") +
@@ -286,14 +286,14 @@ Result<ZygoteHandle> spawn_zygote() {
   posix_spawnattr_setsigmask(&attr, &mask);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, "/proc/self/exe", &actions, &attr, argv, envp.data());
+  const int rc = posix_spawn(&pid, executable, &actions, &attr, argv, envp.data());
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   close(child_end);
   if (rc != 0) {
     close(sv[0]);
-    return Unavailable(std::string("cannot start a new work forker: posix_spawn /proc/self/exe: ") +
-                       std::strerror(rc));
+    return Unavailable(std::string("cannot start a new work forker: posix_spawn ") + executable +
+                       ": " + std::strerror(rc));
   }
   return ZygoteHandle{pid, sv[0]};
 }

@@ -24,12 +24,15 @@ Result<ZygoteHandle> start_zygote();
 
 /// Starts a new zygote after the first one died: the controller is
 /// multi-threaded by then and must not fork a copy of itself, so this execs
-/// the app's own binary (/proc/self/exe) in zygote-only mode (see
-/// run_as_zygote_if_asked) with posix_spawn, handing it the socket. Costs what
-/// the app's start costs (its static initialisers run again: ~0.5 s for an app
-/// that links libtorch). Call it from the thread that lives as long as the
-/// controller (its main thread): PR_SET_PDEATHSIG is tied to that thread.
-Result<ZygoteHandle> spawn_zygote();
+/// the app's binary (`executable`, by default the app's own: /proc/self/exe)
+/// in zygote-only mode (see run_as_zygote_if_asked) with posix_spawn, handing
+/// it the socket. lightning-worker passes the app binary it fetched: any
+/// binary whose main() is run_app() (LIGHTNING_APP) can be the forker. Costs
+/// what the app's start costs (its static initialisers run again: ~0.5 s for
+/// an app that links libtorch). Call it from the thread that lives as long as
+/// the controller (its main thread): PR_SET_PDEATHSIG is tied to that thread.
+/// Unavailable with the path and errno's text when the spawn fails.
+Result<ZygoteHandle> spawn_zygote(const char* executable = "/proc/self/exe");
 
 /// The first thing run_app() does: in a process started by spawn_zygote(),
 /// becomes the zygote and never returns; elsewhere returns at once.
