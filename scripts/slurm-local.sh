@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real single-node Slurm on this machine, on loopback, for the Slurm tests
-# and CI (issue 11 point 8; docs/design/cluster-slurm.md, "The test cluster").
+# and CI (issue 11 point 8; docs/design/cluster.md, "The test cluster").
 #
 #   scripts/slurm-local.sh start    install slurm-wlm + munge if missing, write the
 #                                   config, start munged, slurmctld and slurmd, wait

@@ -37,7 +37,7 @@ int exec_app(const std::string& binary, const RunOptions& options) {
   }
   // `--cluster slurm` starts lightning-worker on the nodes: the one installed
   // next to this lightning-run, unless the user chose another
-  // (cluster::find_worker_binary, docs/design/cluster-slurm.md).
+  // (cluster::find_worker_binary, docs/design/cluster.md, "Slurm").
   if (std::getenv("LIGHTNING_WORKER_BIN") == nullptr) {
     const std::string worker = dir_name(self_exe()) + "/lightning-worker";
     if (::access(worker.c_str(), X_OK) == 0) ::setenv("LIGHTNING_WORKER_BIN", worker.c_str(), 1);

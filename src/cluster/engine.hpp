@@ -1,6 +1,6 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // Cluster engines: what starts this run's `lightning-worker`s on a cluster's
-// nodes and gives the nodes back (docs/design/cluster-slurm.md). An engine
+// nodes and gives the nodes back (docs/design/cluster.md, "Slurm"). An engine
 // only starts workers; they dial the controller and register like any other
 // worker, and the controller's scheduler places works on them. Slurm's is
 // SlurmEngine (slurm_engine.hpp); Kubernetes' would be another.

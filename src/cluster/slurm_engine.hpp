@@ -1,6 +1,6 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // SlurmEngine: a `--cluster slurm` run's allocation (issue 11 point 6,
-// docs/design/cluster-slurm.md). start() writes the batch script
+// docs/design/cluster.md, "Slurm"). start() writes the batch script
 // (make_sbatch_script) to <run dir>/slurm-job.sh and submits it with
 // `sbatch --parsable`; one `srun` task per node execs lightning-worker, which
 // dials the controller and registers. A poller thread of its own runs

@@ -1,7 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The Slurm allocation of a `--cluster slurm` run: its options (the app's
 // command line), their checks, and the batch script that starts one
-// lightning-worker per node (docs/design/cluster-slurm.md). Pure functions:
+// lightning-worker per node (docs/design/cluster.md, "Slurm"). Pure functions:
 // no I/O, no Slurm; SlurmEngine (slurm_engine.hpp) submits what they build.
 #pragma once
 
