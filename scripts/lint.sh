@@ -55,4 +55,5 @@ if cat "$db"/out/* | grep -q "warning:\|error:"; then
   echo "lint: clang-tidy found problems"
   exit 1
 fi
-echo "lint: clean (${#files[@]} files in ${#batches[@]} batches)"
+analysed=$(python3 -c 'import json,sys; print(sum(len(v) for v in json.load(open(sys.argv[1])).values()))' "$db/batches.json")
+echo "lint: clean ($analysed files in ${#batches[@]} batches)"

@@ -74,8 +74,10 @@ std::string app_usage(const std::string& program) {
          " [--run-dir DIR] [--log-level trace|debug|info|warn|error] [--listen ADDR]\n"
          "          [--quiet] [--quiet-works] [--idle-timeout SECONDS] [--start-timeout DURATION]\n"
          "          [--host HOST] [--port PORT] [--no-http] [--no-journal] [--shared-dir DIR]\n"
-         "          [--cluster workers [--local-worker] [--worker-token-file F]\n"
-         "           [--advertise-address HOST] [--worker-heartbeat-timeout S]] [-- app args]\n"
+         "          [--cluster workers|slurm [--local-worker] [--worker-token-file F]\n"
+         "           [--advertise-address HOST] [--worker-heartbeat-timeout S]\n"
+         "           [--nodes N] [--gpus-per-node G] [--cpus-per-node C] [--partition P]\n"
+         "           [--time T] [--account A] [--sbatch-arg=ARG]] [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -108,6 +110,11 @@ std::string app_usage(const std::string& program) {
          "  --resume-anyway   with --resume: resume even if the binary or arguments changed\n"
          "  --cluster workers works run on lightning-workers that join this run (lightning-worker\n"
          "                    --controller ADDR --token-file F); --listen defaults to 0.0.0.0:0\n"
+         "  --cluster slurm   one Slurm allocation (sbatch) starts a lightning-worker per node\n"
+         "                    and is released when the app ends (docs/guides/slurm.md):\n"
+         "                    --nodes N (default 1), --gpus-per-node G, --cpus-per-node C,\n"
+         "                    --partition P, --time T (Slurm's formats), --account A,\n"
+         "                    --sbatch-arg=ARG (repeatable)\n"
          "  --local-worker    with --cluster: this machine runs works too\n"
          "  --worker-token-file F  the token workers present (default: a new one, written to\n"
          "                    <run dir>/worker-token, mode 0600)\n"
@@ -179,6 +186,18 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
           std::pair{!command_line.worker_token_file.empty(), "--worker-token-file"},
           std::pair{!command_line.advertise_address.empty(), "--advertise-address"}}) {
       if (given) return InvalidArgument(std::string(flag) + " goes with --cluster workers");
+    }
+  }
+  if (command_line.cluster != "slurm") {
+    const cluster::SlurmOptions defaults;
+    const cluster::SlurmOptions& given = command_line.slurm;
+    if (given.nodes != defaults.nodes || given.gpus_per_node != defaults.gpus_per_node ||
+        given.cpus_per_node != defaults.cpus_per_node || given.partition != defaults.partition ||
+        given.time != defaults.time || given.account != defaults.account ||
+        !given.sbatch_args.empty()) {
+      return InvalidArgument(
+          "--nodes, --gpus-per-node, --cpus-per-node, --partition, --time, --account and "
+          "--sbatch-arg go with --cluster slurm");
     }
   }
   if (command_line.resume_anyway && command_line.resume.empty()) {

@@ -63,15 +63,27 @@ TEST_F(AppOptionsTest, ClusterFlagsAreReadAndGoWithClusterWorkers) {
   ASSERT_FALSE(lone.ok());
   EXPECT_EQ(lone.status().message(), "--worker-token-file goes with --cluster workers");
   EXPECT_FALSE(parse({"--local-worker"}).ok());
-  auto slurm = parse({"--cluster", "slurm"});
-  ASSERT_FALSE(slurm.ok());
-  EXPECT_NE(slurm.status().message().find("--cluster"), std::string::npos)
-      << slurm.status().message();
+  auto bogus = parse({"--cluster", "bogus"});
+  ASSERT_FALSE(bogus.ok());
+  EXPECT_NE(bogus.status().message().find("--cluster"), std::string::npos)
+      << bogus.status().message();
+  auto slurm = parse({"--cluster", "slurm", "--nodes", "2", "--gpus-per-node", "4", "--time=1:00:00"});
+  ASSERT_TRUE(slurm.ok()) << slurm.status().message();
+  EXPECT_EQ(slurm->cluster, "slurm");
+  EXPECT_EQ(slurm->slurm.nodes, 2);
+  EXPECT_EQ(slurm->slurm.gpus_per_node, 4);
+  EXPECT_EQ(slurm->slurm.time, "1:00:00");
+  auto nodes_alone = parse({"--nodes", "2"});
+  ASSERT_FALSE(nodes_alone.ok());
+  EXPECT_NE(nodes_alone.status().message().find("go with --cluster slurm"), std::string::npos)
+      << nodes_alone.status().message();
+  EXPECT_FALSE(parse({"--cluster", "slurm", "--nodes", "0"}).ok());
   EXPECT_FALSE(parse({"--cluster", "workers", "--worker-heartbeat-timeout", "0"}).ok());
   auto unix_socket = parse({"--cluster", "workers", "--listen", "unix:/tmp/c.sock"});
   ASSERT_FALSE(unix_socket.ok());
   EXPECT_NE(unix_socket.status().message().find("needs a TCP --listen"), std::string::npos);
   EXPECT_NE(app_usage("my_app").find("--cluster workers"), std::string::npos);
+  EXPECT_NE(app_usage("my_app").find("--cluster slurm"), std::string::npos);
 }
 
 TEST_F(AppOptionsTest, EveryFlagIsReadInBothSpellings) {
