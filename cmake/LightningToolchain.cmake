@@ -60,9 +60,16 @@ endfunction()
 # the ci preset's compile commands file by file, and a unity file hides a
 # missing #include. Names at namespace scope in a .cpp (anonymous namespaces
 # included) must therefore be unique across the target's files.
+#
+# lightning_unity(target TEST) marks a test binary: LIGHTNING_UNITY_TESTS (ON
+# in the ci preset too) makes it a unity build even where the library is
+# compiled file by file. Tests are not linted, so nothing reads their
+# per-file compile commands; the unit and integration tests' CPU in a cold ci
+# build is about halved (docs/design/build.md).
 option(LIGHTNING_UNITY_BUILD "Unity builds of the largest targets" OFF)
+option(LIGHTNING_UNITY_TESTS "Unity builds of the test binaries" OFF)
 function(lightning_unity target)
-  if(LIGHTNING_UNITY_BUILD)
+  if(LIGHTNING_UNITY_BUILD OR (ARGV1 STREQUAL "TEST" AND LIGHTNING_UNITY_TESTS))
     set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   endif()
 endfunction()

@@ -40,16 +40,16 @@ struct Entry {
   std::string owner;
 };
 
-/// Layout of one drive: <drives>/<name>/entries/<file>.entry (JSON), and,
+/// DriveLayout: the files of one drive: <drives>/<name>/entries/<file>.entry (JSON), and,
 /// with a shared dir, <drives>/<name>/files/<file> (the bytes).
-struct Layout {
+struct DriveLayout {
   fs::path dir;
   bool shared;
   fs::path entry(const std::string& file) const { return dir / "entries" / (file + ".entry"); }
   fs::path file(const std::string& file) const { return dir / "files" / file; }
 };
 
-Layout layout_of(const storage::StorageContext& ctx, const std::string& drive) {
+DriveLayout layout_of(const storage::StorageContext& ctx, const std::string& drive) {
   return {ctx.drives_dir / drive, !ctx.shared_dir.empty()};
 }
 
@@ -96,7 +96,7 @@ std::string Drive::put(const fs::path& local_file, const std::string& name) cons
     throw StorageError("Drive '" + name_ + "': cannot put " + local_file.string() +
                        ": not a readable regular file");
   }
-  const Layout lay = layout_of(ctx, name_);
+  const DriveLayout lay = layout_of(ctx, name_);
   const fs::path entry_path = lay.entry(file);
   if (auto old = read_entry(entry_path); old && old->owner != who(ctx)) {
     throw StorageError("Drive '" + name_ + "': '" + file + "' was put by work '" + old->owner +
@@ -160,7 +160,7 @@ std::string Drive::put(const fs::path& local_file, const std::string& name) cons
 fs::path Drive::get(const std::string& name, std::chrono::milliseconds timeout) const {
   check_file_name(name_, name);
   storage::StorageContext& ctx = storage::context();
-  const Layout lay = layout_of(ctx, name_);
+  const DriveLayout lay = layout_of(ctx, name_);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::optional<Entry> e;
   auto pause = std::chrono::milliseconds(1);
@@ -228,7 +228,7 @@ bool Drive::contains(const std::string& name) const {
 void Drive::remove(const std::string& name) const {
   check_file_name(name_, name);
   storage::StorageContext& ctx = storage::context();
-  const Layout lay = layout_of(ctx, name_);
+  const DriveLayout lay = layout_of(ctx, name_);
   auto e = read_entry(lay.entry(name));
   if (!e)
     throw StorageError("Drive '" + name_ + "': cannot remove '" + name + "': not in the drive");
