@@ -31,6 +31,7 @@ int exec_app(const std::string& binary, const RunOptions& options) {
   if (!options.resume.empty()) args.insert(args.end(), {"--resume", options.resume});
   if (options.resume_anyway) args.emplace_back("--resume-anyway");
   if (options.quiet) args.emplace_back("--quiet");
+  args.insert(args.end(), options.cluster_args.begin(), options.cluster_args.end());
   if (options.has_app_args) {
     args.push_back("--");
     args.insert(args.end(), options.app_args.begin(), options.app_args.end());

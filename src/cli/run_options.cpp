@@ -29,6 +29,11 @@ Flags:
                       crashed (passed to the app; see the app's --help)
   --resume-anyway     with --resume: even if the app or its arguments changed
   -q, --quiet         no live table of works, no status lines (passes --quiet)
+  --cluster workers|slurm, --nodes N, --gpus-per-node G, --cpus-per-node C,
+  --partition P, --time T, --account A, --sbatch-arg=ARG, --local-worker,
+  --worker-token-file F, --advertise-address HOST, --worker-heartbeat-timeout S,
+  --listen ADDR       passed to the app: run its works on a cluster
+                      (docs/guides/slurm.md; the app's --help says more)
   --cxxflags "..."    extra compiler flags (part of the cache key), e.g.
                       --cxxflags "-O0 -g -DDEBUG_MODE"; defaults are -O2 -g0
   --rebuild           compile even if a cached binary is up to date
@@ -68,7 +73,10 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
   RunOptions options;
   util::SplitCommandLine split = util::split_command_line(
       argc, argv,
-      {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume", "--store"});
+      {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume", "--store",
+       "--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
+       "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
+       "--worker-heartbeat-timeout", "--listen"});
   for (const std::string& name : split.given_empty) {
     if (name == "--cache-dir") throw CliError("--cache-dir must not be empty", 2);
     if (name == "--store") throw CliError("--store must not be empty", 2);
@@ -103,6 +111,21 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
   app.add_flag("-q,--quiet", options.quiet);
   app.add_option("--store", options.store);
   app.add_flag("--locked", options.locked);
+  // The app's cluster flags: checked by the app, passed through in order.
+  for (const char* flag :
+       {"--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
+        "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
+        "--worker-heartbeat-timeout", "--listen"}) {
+    app.add_option_function<std::vector<std::string>>(
+           flag,
+           [&options, flag](const std::vector<std::string>& values) {
+             for (const std::string& v : values) options.cluster_args.push_back(std::string(flag) + "=" + v);
+           })
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+  app.add_flag_callback("--local-worker",
+                        [&options] { options.cluster_args.emplace_back("--local-worker"); });
   app.add_option("app", options.source);
   try {
     app.parse(std::move(split.own_args_reversed));

@@ -23,6 +23,9 @@ struct RunOptions {
   bool use_pch = true;    ///< --no-pch turns it off
   std::string cache_dir;  ///< --cache-dir or the default
   std::vector<std::string> cxxflags;  ///< --cxxflags, split like a shell
+  /// The app's cluster flags (--cluster, --nodes, --gpus-per-node, ...,
+  /// --listen), each as "--flag=value" or "--flag", passed to the app in order.
+  std::vector<std::string> cluster_args;
   bool has_app_args = false;          ///< a "--" was given
   std::vector<std::string> app_args;  ///< after "--"
   bool help = false;                  ///< --help

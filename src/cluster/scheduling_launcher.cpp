@@ -115,6 +115,17 @@ scheduler::Registration SchedulingLauncher::add_worker(WorkerInfo info,
   return reg;
 }
 
+bool SchedulingLauncher::name_held_by_another(const std::string& name, const std::string& hostname,
+                                              int64_t pid) const {
+  for (const auto& [id, w] : workers_) {
+    if (w.info.name == name && w.connected && !w.info.draining &&
+        (w.info.hostname != hostname || w.info.pid != pid)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool SchedulingLauncher::heartbeat(const std::string& id) {
   auto it = workers_.find(id);
   // A draining worker is out of the scheduler but still beats while its works stop.
@@ -254,7 +265,12 @@ void SchedulingLauncher::place(const scheduler::Placement& pl) {
   auto& env = *launch.mutable_request()->mutable_env();
   if (proc.compute.gpus() > 0) {
     env["CUDA_VISIBLE_DEVICES"] = join_gpus(pl.gpus);
-  } else if (!proc.compute.is_empty() && !w->second.info.resources.gpus.empty()) {
+  } else if (!w->second.info.local ||
+             (!proc.compute.is_empty() && !w->second.info.resources.gpus.empty())) {
+    // On a cluster's worker a work sees only the GPUs pinned to it: none here,
+    // whatever the worker's own environment holds (Slurm sets the
+    // allocation's). On this machine a work that asks for nothing keeps the
+    // environment it would have had without a scheduler.
     env["CUDA_VISIBLE_DEVICES"] = "";
   }
   spdlog::debug("{}: placed on worker '{}' (attempt {}{})", pl.work, pl.worker, pl.attempt,

@@ -116,6 +116,11 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
   // Queries
 
   std::vector<WorkerInfo> workers() const;
+  /// A worker that is still connected registered under `name` from another
+  /// process (another host or pid): a second worker with the same name, not
+  /// this one coming back.
+  bool name_held_by_another(const std::string& name, const std::string& hostname,
+                            int64_t pid) const;
   /// The workers for GET /api/v1/workers: id, name, hostname, pid, local,
   /// draining (+ reason), resources {cpus, memory_bytes, gpus [{index,
   /// model, memory_bytes}], labels}, engine, detected_by,

@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -101,6 +102,15 @@ std::string new_worker_token() {
 Result<std::string> worker_token_for_run(const std::string& run_dir, const std::string& token_file,
                                          std::string* written_to) {
   if (!token_file.empty()) {
+    // The workers refuse a token file others may read; refused here first, so
+    // that the app does not start for workers that will never join.
+    struct stat st {};
+    if (::stat(token_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+      return InvalidArgument("the worker token file " + token_file + " has mode " + mode +
+                             ": others may read it (chmod 600 " + token_file + ")");
+    }
     std::ifstream in(token_file, std::ios::binary);
     if (!in) {
       return Status(StatusCode::kNotFound, "cannot read the worker token file " + token_file +
@@ -378,6 +388,15 @@ void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
     }
     WorkerInfo info;
     info.name = r.name();
+    // Two workers started with the same name (the hostname, by default, for
+    // two on one machine) are two workers, not one that restarted: the second
+    // joins under "<name>-<pid>", and the first keeps its works.
+    if (launcher_.name_held_by_another(info.name, r.hostname(), r.pid())) {
+      info.name = r.name() + "-" + std::to_string(r.pid());
+      spdlog::warn("a connected worker is already named '{}'; the worker at {} (pid {}) joins as "
+                   "'{}' (give each worker its own --name)",
+                   r.name(), session->peer(), r.pid(), info.name);
+    }
     info.hostname = r.hostname();
     info.pid = r.pid();
     const v1::WorkerResources& res = r.resources();

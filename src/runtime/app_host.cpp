@@ -13,6 +13,7 @@
 
 #include "cluster/local_worker.hpp"
 #include "cluster/worker_pool.hpp"
+#include "cluster/slurm_output.hpp"
 #include "core/json_io.hpp"
 #include "core/snapshot.hpp"
 #include "http/http_api_service.hpp"
@@ -113,8 +114,9 @@ int AppHost::run() {
       }
       controller_options.work_address = host + address.substr(address.rfind(':'));
     }
-    spdlog::info("workers join at {} (lightning-worker --controller {} --token-file F)",
-                 controller_options.work_address, controller_options.work_address);
+    spdlog::info("workers join at {} (lightning-worker --controller {} --token-file {})",
+                 controller_options.work_address, controller_options.work_address,
+                 worker_token_path_);
   }
   const std::string workers_dial = controller_options.work_address;
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
@@ -140,6 +142,7 @@ int AppHost::run() {
       spdlog::error("cannot start the Slurm job: {}", st.message());
       return 1;
     }
+    watch_engine();
   }
 
   // The HTTP API, on this loop: its handlers read the controller directly.
@@ -279,6 +282,19 @@ void AppHost::start_journal() {
                   "/proc/self/exe");
   controller_->add_observer(journal_.get());
   controller_->add_event_observer(journal_.get());
+}
+
+void AppHost::watch_engine() {
+  engine_watch_.start(std::chrono::seconds(2), "AppHost.WatchEngine", [this] {
+    const Json job = engine_->describe();
+    const std::string state = job.value("state", "");
+    const bool ended = state == "GONE" || (!state.empty() && state != "SUBMITTED" &&
+                                           state != "NOT_SUBMITTED" &&
+                                           !cluster::is_active_job_state(state));
+    if (!ended) return watch_engine();
+    controller_->post_fail("Slurm job " + job.value("job_id", std::string("?")) + " ended (" +
+                           state + "): no nodes are left to run the works");
+  });
 }
 
 Json AppHost::final_record_with_engine() const {

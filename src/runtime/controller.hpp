@@ -192,6 +192,9 @@ class Controller final : public detail::Runtime,
   /// How close a work's failure by an outside signal and the app's own stop
   /// request must be to count as one signal sent to both.
   static constexpr std::chrono::milliseconds kSharedSignalWindow{2000};
+  /// Fails the app from outside the flows (exit code 1, `message` as its
+  /// failure): what runs it is gone, e.g. the cluster's allocation ended.
+  void post_fail(std::string message);
   /// Kills every work process now (stop with no grace), as a second Ctrl-C does.
   void post_kill_now();
   /// The whole state (Flow::snapshot() of the root) and its version.

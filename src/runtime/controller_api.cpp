@@ -83,6 +83,13 @@ void Controller::post_stop(std::string message, int exit_code) {
   });
 }
 
+void Controller::post_fail(std::string message) {
+  if (finished_) return;
+  loop_.post("Controller.Fail", [this, message = std::move(message)]() mutable {
+    if (!finished_) stop_app(std::move(message), /*failed=*/true);
+  });
+}
+
 void Controller::post_kill_now() {
   if (finished_) return;
   loop_.post("Controller.KillNow", [this] {

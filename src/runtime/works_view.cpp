@@ -131,10 +131,23 @@ void WorksView::refresh() {
 void WorksView::observe(const Work& work) {
   const WorkStatus& status = work.status();
   Seen& seen = seen_[&work];
+  // A pending work's reason can change while it waits ("no worker has
+  // registered yet", then "no worker has 8 GPUs (largest: 2)"): a line each
+  // time its words change. Counts alone ("waiting for file descriptors: 1000
+  // of 1024 in use") change too often to print.
+  const std::string waiting =
+      status.stage == WorkStage::kPending && status.reason == reason::kWaitingForResources
+          ? status.message
+          : std::string();
+  std::string waiting_words;
+  for (const char c : waiting) {
+    if (c < '0' || c > '9') waiting_words += c;
+  }
   if (seen.stage == status.stage && seen.call_id == status.call_id &&
-      seen.attempt == status.attempt) {
+      seen.attempt == status.attempt && seen.waiting == waiting_words) {
     return;
   }
+  seen.waiting = waiting_words;
   if (seen.call_id != status.call_id || seen.attempt != status.attempt) {
     seen.running_since_us = 0;
     seen.ended_us = 0;
@@ -151,7 +164,11 @@ void WorksView::observe(const Work& work) {
     line += " in " +
             util::format_duration(static_cast<double>(seen.ended_us - seen.running_since_us) / 1e6);
   }
-  if (!status.reason.empty() && !status.has_succeeded()) line += " (" + status.reason + ")";
+  if (!waiting.empty()) {
+    line += " (" + status.reason + ": " + waiting + ")";
+  } else if (!status.reason.empty() && !status.has_succeeded()) {
+    line += " (" + status.reason + ")";
+  }
   if (status.attempt > 1) line += " [attempt " + std::to_string(status.attempt) + "]";
   spdlog::info("{}", line);
 }

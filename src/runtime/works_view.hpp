@@ -70,6 +70,7 @@ class WorksView final : public StateObserver {
     int attempt = 0;
     int64_t running_since_us = 0;  // when this call started running; 0: not seen
     int64_t ended_us = 0;          // when it ended; 0: not ended
+    std::string waiting;           // while pending: why it waits, digits left out
   };
   void refresh();
   void observe(const Work& work);

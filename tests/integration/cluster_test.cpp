@@ -226,6 +226,19 @@ TEST_F(ClusterTest, AWorkerWithAWrongTokenIsRefusedAndLoggedWithoutTheToken) {
   EXPECT_FALSE(contains(log, std::string(64, 'f'))) << "the wrong token is in controller.log";
 }
 
+TEST_F(ClusterTest, AWorkerTokenFileOthersMayReadIsRefusedAtStart) {
+  const std::string open_file = dir_ / "open-token";
+  write_file(open_file, kToken + "\n");
+  ::chmod(open_file.c_str(), 0644);
+  const AppRun run = run_app(LIGHTNING_CLUSTER_APP, dir_, {"idle"}, cluster_flags(open_file),
+                             std::chrono::seconds(20));
+  EXPECT_FALSE(run.status.timed_out) << "the app started for workers that would refuse the file";
+  EXPECT_EQ(run.status.exit_code, 1) << run.describe();
+  EXPECT_TRUE(contains(run.err, "has mode 644: others may read it (chmod 600 " + open_file + ")"))
+      << run.describe();
+  EXPECT_FALSE(contains(run.err, kToken));
+}
+
 // FetchApp needs no worker: a plain gRPC client.
 TEST(ClusterFetchAppTest, ServesTheAppBinaryByHashAndRefusesAWrongToken) {
   TempDir dir;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -83,6 +84,18 @@ TEST_F(RunOptionsTest, AnEmptyValueIsAValueNotTheNextArgument) {
   EXPECT_EQ(o.source, "app.cpp");
   EXPECT_TRUE(o.cxxflags.empty());
   EXPECT_EQ(o.run_dir, "");
+}
+
+TEST_F(RunOptionsTest, ClusterFlagsArePassedToTheAppAndNotTakenAsAppArgs) {
+  RunOptions o = parse({"--cluster", "slurm", "--nodes=2", "--gpus-per-node", "4",
+                        "--sbatch-arg=--exclusive", "--local-worker", "app.cpp", "--", "x"});
+  EXPECT_EQ(o.source, "app.cpp");
+  std::vector<std::string> got = o.cluster_args;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"--cluster=slurm", "--gpus-per-node=4",
+                                           "--local-worker", "--nodes=2",
+                                           "--sbatch-arg=--exclusive"}));
+  EXPECT_EQ(o.app_args, (std::vector<std::string>{"x"}));
 }
 
 TEST_F(RunOptionsTest, DoubleDashHandsTheRestToTheApp) {

@@ -131,7 +131,8 @@ TEST_F(SchedulingLauncherTest, GpuWorksArePinnedToDistinctGpusOfTheirWorker) {
       const auto& env = l.request().env();
       const std::string& work = l.request().work_path();
       if (work == "root.plain") {
-        EXPECT_EQ(env.count("CUDA_VISIBLE_DEVICES"), 0u) << "asks for nothing: env untouched";
+        EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), "")
+            << "on a cluster's worker a work sees only GPUs pinned to it, whatever it asks";
       } else if (work == "root.cpu") {
         EXPECT_EQ(env.at("CUDA_VISIBLE_DEVICES"), "") << "no GPUs for a CPU work on a GPU node";
       } else {
@@ -299,6 +300,31 @@ TEST_F(LocalWorkerTest, TwoHundredWorksAskingForNothingRunAtOnceOnTwoCpus) {
   inner_.output(7, "line", true);
   inner_.exited_with_code(7, 0);
   EXPECT_EQ(events_, (std::vector<std::string>{"started 7 707", "output 7 line", "exited 7"}));
+}
+
+TEST_F(LocalWorkerTest, OnThisMachineAWorkAskingForNothingKeepsItsEnvironment) {
+  launcher_->launch(request(1, "root.plain", Compute()));
+  pump();
+  ASSERT_EQ(inner_.launches().size(), 1u);
+  EXPECT_EQ(inner_.launches()[0].env().count("CUDA_VISIBLE_DEVICES"), 0u)
+      << "a local app that uses the GPU without declaring it works as before";
+}
+
+TEST_F(SchedulingLauncherTest, ASecondConnectedWorkerWithTheSameNameIsAnotherWorker) {
+  WorkerInfo a;
+  a.name = "vm";
+  a.hostname = "vm";
+  a.pid = 100;
+  a.resources = node(2, 0);
+  launcher_->add_worker(std::move(a), std::make_unique<FakeExecutor>(
+                                          std::make_shared<FakeExecutor::Log>()));
+  EXPECT_TRUE(launcher_->name_held_by_another("vm", "vm", 200)) << "another process";
+  EXPECT_TRUE(launcher_->name_held_by_another("vm", "other-host", 100)) << "another host";
+  EXPECT_FALSE(launcher_->name_held_by_another("vm", "vm", 100)) << "the same worker again";
+  EXPECT_FALSE(launcher_->name_held_by_another("node2", "vm", 200));
+  launcher_->worker_disconnected("vm");
+  EXPECT_FALSE(launcher_->name_held_by_another("vm", "vm", 200))
+      << "its stream is gone: a restart, not a second worker";
 }
 
 TEST_F(LocalWorkerTest, AWorkAskingForWhatIsBusyWaitsInsteadOfOvercommitting) {
