@@ -244,6 +244,7 @@ TEST(ClusterFetchAppTest, ServesTheAppBinaryByHashAndRefusesAWrongToken) {
   TempDir dir;
   const std::string token_file = dir / "worker-token";
   write_file(token_file, kToken + "\n");
+  ::chmod(token_file.c_str(), 0600);
   ApiApp app(LIGHTNING_CLUSTER_APP, {"idle"}, cluster_flags(token_file));
   const std::string address = join_address(app);
   ASSERT_FALSE(address.empty()) << app.describe();
