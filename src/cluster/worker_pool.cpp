@@ -19,6 +19,7 @@
 
 #include "rpc/cluster_protocol.hpp"
 #include "storage/sha256.hpp"
+#include "util/atomic_file.hpp"
 #include "util/ids.hpp"
 
 namespace lightning::cluster {
@@ -126,19 +127,7 @@ Result<std::string> worker_token_for_run(const std::string& run_dir, const std::
   std::string token = new_worker_token();
   // Only its owner may read it (the HTTP API's token is written the same way).
   const std::string path = run_dir + "/worker-token";
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Unavailable("cannot write " + tmp + ": " + std::strerror(errno));
-  const std::string content = token + "\n";
-  const bool written = ::fchmod(fd, 0600) == 0 && ::write(fd, content.data(), content.size()) ==
-                                                      static_cast<ssize_t>(content.size());
-  const int saved = errno;
-  ::close(fd);
-  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = written ? errno : saved;
-    ::unlink(tmp.c_str());
-    return Unavailable("cannot write " + path + ": " + std::strerror(err));
-  }
+  if (Status st = util::write_private_file(path, token + "\n"); !st.ok()) return st;
   if (written_to != nullptr) *written_to = path;
   return token;
 }

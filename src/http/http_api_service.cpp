@@ -22,24 +22,6 @@ namespace beast_http = boost::beast::http;
 
 namespace {
 
-/// Writes `content` to `path` readable by the owner only: created 0600 under a
-/// temporary name, then renamed over `path`.
-Status write_private_file(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Unavailable("cannot write " + tmp + ": " + std::strerror(errno));
-  const bool written = ::fchmod(fd, 0600) == 0 && ::write(fd, content.data(), content.size()) ==
-                                                      static_cast<ssize_t>(content.size());
-  const int saved = errno;
-  ::close(fd);
-  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = written ? errno : saved;
-    ::unlink(tmp.c_str());
-    return Unavailable("cannot write " + path + ": " + std::strerror(err));
-  }
-  return Status::Ok();
-}
-
 Response json_ok(unsigned status, const Json& body) {
   return json_response(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
@@ -111,7 +93,7 @@ Status HttpApiService::start(const std::string& run_dir) {
   if (!st.ok()) return st;
   access_.token = util::random_hex(32);
   access_.loopback = server_.is_loopback();
-  st = write_private_file(run_dir + "/api-token", access_.token + "\n");
+  st = util::write_private_file(run_dir + "/api-token", access_.token + "\n");
   if (!st.ok()) return st;
   const Json api = {{"url", url()}, {"pid", static_cast<int64_t>(getpid())}};
   st = util::write_file_atomically(run_dir + "/api.json", api.dump(2) + "\n");

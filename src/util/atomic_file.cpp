@@ -103,4 +103,20 @@ Status write_file_atomically(const std::string& path, std::string_view content) 
   return sync_dir(dir_of(path));
 }
 
+Status write_private_file(const std::string& path, std::string_view content) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Unavailable("cannot write " + tmp + ": " + std::strerror(errno));
+  const bool written = ::fchmod(fd, 0600) == 0 && ::write(fd, content.data(), content.size()) ==
+                                                      static_cast<ssize_t>(content.size());
+  const int saved = errno;
+  ::close(fd);
+  if (!written || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = written ? errno : saved;
+    ::unlink(tmp.c_str());
+    return Unavailable("cannot write " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
 }  // namespace lightning::util

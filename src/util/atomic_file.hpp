@@ -27,4 +27,11 @@ namespace lightning::util {
 ///   if (!s.ok()) log_warning(s.message());
 Status write_file_atomically(const std::string& path, std::string_view content);
 
+/// Writes a secret (a token) to `path`, readable by its owner only: created
+/// 0600 (O_NOFOLLOW) under a temporary name beside it, then renamed over
+/// `path`, so no other user ever sees it readable. Not fsynced: a secret that
+/// is lost with the machine is made again. kUnavailable with the errno's text
+/// when it cannot be written; the temporary file is removed.
+Status write_private_file(const std::string& path, std::string_view content);
+
 }  // namespace lightning::util
