@@ -14,6 +14,7 @@
 #include "node/gpu_detect.hpp"
 #include "node/worker_agent.hpp"
 #include "node/worker_options.hpp"
+#include "rpc/grpc_runtime.hpp"
 #include "scheduler/local_resources.hpp"
 #include "util/event_loop.hpp"
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   using namespace lightning;  // NOLINT(google-build-using-namespace)
   // A write to a socket or pipe whose reader is gone fails with EPIPE (as in the app).
   std::signal(SIGPIPE, SIG_IGN);
+  rpc::tune_grpc_runtime();
   Result<node::WorkerCommandLine> cmd = node::parse_worker_command_line(argc, argv);
   if (!cmd.ok()) {
     std::fprintf(stderr, "lightning-worker: %s\n%s", cmd.status().message().c_str(),

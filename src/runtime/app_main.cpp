@@ -18,6 +18,7 @@
 
 #include "journal/resume.hpp"
 #include "lightning/app.hpp"
+#include "rpc/grpc_runtime.hpp"
 #include "runtime/app_host.hpp"
 #include "runtime/app_options.hpp"
 #include "runtime/resource_budget.hpp"
@@ -96,6 +97,7 @@ void set_process_context(std::string run_dir, std::vector<std::string> app_args)
 }  // namespace detail
 
 int run_app(int argc, char** argv, const RootFactory& make_root) {
+  rpc::tune_grpc_runtime();  // inherited by the work forker and the works
   // A replacement work forker started by spawn_zygote() becomes one here,
   // before anything else happens in this process.
   runtime::run_as_zygote_if_asked();

@@ -367,10 +367,14 @@ Scheduler::Worker* Scheduler::choose(const Work& k,
     if (!exclude.empty() && exclude.count(w) != 0) return;
     if (!fits_now(*w, k)) return;
     const double load = load_after(*w, k);
-    // Ties go to the first worker by identity, whatever order `only` has.
-    const bool better = best == nullptr ||
-                        (options_.policy == Policy::kPack ? load > best_load : load < best_load) ||
-                        (load == best_load && w->id < best->id);
+    // Ties go to the worker running fewer works (works asking for nothing
+    // load no worker, and would all land on one), then to the first by
+    // identity, whatever order `only` has.
+    const bool better =
+        best == nullptr ||
+        (options_.policy == Policy::kPack ? load > best_load : load < best_load) ||
+        (load == best_load && (w->works.size() < best->works.size() ||
+                               (w->works.size() == best->works.size() && w->id < best->id)));
     if (better) {
       best = w;
       best_load = load;

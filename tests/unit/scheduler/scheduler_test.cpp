@@ -180,6 +180,22 @@ TEST_F(SchedulerTest, WorksAskingForNothingAreChargedNothingAndNeverQueue) {
   EXPECT_EQ(g.schedule().size(), 1u);
 }
 
+TEST_F(SchedulerTest, WorksAskingForNothingAreSpreadEvenlyOverTheWorkersUnderBothPolicies) {
+  // They load no worker, so the load alone would tie and put all of them on
+  // the first worker: 10,000 trivial works on 20 workers would run on one.
+  for (Policy policy : {Policy::kPack, Policy::kSpread}) {
+    SchedulerOptions o;
+    o.policy = policy;
+    Scheduler s(clock_, o);
+    for (int i = 0; i < 4; ++i) s.add_worker("n" + std::to_string(i), node(8, 32, 0));
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(s.submit(work("w" + std::to_string(i))));
+    std::map<WorkerId, int> per_worker;
+    for (const auto& p : s.schedule()) ++per_worker[p.worker];
+    ASSERT_EQ(per_worker.size(), 4u);
+    for (const auto& [worker, n] : per_worker) EXPECT_EQ(n, 10) << worker;
+  }
+}
+
 TEST_F(SchedulerTest, SmallWorksAreBackFilledPastALargeOneThatDoesNotFitYet) {
   Scheduler s(clock_);
   s.add_worker("n1", node(4, 16, 0));
