@@ -21,7 +21,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do pkill -9 -P "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$tmp"
+  if [[ -n ${KEEP_TMP:-} ]]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 
@@ -43,13 +43,18 @@ start_app() {
   local name=$1 bin=$2
   shift 2
   LIGHTNING_BENCH_GO_FILE="$tmp/$name.go" /usr/bin/time -f "controller CPU: %U s user, %S s sys" ${APP_WRAPPER:-} "$bin" --cluster workers --listen 127.0.0.1:0 \
-    --worker-token-file "$token" --worker-heartbeat-timeout 1 --run-dir "$tmp/$name" \
+    --worker-token-file "$token" --worker-heartbeat-timeout 1 --no-http --run-dir "$tmp/$name" \
     --quiet-works --log-level "${APP_LOG_LEVEL:-info}" -- "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
   app_pid=$!
   pids+=("$app_pid")
   wait_for "$tmp/$name.err" "workers join at" 30
   address=$(grep -o 'workers join at [^ ]*' "$tmp/$name.err" | head -1 | awk '{print $4}')
 }
+
+# The W workers share this machine's pid_max: each gets its share of what one
+# worker alone would take by default (half of it, at ~8 tasks per work).
+share=$(($(cat /proc/sys/kernel/pid_max) / 2 / 8 / W))
+WORKER_FLAGS=${WORKER_FLAGS:---max-processes $share}
 
 # start_workers NAME COUNT: COUNT workers for app NAME; waits until all joined
 # and each has the app binary (fetched, or in its cache) and its work forker.
@@ -58,7 +63,7 @@ start_workers() {
   worker_pids=()
   for i in $(seq 1 "$count"); do
     "$B/bin/lightning-worker" --controller "$address" --token-file "$token" --name "node$i" \
-      --gpus none --work-dir "$tmp/$name-node$i" --log-level info 2>"$tmp/$name-node$i.err" &
+      --gpus none $WORKER_FLAGS --work-dir "$tmp/$name-node$i" --log-level info 2>"$tmp/$name-node$i.err" &
     worker_pids+=($!)
     pids+=($!)
   done
@@ -73,7 +78,7 @@ start_workers() {
 }
 
 if [[ $WHAT == fanout || $WHAT == all ]]; then
-  echo "# fanout: $N trivial parallel works across $W workers"
+  echo "# fanout: $N trivial parallel works across $W workers ($WORKER_FLAGS each)"
   start_app fan "$B/bench/bench_fanout" "$N"
   start_workers fan "$W"
   touch "$tmp/fan.go"

@@ -103,9 +103,13 @@ scheduler::Registration SchedulingLauncher::add_worker(WorkerInfo info,
   scheduler::Registration reg = scheduler_.add_worker(info.name, info.resources);
   info.id = reg.id;
   info.last_heartbeat_unix_us = options_.unix_now_us ? options_.unix_now_us() : 0;
-  spdlog::info("worker '{}' joined: {} CPUs, {}, {} GPUs{}", reg.id,
+  spdlog::info("worker '{}' joined: {} CPUs, {}, {} GPUs{}{}", reg.id,
                format_cpus(info.resources.milli_cpus), format_memory(info.resources.memory_bytes),
-               info.resources.gpus.size(), info.hostname.empty() ? "" : " on " + info.hostname);
+               info.resources.gpus.size(),
+               info.resources.max_processes > 0
+                   ? ", at most " + std::to_string(info.resources.max_processes) + " work processes"
+                   : "",
+               info.hostname.empty() ? "" : " on " + info.hostname);
   Worker& w = workers_[reg.id];
   w.info = std::move(info);
   w.executor = std::move(executor);
@@ -368,7 +372,8 @@ Json SchedulingLauncher::workers_json() const {
                     {{"cpus", static_cast<double>(i.resources.milli_cpus) / 1000.0},
                      {"memory_bytes", i.resources.memory_bytes},
                      {"gpus", gpus},
-                     {"labels", i.resources.labels}}},
+                     {"labels", i.resources.labels},
+                     {"max_processes", i.resources.max_processes}}},
                    {"engine", i.engine},
                    {"detected_by", i.detected_by},
                    {"last_heartbeat_unix_us", i.last_heartbeat_unix_us},

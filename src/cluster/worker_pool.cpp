@@ -350,6 +350,7 @@ void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
   if (problem.empty() && (res.milli_cpus() < 0 || res.memory_bytes() < 0)) {
     problem = "its CPUs or memory are negative";
   }
+  if (problem.empty() && res.max_processes() < 0) problem = "its max_processes is negative";
   if (problem.empty() && res.gpus_size() > kMaxGpus) problem = "it declares more than 1024 GPUs";
   if (problem.empty() && res.labels_size() > static_cast<int>(kMaxLabels)) {
     problem = "it has more than 256 labels";
@@ -391,6 +392,7 @@ void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
     const v1::WorkerResources& res = r.resources();
     info.resources.milli_cpus = res.milli_cpus();
     info.resources.memory_bytes = res.memory_bytes();
+    info.resources.max_processes = res.max_processes();
     for (const v1::GpuInfo& g : res.gpus()) {
       info.resources.gpus.push_back(scheduler::Gpu{g.index(), g.model(), g.memory_bytes()});
     }

@@ -15,6 +15,7 @@
 #include "node/worker_agent.hpp"
 #include "node/worker_options.hpp"
 #include "rpc/grpc_runtime.hpp"
+#include "runtime/resource_budget.hpp"
 #include "scheduler/local_resources.hpp"
 #include "util/event_loop.hpp"
 
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
   } else {
     gpus = node::detect_gpus();
   }
+  // Each work costs this process its pipes' read ends: the open-files limit
+  // (raised to the hard limit here) bounds --max-processes' default.
+  const std::string fd_limit_note = runtime::SystemResources::raise_descriptor_limit();
   Result<node::WorkerAgentOptions> options = node::resolve_worker_options(
       *cmd, env_lookup, scheduler::detect_local_resources(), gpus, host_name());
   if (!options.ok()) {
@@ -78,6 +82,9 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e lightning-worker[" + options->name + "] %l: %v");
   spdlog::set_level(spdlog::level::from_str(cmd->log_level));
   spdlog::info("GPUs: {}", gpus.note);
+  spdlog::debug("{}; at most {} work processes at once ({})", fd_limit_note,
+                options->registration.resources().max_processes(),
+                options->registration.detected_by().at("max_processes"));
 
   boost::asio::io_context io;
   util::AsioClock clock(io);

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "rpc/cluster_protocol.hpp"
+#include "runtime/resource_budget.hpp"
 #include "util/command_line.hpp"
 
 namespace lightning::node {
@@ -43,7 +44,7 @@ std::string worker_usage(const char* program) {
          " --controller HOST:PORT --token-file FILE [--name NAME] [--work-dir DIR]\n"
          "       [--gpus LIST|none] [--cpus N] [--memory-gb N] [--label K=V ...]\n"
          "       [--log-level trace|debug|info|warn|error] [--connect-timeout SECONDS]\n"
-         "       [--drain-grace SECONDS]\n"
+         "       [--drain-grace SECONDS] [--max-processes N]\n"
          "\n"
          "A node's agent for a Lightning app run on a cluster: dials the controller,\n"
          "registers this node's CPUs, memory and GPUs, and runs the works placed on it.\n"
@@ -73,6 +74,8 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
   app.add_option("--log-level", cmd.log_level);
   app.add_option("--connect-timeout", cmd.connect_timeout_s);
   app.add_option("--drain-grace", cmd.drain_grace_s);
+  int64_t max_processes = 0;
+  CLI::Option* max_processes_opt = app.add_option("--max-processes", max_processes);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -103,6 +106,12 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
       return InvalidArgument("--memory-gb must be a positive number of GiB");
     }
     cmd.memory_gb = memory_gb;
+  }
+  if (max_processes_opt->count() > 0) {
+    if (max_processes < 1 || max_processes > 1000000) {
+      return InvalidArgument("--max-processes must be 1 to 1000000 work processes");
+    }
+    cmd.max_processes = max_processes;
   }
   if (!(cmd.connect_timeout_s >= 0) || cmd.connect_timeout_s > 86400) {
     return InvalidArgument("--connect-timeout must be 0 to 86400 seconds");
@@ -271,6 +280,13 @@ Result<WorkerAgentOptions> resolve_worker_options(const WorkerCommandLine& cmd,
     info->set_uuid(g.uuid);
   }
   by["gpus"] = gpus.detected_by;
+  if (cmd.max_processes) {
+    res.set_max_processes(*cmd.max_processes);
+    by["max_processes"] = "--max-processes";
+  } else {
+    res.set_max_processes(runtime::SystemResources::max_work_processes(runtime::BudgetCosts{}));
+    by["max_processes"] = "the node's process, thread and open-files limits";
+  }
 
   if (std::optional<std::string> p = env("SLURM_JOB_PARTITION"); p && !p->empty()) {
     (*res.mutable_labels())["slurm.partition"] = *p;

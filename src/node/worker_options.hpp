@@ -28,6 +28,9 @@ struct WorkerCommandLine {
   std::optional<double> cpus;       ///< --cpus N (logical CPUs, fractions allowed)
   std::optional<double> memory_gb;  ///< --memory-gb N (GiB)
   std::vector<std::string> labels;  ///< --label K=V, repeatable
+  /// --max-processes N: work processes at once; unset: from the node's limits
+  /// (runtime::SystemResources::max_work_processes).
+  std::optional<int64_t> max_processes;
   std::string log_level = "info";
   double connect_timeout_s = 60;  ///< --connect-timeout SECONDS
   double drain_grace_s = 10;      ///< --drain-grace SECONDS

@@ -84,6 +84,16 @@ AppHost::~AppHost() {
   if (engine_) engine_->release(controller_->failed() ? "the app failed" : "the app ended");
 }
 
+BudgetCosts AppHost::budget_costs(const AppHostOptions::Cluster& cluster) {
+  BudgetCosts costs;
+  if (cluster.workers && !cluster.local_worker) {
+    costs.descriptors_per_work = 1;
+    costs.descriptors_while_starting = 0;
+    costs.tasks_per_work = 0;
+  }
+  return costs;
+}
+
 int AppHost::run() {
   // Paths, Drives and Payloads (docs/design/storage.md): the works learn the
   // shared dir from <run dir>/storage.json; flows get a storage context too.

@@ -117,6 +117,11 @@ class AppHost final : private rpc::WorkSessionHandler {
   void write_state_file();
   Json final_record_with_engine() const;
   bool start_http();
+  /// What one work process costs this process (BudgetCosts): all of it in
+  /// a local run; with --cluster and no --local-worker only its gRPC stream's
+  /// socket, since its process, pipes and threads are on its worker's node,
+  /// within that worker's --max-processes.
+  static BudgetCosts budget_costs(const AppHostOptions::Cluster& cluster);
   /// --cluster workers: the worker token and the WorkerPool service, before the server starts.
   bool start_pool(std::vector<grpc::Service*>& services);
   void start_journal();
@@ -134,7 +139,7 @@ class AppHost final : private rpc::WorkSessionHandler {
   // onto one worker, this machine ("local"), over launcher_.
   std::unique_ptr<cluster::SchedulingLauncher> scheduling_;
   SystemResources resources_;
-  ResourceBudget budget_{resources_};
+  ResourceBudget budget_{resources_, budget_costs(options_.cluster)};
   std::unique_ptr<Flow> root_;  // until the controller takes it
   rpc::ControllerService service_{loop_, *this};
   // --cluster workers: the WorkerPool service workers join (docs/design/cluster.md).

@@ -99,6 +99,9 @@ class Controller final : public detail::Runtime,
                          public rpc::WorkSessionHandler,
                          private WorkProtocolHandler {
  public:
+  /// A Flow::run() this long or longer delays the next one by as long as it
+  /// took (request_run): run() takes at most about half of the flow loop.
+  static constexpr std::chrono::milliseconds kPacedRun{1};
   /// `budget` (may be null: no limits) holds launches that would exceed the
   /// open-files or process limits (resource_budget.hpp).
   Controller(util::EventLoop& loop, ControllerOptions options, std::unique_ptr<Flow> root,
@@ -279,6 +282,11 @@ class Controller final : public detail::Runtime,
   std::unordered_set<Record*> dirty_out_;
 
   bool run_requested_ = false;
+  // Pacing: after a run() of kPacedRun or longer, the next one waits as long
+  // as it took, so that run() takes at most about half of the loop.
+  util::ClockInterface::Duration last_run_took_{};
+  util::ClockInterface::TimePoint last_run_end_{};
+  util::Timer paced_run_timer_;
   bool in_run_ = false;
   bool changed_during_run_ = false;
   uint64_t run_count_ = 0;

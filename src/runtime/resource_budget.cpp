@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <utility>
 
 namespace lightning::runtime {
 
@@ -36,7 +38,51 @@ size_t SystemResources::descriptor_limit() {
   return limit == 0 ? size_t{1} << 30 : limit;
 }
 
-size_t SystemResources::process_limit() { return soft_limit(RLIMIT_NPROC); }
+namespace {
+/// A number from a /proc/sys file; 0 when it cannot be read.
+size_t proc_sys_number(const char* path) {
+  std::ifstream in(path);
+  size_t n = 0;
+  return in >> n ? n : 0;
+}
+
+struct TaskLimit {
+  size_t limit = 0;  // 0: unlimited
+  std::string source;
+};
+
+TaskLimit task_limit() {
+  TaskLimit out{soft_limit(RLIMIT_NPROC), "RLIMIT_NPROC"};
+  const std::pair<const char*, const char*> kernel[] = {
+      {"/proc/sys/kernel/pid_max", "kernel.pid_max"},
+      {"/proc/sys/kernel/threads-max", "kernel.threads-max"},
+  };
+  for (const auto& [path, name] : kernel) {
+    const size_t n = proc_sys_number(path);
+    if (n != 0 && (out.limit == 0 || n < out.limit)) out = TaskLimit{n, name};
+  }
+  return out;
+}
+}  // namespace
+
+size_t SystemResources::process_limit() { return task_limit().limit; }
+
+std::string SystemResources::process_limit_source() { return task_limit().source; }
+
+int64_t SystemResources::max_work_processes(const BudgetCosts& costs) {
+  SystemResources probe;
+  int64_t out = 0;
+  if (const size_t tasks = probe.process_limit(); tasks != 0) {
+    out = static_cast<int64_t>(tasks / 2 / std::max<size_t>(costs.tasks_per_work, 1));
+  }
+  const size_t fds = soft_limit(RLIMIT_NOFILE);
+  if (fds > 64) {
+    const auto by_fds =
+        static_cast<int64_t>((fds - 64) / std::max<size_t>(costs.descriptors_per_work, 1));
+    out = out == 0 ? by_fds : std::min(out, by_fds);
+  }
+  return std::max<int64_t>(out, out == 0 ? 0 : 1);
+}
 
 std::string SystemResources::raise_descriptor_limit() {
   rlimit rl{};
@@ -98,7 +144,8 @@ std::optional<ResourceBudget::Hold> ResourceBudget::try_start() {
   const size_t process_limit = probe_.process_limit();
   if (process_limit != 0 && (live_ + 1) * costs_.tasks_per_work > process_limit / 2) {
     return Hold{"waiting for processes: " + std::to_string(live_) +
-                    " work processes running, RLIMIT_NPROC is " + std::to_string(process_limit) +
+                    " work processes running, " + probe_.process_limit_source() + " is " +
+                    std::to_string(process_limit) +
                     " (about " + std::to_string(costs_.tasks_per_work) +
                     " tasks each, at most half the limit); it starts when running works end",
                 true};

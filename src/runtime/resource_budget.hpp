@@ -16,9 +16,14 @@ class ResourceProbeInterface {
   virtual size_t open_descriptors() = 0;
   /// The soft RLIMIT_NOFILE.
   virtual size_t descriptor_limit() = 0;
-  /// The soft RLIMIT_NPROC (per user: processes and threads); 0 when unlimited.
+  /// The most tasks (processes and threads) this user may have: 0 when
+  /// unlimited.
   virtual size_t process_limit() = 0;
+  /// Which limit process_limit() is, for messages ("RLIMIT_NPROC").
+  virtual std::string process_limit_source() { return "RLIMIT_NPROC"; }
 };
+
+struct BudgetCosts;
 
 /// The real probe: /proc/self/fd (one directory listing, ~50 µs per 1,000
 /// descriptors) and getrlimit.
@@ -26,7 +31,19 @@ class SystemResources final : public ResourceProbeInterface {
  public:
   size_t open_descriptors() override;
   size_t descriptor_limit() override;
+  /// The smallest of the soft RLIMIT_NPROC (per user), kernel.pid_max and
+  /// kernel.threads-max (for the whole machine: every thread takes a pid):
+  /// pid_max is 32,768 on many machines, and 10,000 idle works of ~6 threads
+  /// each exceed it long before a typical RLIMIT_NPROC.
   size_t process_limit() override;
+  std::string process_limit_source() override;
+
+  /// How many work processes one node may run at once, from its limits:
+  /// half of process_limit() at `costs.tasks_per_work` tasks each, and the
+  /// open-files limit (raise it first) at `costs.descriptors_per_work` each
+  /// less a reserve of 64. 0 when neither is limited. lightning-worker's
+  /// default for --max-processes (docs/design/worker-node.md).
+  static int64_t max_work_processes(const BudgetCosts& costs);
 
   /// Raises the soft RLIMIT_NOFILE to the hard limit where allowed; returns
   /// what it did, for a debug line ("open-files limit raised from 1024 to

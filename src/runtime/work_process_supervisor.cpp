@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "scheduler/scheduler.hpp"
+
 namespace lightning::runtime {
 
 namespace {
@@ -213,6 +215,7 @@ void WorkProcessSupervisor::pending(uint64_t id, const std::string& reason) {
   if (p.state != WorkProcess::State::kLaunching || p.held) return;
   if (reason.empty()) {
     waiting_placement_.erase(id);
+    waiting_slot_.erase(id);
     arm_start_timer(p);  // placed: its start time begins now
     return;
   }
@@ -221,9 +224,16 @@ void WorkProcessSupervisor::pending(uint64_t id, const std::string& reason) {
   if (hooks_.held) hooks_.held(p, reason);
   if (reason.rfind("waiting for resources", 0) == 0) {
     waiting_placement_.insert(id);
+    // Every work process holds a process slot, also one that asks for nothing.
+    if (reason.find(scheduler::kProcessSlots) != std::string::npos) {
+      waiting_slot_.insert(id);
+    } else {
+      waiting_slot_.erase(id);
+    }
     reclaim_for_placements();
   } else {
     waiting_placement_.erase(id);  // fits no worker: stopping processes would not help
+    waiting_slot_.erase(id);
   }
 }
 
@@ -233,6 +243,7 @@ void WorkProcessSupervisor::reclaim_for_placements() {
     auto live = live_.find(*it);
     const bool waiting = live != live_.end() && live->second->id == *it &&
                          live->second->state == WorkProcess::State::kLaunching;
+    if (!waiting) waiting_slot_.erase(*it);
     it = waiting ? std::next(it) : waiting_placement_.erase(it);
   }
   if (waiting_placement_.empty() || !hooks_.is_idle) {
@@ -245,7 +256,8 @@ void WorkProcessSupervisor::reclaim_for_placements() {
   std::vector<WorkProcess*> idle;
   for (const auto& [id, p] : live_) {
     if (p->state == WorkProcess::State::kConnected && p->id == id &&
-        !p->work->options().compute().is_empty() && hooks_.is_idle(*p)) {
+        (!waiting_slot_.empty() || !p->work->options().compute().is_empty()) &&
+        hooks_.is_idle(*p)) {
       idle.push_back(p);
     }
   }

@@ -115,7 +115,8 @@ class WorkProcessSupervisor {
   /// ("waiting for resources: ..."), idle processes of works that ask for
   /// compute (and so hold some) are stopped to make room, one per waiting
   /// launch, as for launches held by the budget: a work's process keeps what
-  /// it was given between calls.
+  /// it was given between calls. While one waits for a process slot
+  /// (scheduler::kProcessSlots), idle processes of any work are.
   void pending(uint64_t id, const std::string& reason);
   std::optional<Exit> exited(uint64_t id);
 
@@ -152,6 +153,7 @@ class WorkProcessSupervisor {
   ResourceBudget::Hold last_hold_;              // why the first of them waits
   util::Timer recheck_timer_;
   std::unordered_set<uint64_t> waiting_placement_;  // launched, waiting for busy resources
+  std::unordered_set<uint64_t> waiting_slot_;       // of them, waiting for a process slot
   util::Timer placement_timer_;                     // looks for idle processes meanwhile
 };
 

@@ -308,8 +308,13 @@ bool Scheduler::fits_empty(const Worker& w, const Work& k) const {
          labels_match(w.total, k.req.labels);
 }
 
+bool Scheduler::has_free_slot(const Worker& w) {
+  return w.total.max_processes <= 0 || static_cast<int64_t>(w.works.size()) < w.total.max_processes;
+}
+
 bool Scheduler::fits_now(const Worker& w, const Work& k) const {
   const Compute& c = k.req.compute;
+  if (!has_free_slot(w)) return false;
   if (charged_cpus(c) > w.free_milli_cpus || c.memory_bytes() > w.free_memory) return false;
   if (c.gpus() > 0 && free_gpus_for(w, c.accelerator()) < c.gpus()) return false;
   // A worker reserved by an earlier work takes nothing submitted after it,
@@ -342,7 +347,9 @@ void Scheduler::refresh_aggregates() {
   max_free_cpus_ = 0;
   max_free_memory_ = 0;
   max_free_gpus_ = 0;
+  any_free_slot_ = false;
   for (const auto& [id, w] : workers_) {
+    any_free_slot_ = any_free_slot_ || has_free_slot(*w);
     max_free_cpus_ = std::max(max_free_cpus_, w->free_milli_cpus);
     max_free_memory_ = std::max(max_free_memory_, w->free_memory);
     max_free_gpus_ = std::max(max_free_gpus_, free_gpus_for(*w, ""));
@@ -357,7 +364,7 @@ Scheduler::Worker* Scheduler::choose(const Work& k,
   // most works stop here instead of looking at every worker.
   refresh_aggregates();
   const Compute& c = k.req.compute;
-  if (charged_cpus(c) > max_free_cpus_ || c.memory_bytes() > max_free_memory_ ||
+  if (!any_free_slot_ || charged_cpus(c) > max_free_cpus_ || c.memory_bytes() > max_free_memory_ ||
       c.gpus() > max_free_gpus_) {
     return nullptr;
   }
@@ -660,6 +667,20 @@ std::string Scheduler::reason_for(const Work& k) const {
                "', which has waited longest and is placed first";
       }
     }
+  }
+  // Room for it somewhere, but no process slot there.
+  bool any_free = false;
+  int64_t running = 0, slots = 0;
+  for (const auto& [id, w] : workers_) {
+    if (!labels_match(w->total, k.req.labels)) continue;
+    any_free = any_free || has_free_slot(*w);
+    running += static_cast<int64_t>(w->works.size());
+    slots += w->total.max_processes;
+  }
+  if (!any_free) {
+    return prefix + "waiting for resources: " + std::string(kProcessSlots) + " (" +
+           std::to_string(running) + " work processes on " + std::to_string(workers_.size()) +
+           " workers, at most " + std::to_string(slots) + ")";
   }
   if (gang != nullptr) {
     return prefix + "waiting for resources: its " + std::to_string(gang->size) +

@@ -36,14 +36,23 @@ struct Gpu {
   int64_t memory_bytes = 0;
 };
 
+/// Part of a pending reason when every worker that could take a work runs as
+/// many work processes as it may (Resources::max_processes): stopping an idle
+/// work process anywhere makes room (runtime::WorkProcessSupervisor).
+inline constexpr const char* kProcessSlots = "no free process slot on any worker";
+
 /// What a worker offers: CPUs in millicores (1 CPU = 1000), memory in bytes,
-/// its GPUs, and labels (Slurm partition or features, Kubernetes node labels)
-/// that WorkRequest::labels select on.
+/// its GPUs, labels (Slurm partition or features, Kubernetes node labels)
+/// that WorkRequest::labels select on, and how many work processes it may
+/// run at once (`max_processes`, 0 = no limit: a node's process, thread and
+/// open-files limits, `lightning-worker --max-processes`). Every placed work
+/// takes one process slot, also one that asks for nothing.
 struct Resources {
   int64_t milli_cpus = 0;
   int64_t memory_bytes = 0;
   std::vector<Gpu> gpus;
   std::map<std::string, std::string> labels;
+  int64_t max_processes = 0;
 };
 
 /// A work asking to be placed. Works of a gang (`gang` non-empty) are placed
@@ -200,6 +209,7 @@ class Scheduler {
   struct Gang;
 
   static int free_gpus_for(const Worker& w, const std::string& accelerator);
+  static bool has_free_slot(const Worker& w);
   static int total_gpus_for(const Worker& w, const std::string& accelerator);
   bool fits_empty(const Worker& w, const Work& k) const;
   bool fits_now(const Worker& w, const Work& k) const;
@@ -237,6 +247,7 @@ class Scheduler {
   int64_t max_free_cpus_ = 0;
   int64_t max_free_memory_ = 0;
   int max_free_gpus_ = 0;
+  bool any_free_slot_ = true;  // some worker runs fewer works than its max_processes
   // Workers that gained room (added, a work released, a reservation lifted)
   // since the last schedule(): a work that already waited through a
   // schedule() can only fit on one of these, so it looks at them alone.

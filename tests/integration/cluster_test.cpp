@@ -84,17 +84,18 @@ struct Worker {
 };
 
 Worker start_worker(const TempDir& dir, const std::string& name, const std::string& controller,
-                    const std::string& token_file, const std::string& gpus) {
+                    const std::string& token_file, const std::string& gpus,
+                    const std::vector<std::string>& more = {}) {
   Worker w;
   w.name = name;
   w.work_dir = dir / name;
   std::filesystem::create_directories(w.work_dir);
-  w.process = std::make_unique<AppProcess>(
-      worker_exe(),
-      std::vector<std::string>{"--controller", controller, "--token-file", token_file, "--name",
-                               name, "--work-dir", w.work_dir, "--gpus", gpus, "--cpus", "4",
-                               "--memory-gb", "4"},
-      w.work_dir);
+  std::vector<std::string> args{"--controller", controller, "--token-file", token_file,
+                                "--name",       name,       "--work-dir",   w.work_dir,
+                                "--gpus",       gpus,       "--cpus",       "4",
+                                "--memory-gb",  "4"};
+  args.insert(args.end(), more.begin(), more.end());
+  w.process = std::make_unique<AppProcess>(worker_exe(), args, w.work_dir);
   return w;
 }
 
@@ -173,6 +174,33 @@ TEST_F(ClusterTest, GpuWorksGetDistinctGpusPerWorkerAndAWorkTooLargeIsPendingWit
   }
   const std::string reason = state.at("vars").at("huge_reason");
   EXPECT_EQ(reason, "no worker has 8 GPUs (largest: 2)") << app.describe();
+}
+
+TEST_F(ClusterTest, AWorkerRunsAtMostMaxProcessesWorksAndIdleOnesMakeRoomForTheRest) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"slots"}, cluster_flags(token_file_));
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  Worker worker = start_worker(dir_, "small", address, token_file_, "none", {"--max-processes", "2"});
+  const ExitStatus status = app.process().wait(kWait);
+  ASSERT_EQ(status.exit_code, 0) << status << app.describe();
+  const Json state = read_json(app.run_dir() + "/state.json").at("state");
+  std::vector<std::pair<int64_t, int64_t>> runs;
+  for (int i = 0; i < 6; ++i) {
+    const Json& vars = state.at("works").at("s" + std::to_string(i)).at("vars");
+    EXPECT_FALSE(vars.at("worker").get<std::string>().empty()) << i << " ran outside the worker";
+    runs.emplace_back(vars.at("start_us").get<int64_t>(), vars.at("end_us").get<int64_t>());
+  }
+  // At no start were more than 2 works running (each run() is inside its process).
+  for (const auto& [start, end] : runs) {
+    int running = 0;
+    for (const auto& [s, e] : runs) running += s <= start && start < e ? 1 : 0;
+    EXPECT_LE(running, 2) << "more work processes than --max-processes 2 at once";
+  }
+  const std::string reason = state.at("vars").at("slot_reason");
+  EXPECT_NE(reason.find("no free process slot on any worker (2 work processes on 1 workers, at "
+                        "most 2)"),
+            std::string::npos)
+      << reason << app.describe();
 }
 
 TEST_F(ClusterTest, AWorkerKilledMidCallIsLostAndTheCallIsRetriedOnAnother) {

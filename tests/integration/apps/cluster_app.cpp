@@ -11,6 +11,10 @@
 //          its worker with SIGKILL) and succeeds on the second; the app ends
 //          when it has.
 //   idle   nothing runs until the test stops the app (wrong-token workers).
+//   slots  six parallel works that ask for nothing, each holding 100 ms, on a
+//          worker with --max-processes 2: the flow records the first pending
+//          reason that names the process slots; the app ends when all
+//          succeeded.
 #include <unistd.h>
 
 #include <chrono>
@@ -111,6 +115,28 @@ struct RetryRoot : Flow {
   }
 };
 
+struct SlotsRoot : Flow {
+  static constexpr int kWorks = 6;
+  State<std::string> slot_reason{this, "slot_reason", ""};
+  std::vector<GpuWork*> works;
+  SlotsRoot() {
+    for (int i = 0; i < kWorks; ++i) {
+      works.push_back(&add_work<GpuWork>("s" + std::to_string(i), WorkOptions().parallel(true)));
+    }
+  }
+  void run() override {
+    bool all_done = true;
+    for (GpuWork* w : works) {
+      const auto& st = w->call();
+      if (slot_reason.get().empty() && st.message.find("process slot") != std::string::npos) {
+        slot_reason = st.message;
+      }
+      all_done = st.has_succeeded() && all_done;
+    }
+    if (all_done) stop("all six ran");
+  }
+};
+
 struct IdleRoot : Flow {
   void run() override {}
 };
@@ -121,5 +147,6 @@ int main(int argc, char** argv) {
   return integ_app::run_scenario(argc, argv,
                                  {{"gpus", integ_app::scenario<GpusRoot>()},
                                   {"retry", integ_app::scenario<RetryRoot>()},
-                                  {"idle", integ_app::scenario<IdleRoot>()}});
+                                  {"idle", integ_app::scenario<IdleRoot>()},
+                                  {"slots", integ_app::scenario<SlotsRoot>()}});
 }

@@ -10,6 +10,7 @@
 #include "../../common/temp_dir.hpp"
 #include "node/worker_agent.hpp"
 #include "rpc/cluster_protocol.hpp"
+#include "runtime/resource_budget.hpp"
 
 namespace lightning::node {
 namespace {
@@ -184,6 +185,32 @@ TEST(WorkerOptionsTest, SlurmAllocationBeatsTheMachineAndFlagsBeatSlurm) {
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->registration.resources().milli_cpus(), 8000);
   EXPECT_EQ(o->registration.detected_by().at("cpus"), "sched_getaffinity: 8");
+}
+
+TEST(WorkerOptionsTest, MaxProcessesComesFromTheFlagElseTheNodesLimits) {
+  Result<WorkerCommandLine> cmd =
+      parse({"--controller", "x:1", "--token-file", "/t", "--max-processes", "100"});
+  ASSERT_TRUE(cmd.ok()) << cmd.status().message();
+  EXPECT_EQ(cmd->max_processes, 100);
+  const GpuDetection none = *gpus_from_flag("none");
+  Result<WorkerAgentOptions> o = resolve_worker_options(*cmd, fake_env({}), machine(), none, "h");
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->registration.resources().max_processes(), 100);
+  EXPECT_EQ(o->registration.detected_by().at("max_processes"), "--max-processes");
+
+  o = resolve_worker_options(WorkerCommandLine{}, fake_env({}), machine(), none, "h");
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->registration.resources().max_processes(),
+            runtime::SystemResources::max_work_processes(runtime::BudgetCosts{}));
+  EXPECT_GT(o->registration.resources().max_processes(), 0) << "this machine has a pid_max";
+
+  for (const char* bad : {"0", "-3", "many", "2000000"}) {
+    Result<WorkerCommandLine> r =
+        parse({"--controller", "x:1", "--token-file", "/t", "--max-processes", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("--max-processes"), std::string::npos)
+        << r.status().message();
+  }
 }
 
 TEST(WorkerOptionsTest, BadSlurmVariablesAndLabelsAreErrors) {

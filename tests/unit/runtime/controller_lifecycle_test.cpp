@@ -38,6 +38,28 @@ TEST_F(LifecycleTest, ChangeMadeInsideRunRunsTheFlowOnceMore) {
   EXPECT_EQ(root_->runs, 4) << "three changing runs and one that changes nothing";
 }
 
+TEST_F(LifecycleTest, ASlowRunDelaysTheNextByAsLongAsItTookSoTheLoopKeepsHalfItsTime) {
+  // A run() over 10,000 works takes milliseconds; run again at once after
+  // every event and the loop does little else.
+  root().body = [this](TestRoot& r) {
+    if (r.runs == 1) clock_.AdvanceTime(4ms);  // a slow run()
+  };
+  start();
+  ASSERT_EQ(root_->runs, 1);
+  root_->ticks = 1;
+  settle();
+  EXPECT_EQ(root_->runs, 1) << "the next run() waits 4 ms after the slow one ended";
+  root_->ticks = 2;  // more changes meanwhile: still one run() for all of them
+  advance(3ms);
+  EXPECT_EQ(root_->runs, 1);
+  advance(1ms);
+  EXPECT_EQ(root_->runs, 2);
+  // That run() was short (no fake time passed): the next is not delayed.
+  root_->ticks = 3;
+  settle();
+  EXPECT_EQ(root_->runs, 3);
+}
+
 TEST_F(LifecycleTest, ScheduleInRunsTheFlowAgainWithoutAStateChange) {
   root().body = [](TestRoot& r) {
     if (r.runs == 1) r.schedule_in(2ms);

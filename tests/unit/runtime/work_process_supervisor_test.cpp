@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -15,6 +16,7 @@
 #include "fakes/fake_resource_probe.hpp"
 #include "fakes/fake_work_launcher.hpp"
 #include "lightning/flow.hpp"
+#include "scheduler/scheduler.hpp"
 
 namespace lightning::runtime {
 namespace {
@@ -117,6 +119,22 @@ TEST_F(SupervisorTest, IdleProcessesHoldingComputeAreStoppedForALaunchWaitingFor
   EXPECT_TRUE(launcher_.stops_of(plain.id).empty()) << "a work holding nothing was stopped";
   clock_.AdvanceTime(1s);
   EXPECT_EQ(launcher_.stops().size(), 1u) << "one stop per waiting launch";
+}
+
+TEST_F(SupervisorTest, ForALaunchWaitingForAProcessSlotAnIdleProcessOfAnyWorkIsStopped) {
+  // Every work process holds a process slot on its worker
+  // (lightning-worker --max-processes), also one that asks for nothing.
+  ThreeWorks flow;
+  WorkProcess plain(flow.plain, clock_), waiting(flow.waiting, clock_);
+  supervisor_.set_hooks(WorkProcessSupervisor::Hooks{
+      [](WorkProcess&, const std::string&) {}, [](const WorkProcess&) { return true; }});
+  supervisor_.launch(plain, v1::LaunchWorkRequest());
+  supervisor_.connected(plain, std::make_shared<rpc::WorkSession>(), 1);
+  supervisor_.launch(waiting, v1::LaunchWorkRequest());
+  supervisor_.pending(waiting.id, std::string("waiting for resources: ") +
+                                      scheduler::kProcessSlots +
+                                      " (1 work processes on 1 workers, at most 1)");
+  EXPECT_EQ(launcher_.stops_of(plain.id).size(), 1u) << "the idle plain work holds the slot";
 }
 
 TEST_F(SupervisorTest, AWorksOwnStartTimeoutWinsOverTheAppsDefault) {
@@ -402,6 +420,27 @@ TEST(ResourceBudgetTest, HoldsLaunchesPastHalfTheProcessLimit) {
       << hold->reason;
   budget.ended(true);
   EXPECT_FALSE(budget.try_start().has_value());
+}
+
+TEST(ResourceBudgetTest, TheSystemsTaskLimitIsTheSmallestOfRlimitNprocPidMaxAndThreadsMax) {
+  // Read from this machine: pid_max is a limit on every machine, and is
+  // usually below RLIMIT_NPROC (here 32,768 against 96,365).
+  SystemResources probe;
+  std::ifstream pid_max_file("/proc/sys/kernel/pid_max");
+  size_t pid_max = 0;
+  ASSERT_TRUE(pid_max_file >> pid_max);
+  const size_t limit = probe.process_limit();
+  ASSERT_GT(limit, 0u);
+  EXPECT_LE(limit, pid_max);
+  const std::string source = probe.process_limit_source();
+  EXPECT_TRUE(source == "RLIMIT_NPROC" || source == "kernel.pid_max" ||
+              source == "kernel.threads-max")
+      << source;
+  // A node's default number of work processes fits in half of it.
+  const BudgetCosts costs;
+  const int64_t n = SystemResources::max_work_processes(costs);
+  ASSERT_GE(n, 1);
+  EXPECT_LE(static_cast<size_t>(n) * costs.tasks_per_work, limit / 2);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "core/runtime.hpp"
 #include "fakes/fake_clock.hpp"
@@ -54,6 +55,16 @@ class StatusSetter final : public lightning::detail::Runtime {
     s.timestamp_us = at_us;
     s.call_id = call;
     s.attempt = attempt;
+    set_status(work, s);
+  }
+  static void set_pending(lightning::Work& work, const std::string& message, int64_t at_us) {
+    WorkStatus s;
+    s.stage = WorkStage::kPending;
+    s.timestamp_us = at_us;
+    s.call_id = 1;
+    s.attempt = 1;
+    s.reason = lightning::reason::kWaitingForResources;
+    s.message = message;
     set_status(work, s);
   }
 };
@@ -154,6 +165,45 @@ TEST_F(WorksViewTest, EachStatusChangeIsOneLogLineWithoutATerminal) {
             "root.train: running\n")  // seen at finish()
       << log.str();
   EXPECT_EQ(contents(out_), "");  // no table
+}
+
+TEST_F(WorksViewTest, APendingWorkIsALineWhenItsReasonsWordsChangeNotItsCountsOrParentheses) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(log);
+  auto logger = std::make_shared<spdlog::logger>("view", sink);
+  logger->set_pattern("%v");
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+
+  auto v = view(WorksDisplay::kLines);
+  v->start();
+  const std::string pointer = "/works/train/status";
+  const std::vector<std::string> reasons = {
+      "no worker has registered yet",
+      "no worker has 8 GPUs (largest: 2)",     // new words: a line
+      "no worker has 8 GPUs (largest: 4)",     // a count in parentheses: none
+      "waiting for file descriptors: 1000 of 1024 in use",
+      "waiting for file descriptors: 1010 of 1024 in use",  // a count: none
+      "waiting for earlier launches held by the resource budget (waiting for processes that "
+      "are starting: 32 launched)",
+      "waiting for earlier launches held by the resource budget (waiting for processes: 2047 "
+      "work processes running)",  // only what it waits behind changed: none
+  };
+  int64_t at = now_us_;
+  for (const std::string& r : reasons) {
+    StatusSetter::set_pending(root_.train, r, at += 1000);
+    v->on_state_batch(status_batch(pointer));
+  }
+  v->finish();
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(log.str(),
+            "root.train: pending (waiting_for_resources: no worker has registered yet)\n"
+            "root.train: pending (waiting_for_resources: no worker has 8 GPUs (largest: 2))\n"
+            "root.train: pending (waiting_for_resources: waiting for file descriptors: 1000 of "
+            "1024 in use)\n"
+            "root.train: pending (waiting_for_resources: waiting for earlier launches held by the "
+            "resource budget (waiting for processes that are starting: 32 launched))\n")
+      << log.str();
 }
 
 TEST(WorksDisplayTest, TheTableNeedsATerminalAndQuietTurnsEverythingOff) {

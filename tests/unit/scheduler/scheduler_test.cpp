@@ -196,6 +196,31 @@ TEST_F(SchedulerTest, WorksAskingForNothingAreSpreadEvenlyOverTheWorkersUnderBot
   }
 }
 
+TEST_F(SchedulerTest, AWorkerRunsAtMostMaxProcessesWorksAndTheRestWaitWithTheReason) {
+  // A node's process, thread and open-files limits: 10,000 idle works on
+  // 20 workers of one machine exceeded its pid_max before this limit.
+  Scheduler s(clock_);
+  Resources small = node(8, 32, 0);
+  small.max_processes = 3;
+  s.add_worker("a", small);
+  s.add_worker("b", small);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(s.submit(work("w" + std::to_string(i))));
+  const auto placed = by_work(s.schedule());
+  ASSERT_EQ(placed.size(), 6u);
+  EXPECT_EQ(s.pending_count(), 2u);
+  const std::string reason = s.pending_reason("w6");
+  EXPECT_NE(reason.find(kProcessSlots), std::string::npos) << reason;
+  EXPECT_NE(reason.find("6 work processes on 2 workers, at most 6"), std::string::npos) << reason;
+  EXPECT_EQ(reason.rfind("waiting for resources", 0), 0u) << reason;
+  // One ends: its slot goes to the next work, on the same worker.
+  const std::string worker_of_w0 = placed.at("w0").worker;
+  ASSERT_TRUE(s.release("w0", placed.at("w0").attempt));
+  const auto next = s.schedule();
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].worker, worker_of_w0);
+  EXPECT_EQ(s.pending_count(), 1u);
+}
+
 TEST_F(SchedulerTest, SmallWorksAreBackFilledPastALargeOneThatDoesNotFitYet) {
   Scheduler s(clock_);
   s.add_worker("n1", node(4, 16, 0));
@@ -448,6 +473,7 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
     o.max_skips = 4;
     Scheduler s(clock_, o);
     std::map<WorkerId, Resources> totals;
+    std::map<WorkerId, int64_t> max_processes;
     std::map<WorkId, Placement> running;      // what the caller believes runs
     std::map<WorkId, Compute> asked;          // every work's request
     std::map<WorkId, uint64_t> last_attempt;  // highest attempt seen per work
@@ -466,6 +492,7 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
       if (op < 35) {
         Compute c = Compute().cpus(0.5 * (1 + pick(8))).memory_gb(pick(9));
         if (pick(3) == 0) c.gpus(1 + pick(3));
+        if (pick(4) == 0) c = Compute();  // asks for nothing: only a process slot
         if (pick(10) == 0) {
           const std::string g = "g" + std::to_string(next_work);
           const int size = 2 + pick(2);
@@ -484,9 +511,12 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
         running.erase(it);
       } else if (op < 68) {
         const std::string name = "n" + std::to_string(pick(12));
-        auto reg = s.add_worker(name, node(1 + pick(16), 4 + pick(60), pick(5)));
+        Resources r = node(1 + pick(16), 4 + pick(60), pick(5));
+        if (pick(3) == 0) r.max_processes = 1 + pick(4);
+        auto reg = s.add_worker(name, r);
         for (const auto& l : reg.lost) lose(l);
         totals[reg.id] = *s.free_on(reg.id);
+        max_processes[reg.id] = r.max_processes;
         ++next_worker;
       } else if (op < 72 && !totals.empty()) {
         auto ids = s.workers();
@@ -515,8 +545,10 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
       // Invariants: what the caller thinks runs is exactly what is current,
       // and fits in each worker.
       std::map<WorkerId, std::set<int>> gpus;
+      std::map<WorkerId, int64_t> processes;
       for (const auto& [id, p] : running) {
         ASSERT_TRUE(s.is_current(id, p.attempt)) << id;
+        ++processes[p.worker];
         for (int g : p.gpus) ASSERT_TRUE(gpus[p.worker].insert(g).second) << "GPU given twice";
       }
       ASSERT_EQ(running.size(), s.placed_count());
@@ -526,6 +558,7 @@ TEST_F(SchedulerTest, RandomSequencesNeverOverCommitAWorkerOrPlaceAWorkTwice) {
         ASSERT_GE(free->memory_bytes, 0) << id;
         ASSERT_LE(free->milli_cpus, totals[id].milli_cpus);
         ASSERT_EQ(free->gpus.size() + gpus[id].size(), totals[id].gpus.size()) << id;
+        if (max_processes[id] > 0) ASSERT_LE(processes[id], max_processes[id]) << id;
       }
     }
     EXPECT_GT(placements, 200) << "the sequence exercised placement";
