@@ -77,7 +77,9 @@ Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::un
                                    }});
 }
 
-Controller::~Controller() = default;
+Controller::~Controller() {
+  for (const auto& [id, d] : deferred_exits_) clock_.cancel(d.timer);
+}
 
 void Controller::start() {
   attach_tree(*root_, this);
@@ -501,6 +503,13 @@ void Controller::on_disconnected(uint64_t process_id) {
   Record& r = record_of_process(process_id);
   // The process normally exits right after; if it hangs, make it.
   supervisor_.disconnected(r.process, std::chrono::milliseconds(2000));
+  auto deferred = deferred_exits_.find(process_id);
+  if (deferred != deferred_exits_.end()) {
+    clock_.cancel(deferred->second.timer);
+    const ProcessExit exit = deferred->second.exit;
+    deferred_exits_.erase(deferred);
+    process_exited(process_id, exit);
+  }
 }
 
 // ---------------------------------------------------------------- processes
@@ -519,6 +528,30 @@ void Controller::on_process_output(uint64_t process_id, std::string_view line, b
 }
 
 void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
+  // The forker reports an exit on its own channel, which may overtake the
+  // process's gRPC stream: what a work that was told to stop sent last (the
+  // deltas of the assignments it made while stopping, its CallFinished) can
+  // still be on its way. Its stream ends after them (the process's socket
+  // closed with it): wait for that. (A process that dies unasked fails its
+  // call at once, as before.)
+  const WorkProcess* p = supervisor_.find(process_id);
+  if (p != nullptr && p->id == process_id && p->session != nullptr &&
+      p->state == WorkProcess::State::kStopping && deferred_exits_.count(process_id) == 0) {
+    const util::ClockInterface::TimerId timer =
+        clock_.run_after(kStreamDrainWait, "Controller.StreamDrained", [this, process_id] {
+          auto it = deferred_exits_.find(process_id);
+          if (it == deferred_exits_.end()) return;
+          const ProcessExit exit = it->second.exit;
+          deferred_exits_.erase(it);
+          process_exited(process_id, exit);
+        });
+    deferred_exits_[process_id] = DeferredExit{ex, timer};
+    return;
+  }
+  process_exited(process_id, ex);
+}
+
+void Controller::process_exited(uint64_t process_id, const ProcessExit& ex) {
   const auto exit = supervisor_.exited(process_id);
   if (!exit) return;
   Record& r = *record_of(*exit->process->work);

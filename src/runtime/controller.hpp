@@ -99,6 +99,9 @@ class Controller final : public detail::Runtime,
                          public rpc::WorkSessionHandler,
                          private WorkProtocolHandler {
  public:
+  /// How long an exited work process's stream may take to deliver what the
+  /// process sent before it exited (on_process_exit waits for its end).
+  static constexpr std::chrono::milliseconds kStreamDrainWait{2000};
   /// A Flow::run() this long or longer delays the next one by as long as it
   /// took (request_run): run() takes at most about half of the flow loop.
   static constexpr std::chrono::milliseconds kPacedRun{1};
@@ -263,6 +266,8 @@ class Controller final : public detail::Runtime,
   void on_process_started(uint64_t process_id, int pid);
   void on_process_output(uint64_t process_id, std::string_view line, bool is_stderr);
   void on_process_exit(uint64_t process_id, const ProcessExit& exit);
+  /// on_process_exit once the process's stream has ended (or kStreamDrainWait passed).
+  void process_exited(uint64_t process_id, const ProcessExit& exit);
 
   void begin_shutdown();
   void check_shutdown_done();
@@ -281,6 +286,13 @@ class Controller final : public detail::Runtime,
   std::deque<std::unique_ptr<Record>> records_;
   std::unordered_set<Record*> dirty_out_;
 
+  // Exits the forker reported while the process's stream was still open: its
+  // last messages (final deltas, CallFinished) are handled first.
+  struct DeferredExit {
+    ProcessExit exit;
+    util::ClockInterface::TimerId timer = 0;
+  };
+  std::unordered_map<uint64_t, DeferredExit> deferred_exits_;
   bool run_requested_ = false;
   // Pacing: after a run() of kPacedRun or longer, the next one waits as long
   // as it took, so that run() takes at most about half of the loop.
