@@ -176,6 +176,7 @@ void SchedulingLauncher::worker_disconnected(const std::string& id) {
   for (uint64_t pid : draining) {
     runtime::ProcessExit exit;
     exit.error = procs_.at(pid).reason;
+    exit.drained = true;
     end(pid, exit);
   }
   // A draining worker is gone for good; a live one may still be declared lost.
@@ -338,6 +339,7 @@ void SchedulingLauncher::on_ended(const std::string& worker, uint64_t process_id
   if (p->state == Proc::State::kDraining) {
     runtime::ProcessExit drained = exit;
     drained.error = p->reason;
+    drained.drained = true;
     end(process_id, drained);
     return;
   }
@@ -345,6 +347,12 @@ void SchedulingLauncher::on_ended(const std::string& worker, uint64_t process_id
 }
 
 // ------------------------------------------------------------------ queries
+
+std::string SchedulingLauncher::draining_reason(uint64_t process_id) const {
+  auto it = procs_.find(process_id);
+  if (it == procs_.end() || it->second.state != Proc::State::kDraining) return {};
+  return it->second.reason;
+}
 
 std::vector<WorkerInfo> SchedulingLauncher::workers() const {
   std::vector<WorkerInfo> out;

@@ -37,6 +37,11 @@ struct SlurmOptions {
   int signal_before_s = 120;
   /// Passed to each worker as --log-level when set ("debug", "info", ...).
   std::string worker_log_level;
+  /// How many times a run submits a new allocation when its job ends with
+  /// its nodes taken away (job_may_requeue: the time limit, a pre-emption)
+  /// while the app still runs; its interrupted calls wait for the new
+  /// workers. 0: the app fails instead.
+  int max_requeues = 3;
 };
 
 /// Adds the Slurm flags to `app`, writing into `options` when parsed:

@@ -153,4 +153,9 @@ bool is_active_job_state(const std::string& state) {
   return true;
 }
 
+bool job_may_requeue(const std::string& state) {
+  return state == "TIMEOUT" || state == "PREEMPTED" || state == "NODE_FAIL" ||
+         state == "COMPLETED";
+}
+
 }  // namespace lightning::cluster

@@ -58,4 +58,13 @@ Result<std::vector<std::string>> parse_hostnames(std::string_view out);
 /// keeps waiting rather than report an allocation gone that is not.
 bool is_active_job_state(const std::string& state);
 
+/// True for the ended states after which `--cluster slurm` submits a new
+/// allocation for a run that is still going (SlurmOptions::max_requeues):
+/// the nodes were taken away, not refused: TIMEOUT (the time limit),
+/// PREEMPTED, NODE_FAIL, and COMPLETED (the batch script ends only once its
+/// workers have left: drained by Slurm's SIGTERM before the time limit, or
+/// pre-empted). Not CANCELLED (scancel by a person), FAILED, OUT_OF_MEMORY,
+/// BOOT_FAIL, DEADLINE or REVOKED: the app fails with the state.
+bool job_may_requeue(const std::string& state);
+
 }  // namespace lightning::cluster

@@ -143,7 +143,7 @@ int AppHost::run() {
   // --cluster slurm: the allocation whose workers join the pool.
   if (options_.cluster.slurm) {
     engine_ = std::make_unique<cluster::SlurmEngine>(*options_.cluster.slurm);
-    cluster::EngineContext ctx;
+    cluster::EngineContext& ctx = engine_context_;
     ctx.controller_address = workers_dial;
     ctx.token_file = worker_token_path_;
     ctx.run_id = controller_->run_id();
@@ -302,14 +302,39 @@ void AppHost::watch_engine() {
                                            state != "NOT_SUBMITTED" &&
                                            !cluster::is_active_job_state(state));
     if (!ended) return watch_engine();
-    controller_->post_fail("Slurm job " + job.value("job_id", std::string("?")) + " ended (" +
-                           state + "): no nodes are left to run the works");
+    const std::string id = job.value("job_id", std::string("?"));
+    const int max_requeues = options_.cluster.slurm ? options_.cluster.slurm->max_requeues : 0;
+    const int requeues = static_cast<int>(requeued_jobs_.size());
+    if (cluster::job_may_requeue(state) && requeues < max_requeues && options_.cluster.slurm) {
+      // The nodes were taken away while the app runs: a new allocation, whose
+      // workers the interrupted calls wait for. sbatch and the squeue of an
+      // ended job take tens of ms on this loop, once per allocation.
+      engine_->release("it ended (" + state + ")");
+      requeued_jobs_.push_back(id);
+      engine_ = std::make_unique<cluster::SlurmEngine>(*options_.cluster.slurm);
+      if (const Status st = engine_->start(engine_context_); !st.ok()) {
+        controller_->post_fail("Slurm job " + id + " ended (" + state +
+                               ") and its next allocation was refused: " + st.message());
+        return;
+      }
+      spdlog::warn("Slurm job {} ended ({}): submitted Slurm job {} to carry on the run "
+                   "(requeue {} of {}, --max-requeues)",
+                   id, state, engine_->describe().value("job_id", std::string("?")),
+                   requeues + 1, max_requeues);
+      return watch_engine();
+    }
+    std::string why = "Slurm job " + id + " ended (" + state + "): no nodes are left to run the works";
+    if (requeues > 0) why += " (after " + std::to_string(requeues) + " requeues, --max-requeues)";
+    controller_->post_fail(why);
   });
 }
 
 Json AppHost::final_record_with_engine() const {
   Json record = controller_->final_record();
-  if (engine_) record["cluster"] = engine_->describe();
+  if (engine_) {
+    record["cluster"] = engine_->describe();
+    if (!requeued_jobs_.empty()) record["cluster"]["requeued_from"] = requeued_jobs_;
+  }
   return record;
 }
 

@@ -147,10 +147,14 @@ class AppHost final : private rpc::WorkSessionHandler {
   std::unique_ptr<cluster::WorkerPoolService> pool_service_;
   std::string worker_token_path_;  // the worker token file (--cluster)
   std::unique_ptr<cluster::ClusterEngineInterface> engine_;  // --cluster slurm
-  // Looks at the engine's job every 2 s: once it has ended (cancelled,
-  // failed, out of time), no nodes are left and the app fails saying so.
+  // Looks at the engine's job every 2 s. Once it has ended with its nodes
+  // taken away (cluster::job_may_requeue: the time limit, a pre-emption), a
+  // new allocation is submitted, up to SlurmOptions::max_requeues times;
+  // otherwise (cancelled, failed) no nodes are left and the app fails saying so.
   util::Timer engine_watch_{clock_};
   void watch_engine();
+  cluster::EngineContext engine_context_;     // what each allocation's workers dial
+  std::vector<std::string> requeued_jobs_;   // the ended jobs' ids, oldest first
   // The run's artifact store over gRPC (docs/design/storage.md), on the same server.
   std::unique_ptr<storage::ObjectStoreService> objects_;
   std::unique_ptr<grpc::Server> server_;

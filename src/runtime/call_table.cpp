@@ -161,7 +161,7 @@ CallTable::FailOutcome CallTable::fail_current(std::string reason, std::string m
   c->dispatched_on = 0;
   c->waiting_on = 0;
   const util::ExponentialBackoff backoff(policy_.retry_backoff, kMaxRerunBackoff);
-  if (may_retry && c->status.attempt <= policy_.retries) {
+  if (may_retry && c->status.attempt - c->uncharged_attempts <= policy_.retries) {
     out.retrying = true;
     out.retry_in = util::ExponentialBackoff(policy_.retry_backoff).nth(c->status.attempt - 1);
     const int failed_attempt = c->status.attempt++;
@@ -182,6 +182,25 @@ CallTable::FailOutcome CallTable::fail_current(std::string reason, std::string m
   current_.reset();
   set_status(*c, WorkStage::kFailed, std::move(reason), std::move(message));
   return out;
+}
+
+void CallTable::interrupt_current(const std::string& message) {
+  if (!current_) return;
+  auto c = current_;
+  timeout_timer_.cancel();
+  c->dispatched_on = 0;
+  c->waiting_on = 0;
+  const int interrupted = c->status.attempt++;
+  c->uncharged_attempts++;
+  set_status(*c, WorkStage::kPending, std::string(reason::kRetrying),
+             "attempt " + std::to_string(interrupted) + " interrupted (" + message +
+                 "); it runs again, not counted against its retries");
+  // Dispatched again from the loop, as a retry is (never from inside the caller).
+  retry_wait_ = true;
+  retry_timer_.start(std::chrono::milliseconds(0), "CallTable.Interrupted", [this] {
+    retry_wait_ = false;
+    hooks_.retry_due();
+  });
 }
 
 void CallTable::stop_all(const std::string& message) {

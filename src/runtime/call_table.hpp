@@ -33,6 +33,9 @@ struct CallRecord {
   /// re-runs them, but not before rerun_not_before (exponential backoff, so a
   /// flow that calls unconditionally backs off like a crash loop, not a spin).
   int final_failures = 0;
+  /// Attempts interrupted by their node's drain (interrupt_current): not
+  /// counted against CallPolicy::retries.
+  int uncharged_attempts = 0;
   util::ClockInterface::TimePoint rerun_not_before{};
   /// How many distinct flow runs had called the work when the call ended:
   /// until two more have, the flow may still be about to observe it (the next
@@ -119,6 +122,11 @@ class CallTable {
   /// backoff starts.
   FailOutcome fail_current(std::string reason, std::string message, bool may_retry,
                            std::optional<int> exit_code = {}, std::optional<int> signal = {});
+  /// The current call's node went away in order (Slurm's SIGTERM before the
+  /// time limit, a pre-emption): it is pending again (reason "retrying",
+  /// `message` says why) and runs again in a new process at once, without
+  /// using one of its retries. No-op when there is no current call.
+  void interrupt_current(const std::string& message);
   /// Stops the current and every queued call with reason "stopped".
   void stop_all(const std::string& message);
 

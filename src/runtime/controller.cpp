@@ -350,6 +350,23 @@ void Controller::fail_current(Record& r, std::string reason, std::string message
   pump(r);
 }
 
+bool Controller::interrupt_if_drained(Record& r, uint64_t process_id) {
+  if (stopping_) return false;
+  const std::string why = launcher_.draining_reason(process_id);
+  if (why.empty()) return false;
+  supervisor_.stop(r.process, r.work->options().grace_period());
+  interrupt(r, why);
+  return true;
+}
+
+void Controller::interrupt(Record& r, const std::string& why) {
+  const CallRecord* c = r.calls.current();
+  if (c == nullptr) return;
+  spdlog::warn("{}: call {} attempt {} interrupted ({}); it runs again", r.work->path(), c->id,
+               c->status.attempt, why);
+  r.calls.interrupt_current(why);
+}
+
 void Controller::stop_work(Work& work) {
   Record* r = record_of(work);
   if (r == nullptr) return;
@@ -450,6 +467,7 @@ Status Controller::on_call_finished(uint64_t process_id, const v1::CallFinished&
     }
     return InvalidArgument("CallFinished for unknown call " + std::to_string(f.call_id()));
   }
+  if (f.outside_signal() != 0 && interrupt_if_drained(r, process_id)) return Status::Ok();
   if (f.outside_signal() != 0) {
     // Someone outside the app signalled this work's process; it returned
     // from run() and ends its process. A failure like any other killed work
@@ -566,7 +584,9 @@ void Controller::process_exited(uint64_t process_id, const ProcessExit& ex) {
       current && !r.calls.is_waiting_to_retry() &&
       (current->dispatched_on == process_id ||
        (current->dispatched_on == 0 && current->waiting_on == process_id && !said_hello));
-  if (had_call && !stopping_) {
+  if (had_call && !stopping_ && ex.drained) {
+    interrupt(r, ex.error);
+  } else if (had_call && !stopping_) {
     std::string tail = logs_.stderr_tail(r.work->path());
     std::string message = "work process " + how;
     const std::string found = cause_in_output(tail);

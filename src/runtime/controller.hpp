@@ -266,6 +266,11 @@ class Controller final : public detail::Runtime,
   void on_process_started(uint64_t process_id, int pid);
   void on_process_output(uint64_t process_id, std::string_view line, bool is_stderr);
   void on_process_exit(uint64_t process_id, const ProcessExit& exit);
+  /// A call whose process was stopped by its draining node (Slurm's SIGTERM
+  /// before the time limit, a pre-emption) is interrupted, not failed: it
+  /// runs again elsewhere without using a retry. false: not drained.
+  bool interrupt_if_drained(Record& r, uint64_t process_id);
+  void interrupt(Record& r, const std::string& why);
   /// on_process_exit once the process's stream has ended (or kStreamDrainWait passed).
   void process_exited(uint64_t process_id, const ProcessExit& exit);
 

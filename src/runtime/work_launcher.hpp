@@ -21,6 +21,10 @@ struct ProcessExit {
   /// false: it came from outside (a user, the out-of-memory killer).
   bool signal_from_runtime = false;
   std::string error;
+  /// Its node was draining (Slurm's SIGTERM before the time limit or a
+  /// pre-emption, `lightning-worker` told to stop): the process was stopped
+  /// by its node, not by its own fault; `error` says why.
+  bool drained = false;
 };
 
 /// Starts and stops work processes. The local implementation forks them from
@@ -61,6 +65,12 @@ class WorkLauncherInterface {
   virtual void stop(uint64_t process_id, std::chrono::milliseconds grace) = 0;
   /// Kills whatever is left and stops the launcher; synchronous.
   virtual void shutdown() = 0;
+  /// Why the node of `process_id` is draining (its processes are being
+  /// stopped by it), or empty: not draining, or not known to this launcher.
+  virtual std::string draining_reason(uint64_t process_id) const {
+    (void)process_id;
+    return {};
+  }
 };
 
 }  // namespace lightning::runtime

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +33,14 @@ class FakeWorkLauncher final : public runtime::WorkLauncherInterface {
     stops_.push_back({process_id, grace});
   }
   void shutdown() override { ++shutdowns_; }
+  std::string draining_reason(uint64_t process_id) const override {
+    auto it = draining_.find(process_id);
+    return it == draining_.end() ? std::string() : it->second;
+  }
+  /// The node of `process_id` is draining (a cluster launcher's view).
+  void set_draining(uint64_t process_id, std::string reason) {
+    draining_[process_id] = std::move(reason);
+  }
 
   // What the controller asked for.
   const std::vector<v1::LaunchWorkRequest>& launches() const { return launches_; }
@@ -74,6 +83,7 @@ class FakeWorkLauncher final : public runtime::WorkLauncherInterface {
   Events events_;
   std::vector<v1::LaunchWorkRequest> launches_;
   std::vector<Stop> stops_;
+  std::map<uint64_t, std::string> draining_;
   int shutdowns_ = 0;
 };
 

@@ -109,5 +109,15 @@ TEST(JobStateTest, EndedStatesAreNotActiveAndUnknownOnesAre) {
   }
 }
 
+TEST(JobStateTest, AJobIsRequeuedOnlyWhenItsNodesWereTakenAwayNotWhenItWasRefusedOrCancelled) {
+  for (const char* s : {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "COMPLETED"}) {
+    EXPECT_TRUE(job_may_requeue(s)) << s;
+  }
+  for (const char* s : {"CANCELLED", "FAILED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "REVOKED",
+                        "RUNNING", "PENDING", "GONE", ""}) {
+    EXPECT_FALSE(job_may_requeue(s)) << s;
+  }
+}
+
 }  // namespace
 }  // namespace lightning::cluster

@@ -151,6 +151,45 @@ TEST_F(CallTableTest, FailedCallIsRetriedAfterExponentialBackoffThenFails) {
   EXPECT_EQ(s.message, "flaky 3");
 }
 
+TEST_F(CallTableTest, AnInterruptedAttemptRunsAgainAtOnceWithoutUsingARetry) {
+  CallPolicy policy;
+  policy.retries = 0;  // the default: any failure is final
+  table(policy).call(Json{{"n", 1}}, 1, true);
+  ASSERT_NE(dispatch_and_start(), nullptr);
+  table_->interrupt_current("worker 'n1' is draining: SIGTERM (Slurm job 7)");
+  const CallRecord* c = table_->current();
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status.stage, WorkStage::kPending);
+  EXPECT_EQ(c->status.reason, "retrying");
+  EXPECT_EQ(c->status.attempt, 2);
+  EXPECT_NE(c->status.message.find("attempt 1 interrupted (worker 'n1' is draining"),
+            std::string::npos)
+      << c->status.message;
+  EXPECT_EQ(table_->next_to_dispatch(), nullptr) << "dispatched from the loop, not at once";
+  clock_.AdvanceTime(0ms);
+  EXPECT_EQ(retries_due_, 1);
+  ASSERT_NE(dispatch_and_start(), nullptr) << "it runs again";
+  // A real failure of the new attempt is final: the interruption used no retry,
+  // and none was left to use.
+  const auto out = table_->fail_current("exit", "code 1", true, 1);
+  EXPECT_FALSE(out.retrying);
+  EXPECT_EQ(table_->latest()->status.stage, WorkStage::kFailed);
+}
+
+TEST_F(CallTableTest, InterruptionsDoNotUseUpTheRetriesAWorkHas) {
+  CallPolicy policy;
+  policy.retries = 1;
+  table(policy).call(Json{{"n", 1}}, 1, true);
+  ASSERT_NE(dispatch_and_start(), nullptr);
+  for (int i = 0; i < 3; ++i) {
+    table_->interrupt_current("pre-empted");
+    clock_.AdvanceTime(0ms);
+    ASSERT_NE(dispatch_and_start(), nullptr) << i;
+  }
+  EXPECT_TRUE(table_->fail_current("exit", "code 1", true, 1).retrying) << "its one retry is left";
+  EXPECT_EQ(table_->current()->status.attempt, 5);
+}
+
 TEST_F(CallTableTest, NoRetryWhenRetryingIsNotAllowed) {
   CallPolicy p;
   p.retries = 5;

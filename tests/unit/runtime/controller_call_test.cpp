@@ -390,6 +390,54 @@ TEST_F(CallTest, ProcessKilledMidCallFailsWithReasonSignal) {
   EXPECT_EQ(w().snapshot().at("status").at("signal"), SIGKILL);
 }
 
+TEST_F(CallTest, ACallWhoseNodeDrainedIsInterruptedAndRunsAgainWithoutUsingARetry) {
+  // Slurm's SIGTERM before the time limit (or a pre-emption) drains the
+  // worker: its works get SIGTERM from it. Not the work's failure: with no
+  // retries (the default) and raise_exception, the app must not fail.
+  root(WorkOptions().parallel(true)).body = [](TestRoot& r) { r.w.call(); };
+  start();
+  const uint64_t pid = launch_of_w().process_id();
+  FakeWorkProcess proc(controller());
+  connect(proc);
+  proc.call_started(1);
+  launcher_.set_draining(pid, "worker 'n1' is draining: SIGTERM (Slurm job 7)");
+  proc.call_finished_after_signal(1, SIGTERM, 4242);  // the worker's SIGTERM
+  settle();
+  EXPECT_FALSE(controller().finished()) << "the app failed on a drain";
+  EXPECT_EQ(w().status().stage, WorkStage::kPending);
+  EXPECT_EQ(w().status().reason, "retrying");
+  EXPECT_EQ(w().status().attempt, 2);
+  EXPECT_NE(w().status().message.find("interrupted (worker 'n1' is draining"), std::string::npos)
+      << w().status().message;
+  lightning::runtime::ProcessExit drained;
+  drained.drained = true;
+  drained.error = "worker 'n1' is draining: SIGTERM (Slurm job 7)";
+  launcher_.exited(pid, drained);
+  controller().on_session_closed(proc.session());  // its stream ends with it
+  settle();
+  ASSERT_EQ(launcher_.launches().size(), 2u) << "a new process for the interrupted call";
+  EXPECT_FALSE(controller().finished());
+}
+
+TEST_F(CallTest, AProcessEndedByItsDrainingNodeBeforeItReportedIsInterruptedToo) {
+  root(WorkOptions().parallel(true)).body = [](TestRoot& r) { r.w.call(); };
+  start();
+  const uint64_t pid = launch_of_w().process_id();
+  FakeWorkProcess proc(controller());
+  connect(proc);
+  proc.call_started(1);
+  lightning::runtime::ProcessExit drained;
+  drained.drained = true;
+  drained.signal = SIGKILL;  // it did not return within the drain grace
+  drained.error = "worker 'n1' is draining: SIGTERM (Slurm job 7)";
+  launcher_.exited(pid, drained);
+  settle();
+  EXPECT_FALSE(controller().finished());
+  EXPECT_EQ(w().status().reason, "retrying");
+  EXPECT_EQ(w().status().attempt, 2);
+  ASSERT_EQ(launcher_.launches().size(), 2u);
+}
+
 TEST_F(CallTest, ProcessLostWithItsForkerMidCallFailsWithReasonSignalAndTheForkersReason) {
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
