@@ -24,6 +24,8 @@ inline constexpr std::string_view kSignal = "signal";        // process killed; 
 inline constexpr std::string_view kTimeout = "timeout";      // WorkOptions::timeout elapsed
 inline constexpr std::string_view kStartFailed = "start_failed";    // process could not start
 inline constexpr std::string_view kStartTimeout = "start_timeout";  // not connected in time
+// the lightning-worker it ran on was lost (no heartbeat within --worker-heartbeat-timeout)
+inline constexpr std::string_view kWorkerLost = "worker_lost";
 // pending: its process waits for descriptors or processes (message says which)
 inline constexpr std::string_view kWaitingForResources = "waiting_for_resources";
 inline constexpr std::string_view kStopped = "stopped";    // Work::stop() or app shutdown

@@ -218,6 +218,7 @@ void SchedulingLauncher::take_back(const std::vector<scheduler::LostWork>& lost)
     spdlog::warn("{}: {}", lw.work, lw.reason);
     runtime::ProcessExit exit;
     exit.error = lw.reason;
+    exit.lost = true;
     end(p->second, exit);
   }
 }

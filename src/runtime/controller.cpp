@@ -593,6 +593,7 @@ void Controller::process_exited(uint64_t process_id, const ProcessExit& ex) {
     if (!found.empty()) message += "; " + found;
     if (!tail.empty()) message += "; last lines of stderr:\n" + tail;
     std::string why = !exit->cause.empty() ? std::string(reason::kStartTimeout)
+                      : ex.lost && said_hello       ? std::string(reason::kWorkerLost)
                       : !said_hello || (!ex.error.empty() && !ex.signal && !ex.exit_code)
                           ? std::string(reason::kStartFailed)
                       : ex.signal ? std::string(reason::kSignal)

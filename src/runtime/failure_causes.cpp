@@ -101,6 +101,8 @@ std::string describe_process_exit(const ProcessExit& ex, const std::string& caus
   } else if (ex.exit_code) {
     how = "exited with code " + std::to_string(*ex.exit_code);
     if (!cause.empty()) how = cause + "; it then " + how;
+  } else if (ex.lost) {
+    how = "lost with its worker (" + ex.error + ")";
   } else if (!ex.error.empty()) {
     how = "could not start: " + ex.error;
   } else {

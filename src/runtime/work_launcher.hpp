@@ -25,6 +25,9 @@ struct ProcessExit {
   /// pre-emption, `lightning-worker` told to stop): the process was stopped
   /// by its node, not by its own fault; `error` says why.
   bool drained = false;
+  /// Its node was lost (a lightning-worker silent past its heartbeat
+  /// timeout): what became of the process is unknown; `error` says why.
+  bool lost = false;
 };
 
 /// Starts and stops work processes. The local implementation forks them from

@@ -229,6 +229,9 @@ TEST_F(ClusterTest, AWorkerKilledMidCallIsLostAndTheCallIsRetriedOnAnother) {
   const std::string second_worker = vars.at("worker");
   EXPECT_NE(second_worker, first_worker) << "retried on the lost worker";
   const std::string err = app.process().stderr_text();
+  EXPECT_TRUE(contains(err, "work process lost with its worker (worker '" + victim_host->name +
+                                "' lost: no heartbeat for"))
+      << "the retried attempt's cause; not 'could not start'";
   EXPECT_TRUE(contains(err, "worker '" + victim_host->name + "' lost: no heartbeat for"))
       << app.describe();
 }

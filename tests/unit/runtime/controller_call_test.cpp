@@ -438,6 +438,25 @@ TEST_F(CallTest, AProcessEndedByItsDrainingNodeBeforeItReportedIsInterruptedToo)
   ASSERT_EQ(launcher_.launches().size(), 2u);
 }
 
+TEST_F(CallTest, ACallWhoseWorkerWasLostFailsWithReasonWorkerLostNotStartFailed) {
+  root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
+  start();
+  const uint64_t pid = launch_of_w().process_id();
+  FakeWorkProcess proc(controller());
+  connect(proc);
+  proc.call_started(1);
+  lightning::runtime::ProcessExit lost;
+  lost.lost = true;
+  lost.error = "worker 'n1' lost: no heartbeat for 10000 ms";
+  launcher_.exited(pid, lost);
+  settle();
+  const WorkStatus& s = w().status();
+  EXPECT_EQ(s.stage, WorkStage::kFailed);
+  EXPECT_EQ(s.reason, "worker_lost");
+  EXPECT_EQ(s.message, "work process lost with its worker (worker 'n1' lost: no heartbeat for "
+                       "10000 ms)");
+}
+
 TEST_F(CallTest, ProcessLostWithItsForkerMidCallFailsWithReasonSignalAndTheForkersReason) {
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
