@@ -32,6 +32,7 @@ Flags:
   --cluster workers|slurm, --nodes N, --gpus-per-node G, --cpus-per-node C,
   --partition P, --time T, --account A, --sbatch-arg=ARG, --local-worker,
   --worker-token-file F, --advertise-address HOST, --worker-heartbeat-timeout S,
+  --tls-cert F, --tls-key F, --tls-ca F,
   --listen ADDR       passed to the app: run its works on a cluster
                       (docs/guides/slurm.md; the app's --help says more)
   --cxxflags "..."    extra compiler flags (part of the cache key), e.g.
@@ -76,7 +77,7 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
       {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume", "--store",
        "--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
        "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
-       "--worker-heartbeat-timeout", "--listen"});
+       "--worker-heartbeat-timeout", "--listen", "--tls-cert", "--tls-key", "--tls-ca"});
   for (const std::string& name : split.given_empty) {
     if (name == "--cache-dir") throw CliError("--cache-dir must not be empty", 2);
     if (name == "--store") throw CliError("--store must not be empty", 2);
@@ -115,7 +116,7 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
   for (const char* flag :
        {"--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
         "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
-        "--worker-heartbeat-timeout", "--listen"}) {
+        "--worker-heartbeat-timeout", "--listen", "--tls-cert", "--tls-key", "--tls-ca"}) {
     app.add_option_function<std::vector<std::string>>(
            flag,
            [&options, flag](const std::vector<std::string>& values) {
