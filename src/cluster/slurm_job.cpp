@@ -283,9 +283,9 @@ Result<std::string> make_sbatch_script(const SlurmOptions& options, const Engine
     if (path->empty()) continue;
     if (auto s = check_absolute_path(std::string(flag) + " file", *path); !s.ok()) return s;
   }
-  if (ctx.tls_cert.empty() != ctx.tls_key.empty() || (!ctx.tls_cert.empty() && ctx.tls_ca.empty())) {
-    return InvalidArgument(
-        "the workers' --tls-cert and --tls-key go together, and with --tls-ca");
+  if (ctx.tls_cert.empty() != ctx.tls_key.empty() ||
+      (!ctx.tls_cert.empty() && ctx.tls_ca.empty())) {
+    return InvalidArgument("the workers' --tls-cert and --tls-key go together, and with --tls-ca");
   }
 
   std::string run_dir = ctx.run_dir;

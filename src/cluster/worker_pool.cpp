@@ -335,8 +335,7 @@ void WorkerPool::on_report(const std::shared_ptr<JoinSession>& session,
 void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
                              const v1::RegisterWorker& r) {
   if (options_.require_client_certificate && session->certificate().empty()) {
-    spdlog::warn("worker '{}' at {} refused: {}", r.name(), session->peer(),
-                 kNoClientCertificate);
+    spdlog::warn("worker '{}' at {} refused: {}", r.name(), session->peer(), kNoClientCertificate);
     return refuse(session, grpc::StatusCode::UNAUTHENTICATED, kNoClientCertificate);
   }
   if (!token_matches(r.token(), options_.worker_token)) {

@@ -5,8 +5,8 @@
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/x509v3.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -133,7 +133,8 @@ TlsProbe probe_tls(const std::string& address, const rpc::ClientTls& tls,
   if (tls.enabled) {
     // The CA as gRPC is given it, and this client's certificate and key.
     X509_STORE* store = SSL_CTX_get_cert_store(ctx.get());
-    std::unique_ptr<BIO, BioFree> ca(BIO_new_mem_buf(tls.ca_pem.data(), static_cast<int>(tls.ca_pem.size())));
+    std::unique_ptr<BIO, BioFree> ca(
+        BIO_new_mem_buf(tls.ca_pem.data(), static_cast<int>(tls.ca_pem.size())));
     while (X509* cert = PEM_read_bio_X509(ca.get(), nullptr, nullptr, nullptr)) {
       X509_STORE_add_cert(store, cert);
       X509_free(cert);
@@ -223,8 +224,8 @@ TlsProbe probe_tls(const std::string& address, const rpc::ClientTls& tls,
   // alert, seen with gRPC 1.51) where it would otherwise send its HTTP/2
   // SETTINGS at once. No answer in time says nothing: kAccepted.
   char byte = 0;
-  const int first =
-      run([&] { return SSL_read(ssl.get(), &byte, 1); }, std::chrono::steady_clock::now() + timeout);
+  const int first = run([&] { return SSL_read(ssl.get(), &byte, 1); },
+                        std::chrono::steady_clock::now() + timeout);
   out.detail = reason();
   if (first == SSL_ERROR_NONE || first == SSL_ERROR_WANT_READ || first == SSL_ERROR_WANT_WRITE) {
     out.kind = Kind::kAccepted;

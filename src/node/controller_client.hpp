@@ -4,13 +4,13 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <chrono>
 
 #include "lightning/v1/cluster.grpc.pb.h"
 #include "node/app_cache.hpp"

@@ -143,11 +143,11 @@ WorkerAgent::~WorkerAgent() {
 int WorkerAgent::run() {
   channel_ = make_controller_channel(opts_.controller_address, opts_.tls);
   if (opts_.tls.enabled) {
-    spdlog::info("dialing the controller over TLS; its certificate must chain to --tls-ca {}{}{}",
-                 opts_.tls_ca_file,
-                 opts_.tls.server_name.empty() ? "" : " and name " + opts_.tls.server_name,
-                 opts_.tls.cert_pem.empty() ? " (no client certificate: --tls-cert not given)"
-                                            : "");
+    spdlog::info(
+        "dialing the controller over TLS; its certificate must chain to --tls-ca {}{}{}",
+        opts_.tls_ca_file,
+        opts_.tls.server_name.empty() ? "" : " and name " + opts_.tls.server_name,
+        opts_.tls.cert_pem.empty() ? " (no client certificate: --tls-cert not given)" : "");
   }
   stub_ = v1::WorkerPool::NewStub(channel_);
   signals_.add(SIGTERM);
@@ -578,8 +578,8 @@ void WorkerAgent::on_tls_probed(const TlsProbe& probe) {
       }
       why = "the controller at " + address +
             " does not speak TLS (the app runs without --tls-cert/--tls-key), and this worker "
-            "dials with --tls-ca " + opts_.tls_ca_file +
-            ": give the app --tls-cert/--tls-key, or leave out --tls-ca here";
+            "dials with --tls-ca " +
+            opts_.tls_ca_file + ": give the app --tls-cert/--tls-key, or leave out --tls-ca here";
       break;
     case Kind::kSpeaksTls:
       why = "the controller at " + address +
@@ -596,8 +596,10 @@ void WorkerAgent::on_tls_probed(const TlsProbe& probe) {
                                            : "");
       break;
     case Kind::kRefused:
-      why = "the controller at " + address + " refused this worker's TLS certificate in the "
-            "handshake (" + shown(probe.detail) + "): " +
+      why = "the controller at " + address +
+            " refused this worker's TLS certificate in the "
+            "handshake (" +
+            shown(probe.detail) + "): " +
             (opts_.tls.cert_pem.empty()
                  ? std::string("the app has --tls-ca; give --tls-cert and --tls-key")
                  : "--tls-cert must be signed by the app's --tls-ca");

@@ -122,8 +122,9 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
     return InvalidArgument(st.message() + "; see --help");
   }
   if (!cmd.tls_server_name.empty() && cmd.tls.ca.empty()) {
-    return InvalidArgument("--tls-server-name goes with --tls-ca (it names the controller's "
-                           "certificate, which only TLS checks); see --help");
+    return InvalidArgument(
+        "--tls-server-name goes with --tls-ca (it names the controller's "
+        "certificate, which only TLS checks); see --help");
   }
   static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool known = false;

@@ -128,9 +128,8 @@ std::unique_ptr<grpc::Server> start_server(ControllerService& service, const std
                                            std::shared_ptr<grpc::ServerCredentials> credentials) {
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(address,
-                           credentials ? std::move(credentials) : grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(
+      address, credentials ? std::move(credentials) : grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   for (grpc::Service* s : more) builder.RegisterService(s);
   builder.SetMaxReceiveMessageSize(256 * 1024 * 1024);

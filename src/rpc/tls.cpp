@@ -179,9 +179,9 @@ Result<TlsMaterial> load_tls_files(const TlsFiles& files, TlsSide side) {
   }
   if (X509_check_private_key(chain.front().get(), pkey.get()) != 1) {
     ERR_clear_error();
-    return InvalidArgument("--tls-key " + files.key + " does not match the certificate in --tls-cert " +
-                           files.cert + " (" + subject_of(chain.front().get()) +
-                           "): give the key the certificate was made for");
+    return InvalidArgument(
+        "--tls-key " + files.key + " does not match the certificate in --tls-cert " + files.cert +
+        " (" + subject_of(chain.front().get()) + "): give the key the certificate was made for");
   }
   out.cert_subject = subject_of(chain.front().get());
   out.cert_pem = std::move(*cert);

@@ -132,12 +132,16 @@ std::string app_usage(const std::string& program) {
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
-  util::SplitCommandLine split = util::split_command_line(
-      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
-                   "--host", "--port", "--resume", "--shared-dir", "--cluster",
-                   "--worker-token-file", "--advertise-address", "--worker-heartbeat-timeout",
-                   "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time", "--account",
-                   "--sbatch-arg", "--tls-cert", "--tls-key", "--tls-ca"});
+  // The flags that take a value (one per line, as clang-format would put them, is 23 lines).
+  // clang-format off
+  const std::vector<std::string> value_flags = {
+      "--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout", "--host",
+      "--port", "--resume", "--shared-dir", "--cluster", "--worker-token-file",
+      "--advertise-address", "--worker-heartbeat-timeout", "--nodes", "--gpus-per-node",
+      "--cpus-per-node", "--partition", "--time", "--account", "--sbatch-arg", "--tls-cert",
+      "--tls-key", "--tls-ca"};
+  // clang-format on
+  util::SplitCommandLine split = util::split_command_line(argc, argv, value_flags);
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -203,8 +207,9 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
           "works dial the controller over a Unix socket of the run directory, not TCP");
     }
   }
-  if (Status st = rpc::check_tls_flags(
-          {command_line.tls_cert, command_line.tls_key, command_line.tls_ca}, rpc::TlsSide::kServer);
+  if (Status st =
+          rpc::check_tls_flags({command_line.tls_cert, command_line.tls_key, command_line.tls_ca},
+                               rpc::TlsSide::kServer);
       !st.ok()) {
     return st;
   }

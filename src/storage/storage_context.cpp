@@ -99,8 +99,8 @@ void init_work_process(const std::string& run_dir, const std::string& work_path,
   ctx->make_source = [controller_address, run_id, token,
                       tls = std::move(tls)]() -> std::unique_ptr<ObjectSourceInterface> {
     tune_allocator_for_transfers();
-    auto channel = rpc::controller_channel(controller_address, tls,
-                                           RemoteObjectFetcher::channel_arguments());
+    auto channel =
+        rpc::controller_channel(controller_address, tls, RemoteObjectFetcher::channel_arguments());
     return std::make_unique<RemoteObjectFetcher>(channel, run_id, token);
   };
   set_context(std::move(ctx));

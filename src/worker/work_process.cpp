@@ -184,8 +184,8 @@ class WorkProcess final : public detail::Runtime {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
     args.SetMaxReceiveMessageSize(256 * 1024 * 1024);
-    auto channel =
-        rpc::controller_channel(request_.controller_address(), rpc::work_client_tls(request_), args);
+    auto channel = rpc::controller_channel(request_.controller_address(),
+                                           rpc::work_client_tls(request_), args);
     auto stub = v1::Controller::NewStub(channel);
     grpc::ClientContext ctx;
     auto stream = stub->Connect(&ctx);

@@ -18,13 +18,13 @@ namespace lightning::testing {
 
 /// The files make_test_certificates() wrote (absolute paths).
 struct TestCertificates {
-  std::string ca;            ///< the run's CA certificate
-  std::string server_cert;   ///< CN=localhost, SAN IP:127.0.0.1 and DNS:localhost, serverAuth
+  std::string ca;           ///< the run's CA certificate
+  std::string server_cert;  ///< CN=localhost, SAN IP:127.0.0.1 and DNS:localhost, serverAuth
   std::string server_key;
-  std::string worker_cert;   ///< CN=worker-1, clientAuth, signed by `ca`
+  std::string worker_cert;  ///< CN=worker-1, clientAuth, signed by `ca`
   std::string worker_key;
-  std::string other_ca;      ///< an unrelated CA
-  std::string other_cert;    ///< CN=intruder, clientAuth, signed by `other_ca`
+  std::string other_ca;    ///< an unrelated CA
+  std::string other_cert;  ///< CN=intruder, clientAuth, signed by `other_ca`
   std::string other_key;
 };
 
@@ -52,9 +52,10 @@ chmod 600 ca.key server.key worker.key other-ca.key other.key
   const Result<util::CommandResult> r = util::run_command({"/bin/sh", "-c", kScript, "sh", dir});
   if (!r.ok()) throw std::runtime_error("cannot run openssl: " + r.status().message());
   if (!r->succeeded()) {
-    throw std::runtime_error("openssl failed to make the test certificates (is the openssl "
-                             "package installed?): " +
-                             r->err + r->out);
+    throw std::runtime_error(
+        "openssl failed to make the test certificates (is the openssl "
+        "package installed?): " +
+        r->err + r->out);
   }
   const std::string d = dir + "/";
   return {d + "ca.pem",     d + "server.pem",   d + "server.key", d + "worker.pem",

@@ -34,8 +34,8 @@
 #include <vector>
 
 #include "api_app.hpp"
-#include "lightning/v1/cluster.grpc.pb.h"
 #include "common/tls_certs.hpp"
+#include "lightning/v1/cluster.grpc.pb.h"
 #include "storage/sha256.hpp"
 #include "support.hpp"
 
@@ -98,9 +98,9 @@ Worker start_worker(const TempDir& dir, const std::string& name, const std::stri
   w.name = name;
   w.work_dir = dir / name;
   std::filesystem::create_directories(w.work_dir);
-  std::vector<std::string> args{"--controller", controller, "--token-file", token_file, "--name",
-                                name, "--work-dir", w.work_dir, "--gpus", gpus, "--cpus", "4",
-                                "--memory-gb", "4"};
+  std::vector<std::string> args{"--controller", controller,   "--token-file", token_file, "--name",
+                                name,           "--work-dir", w.work_dir,     "--gpus",   gpus,
+                                "--cpus",       "4",          "--memory-gb",  "4"};
   args.insert(args.end(), more.begin(), more.end());
   w.process = std::make_unique<AppProcess>(worker_exe(), args, w.work_dir);
   return w;
@@ -267,8 +267,8 @@ class ClusterTlsTest : public ClusterTest {
     return flags;
   }
   std::vector<std::string> worker_tls() const {
-    return {"--tls-ca", certs_.ca, "--tls-cert", certs_.worker_cert, "--tls-key",
-            certs_.worker_key};
+    return {"--tls-ca",         certs_.ca,   "--tls-cert",
+            certs_.worker_cert, "--tls-key", certs_.worker_key};
   }
   lightning::testing::TestCertificates certs_;
 };
@@ -280,15 +280,16 @@ TEST_F(ClusterTlsTest, AWorkOnATlsWorkerRunsAndFetchesAPayloadOverTls) {
   Worker w = start_worker(dir_, "secure", address, token_file_, "none", worker_tls());
   const ExitStatus status = app.process().wait(kWait);
   ASSERT_EQ(status.exit_code, 0) << status << app.describe() << w.process->stderr_text();
-  const Json vars = read_json(app.run_dir() + "/state.json").at("state").at("works").at("remote").at("vars");
+  const Json vars =
+      read_json(app.run_dir() + "/state.json").at("state").at("works").at("remote").at("vars");
   // It ran on the worker (its node cache), and its storage client fetched the
   // flow's Payload from the controller: both over TLS, the only thing the
   // controller's port speaks.
   EXPECT_EQ(vars.at("worker").get<std::string>().rfind(w.work_dir, 0), 0u) << vars.dump();
   EXPECT_EQ(vars.at("got"), "bytes that crossed TLS");
   const std::string err = app.process().stderr_text();
-  EXPECT_TRUE(contains(err, "gRPC over TLS with the certificate " + certs_.server_cert +
-                                " (CN=localhost)"))
+  EXPECT_TRUE(
+      contains(err, "gRPC over TLS with the certificate " + certs_.server_cert + " (CN=localhost)"))
       << app.describe();
   EXPECT_TRUE(contains(err, "worker 'secure' joined")) << app.describe();
   EXPECT_TRUE(contains(err, "(TLS client certificate CN=worker-1)")) << app.describe();
@@ -345,8 +346,8 @@ TEST_F(ClusterTlsTest, WorkersWithTheWrongCertificateNoneNoTlsOrAWrongTokenAreRe
     EXPECT_LT(Clock::now() - start, std::chrono::seconds(10)) << "refused only by the timeout";
     EXPECT_TRUE(contains(w.process->stderr_text(), c.worker_says)) << w.process->stderr_text();
     if (!c.app_says.empty()) {
-      EXPECT_TRUE(wait_until([&] { return contains(app.process().stderr_text(), c.app_says); },
-                             kWait))
+      EXPECT_TRUE(
+          wait_until([&] { return contains(app.process().stderr_text(), c.app_says); }, kWait))
           << app.describe();
     }
   }
@@ -368,8 +369,7 @@ TEST_F(ClusterTlsTest, WorkersWithTheWrongCertificateNoneNoTlsOrAWrongTokenAreRe
 TEST_F(ClusterTlsTest, LocalWorksDialTheControllerOverTlsToo) {
   std::vector<std::string> flags = tls_flags();
   flags.emplace_back("--local-worker");
-  const AppRun run =
-      run_app(LIGHTNING_CLUSTER_APP, dir_, {"tls"}, flags, std::chrono::seconds(30));
+  const AppRun run = run_app(LIGHTNING_CLUSTER_APP, dir_, {"tls"}, flags, std::chrono::seconds(30));
   EXPECT_EQ(run.status.exit_code, 0) << run.describe();
   ASSERT_TRUE(run.final.is_object()) << run.describe();
   EXPECT_EQ(run.work("remote").at("vars").at("got"), "bytes that crossed TLS") << run.describe();
@@ -382,8 +382,8 @@ TEST_F(ClusterTlsTest, AKeyOthersMayReadStopsTheAppAtStartNamingTheFlagAndFile) 
       run_app(LIGHTNING_CLUSTER_APP, dir_, {"idle"}, tls_flags(), std::chrono::seconds(20));
   EXPECT_FALSE(run.status.timed_out);
   EXPECT_EQ(run.status.exit_code, 1) << run.describe();
-  EXPECT_TRUE(contains(run.err, "cannot serve TLS: --tls-key " + certs_.server_key +
-                                    " has mode 644"))
+  EXPECT_TRUE(
+      contains(run.err, "cannot serve TLS: --tls-key " + certs_.server_key + " has mode 644"))
       << run.describe();
   EXPECT_FALSE(contains(run.err, "PRIVATE KEY"));
 }

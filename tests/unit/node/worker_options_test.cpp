@@ -112,8 +112,8 @@ TEST(WorkerOptionsTest, TlsFlagsAreReadAndTheirRulesSayWhich) {
   EXPECT_EQ(cmd->tls_server_name, "head.cluster");
   EXPECT_TRUE(parse({"--controller", "h:1", "--token-file", "/t", "--tls-ca", "/ca.pem"}).ok());
 
-  auto no_ca = parse({"--controller", "h:1", "--token-file", "/t", "--tls-cert", "/w.pem",
-                      "--tls-key", "/w.key"});
+  auto no_ca = parse(
+      {"--controller", "h:1", "--token-file", "/t", "--tls-cert", "/w.pem", "--tls-key", "/w.key"});
   ASSERT_FALSE(no_ca.ok());
   EXPECT_NE(no_ca.status().message().find("go with --tls-ca"), std::string::npos)
       << no_ca.status().message();

@@ -75,11 +75,11 @@ TEST_F(TlsFilesTest, ReadsMatchingFilesAndNamesTheSubject) {
 
 TEST_F(TlsFilesTest, AMissingFileIsNotFoundNamingTheFlagAndTheFile) {
   const std::string missing = dir_ / "nope.pem";
-  Result<TlsMaterial> r =
-      load_tls_files({missing, certs_.server_key, certs_.ca}, TlsSide::kServer);
+  Result<TlsMaterial> r = load_tls_files({missing, certs_.server_key, certs_.ca}, TlsSide::kServer);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
-  EXPECT_TRUE(has(r.status(), "--tls-cert " + missing + ": cannot read it")) << r.status().message();
+  EXPECT_TRUE(has(r.status(), "--tls-cert " + missing + ": cannot read it"))
+      << r.status().message();
   Result<TlsMaterial> no_ca = load_tls_files({"", "", missing}, TlsSide::kClient);
   EXPECT_TRUE(has(no_ca.status(), "--tls-ca " + missing)) << no_ca.status().message();
 }
@@ -87,8 +87,7 @@ TEST_F(TlsFilesTest, AMissingFileIsNotFoundNamingTheFlagAndTheFile) {
 TEST_F(TlsFilesTest, GarbageIsNotPem) {
   const std::string garbage = dir_ / "garbage.pem";
   write(garbage, "not a certificate\n-----BEGIN CERTIFICATE-----\nbroken\n");
-  Result<TlsMaterial> cert =
-      load_tls_files({garbage, certs_.server_key, ""}, TlsSide::kServer);
+  Result<TlsMaterial> cert = load_tls_files({garbage, certs_.server_key, ""}, TlsSide::kServer);
   ASSERT_FALSE(cert.ok());
   EXPECT_EQ(cert.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(has(cert.status(), "--tls-cert " + garbage + " holds no PEM certificate"))
@@ -102,7 +101,10 @@ TEST_F(TlsFilesTest, GarbageIsNotPem) {
       << key.status().message();
   // A certificate given as the key is no key either.
   const std::string cert_as_key = dir_ / "cert-as-key.pem";
-  { std::ifstream in(certs_.server_cert); write(cert_as_key, std::string(std::istreambuf_iterator<char>(in), {})); }
+  {
+    std::ifstream in(certs_.server_cert);
+    write(cert_as_key, std::string(std::istreambuf_iterator<char>(in), {}));
+  }
   EXPECT_FALSE(load_tls_files({certs_.server_cert, cert_as_key, ""}, TlsSide::kServer).ok());
 }
 
