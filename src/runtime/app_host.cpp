@@ -143,13 +143,12 @@ int AppHost::run() {
     ctx.token_file = worker_token_path_;
     ctx.run_id = controller_->run_id();
     ctx.run_dir = options_.controller.run_dir;
-    // The workers get the app's own TLS files (on the shared file system).
-    if (tls) {
+    // The workers get the app's own TLS files (on the shared file system;
+    // the command line requires --tls-ca with --tls-cert here).
+    if (tls && tls->has_ca()) {
       ctx.tls_ca = options_.cluster.tls.ca;
-      if (tls->has_ca()) {
-        ctx.tls_cert = options_.cluster.tls.cert;
-        ctx.tls_key = options_.cluster.tls.key;
-      }
+      ctx.tls_cert = options_.cluster.tls.cert;
+      ctx.tls_key = options_.cluster.tls.key;
     }
     if (const Status st = engine_->start(ctx); !st.ok()) {
       spdlog::error("cannot start the Slurm job: {}", st.message());

@@ -213,6 +213,12 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       !st.ok()) {
     return st;
   }
+  if (command_line.cluster == "slurm" && !command_line.tls_cert.empty() &&
+      command_line.tls_ca.empty()) {
+    return InvalidArgument(
+        "--cluster slurm with --tls-cert needs --tls-ca: the workers Slurm starts check the "
+        "controller's certificate against it (and present the same certificate and key)");
+  }
   if (command_line.cluster != "slurm") {
     const cluster::SlurmOptions defaults;
     const cluster::SlurmOptions& given = command_line.slurm;

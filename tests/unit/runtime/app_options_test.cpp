@@ -94,7 +94,15 @@ TEST_F(AppOptionsTest, TlsFlagsGoWithClusterAndTheCertificateWithItsKey) {
   EXPECT_EQ(r->tls_key, "/t/k.pem");
   EXPECT_EQ(r->tls_ca, "/t/ca.pem");
   // Without --tls-ca: TLS, no client certificates asked.
-  EXPECT_TRUE(parse({"--cluster", "slurm", "--tls-cert", "c", "--tls-key", "k"}).ok());
+  EXPECT_TRUE(parse({"--cluster", "workers", "--tls-cert", "c", "--tls-key", "k"}).ok());
+  // Slurm's workers get the app's files: they need the CA.
+  auto slurm_no_ca = parse({"--cluster", "slurm", "--tls-cert", "c", "--tls-key", "k"});
+  ASSERT_FALSE(slurm_no_ca.ok());
+  EXPECT_NE(slurm_no_ca.status().message().find("--cluster slurm with --tls-cert needs --tls-ca"),
+            std::string::npos)
+      << slurm_no_ca.status().message();
+  EXPECT_TRUE(
+      parse({"--cluster", "slurm", "--tls-cert", "c", "--tls-key", "k", "--tls-ca", "ca"}).ok());
 
   // A local run's works dial a Unix socket: TLS has nothing to do there.
   for (const char* flag : {"--tls-cert", "--tls-key", "--tls-ca"}) {
