@@ -19,7 +19,9 @@ namespace lightning::testing {
 /// The files make_test_certificates() wrote (absolute paths).
 struct TestCertificates {
   std::string ca;           ///< the run's CA certificate
-  std::string server_cert;  ///< CN=localhost, SAN IP:127.0.0.1 and DNS:localhost, serverAuth
+  /// CN=localhost, SAN IP:127.0.0.1 and DNS:localhost; serverAuth and clientAuth, as the
+  /// Slurm guide makes it (a `--cluster slurm` app's workers present it too).
+  std::string server_cert;
   std::string server_key;
   std::string worker_cert;  ///< CN=worker-1, clientAuth, signed by `ca`
   std::string worker_key;
@@ -34,7 +36,7 @@ inline TestCertificates make_test_certificates(const std::string& dir) {
   static const char* const kScript = R"(set -e
 cd "$1"
 K="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' > server.ext
 printf 'extendedKeyUsage=clientAuth\n' > client.ext
 openssl req -x509 $K -keyout ca.key -out ca.pem -subj "/CN=Lightning test CA" -days 2
 openssl req -new $K -keyout server.key -out server.csr -subj "/CN=localhost"
