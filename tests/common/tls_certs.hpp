@@ -18,7 +18,7 @@ namespace lightning::testing {
 
 /// The files make_test_certificates() wrote (absolute paths).
 struct TestCertificates {
-  std::string ca;           ///< the run's CA certificate
+  std::string ca;  ///< the run's CA certificate
   /// CN=localhost, SAN IP:127.0.0.1 and DNS:localhost; serverAuth and clientAuth, as the
   /// Slurm guide makes it (a `--cluster slurm` app's workers present it too).
   std::string server_cert;

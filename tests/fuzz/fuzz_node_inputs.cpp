@@ -46,8 +46,11 @@ const std::string& tls_dir() {
 }
 
 std::string write_private(const std::string& name, std::string_view text) {
-  const std::string path = tls_dir() + "/" + name;
-  { std::ofstream(path, std::ios::binary | std::ios::trunc).write(text.data(), static_cast<std::streamsize>(text.size())); }
+  std::string path = tls_dir() + "/" + name;
+  {
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
   ::chmod(path.c_str(), 0600);
   return path;
 }
@@ -109,6 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 2: {
       std::vector<node::NodeGpu> all;
+      all.reserve(4);
       for (int i = 0; i < 4; ++i) all.push_back({i, "m", 1, "GPU-" + std::to_string(i) + "abc"});
       if (auto listed = lightning::scheduler::parse_visible_devices(text)) {
         std::set<int> seen;

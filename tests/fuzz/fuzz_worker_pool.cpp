@@ -21,8 +21,8 @@
 // The token the pool expects is "good".
 // Invariants: nothing crashes, throws or hangs; a stream is answered
 // `registered` only after a `register` with the right token and version (and,
-// with M, on a stream with a certificate), and before anything else; a refused stream gets no command; every launch gets at most one exit, and
-// no event about a process comes after its exit.
+// with M, on a stream with a certificate), and before anything else; a refused stream gets no
+// command; every launch gets at most one exit, and no event about a process comes after its exit.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/executor_work_guard.hpp>

@@ -108,12 +108,29 @@ TEST(SlurmAppTest, WithTlsTheWorkersGetTheAppsFilesAndJoinOverMutualTls) {
       lightning::testing::make_test_certificates(certs_dir);
   ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
 
-  const AppRun run = run_app(
-      LIGHTNING_SLURM_APP, dir, {},
-      {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works", "--cluster", "slurm", "--nodes",
-       "1", "--gpus-per-node", "2", "--cpus-per-node", "2", "--worker-token-file", token_file,
-       "--tls-cert", certs.server_cert, "--tls-key", certs.server_key, "--tls-ca", certs.ca},
-      kAppWait);
+  const AppRun run = run_app(LIGHTNING_SLURM_APP, dir, {},
+                             {"--port",
+                              "0",
+                              "--listen",
+                              "127.0.0.1:0",
+                              "--quiet-works",
+                              "--cluster",
+                              "slurm",
+                              "--nodes",
+                              "1",
+                              "--gpus-per-node",
+                              "2",
+                              "--cpus-per-node",
+                              "2",
+                              "--worker-token-file",
+                              token_file,
+                              "--tls-cert",
+                              certs.server_cert,
+                              "--tls-key",
+                              certs.server_key,
+                              "--tls-ca",
+                              certs.ca},
+                             kAppWait);
   ASSERT_EQ(run.status.exit_code, 0) << run.describe();
   for (const char* w : {"a", "b"}) {
     EXPECT_EQ(run.work(w).at("status").at("stage"), "succeeded") << run.describe();

@@ -40,7 +40,7 @@ scheduler::LocalResources machine() {
 }
 
 std::string write_token(const TempDir& dir, const std::string& text, mode_t mode) {
-  const std::string path = dir / "token";
+  std::string path = dir / "token";
   { std::ofstream(path) << text; }
   chmod(path.c_str(), mode);
   return path;
