@@ -98,6 +98,16 @@ TEST_F(RunOptionsTest, ClusterFlagsArePassedToTheAppAndNotTakenAsAppArgs) {
   EXPECT_EQ(o.app_args, (std::vector<std::string>{"x"}));
 }
 
+TEST_F(RunOptionsTest, TlsFlagsArePassedToTheAppInOrder) {
+  RunOptions o = parse({"--cluster", "workers", "--tls-cert", "c.pem", "--tls-key=k.pem",
+                        "--tls-ca", "ca.pem", "app.cpp"});
+  EXPECT_EQ(o.source, "app.cpp");
+  EXPECT_EQ(o.cluster_args,
+            (std::vector<std::string>{"--cluster=workers", "--tls-cert=c.pem", "--tls-key=k.pem",
+                                      "--tls-ca=ca.pem"}));
+  EXPECT_TRUE(o.app_args.empty());
+}
+
 TEST_F(RunOptionsTest, DoubleDashHandsTheRestToTheApp) {
   const RunOptions o =
       parse({"--cache-dir", cache_.path().c_str(), "app.cpp", "--", "a", "--verbose", "--"});
