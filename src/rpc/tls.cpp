@@ -146,9 +146,14 @@ Result<TlsMaterial> load_tls_files(const TlsFiles& files, TlsSide side) {
       return InvalidArgument("--tls-ca " + files.ca +
                              " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
     }
+    // A bundle (the system's, say) may hold an expired root among good ones:
+    // refused only when none is valid any more.
+    Status expired;
     for (const X509Ptr& root : roots) {
-      if (Status st = check_not_expired("--tls-ca " + files.ca, root.get()); !st.ok()) return st;
+      expired = check_not_expired("--tls-ca " + files.ca, root.get());
+      if (expired.ok()) break;
     }
+    if (!expired.ok()) return expired;
     out.ca_pem = std::move(*ca);
   }
   if (files.cert.empty()) return out;

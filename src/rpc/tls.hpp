@@ -52,7 +52,7 @@ struct TlsMaterial {
 /// certificate and CA files hold at least one PEM certificate each, the key
 /// file an unencrypted PEM private key that the certificate's public key
 /// matches (X509_check_private_key); a certificate past its notAfter is
-/// refused. The key file must be a regular file that neither group nor
+/// refused (for --tls-ca: when every certificate in it is). The key file must be a regular file that neither group nor
 /// others may read or write (mode & 077 == 0), as the worker token file. Each
 /// file is at most 1 MiB. check_tls_flags() is applied first. Errors name
 /// the flag and the file, never the key's content: kNotFound (no such
