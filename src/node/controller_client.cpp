@@ -34,6 +34,10 @@ bool wait_fd(int fd, short events, std::chrono::steady_clock::time_point deadlin
   }
 }
 
+// No password for an encrypted key: fail instead of prompting (worker_tls()
+// has refused such keys already).
+int no_password(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
+
 // A non-blocking TCP connection to host:port, or -1.
 int connect_tcp(const std::string& host, const std::string& port,
                 std::chrono::steady_clock::time_point deadline) {
@@ -156,7 +160,7 @@ TlsProbe probe_tls(const std::string& address, const rpc::ClientTls& tls,
       }
       std::unique_ptr<BIO, BioFree> key(
           BIO_new_mem_buf(tls.key_pem.data(), static_cast<int>(tls.key_pem.size())));
-      if (EVP_PKEY* pkey = PEM_read_bio_PrivateKey(key.get(), nullptr, nullptr, nullptr)) {
+      if (EVP_PKEY* pkey = PEM_read_bio_PrivateKey(key.get(), nullptr, no_password, nullptr)) {
         SSL_CTX_use_PrivateKey(ctx.get(), pkey);
         EVP_PKEY_free(pkey);
       }
