@@ -52,12 +52,11 @@ struct TlsMaterial {
 /// certificate and CA files hold at least one PEM certificate each, the key
 /// file an unencrypted PEM private key that the certificate's public key
 /// matches (X509_check_private_key); a certificate past its notAfter is
-/// refused (for --tls-ca: when every certificate in it is). The key file must be a regular file that neither group nor
-/// others may read or write (mode & 077 == 0), as the worker token file. Each
-/// file is at most 1 MiB. check_tls_flags() is applied first. Errors name
-/// the flag and the file, never the key's content: kNotFound (no such
-/// file), kFailedPrecondition (mode, expired), kInvalidArgument (not PEM,
-/// key and certificate do not match), kInternal (errno's text).
+/// refused (for --tls-ca: when every certificate in it is). The key file must be a regular file
+/// that neither group nor others may read or write (mode & 077 == 0), as the worker token file.
+/// Each file is at most 1 MiB. check_tls_flags() is applied first. Errors name the flag and the
+/// file, never the key's content: kNotFound (no such file), kFailedPrecondition (mode, expired),
+/// kInvalidArgument (not PEM, key and certificate do not match), kInternal (errno's text).
 Result<TlsMaterial> load_tls_files(const TlsFiles& files, TlsSide side);
 
 /// The server's credentials: plain (insecure) when `tls` is null; else TLS

@@ -5,8 +5,12 @@
 #include "rpc/tls.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -137,6 +141,58 @@ TEST_F(TlsFilesTest, AKeyOthersMayReadIsRefusedAndItsContentNeverShown) {
   ::chmod(certs_.worker_cert.c_str(), 0644);
   EXPECT_TRUE(
       load_tls_files({certs_.worker_cert, certs_.worker_key, certs_.ca}, TlsSide::kClient).ok());
+}
+
+// A self-signed certificate and key that expired yesterday (the openssl tool
+// of Debian 12 cannot date one in the past), written as PEM.
+void write_expired(const std::string& cert_path, const std::string& key_path) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  ASSERT_NE(key, nullptr);
+  ASSERT_NE(cert, nullptr);
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 7);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -172800);  // two days ago
+  X509_gmtime_adj(X509_getm_notAfter(cert), -86400);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("expired"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509_set_pubkey(cert, key);
+  ASSERT_GT(X509_sign(cert, key, EVP_sha256()), 0);
+  FILE* c = std::fopen(cert_path.c_str(), "w");
+  FILE* k = std::fopen(key_path.c_str(), "w");
+  ASSERT_TRUE(c != nullptr && k != nullptr);
+  PEM_write_X509(c, cert);
+  PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(c);
+  std::fclose(k);
+  ::chmod(key_path.c_str(), 0600);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+}
+
+TEST_F(TlsFilesTest, AnExpiredCertificateIsRefusedWithItsDate) {
+  const std::string cert = dir_ / "expired.pem";
+  const std::string key = dir_ / "expired.key";
+  write_expired(cert, key);
+  Result<TlsMaterial> r = load_tls_files({cert, key, ""}, TlsSide::kServer);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(has(r.status(), "--tls-cert " + cert + ": the certificate (CN=expired) expired on "))
+      << r.status().message();
+  // As the only CA: refused too; beside a valid one (a bundle): accepted.
+  EXPECT_FALSE(load_tls_files({"", "", cert}, TlsSide::kClient).ok());
+  const std::string bundle = dir_ / "bundle.pem";
+  {
+    std::ifstream expired(cert);
+    std::ifstream good(certs_.ca);
+    write(bundle,
+          std::string(std::istreambuf_iterator<char>(expired), {}) +
+              std::string(std::istreambuf_iterator<char>(good), {}),
+          0644);
+  }
+  EXPECT_TRUE(load_tls_files({"", "", bundle}, TlsSide::kClient).ok());
 }
 
 TEST(TlsClientTest, AWorksTlsComesFromItsLaunchRequest) {
