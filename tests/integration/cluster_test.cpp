@@ -277,7 +277,11 @@ TEST_F(ClusterTlsTest, AWorkOnATlsWorkerRunsAndFetchesAPayloadOverTls) {
   ApiApp app(LIGHTNING_CLUSTER_APP, {"tls"}, tls_flags());
   const std::string address = join_address(app);
   ASSERT_FALSE(address.empty()) << app.describe();
-  Worker w = start_worker(dir_, "secure", address, token_file_, "none", worker_tls());
+  // --tls-server-name: the worker dials 127.0.0.1 and checks the name
+  // `localhost` in the certificate; its work is told the same.
+  std::vector<std::string> flags = worker_tls();
+  flags.insert(flags.end(), {"--tls-server-name", "localhost"});
+  Worker w = start_worker(dir_, "secure", address, token_file_, "none", flags);
   const ExitStatus status = app.process().wait(kWait);
   ASSERT_EQ(status.exit_code, 0) << status << app.describe() << w.process->stderr_text();
   const Json vars =
@@ -332,6 +336,14 @@ TEST_F(ClusterTlsTest, WorkersWithTheWrongCertificateNoneNoTlsOrAWrongTokenAreRe
       // (e) a good certificate and a wrong token: the token still counts.
       {"bad-token", wrong_token, worker_tls(), "refused the token in " + wrong_token,
        "worker 'bad-token' at ipv4:127.0.0.1:"},
+      // The controller's certificate does not name what the worker checks.
+      {"wrong-name",
+       token_file_,
+       {"--tls-ca", certs_.ca, "--tls-cert", certs_.worker_cert, "--tls-key", certs_.worker_key,
+        "--tls-server-name", "head.example"},
+       "is not trusted (hostname mismatch): it must be signed by --tls-ca " + certs_.ca +
+           " and name head.example",
+       ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -364,6 +376,23 @@ TEST_F(ClusterTlsTest, WorkersWithTheWrongCertificateNoneNoTlsOrAWrongTokenAreRe
   const std::string log = read_file(app.run_dir() + "/controller.log");
   EXPECT_FALSE(contains(log, kToken));
   EXPECT_FALSE(contains(log, std::string(64, 'f')));
+}
+
+TEST_F(ClusterTlsTest, AWorkerWithTlsDiallingAnAppWithoutItIsRefusedAtOnce) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"idle"}, cluster_flags(token_file_));
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  std::vector<std::string> flags = worker_tls();
+  flags.insert(flags.end(), {"--connect-timeout", "30"});
+  const auto start = Clock::now();
+  Worker w = start_worker(dir_, "tls-only", address, token_file_, "none", flags);
+  const ExitStatus ws = w.process->wait(kWait);
+  EXPECT_EQ(ws.exit_code, 2) << ws << w.process->stderr_text();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10)) << "refused only by the timeout";
+  EXPECT_TRUE(contains(w.process->stderr_text(),
+                       "does not speak TLS (the app runs without --tls-cert/--tls-key)"))
+      << w.process->stderr_text();
+  EXPECT_TRUE(workers_by_name(app).empty());
 }
 
 TEST_F(ClusterTlsTest, LocalWorksDialTheControllerOverTlsToo) {
