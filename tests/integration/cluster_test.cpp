@@ -15,10 +15,11 @@
 //  - TLS (certificates made by openssl, tests/common/tls_certs.hpp): a TLS
 //    app and a TLS worker run a work that fetches a Payload over TLS; a
 //    worker whose certificate another CA signed, one with no certificate,
-//    one without --tls-ca, and one with a wrong token are each refused with
-//    the reason and exit 2 at once, while the app keeps running and its work
-//    stays pending; local works dial over TLS too; a key others may read
-//    stops the app at start.
+//    one without --tls-ca, one checking another name and one with a wrong
+//    token are each refused with the reason and exit 2 at once, while the app
+//    keeps running and its work stays pending; a TLS worker against an app
+//    without TLS likewise; local works dial over TLS too; a key others may
+//    read stops the app at start.
 // The tests that need lightning-worker skip themselves while it is not built
 // (LIGHTNING_WORKER_EXE empty, in the build and the environment). A few seconds each.
 #include <grpcpp/grpcpp.h>
