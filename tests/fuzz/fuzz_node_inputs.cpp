@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
@@ -35,14 +37,21 @@ namespace node = lightning::node;
 
 namespace {
 
-// One directory per fuzzing process for the TLS files (left behind: /tmp).
+// One directory per fuzzing process for the TLS files, removed at exit.
+// (Never destroyed: the atexit handler runs after static destructors.)
 const std::string& tls_dir() {
-  static const std::string dir = [] {
+  static const std::string* const dir = [] {
     char pattern[] = "/tmp/fuzz-tls-XXXXXX";
     const char* made = ::mkdtemp(pattern);
-    return std::string(made != nullptr ? made : "/tmp");
+    if (made == nullptr) std::abort();
+    auto* path = new std::string(made);  // NOLINT(cppcoreguidelines-owning-memory)
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(tls_dir(), ec);
+    });
+    return path;
   }();
-  return dir;
+  return *dir;
 }
 
 std::string write_private(const std::string& name, std::string_view text) {
