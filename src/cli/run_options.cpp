@@ -32,6 +32,7 @@ Flags:
   --cluster workers|slurm, --nodes N, --gpus-per-node G, --cpus-per-node C,
   --partition P, --time T, --account A, --sbatch-arg=ARG, --local-worker,
   --worker-token-file F, --advertise-address HOST, --worker-heartbeat-timeout S,
+  --tls-cert F, --tls-key F, --tls-ca F,
   --listen ADDR       passed to the app: run its works on a cluster
                       (docs/guides/slurm.md; the app's --help says more)
   --cxxflags "..."    extra compiler flags (part of the cache key), e.g.
@@ -71,12 +72,15 @@ std::string default_cache_dir() {
 
 RunOptions parse_run_options(int argc, char** argv, const std::string& program) {
   RunOptions options;
-  util::SplitCommandLine split = util::split_command_line(
-      argc, argv,
-      {"--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume", "--store",
-       "--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
-       "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
-       "--worker-heartbeat-timeout", "--listen"});
+  // The flags that take a value (one per line, as clang-format would put them, is 23 lines).
+  // clang-format off
+  const std::vector<std::string> value_flags = {
+      "--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume", "--store",
+      "--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
+      "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
+      "--worker-heartbeat-timeout", "--listen", "--tls-cert", "--tls-key", "--tls-ca"};
+  // clang-format on
+  util::SplitCommandLine split = util::split_command_line(argc, argv, value_flags);
   for (const std::string& name : split.given_empty) {
     if (name == "--cache-dir") throw CliError("--cache-dir must not be empty", 2);
     if (name == "--store") throw CliError("--store must not be empty", 2);
@@ -115,7 +119,7 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
   for (const char* flag :
        {"--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
         "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
-        "--worker-heartbeat-timeout", "--listen"}) {
+        "--worker-heartbeat-timeout", "--listen", "--tls-cert", "--tls-key", "--tls-ca"}) {
     app.add_option_function<std::vector<std::string>>(
            flag,
            [&options, flag](const std::vector<std::string>& values) {

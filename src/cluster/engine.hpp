@@ -20,6 +20,11 @@ struct EngineContext {
   std::string run_id;              ///< names the allocation (`lightning-<run id>`)
   std::string run_dir;             ///< shared with the nodes; slurm-%j.out goes there
   std::string worker_binary;       ///< absolute path of lightning-worker, the same on the nodes
+  /// The workers' --tls-ca / --tls-cert / --tls-key: absolute paths on a file
+  /// system the nodes share (empty: not passed). Paths only, never contents.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 /// Starts the cluster's workers for this run and gives the nodes back.

@@ -28,7 +28,13 @@ LocalWorker::LocalWorker(runtime::WorkLauncherInterface& launcher, WorkerEventSi
 
 void LocalWorker::launch(const v1::LaunchOnWorker& launch) {
   attempts_[launch.request().process_id()] = launch.attempt();
-  launcher_.launch(launch.request());
+  if (!controller_tls_) {
+    launcher_.launch(launch.request());
+    return;
+  }
+  v1::LaunchWorkRequest request = launch.request();
+  *request.mutable_controller_tls() = *controller_tls_;
+  launcher_.launch(request);
 }
 
 void LocalWorker::stop(uint64_t process_id, std::chrono::milliseconds grace) {

@@ -103,13 +103,15 @@ scheduler::Registration SchedulingLauncher::add_worker(WorkerInfo info,
   scheduler::Registration reg = scheduler_.add_worker(info.name, info.resources);
   info.id = reg.id;
   info.last_heartbeat_unix_us = options_.unix_now_us ? options_.unix_now_us() : 0;
-  spdlog::info("worker '{}' joined: {} CPUs, {}, {} GPUs{}{}", reg.id,
-               format_cpus(info.resources.milli_cpus), format_memory(info.resources.memory_bytes),
-               info.resources.gpus.size(),
-               info.resources.max_processes > 0
-                   ? ", at most " + std::to_string(info.resources.max_processes) + " work processes"
-                   : "",
-               info.hostname.empty() ? "" : " on " + info.hostname);
+  spdlog::info(
+      "worker '{}' joined: {} CPUs, {}, {} GPUs{}{}{}", reg.id,
+      format_cpus(info.resources.milli_cpus), format_memory(info.resources.memory_bytes),
+      info.resources.gpus.size(),
+      info.resources.max_processes > 0
+          ? ", at most " + std::to_string(info.resources.max_processes) + " work processes"
+          : "",
+      info.hostname.empty() ? "" : " on " + info.hostname,
+      info.certificate.empty() ? "" : " (TLS client certificate CN=" + info.certificate + ")");
   Worker& w = workers_[reg.id];
   w.info = std::move(info);
   w.executor = std::move(executor);

@@ -29,6 +29,9 @@ struct WorkerInfo {
   std::map<std::string, std::string> detected_by;
   int64_t last_heartbeat_unix_us = 0;
   bool local = false;  ///< this machine (LocalWorker)
+  /// The name in the TLS client certificate it joined with (verified against
+  /// the app's --tls-ca); empty: none.
+  std::string certificate;
   bool draining = false;
   std::string draining_reason;
 };

@@ -277,6 +277,16 @@ Result<std::string> make_sbatch_script(const SlurmOptions& options, const Engine
   if (auto s = check_absolute_path("token file", ctx.token_file); !s.ok()) return s;
   if (auto s = check_absolute_path("worker binary", ctx.worker_binary); !s.ok()) return s;
   if (auto s = check_address(ctx.controller_address); !s.ok()) return s;
+  const std::pair<const char*, const std::string*> tls_flags[] = {
+      {"--tls-ca", &ctx.tls_ca}, {"--tls-cert", &ctx.tls_cert}, {"--tls-key", &ctx.tls_key}};
+  for (const auto& [flag, path] : tls_flags) {
+    if (path->empty()) continue;
+    if (auto s = check_absolute_path(std::string(flag) + " file", *path); !s.ok()) return s;
+  }
+  if (ctx.tls_cert.empty() != ctx.tls_key.empty() ||
+      (!ctx.tls_cert.empty() && ctx.tls_ca.empty())) {
+    return InvalidArgument("the workers' --tls-cert and --tls-key go together, and with --tls-ca");
+  }
 
   std::string run_dir = ctx.run_dir;
   while (run_dir.size() > 1 && run_dir.back() == '/') run_dir.pop_back();
@@ -319,6 +329,10 @@ Result<std::string> make_sbatch_script(const SlurmOptions& options, const Engine
   if (options.gpus_per_node == 0) out << " --gpus none";
   if (!options.worker_log_level.empty()) {
     out << " --log-level " << shell_quote(options.worker_log_level);
+  }
+  // TLS: the files' paths (on the shared file system), never their content.
+  for (const auto& [flag, path] : tls_flags) {
+    if (!path->empty()) out << " " << flag << " " << shell_quote(*path);
   }
   out << "\n";
   return out.str();

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "rpc/cluster_protocol.hpp"
+#include "rpc/tls.hpp"
 #include "storage/sha256.hpp"
 #include "util/atomic_file.hpp"
 #include "util/ids.hpp"
@@ -333,6 +334,10 @@ void WorkerPool::on_report(const std::shared_ptr<JoinSession>& session,
 
 void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
                              const v1::RegisterWorker& r) {
+  if (options_.require_client_certificate && session->certificate().empty()) {
+    spdlog::warn("worker '{}' at {} refused: {}", r.name(), session->peer(), kNoClientCertificate);
+    return refuse(session, grpc::StatusCode::UNAUTHENTICATED, kNoClientCertificate);
+  }
   if (!token_matches(r.token(), options_.worker_token)) {
     spdlog::warn("worker '{}' at {} refused: wrong worker token", r.name(), session->peer());
     return refuse(session, grpc::StatusCode::UNAUTHENTICATED, "wrong worker token");
@@ -389,6 +394,7 @@ void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
     }
     info.hostname = r.hostname();
     info.pid = r.pid();
+    info.certificate = session->certificate();
     const v1::WorkerResources& res = r.resources();
     info.resources.milli_cpus = res.milli_cpus();
     info.resources.memory_bytes = res.memory_bytes();
@@ -432,7 +438,8 @@ class JoinReactor final : public grpc::ServerBidiReactor<v1::WorkerReport, v1::W
                           public JoinSession::Writer {
  public:
   JoinReactor(WorkerPoolService& service, grpc::CallbackServerContext* ctx)
-      : service_(service), session_(std::make_shared<JoinSession>(this, ctx->peer())) {
+      : service_(service),
+        session_(std::make_shared<JoinSession>(this, ctx->peer(), rpc::verified_peer_name(*ctx))) {
     StartRead(&in_);
   }
 
@@ -565,6 +572,10 @@ grpc::ServerBidiReactor<v1::WorkerReport, v1::WorkerCommand>* WorkerPoolService:
 grpc::ServerWriteReactor<v1::AppChunk>* WorkerPoolService::FetchApp(
     grpc::CallbackServerContext* context, const v1::FetchAppRequest* request) {
   // Read-only use of the pool's options and binary, which outlive the server.
+  if (pool_.options().require_client_certificate && rpc::verified_peer_name(*context).empty()) {
+    spdlog::warn("FetchApp from {} refused: {}", context->peer(), kNoClientCertificate);
+    return new RefusedFetch(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, kNoClientCertificate));
+  }
   if (!token_matches(request->token(), pool_.options().worker_token)) {
     spdlog::warn("FetchApp from {} refused: wrong worker token", context->peer());
     return new RefusedFetch(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong worker token"));

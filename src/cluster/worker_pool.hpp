@@ -93,11 +93,15 @@ class JoinSession {
     virtual void write(v1::WorkerCommand command) = 0;
     virtual void finish(const grpc::Status& status) = 0;
   };
-  JoinSession(Writer* writer, std::string peer) : writer_(writer), peer_(std::move(peer)) {}
+  /// `certificate`: the name in the TLS client certificate gRPC verified
+  /// for this stream (rpc::verified_peer_name()); empty: none.
+  JoinSession(Writer* writer, std::string peer, std::string certificate = {})
+      : writer_(writer), peer_(std::move(peer)), certificate_(std::move(certificate)) {}
   void send(v1::WorkerCommand command);
   void finish(const grpc::Status& status);
   void detach_writer();
   const std::string& peer() const { return peer_; }
+  const std::string& certificate() const { return certificate_; }
 
   // Loop-thread state.
   std::string worker_id;  ///< empty until registered
@@ -110,6 +114,7 @@ class JoinSession {
   std::mutex mu_;
   Writer* writer_;
   std::string peer_;
+  std::string certificate_;
 };
 
 struct WorkerPoolOptions {
@@ -120,7 +125,16 @@ struct WorkerPoolOptions {
   std::chrono::milliseconds heartbeat_interval{2000};
   /// Told to workers: how long they keep their works after losing the controller.
   std::chrono::milliseconds controller_grace{30000};
+  /// The app has --tls-ca: Join and FetchApp need a client certificate that
+  /// gRPC verified against it (the token is checked as well).
+  bool require_client_certificate = false;
 };
+
+/// Why a worker without a verified client certificate is refused, as sent
+/// back to it (UNAUTHENTICATED) and logged.
+inline constexpr const char* kNoClientCertificate =
+    "no verified TLS client certificate: this app has --tls-ca, so a worker needs --tls-cert "
+    "and --tls-key with a certificate signed by that CA";
 
 /// The loop side of the Join streams: registration (protocol version,
 /// token, resources), heartbeats, process reports and draining, fed to the
@@ -135,7 +149,8 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   /// A report read from `session`'s stream. The first must be `register`
-  /// (else INVALID_ARGUMENT); a wrong token ends the stream with
+  /// (else INVALID_ARGUMENT); without the client certificate the options
+  /// require, or with a wrong token, it ends the stream with
   /// UNAUTHENTICATED (logged with the peer, never the token), another
   /// protocol version with FAILED_PRECONDITION.
   void on_report(const std::shared_ptr<JoinSession>& session, const v1::WorkerReport& report);

@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -13,15 +14,45 @@
 
 #include "lightning/v1/cluster.grpc.pb.h"
 #include "node/app_cache.hpp"
+#include "rpc/tls.hpp"
 #include "util/event_loop.hpp"
 
 namespace lightning::node {
 
-/// The channel to the controller at `address` ("host:port"). Insecure today;
-/// TLS (issue 11 point 7) plugs in here and nowhere else. Short reconnect
-/// backoff (100 ms to 2 s) so that a redial after the controller comes back
-/// does not wait out gRPC's default of up to 2 minutes; no HTTP proxy.
-std::shared_ptr<grpc::Channel> make_controller_channel(const std::string& address);
+/// The channel to the controller at `address` ("host:port"), plain or TLS as
+/// `tls` says (rpc::controller_channel(), the helper every client of the
+/// controller uses). Short reconnect backoff (100 ms to 2 s) so that a redial
+/// after the controller comes back does not wait out gRPC's default of up to
+/// 2 minutes; no HTTP proxy.
+std::shared_ptr<grpc::Channel> make_controller_channel(const std::string& address,
+                                                       const rpc::ClientTls& tls = {});
+
+/// What a TLS handshake with the controller showed (probe_tls()).
+struct TlsProbe {
+  enum class Kind {
+    kUnreachable,  ///< no TCP connection, or an address probe_tls() cannot read
+    kNotTls,       ///< it answered, but not with TLS (or closed the connection at once)
+    kSpeaksTls,    ///< (a plain probe) it completed a TLS handshake
+    kUntrusted,    ///< its certificate does not chain to the CA or does not name the host
+    kRefused,      ///< it refused this client's certificate (or the lack of one): an alert
+    kAccepted,     ///< the whole handshake passed and it spoke first (HTTP/2's SETTINGS)
+  };
+  Kind kind = Kind::kUnreachable;
+  std::string detail;  ///< OpenSSL's words: "unable to get local issuer certificate", ...
+};
+
+/// Opens a TCP connection to `address` ("host:port", "[v6]:port") and does a
+/// TLS handshake as `tls` would (OpenSSL, ALPN "h2"), to say why a dial
+/// failed instead of retrying it until --connect-timeout. With `tls`
+/// disabled it only asks whether the other end speaks TLS (no checks:
+/// kSpeaksTls or kNotTls). Enabled: the controller's certificate is checked
+/// against tls.ca_pem and the name (tls.server_name, else the host;
+/// kUntrusted), this client's certificate is presented, and the first bytes
+/// after the handshake are awaited, which is when a TLS 1.3 server's refusal
+/// arrives (kRefused, kAccepted). Waits at most `timeout` for each of
+/// connect, handshake and answer. Blocking; never throws.
+TlsProbe probe_tls(const std::string& address, const rpc::ClientTls& tls,
+                   std::chrono::milliseconds timeout);
 
 /// A FetchApp call for `sha256` as an AppFetcher: one streaming call per
 /// invocation, from the offset asked. Maps gRPC's codes onto Status:

@@ -24,6 +24,8 @@ constexpr size_t kMaxUnsent = 100000;
 // How long to wait for the controller to end the stream after the worker
 // half-closed it on its way out.
 constexpr milliseconds kStreamEndWait{2000};
+// How long probe_tls() may take for each of connect and handshake.
+constexpr milliseconds kTlsProbeTimeout{2000};
 
 bool is_plain_segment(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
@@ -34,10 +36,10 @@ bool is_plain_segment(std::string_view s) {
 }
 
 // For logs: a string from the network, printable and short.
-std::string shown(std::string_view s) {
+std::string shown(std::string_view s, size_t max = 100) {
   std::string out;
-  for (char c : s.substr(0, 100)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  if (s.size() > 100) out += "...";
+  for (char c : s.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (s.size() > max) out += "...";
   return out;
 }
 
@@ -132,13 +134,21 @@ WorkerAgent::WorkerAgent(util::EventLoop& loop, WorkerAgentOptions options)
 WorkerAgent::~WorkerAgent() {
   if (*cancel_fetch_) (*cancel_fetch_)();
   if (fetch_thread_.joinable()) fetch_thread_.join();
+  if (probe_thread_.joinable()) probe_thread_.join();
   if (stream_) stream_->cancel_and_wait();
   launcher_.reset();  // kills what is left, synchronously
   alive_.reset();
 }
 
 int WorkerAgent::run() {
-  channel_ = make_controller_channel(opts_.controller_address);
+  channel_ = make_controller_channel(opts_.controller_address, opts_.tls);
+  if (opts_.tls.enabled) {
+    spdlog::info(
+        "dialing the controller over TLS; its certificate must chain to --tls-ca {}{}{}",
+        opts_.tls_ca_file,
+        opts_.tls.server_name.empty() ? "" : " and name " + opts_.tls.server_name,
+        opts_.tls.cert_pem.empty() ? " (no client certificate: --tls-cert not given)" : "");
+  }
   stub_ = v1::WorkerPool::NewStub(channel_);
   signals_.add(SIGTERM);
   signals_.add(SIGINT);
@@ -380,6 +390,14 @@ void WorkerAgent::on_app_fetched(const Result<std::string>& path, bool downloade
 
 v1::LaunchWorkRequest WorkerAgent::prepare(const v1::LaunchWorkRequest& request) const {
   v1::LaunchWorkRequest out = request;
+  // The works dial the controller trusting what this worker trusts.
+  if (opts_.tls.enabled) {
+    v1::ControllerTls& tls = *out.mutable_controller_tls();
+    tls.set_ca_pem(opts_.tls.ca_pem);
+    tls.set_server_name(opts_.tls.server_name);
+  } else {
+    out.clear_controller_tls();
+  }
   auto& env = *out.mutable_env();
   // The node's object cache (docs/design/storage.md, "Nodes and the cluster").
   if (env.count("LIGHTNING_CACHE_DIR") == 0) env["LIGHTNING_CACHE_DIR"] = opts_.work_dir + "/cache";
@@ -485,6 +503,12 @@ void WorkerAgent::on_stream_done(const grpc::Status& status) {
       status.ok() ? std::string("the controller ended the stream") : status.error_message();
   switch (status.error_code()) {
     case grpc::StatusCode::UNAUTHENTICATED:
+      if (why.find("certificate") != std::string::npos) {
+        spdlog::error("the controller at {} refused this worker's TLS certificate: {}",
+                      opts_.controller_address, shown(why, 300));
+        return finish(kExitRefused, milliseconds(0),
+                      "killed: the controller refused the worker's certificate");
+      }
       spdlog::error("the controller at {} refused the token in {}: {}", opts_.controller_address,
                     opts_.token_file, shown(why));
       return finish(kExitRefused, milliseconds(0),
@@ -497,6 +521,9 @@ void WorkerAgent::on_stream_done(const grpc::Status& status) {
       return finish(kExitFailed, milliseconds(0), "killed: the controller refused the worker");
     default:
       break;
+  }
+  if (!registered_once_ && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    probe_tls_soon();  // says why, if TLS is why
   }
   if (!registered_once_) {
     const auto waited = clock_.now() - first_dial_at_;
@@ -520,6 +547,66 @@ void WorkerAgent::on_stream_done(const grpc::Status& status) {
                        [this] { on_grace_over(); });
   }
   schedule_redial();
+}
+
+void WorkerAgent::probe_tls_soon() {
+  // Asked off the loop (a probe may take seconds); one at a time, and not
+  // again once it found nothing wrong with TLS.
+  if (probing_ || tls_is_fine_) return;
+  probing_ = true;
+  if (probe_thread_.joinable()) probe_thread_.join();
+  probe_thread_ = std::thread([this, address = opts_.controller_address, tls = opts_.tls] {
+    TlsProbe probe = probe_tls(address, tls, kTlsProbeTimeout);
+    post("WorkerAgent.TlsProbed", [this, probe = std::move(probe)] { on_tls_probed(probe); });
+  });
+}
+
+void WorkerAgent::on_tls_probed(const TlsProbe& probe) {
+  probing_ = false;
+  if (registered_once_ || exit_code_) return;
+  using Kind = TlsProbe::Kind;
+  const std::string& address = opts_.controller_address;
+  std::string why;
+  switch (probe.kind) {
+    case Kind::kUnreachable:
+      return;  // nothing there yet: the next failed dial probes again
+    case Kind::kAccepted:
+    case Kind::kNotTls:
+      if (probe.kind == Kind::kAccepted || !opts_.tls.enabled) {
+        tls_is_fine_ = true;  // the failure is something else: retry as before
+        return;
+      }
+      why = "the controller at " + address +
+            " does not speak TLS (the app runs without --tls-cert/--tls-key), and this worker "
+            "dials with --tls-ca " +
+            opts_.tls_ca_file + ": give the app --tls-cert/--tls-key, or leave out --tls-ca here";
+      break;
+    case Kind::kSpeaksTls:
+      why = "the controller at " + address +
+            " speaks TLS, and this worker dials without it: give lightning-worker --tls-ca FILE "
+            "(the CA that signed the app's certificate), and --tls-cert/--tls-key when the app "
+            "has --tls-ca";
+      break;
+    case Kind::kUntrusted:
+      why = "the controller's TLS certificate at " + address + " is not trusted (" +
+            shown(probe.detail) + "): it must be signed by --tls-ca " + opts_.tls_ca_file +
+            " and name " +
+            (opts_.tls.server_name.empty() ? "the host dialled" : opts_.tls.server_name) +
+            (opts_.tls.server_name.empty() ? " (or give the name it has with --tls-server-name)"
+                                           : "");
+      break;
+    case Kind::kRefused:
+      why = "the controller at " + address +
+            " refused this worker's TLS certificate in the "
+            "handshake (" +
+            shown(probe.detail) + "): " +
+            (opts_.tls.cert_pem.empty()
+                 ? std::string("the app has --tls-ca; give --tls-cert and --tls-key")
+                 : "--tls-cert must be signed by the app's --tls-ca");
+      break;
+  }
+  spdlog::error("{}", why);
+  finish(kExitRefused, milliseconds(0), "TLS does not match the controller's");
 }
 
 void WorkerAgent::on_grace_over() {

@@ -28,7 +28,11 @@ namespace lightning::node {
 /// Exit codes of lightning-worker.
 inline constexpr int kExitOk = 0;              ///< Shutdown from the controller, or drained
 inline constexpr int kExitFailed = 1;          ///< unreachable controller, bad flags, no app binary
-inline constexpr int kExitRefused = 2;         ///< the controller refused the token
+/// The controller refused the token or the TLS certificate, or TLS does not
+/// match: the worker dials with --tls-ca and the controller speaks no TLS
+/// (or the handshake fails: a certificate from another CA, another name),
+/// or the worker dials without and the controller speaks TLS.
+inline constexpr int kExitRefused = 2;
 inline constexpr int kExitControllerLost = 3;  ///< lost the controller for controller_grace_ms
 
 /// Why a launch must not run on this worker, or empty: process_id 0; a
@@ -79,6 +83,13 @@ class WorkerAgent {
   void on_signal(int signo);
   void wait_for_signal();
   void on_grace_over();
+  /// Before the first registration, after a dial failed: probe_tls() on a
+  /// thread of its own. A TLS mismatch it finds (the controller speaks TLS
+  /// and this worker does not, or the reverse; a certificate either side
+  /// refuses) ends the worker with kExitRefused and the reason, instead of
+  /// retrying until --connect-timeout.
+  void probe_tls_soon();
+  void on_tls_probed(const TlsProbe& probe);
   void start_fetch(const std::string& sha256, int64_t size);
   void on_app_fetched(const Result<std::string>& path, bool downloaded);
   void launch_now(const v1::LaunchWorkRequest& request);
@@ -117,6 +128,9 @@ class WorkerAgent {
   util::Timer grace_timer_;
   util::Timer exit_timer_;
   std::deque<v1::WorkerReport> unsent_;  // while no stream is registered
+  bool probing_ = false;                 // probe_thread_ runs
+  bool tls_is_fine_ = false;             // a probe found no TLS mismatch: no more probes
+  std::thread probe_thread_;
   uint64_t dropped_output_ = 0;
 
   // The app binary and the works.

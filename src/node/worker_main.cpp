@@ -55,6 +55,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lightning-worker: %s\n", token.status().message().c_str());
     return node::kExitFailed;
   }
+  // The TLS files are checked here, before anything dials: a missing,
+  // unreadable or non-PEM file, or a key that others may read or that does
+  // not match the certificate, is an error naming the flag and the file.
+  Result<rpc::ClientTls> tls = node::worker_tls(*cmd);
+  if (!tls.ok()) {
+    std::fprintf(stderr, "lightning-worker: %s\n", tls.status().message().c_str());
+    return node::kExitFailed;
+  }
   node::GpuDetection gpus;
   if (cmd->gpus) {
     Result<node::GpuDetection> flagged = node::gpus_from_flag(*cmd->gpus);
@@ -76,6 +84,7 @@ int main(int argc, char** argv) {
     return node::kExitFailed;
   }
   options->token = *token;
+  options->tls = std::move(*tls);
 
   auto logger = spdlog::stderr_logger_mt("lightning-worker");
   spdlog::set_default_logger(logger);

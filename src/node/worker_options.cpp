@@ -45,9 +45,13 @@ std::string worker_usage(const char* program) {
          "       [--gpus LIST|none] [--cpus N] [--memory-gb N] [--label K=V ...]\n"
          "       [--log-level trace|debug|info|warn|error] [--connect-timeout SECONDS]\n"
          "       [--drain-grace SECONDS] [--max-processes N]\n"
+         "       [--tls-ca FILE [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]]\n"
          "\n"
          "A node's agent for a Lightning app run on a cluster: dials the controller,\n"
          "registers this node's CPUs, memory and GPUs, and runs the works placed on it.\n"
+         "With --tls-ca it dials over TLS and checks the controller's certificate against\n"
+         "that CA (--tls-server-name: the name in it, when not the host dialled);\n"
+         "--tls-cert/--tls-key are this worker's certificate, for an app with --tls-ca.\n"
          "See docs/cli.md and docs/design/worker-node.md.\n";
 }
 
@@ -76,6 +80,10 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
   app.add_option("--drain-grace", cmd.drain_grace_s);
   int64_t max_processes = 0;
   CLI::Option* max_processes_opt = app.add_option("--max-processes", max_processes);
+  app.add_option("--tls-cert", cmd.tls.cert);
+  app.add_option("--tls-key", cmd.tls.key);
+  app.add_option("--tls-ca", cmd.tls.ca);
+  app.add_option("--tls-server-name", cmd.tls_server_name);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -119,6 +127,14 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
   if (!(cmd.drain_grace_s >= 0) || cmd.drain_grace_s > 86400) {
     return InvalidArgument("--drain-grace must be 0 to 86400 seconds");
   }
+  if (Status st = rpc::check_tls_flags(cmd.tls, rpc::TlsSide::kClient); !st.ok()) {
+    return InvalidArgument(st.message() + "; see --help");
+  }
+  if (!cmd.tls_server_name.empty() && cmd.tls.ca.empty()) {
+    return InvalidArgument(
+        "--tls-server-name goes with --tls-ca (it names the controller's "
+        "certificate, which only TLS checks); see --help");
+  }
   static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool known = false;
   for (const char* l : kLevels) known = known || cmd.log_level == l;
@@ -127,6 +143,19 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
                            "' is not one of trace, debug, info, warn, error, off");
   }
   return cmd;
+}
+
+Result<rpc::ClientTls> worker_tls(const WorkerCommandLine& cmd) {
+  rpc::ClientTls tls;
+  if (!cmd.tls.any()) return tls;
+  Result<rpc::TlsMaterial> material = rpc::load_tls_files(cmd.tls, rpc::TlsSide::kClient);
+  if (!material.ok()) return material.status();
+  tls.enabled = true;
+  tls.ca_pem = std::move(material->ca_pem);
+  tls.cert_pem = std::move(material->cert_pem);
+  tls.key_pem = std::move(material->key_pem);
+  tls.server_name = cmd.tls_server_name;
+  return tls;
 }
 
 Result<std::string> parse_token_text(std::string_view text) {
@@ -214,6 +243,7 @@ Result<WorkerAgentOptions> resolve_worker_options(const WorkerCommandLine& cmd,
   WorkerAgentOptions o;
   o.controller_address = cmd.controller;
   o.token_file = cmd.token_file;
+  o.tls_ca_file = cmd.tls.ca;
   o.connect_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(std::llround(cmd.connect_timeout_s * 1000)));
   o.drain_grace =

@@ -12,6 +12,7 @@
 
 #include "lightning/v1/cluster.pb.h"
 #include "node/gpu_detect.hpp"
+#include "rpc/tls.hpp"
 #include "scheduler/local_resources.hpp"
 #include "util/status.hpp"
 
@@ -34,6 +35,10 @@ struct WorkerCommandLine {
   std::string log_level = "info";
   double connect_timeout_s = 60;  ///< --connect-timeout SECONDS
   double drain_grace_s = 10;      ///< --drain-grace SECONDS
+  /// --tls-ca (TLS on: the controller's certificate must chain to it),
+  /// --tls-cert/--tls-key (this worker's certificate, for an app with --tls-ca).
+  rpc::TlsFiles tls;
+  std::string tls_server_name;  ///< --tls-server-name: the name in the controller's certificate
 };
 
 /// Everything the worker runs with, resolved.
@@ -46,6 +51,10 @@ struct WorkerAgentOptions {
   v1::RegisterWorker registration;  ///< all but the token
   std::chrono::milliseconds connect_timeout{60000};
   std::chrono::milliseconds drain_grace{10000};
+  /// How the worker dials the controller (worker_tls()); its works get the
+  /// same CA and server name in their LaunchWorkRequest.controller_tls.
+  rpc::ClientTls tls;
+  std::string tls_ca_file;  ///< --tls-ca, for messages
 };
 
 /// lightning-worker's usage text.
@@ -59,6 +68,12 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
 /// of printable ASCII, 1 to 4096 characters. InvalidArgument otherwise (the
 /// message never quotes the text).
 Result<std::string> parse_token_text(std::string_view text);
+
+/// The worker's TLS, read from the files its flags name
+/// (rpc::load_tls_files, TlsSide::kClient): disabled without --tls-ca; else
+/// the CA, the worker's certificate and key when given, and
+/// --tls-server-name. Errors: load_tls_files()'s, naming the flag and file.
+Result<rpc::ClientTls> worker_tls(const WorkerCommandLine& cmd);
 
 /// Reads the token from `path`: a regular file that neither its group nor
 /// others may read or write (mode & 077 == 0, as ssh asks of keys), else

@@ -124,10 +124,12 @@ void ControllerService::post_closed(const std::shared_ptr<WorkSession>& session)
 
 std::unique_ptr<grpc::Server> start_server(ControllerService& service, const std::string& address,
                                            std::string* bound_address, std::string* error,
-                                           const std::vector<grpc::Service*>& more) {
+                                           const std::vector<grpc::Service*>& more,
+                                           std::shared_ptr<grpc::ServerCredentials> credentials) {
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(
+      address, credentials ? std::move(credentials) : grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   for (grpc::Service* s : more) builder.RegisterService(s);
   builder.SetMaxReceiveMessageSize(256 * 1024 * 1024);

@@ -88,9 +88,11 @@ class ControllerService final : public v1::Controller::CallbackService {
 /// Starts a gRPC server for `service` on `address` ("127.0.0.1:0" picks a
 /// port). Returns the address clients dial, or empty with `error` set.
 /// `more` (not owned, outliving the server): other services on the same
-/// server, e.g. the artifact store's ObjectStore.
-std::unique_ptr<grpc::Server> start_server(ControllerService& service, const std::string& address,
-                                           std::string* bound_address, std::string* error,
-                                           const std::vector<grpc::Service*>& more = {});
+/// server, e.g. the artifact store's ObjectStore. `credentials`: how the
+/// port is secured (rpc::server_credentials(), rpc/tls.hpp); null: plain.
+std::unique_ptr<grpc::Server> start_server(
+    ControllerService& service, const std::string& address, std::string* bound_address,
+    std::string* error, const std::vector<grpc::Service*>& more = {},
+    std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
 
 }  // namespace lightning::rpc

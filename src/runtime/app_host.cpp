@@ -67,9 +67,9 @@ AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Fl
   me.detected_by = {{"cpus", local_.cpus_source},
                     {"memory", local_.memory_source},
                     {"gpus", local_.gpus_source}};
-  scheduling_->add_worker(std::move(me),
-                          std::make_unique<cluster::LocalWorker>(launcher_, *scheduling_, "local"),
-                          /*always_alive=*/true);
+  auto local_worker = std::make_unique<cluster::LocalWorker>(launcher_, *scheduling_, "local");
+  local_worker_ = local_worker.get();
+  scheduling_->add_worker(std::move(me), std::move(local_worker), /*always_alive=*/true);
 }
 
 AppHost::~AppHost() {
@@ -105,9 +105,12 @@ int AppHost::run() {
   objects_ = std::make_unique<storage::ObjectStoreService>(
       storage::ContentStore(std::filesystem::path(run_dir) / "artifacts"));
   std::vector<grpc::Service*> services{objects_.get()};
-  if (options_.cluster.workers && !start_pool(services)) return 1;
+  std::optional<rpc::TlsMaterial> tls;
+  if (!load_tls(&tls)) return 1;
+  if (options_.cluster.workers && !start_pool(services, tls && tls->has_ca())) return 1;
   std::string address, why;
-  server_ = rpc::start_server(service_, options_.listen_address, &address, &why, services);
+  server_ = rpc::start_server(service_, options_.listen_address, &address, &why, services,
+                              tls ? rpc::server_credentials(&*tls) : nullptr);
   if (!server_) {
     spdlog::error("cannot start the controller's gRPC server: {}", why);
     return 1;
@@ -124,9 +127,11 @@ int AppHost::run() {
       }
       controller_options.work_address = host + address.substr(address.rfind(':'));
     }
-    spdlog::info("workers join at {} (lightning-worker --controller {} --token-file {})",
+    const rpc::TlsFiles& files = options_.cluster.tls;
+    spdlog::info("workers join at {} (lightning-worker --controller {} --token-file {}{}{})",
                  controller_options.work_address, controller_options.work_address,
-                 worker_token_path_);
+                 worker_token_path_, tls ? " --tls-ca " + (files.ca.empty() ? "CA" : files.ca) : "",
+                 tls && tls->has_ca() ? " --tls-cert CERT --tls-key KEY" : "");
   }
   const std::string workers_dial = controller_options.work_address;
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
@@ -148,6 +153,13 @@ int AppHost::run() {
     ctx.token_file = worker_token_path_;
     ctx.run_id = controller_->run_id();
     ctx.run_dir = options_.controller.run_dir;
+    // The workers get the app's own TLS files (on the shared file system;
+    // the command line requires --tls-ca with --tls-cert here).
+    if (tls && tls->has_ca()) {
+      ctx.tls_ca = options_.cluster.tls.ca;
+      ctx.tls_cert = options_.cluster.tls.cert;
+      ctx.tls_key = options_.cluster.tls.key;
+    }
     if (const Status st = engine_->start(ctx); !st.ok()) {
       spdlog::error("cannot start the Slurm job: {}", st.message());
       return 1;
@@ -208,7 +220,30 @@ int AppHost::run() {
   return code;
 }
 
-bool AppHost::start_pool(std::vector<grpc::Service*>& services) {
+bool AppHost::load_tls(std::optional<rpc::TlsMaterial>* tls) {
+  const rpc::TlsFiles& files = options_.cluster.tls;
+  if (!files.any()) return true;
+  Result<rpc::TlsMaterial> material = rpc::load_tls_files(files, rpc::TlsSide::kServer);
+  if (!material.ok()) {
+    spdlog::error("cannot serve TLS: {}", material.status().message());
+    return false;
+  }
+  spdlog::info("gRPC over TLS with the certificate {} ({}){}", files.cert, material->cert_subject,
+               material->has_ca()
+                   ? "; workers need a client certificate signed by --tls-ca " + files.ca
+                   : "; workers are not asked for a certificate (no --tls-ca)");
+  // The works on this machine check the controller's certificate as the
+  // remote ones do (a worker fills in its own CA for those).
+  if (local_worker_ != nullptr) {
+    v1::ControllerTls work_tls;
+    work_tls.set_ca_pem(material->ca_pem);
+    local_worker_->set_controller_tls(std::move(work_tls));
+  }
+  *tls = std::move(*material);
+  return true;
+}
+
+bool AppHost::start_pool(std::vector<grpc::Service*>& services, bool require_certificates) {
   std::string written_to;
   Result<std::string> token = cluster::worker_token_for_run(
       options_.controller.run_dir, options_.cluster.worker_token_file, &written_to);
@@ -226,6 +261,7 @@ bool AppHost::start_pool(std::vector<grpc::Service*>& services) {
   }
   cluster::WorkerPoolOptions pool;
   pool.worker_token = std::move(*token);
+  pool.require_client_certificate = require_certificates;
   pool.heartbeat_interval = std::max(std::chrono::milliseconds(100),
                                      options_.cluster.heartbeat_timeout / 4);
   // The run id is the controller's, made later: set_run_id() before the loop runs.

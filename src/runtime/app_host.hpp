@@ -16,6 +16,7 @@
 #include "http/http_server.hpp"
 #include "lightning/flow.hpp"
 #include "rpc/controller_service.hpp"
+#include "rpc/tls.hpp"
 #include "runtime/controller.hpp"
 #include "runtime/fork_launcher.hpp"
 #include "runtime/resource_budget.hpp"
@@ -30,6 +31,7 @@ class HttpApiService;
 }  // namespace lightning::http
 namespace lightning::cluster {
 class AppBinary;
+class LocalWorker;
 class WorkerPool;
 class WorkerPoolService;
 }  // namespace lightning::cluster
@@ -76,6 +78,8 @@ struct AppHostOptions {
     std::chrono::milliseconds heartbeat_timeout{10000};
     /// --cluster slurm: the allocation that starts the workers.
     std::optional<cluster::SlurmOptions> slurm;
+    /// --tls-cert/--tls-key/--tls-ca (absolute paths; docs/design/cluster.md, "TLS").
+    rpc::TlsFiles tls;
   } cluster;
 };
 
@@ -122,8 +126,9 @@ class AppHost final : private rpc::WorkSessionHandler {
   /// socket, since its process, pipes and threads are on its worker's node,
   /// within that worker's --max-processes.
   static BudgetCosts budget_costs(const AppHostOptions::Cluster& cluster);
-  /// --cluster workers: the worker token and the WorkerPool service, before the server starts.
-  bool start_pool(std::vector<grpc::Service*>& services);
+  /// --cluster workers: the worker token and the WorkerPool service, before
+  /// the server starts. `require_certificates`: the app has --tls-ca.
+  bool start_pool(std::vector<grpc::Service*>& services, bool require_certificates);
   void start_journal();
   /// --resume: the state and its version, before the controller starts.
   bool restore_state();
@@ -146,6 +151,9 @@ class AppHost final : private rpc::WorkSessionHandler {
   std::unique_ptr<cluster::WorkerPool> pool_;
   std::unique_ptr<cluster::WorkerPoolService> pool_service_;
   std::string worker_token_path_;  // the worker token file (--cluster)
+  cluster::LocalWorker* local_worker_ = nullptr;  // owned by scheduling_; null without one
+  /// --tls-*: read and checked before the server starts; true when it may start.
+  bool load_tls(std::optional<rpc::TlsMaterial>* tls);
   std::unique_ptr<cluster::ClusterEngineInterface> engine_;  // --cluster slurm
   // Looks at the engine's job every 2 s. Once it has ended with its nodes
   // taken away (cluster::job_may_requeue: the time limit, a pre-emption), a

@@ -141,6 +141,13 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   host_options.cluster.local_worker = command_line->local_worker;
   host_options.cluster.worker_token_file = command_line->worker_token_file;
   host_options.cluster.advertise_address = command_line->advertise_address;
+  // Absolute: the Slurm job script hands the same paths to the workers.
+  const auto absolute = [](const std::string& path) {
+    std::error_code ec;
+    return path.empty() ? path : std::filesystem::absolute(path, ec).string();
+  };
+  host_options.cluster.tls = {absolute(command_line->tls_cert), absolute(command_line->tls_key),
+                              absolute(command_line->tls_ca)};
   host_options.cluster.heartbeat_timeout = std::chrono::milliseconds(
       static_cast<int64_t>(command_line->worker_heartbeat_timeout_s * 1000));
   runtime::ControllerOptions& options = host_options.controller;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "rpc/tls.hpp"
 #include "util/command_line.hpp"
 
 namespace lightning::runtime {
@@ -77,7 +78,8 @@ std::string app_usage(const std::string& program) {
          "          [--cluster workers|slurm [--local-worker] [--worker-token-file F]\n"
          "           [--advertise-address HOST] [--worker-heartbeat-timeout S]\n"
          "           [--nodes N] [--gpus-per-node G] [--cpus-per-node C] [--partition P]\n"
-         "           [--time T] [--account A] [--sbatch-arg=ARG]] [-- app args]\n"
+         "           [--time T] [--account A] [--sbatch-arg=ARG]\n"
+         "           [--tls-cert F --tls-key F [--tls-ca F]]] [-- app args]\n"
          "  --run-dir DIR     where logs/ and state.json go (default .lightning/runs/<time>-<id>;\n"
          "                    env LIGHTNING_RUN_DIR)\n"
          "  --log-level LVL   the runtime's log level (default info; env LIGHTNING_LOG_LEVEL)\n"
@@ -121,17 +123,25 @@ std::string app_usage(const std::string& program) {
          "  --advertise-address HOST  the address workers' works dial when listening on\n"
          "                    0.0.0.0 (default: this machine's hostname)\n"
          "  --worker-heartbeat-timeout S  a worker silent for S seconds is lost and its works\n"
-         "                    run again elsewhere (default 10)\n";
+         "                    run again elsewhere (default 10)\n"
+         "  --tls-cert F, --tls-key F  with --cluster: the controller's certificate and private\n"
+         "                    key (PEM; the key mode 600): workers and works dial it over TLS\n"
+         "  --tls-ca F        with --tls-cert: the CA (PEM) that signs the workers' client\n"
+         "                    certificates; a worker without one is refused (mutual TLS)\n";
 }
 
 Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv) {
   AppCommandLine command_line;
-  util::SplitCommandLine split = util::split_command_line(
-      argc, argv, {"--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout",
-                   "--host", "--port", "--resume", "--shared-dir", "--cluster",
-                   "--worker-token-file", "--advertise-address", "--worker-heartbeat-timeout",
-                   "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time", "--account",
-                   "--sbatch-arg"});
+  // The flags that take a value (one per line, as clang-format would put them, is 23 lines).
+  // clang-format off
+  const std::vector<std::string> value_flags = {
+      "--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout", "--host",
+      "--port", "--resume", "--shared-dir", "--cluster", "--worker-token-file",
+      "--advertise-address", "--worker-heartbeat-timeout", "--nodes", "--gpus-per-node",
+      "--cpus-per-node", "--partition", "--time", "--account", "--sbatch-arg", "--tls-cert",
+      "--tls-key", "--tls-ca"};
+  // clang-format on
+  util::SplitCommandLine split = util::split_command_line(argc, argv, value_flags);
   command_line.app_args = std::move(split.after_double_dash);
 
   CLI::App app;
@@ -168,6 +178,9 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   app.add_option("--advertise-address", command_line.advertise_address);
   app.add_option("--worker-heartbeat-timeout", command_line.worker_heartbeat_timeout_s)
       ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--tls-cert", command_line.tls_cert);
+  app.add_option("--tls-key", command_line.tls_key);
+  app.add_option("--tls-ca", command_line.tls_ca);
   try {
     app.parse(std::move(split.own_args_reversed));
   } catch (const CLI::ParseError& e) {
@@ -187,6 +200,24 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
           std::pair{!command_line.advertise_address.empty(), "--advertise-address"}}) {
       if (given) return InvalidArgument(std::string(flag) + " goes with --cluster workers");
     }
+    if (!command_line.tls_cert.empty() || !command_line.tls_key.empty() ||
+        !command_line.tls_ca.empty()) {
+      return InvalidArgument(
+          "--tls-cert, --tls-key and --tls-ca go with --cluster workers|slurm: a local run's "
+          "works dial the controller over a Unix socket of the run directory, not TCP");
+    }
+  }
+  if (Status st =
+          rpc::check_tls_flags({command_line.tls_cert, command_line.tls_key, command_line.tls_ca},
+                               rpc::TlsSide::kServer);
+      !st.ok()) {
+    return st;
+  }
+  if (command_line.cluster == "slurm" && !command_line.tls_cert.empty() &&
+      command_line.tls_ca.empty()) {
+    return InvalidArgument(
+        "--cluster slurm with --tls-cert needs --tls-ca: the workers Slurm starts check the "
+        "controller's certificate against it (and present the same certificate and key)");
   }
   if (command_line.cluster != "slurm") {
     const cluster::SlurmOptions defaults;

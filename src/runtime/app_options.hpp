@@ -4,7 +4,8 @@
 //       [--idle-timeout SECONDS] [--start-timeout DURATION] [--host HOST] [--port PORT]
 //       [--no-http] [--no-journal] [--cluster workers [--local-worker]
 //       [--worker-token-file F] [--advertise-address HOST]
-//       [--worker-heartbeat-timeout S]] [-- app args]
+//       [--worker-heartbeat-timeout S] [--tls-cert F --tls-key F [--tls-ca F]]]
+//       [-- app args]
 // Parsing never exits the process: main's path prints and picks the exit code
 // (0 for --help, 2 for an error).
 #pragma once
@@ -62,6 +63,13 @@ struct AppCommandLine {
   /// --worker-heartbeat-timeout SECONDS: a worker silent this long is lost
   /// (0.1 .. 3600; default 10).
   double worker_heartbeat_timeout_s = 10;
+  /// --tls-cert F / --tls-key F: the controller's certificate and private key
+  /// (PEM; the key mode 0600): its gRPC port serves TLS. With --cluster only.
+  std::string tls_cert;
+  std::string tls_key;
+  /// --tls-ca F: the CA (PEM) that signs the workers' client certificates:
+  /// workers must present one (mutual TLS). Needs --tls-cert and --tls-key.
+  std::string tls_ca;
   bool help = false;                  ///< -h / --help: print app_usage() and exit 0
   std::vector<std::string> app_args;  ///< everything after the first "--"
 };

@@ -94,13 +94,13 @@ std::unique_ptr<StorageContext> set_context(std::unique_ptr<StorageContext> ctx)
 
 void init_work_process(const std::string& run_dir, const std::string& work_path,
                        const std::string& controller_address, const std::string& run_id,
-                       const std::string& token) {
+                       const std::string& token, rpc::ClientTls tls) {
   auto ctx = StorageContext::make(run_dir, work_path);
-  ctx->make_source = [controller_address, run_id,
-                      token]() -> std::unique_ptr<ObjectSourceInterface> {
+  ctx->make_source = [controller_address, run_id, token,
+                      tls = std::move(tls)]() -> std::unique_ptr<ObjectSourceInterface> {
     tune_allocator_for_transfers();
-    auto channel = grpc::CreateCustomChannel(controller_address, grpc::InsecureChannelCredentials(),
-                                             RemoteObjectFetcher::channel_arguments());
+    auto channel =
+        rpc::controller_channel(controller_address, tls, RemoteObjectFetcher::channel_arguments());
     return std::make_unique<RemoteObjectFetcher>(channel, run_id, token);
   };
   set_context(std::move(ctx));

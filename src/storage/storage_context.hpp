@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "rpc/tls.hpp"
 #include "storage/content_store.hpp"
 #include "storage/object_fetcher.hpp"
 
@@ -72,10 +73,12 @@ bool has_context();
 std::unique_ptr<StorageContext> set_context(std::unique_ptr<StorageContext> ctx);
 
 /// In a work process, at start: a context for the work that fetches from the
-/// controller's ObjectStore at `controller_address` with the run's credentials.
+/// controller's ObjectStore at `controller_address` with the run's credentials,
+/// over the channel rpc::controller_channel() makes with `tls` (the work's
+/// own, rpc::work_client_tls()).
 void init_work_process(const std::string& run_dir, const std::string& work_path,
                        const std::string& controller_address, const std::string& run_id,
-                       const std::string& token);
+                       const std::string& token, rpc::ClientTls tls = {});
 
 /// In the controller: writes <run dir>/storage.json ({"shared_dir": ...}) for
 /// the works, and a context whose source is the artifact store on disk.

@@ -22,6 +22,7 @@
 #include "lightning/state_changes.hpp"
 #include "lightning/v1/runtime.grpc.pb.h"
 #include "rpc/protocol.hpp"
+#include "rpc/tls.hpp"
 #include "storage/path_commit.hpp"
 #include "util/ids.hpp"
 #include "worker/stop_flag.hpp"
@@ -183,8 +184,8 @@ class WorkProcess final : public detail::Runtime {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
     args.SetMaxReceiveMessageSize(256 * 1024 * 1024);
-    auto channel = grpc::CreateCustomChannel(request_.controller_address(),
-                                             grpc::InsecureChannelCredentials(), args);
+    auto channel = rpc::controller_channel(request_.controller_address(),
+                                           rpc::work_client_tls(request_), args);
     auto stub = v1::Controller::NewStub(channel);
     grpc::ClientContext ctx;
     auto stream = stub->Connect(&ctx);
@@ -361,7 +362,7 @@ int run_work_process(const v1::LaunchWorkRequest& request) {
   detail::set_process_context(request.run_dir(),
                               {request.app_args().begin(), request.app_args().end()});
   storage::init_work_process(request.run_dir(), request.work_path(), request.controller_address(),
-                             request.run_id(), request.token());
+                             request.run_id(), request.token(), rpc::work_client_tls(request));
   WorkProcess process(request);
   return process.run();
 }

@@ -11,7 +11,16 @@
 // 4096 printable characters without blanks, and a refusal never quotes the
 // text; a launch check_launch() accepts has a non-zero process id, a work_type
 // and work_path without '/' or "..", and an absolute run_dir without a ".."
-// segment.
+// segment. The TLS files (selector 5: certificate, key and CA separated by
+// NUL bytes, written to files of mode 0600) through rpc::load_tls_files:
+// accepted files come back unchanged; a refusal names a --tls- flag and never
+// quotes the key file's text.
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <string_view>
@@ -21,14 +30,75 @@
 #include "node/gpu_detect.hpp"
 #include "node/worker_agent.hpp"
 #include "node/worker_options.hpp"
+#include "rpc/tls.hpp"
 #include "scheduler/local_resources.hpp"
 
 namespace node = lightning::node;
 
+namespace {
+
+// One directory per fuzzing process for the TLS files, removed at exit.
+// (Never destroyed: the atexit handler runs after static destructors.)
+const std::string& tls_dir() {
+  static const std::string* const dir = [] {
+    char pattern[] = "/tmp/fuzz-tls-XXXXXX";
+    const char* made = ::mkdtemp(pattern);
+    if (made == nullptr) std::abort();
+    auto* path = new std::string(made);  // NOLINT(cppcoreguidelines-owning-memory)
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(tls_dir(), ec);
+    });
+    return path;
+  }();
+  return *dir;
+}
+
+std::string write_private(const std::string& name, std::string_view text) {
+  std::string path = tls_dir() + "/" + name;
+  {
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
+  ::chmod(path.c_str(), 0600);
+  return path;
+}
+
+void check_tls_files(std::string_view text) {
+  const size_t a = text.find('\0');
+  const size_t b = a == std::string_view::npos ? a : text.find('\0', a + 1);
+  if (b == std::string_view::npos) return;
+  const std::string_view cert = text.substr(0, a);
+  const std::string_view key = text.substr(a + 1, b - a - 1);
+  const std::string_view ca = text.substr(b + 1);
+  lightning::rpc::TlsFiles files{write_private("cert.pem", cert), write_private("key.pem", key),
+                                 ca.empty() ? "" : write_private("ca.pem", ca)};
+  lightning::Result<lightning::rpc::TlsMaterial> m =
+      lightning::rpc::load_tls_files(files, lightning::rpc::TlsSide::kServer);
+  if (m.ok()) {
+    LIGHTNING_FUZZ_CHECK(m->cert_pem == cert && m->key_pem == key && m->ca_pem == ca,
+                         "accepted TLS files came back changed");
+    return;
+  }
+  const std::string& why = m.status().message();
+  LIGHTNING_FUZZ_CHECK(why.rfind("--tls-", 0) == 0, "a TLS refusal that names no flag");
+  if (key.size() >= 16) {
+    static const std::string fixed =
+        lightning::rpc::load_tls_files({files.cert, write_private("k0.pem", "x"), ""},
+                                       lightning::rpc::TlsSide::kServer)
+            .status()
+            .message();
+    LIGHTNING_FUZZ_CHECK(why.find(key) == std::string::npos || fixed.find(key) != std::string::npos,
+                         "a TLS refusal that quotes the key");
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0:
       if (auto list = node::parse_gpu_indices(text)) {
         for (int i : *list) LIGHTNING_FUZZ_CHECK(i >= 0 && i <= 1023, "an index out of range");
@@ -51,6 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 2: {
       std::vector<node::NodeGpu> all;
+      all.reserve(4);
       for (int i = 0; i < 4; ++i) all.push_back({i, "m", 1, "GPU-" + std::to_string(i) + "abc"});
       if (auto listed = lightning::scheduler::parse_visible_devices(text)) {
         std::set<int> seen;
@@ -79,6 +150,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       break;
     }
+    case 5:
+      check_tls_files(text);
+      break;
     default: {
       lightning::v1::LaunchWorkRequest request;
       if (!request.ParseFromArray(text.data(), static_cast<int>(text.size()))) break;

@@ -4,7 +4,10 @@
 // WorkerReports on several streams, with launches, stops and time passing.
 //
 // Input: a script, one command per line (unknown lines are skipped):
-//   N                      a new Join stream (the current one from then on)
+//   M                      (as the first line only) the pool requires a verified TLS
+//                          client certificate (the app has --tls-ca)
+//   N [cert]               a new Join stream (the current one from then on), whose
+//                          verified client certificate is named `cert` (none without)
 //   C                      the current stream closes
 //   R name token version gpus   `register` (gpus: how many fake GPUs)
 //   H                      heartbeat
@@ -17,9 +20,9 @@
 //   P hex                  a raw WorkerReport's bytes (protobuf), malformed or not
 // The token the pool expects is "good".
 // Invariants: nothing crashes, throws or hangs; a stream is answered
-// `registered` only after a `register` with the right token and version, and
-// before anything else; a refused stream gets no command; every launch gets at most one exit, and
-// no event about a process comes after its exit.
+// `registered` only after a `register` with the right token and version (and,
+// with M, on a stream with a certificate), and before anything else; a refused stream gets no
+// command; every launch gets at most one exit, and no event about a process comes after its exit.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -101,22 +104,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lc::WorkerPoolOptions po;
   po.worker_token = "good";
   po.run_id = "run";
+  const bool mtls = size >= 1 && data[0] == 'M' && (size == 1 || data[1] == '\n');
+  po.require_client_certificate = mtls;
   lc::WorkerPool pool(loop, launcher, app(), po);
 
   std::vector<std::unique_ptr<RecordingWriter>> writers;
   std::vector<std::shared_ptr<lc::JoinSession>> sessions;
   std::vector<bool> good_register;  // per stream: a correct `register` was sent first
-  auto new_stream = [&] {
+  std::vector<bool> has_certificate;
+  auto new_stream = [&](const std::string& certificate) {
     writers.push_back(std::make_unique<RecordingWriter>());
-    sessions.push_back(std::make_shared<lc::JoinSession>(writers.back().get(), "fuzz"));
+    sessions.push_back(
+        std::make_shared<lc::JoinSession>(writers.back().get(), "fuzz", certificate));
     good_register.push_back(false);
+    has_certificate.push_back(!certificate.empty());
   };
-  new_stream();
+  new_stream("");
   bool first_report = true;
   auto report = [&](const v1::WorkerReport& r) {
     if (first_report && r.body_case() == v1::WorkerReport::kRegister &&
         r.register_().token() == "good" &&
-        r.register_().protocol_version() == lightning::rpc::kClusterProtocolVersion) {
+        r.register_().protocol_version() == lightning::rpc::kClusterProtocolVersion &&
+        (!mtls || has_certificate.back())) {
       good_register.back() = true;
     }
     first_report = false;
@@ -136,7 +145,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     v1::WorkerReport r;
     uint64_t pid = 0, attempt = 0;
     if (op == "N") {
-      new_stream();
+      std::string certificate;
+      ls >> certificate;
+      new_stream(certificate);
       first_report = true;
     } else if (op == "C") {
       pool.on_closed(sessions.back());

@@ -11,7 +11,15 @@
 //  - a worker with a wrong token is refused, and the refusal is logged with
 //    its address, never the token;
 //  - FetchApp with a plain gRPC client: the binary's hash and size, a wrong
-//    token refused.
+//    token refused;
+//  - TLS (certificates made by openssl, tests/common/tls_certs.hpp): a TLS
+//    app and a TLS worker run a work that fetches a Payload over TLS; a
+//    worker whose certificate another CA signed, one with no certificate,
+//    one without --tls-ca, one checking another name and one with a wrong
+//    token are each refused with the reason and exit 2 at once, while the app
+//    keeps running and its work stays pending; a TLS worker against an app
+//    without TLS likewise; local works dial over TLS too; a key others may
+//    read stops the app at start.
 // The tests that need lightning-worker skip themselves while it is not built
 // (LIGHTNING_WORKER_EXE empty, in the build and the environment). A few seconds each.
 #include <grpcpp/grpcpp.h>
@@ -27,6 +35,7 @@
 #include <vector>
 
 #include "api_app.hpp"
+#include "common/tls_certs.hpp"
 #include "lightning/v1/cluster.grpc.pb.h"
 #include "storage/sha256.hpp"
 #include "support.hpp"
@@ -268,6 +277,176 @@ TEST_F(ClusterTest, AWorkerTokenFileOthersMayReadIsRefusedAtStart) {
   EXPECT_TRUE(contains(run.err, "has mode 644: others may read it (chmod 600 " + open_file + ")"))
       << run.describe();
   EXPECT_FALSE(contains(run.err, kToken));
+}
+
+// ------------------------------------------------------------------ TLS
+
+class ClusterTlsTest : public ClusterTest {
+ protected:
+  void SetUp() override {
+    ClusterTest::SetUp();
+    if (IsSkipped()) return;
+    const std::string certs_dir = dir_ / "certs";
+    std::filesystem::create_directories(certs_dir);
+    certs_ = lightning::testing::make_test_certificates(certs_dir);
+  }
+  /// cluster_flags() plus the app's TLS: its certificate for localhost and,
+  /// unless `ca` is false, the CA that must sign the workers' certificates.
+  std::vector<std::string> tls_flags(bool ca = true) const {
+    std::vector<std::string> flags = cluster_flags(token_file_);
+    flags.insert(flags.end(), {"--tls-cert", certs_.server_cert, "--tls-key", certs_.server_key});
+    if (ca) flags.insert(flags.end(), {"--tls-ca", certs_.ca});
+    return flags;
+  }
+  std::vector<std::string> worker_tls() const {
+    return {"--tls-ca",         certs_.ca,   "--tls-cert",
+            certs_.worker_cert, "--tls-key", certs_.worker_key};
+  }
+  lightning::testing::TestCertificates certs_;
+};
+
+TEST_F(ClusterTlsTest, AWorkOnATlsWorkerRunsAndFetchesAPayloadOverTls) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"tls"}, tls_flags());
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  // --tls-server-name: the worker dials 127.0.0.1 and checks the name
+  // `localhost` in the certificate; its work is told the same.
+  std::vector<std::string> flags = worker_tls();
+  flags.insert(flags.end(), {"--tls-server-name", "localhost"});
+  Worker w = start_worker(dir_, "secure", address, token_file_, "none", flags);
+  const ExitStatus status = app.process().wait(kWait);
+  ASSERT_EQ(status.exit_code, 0) << status << app.describe() << w.process->stderr_text();
+  const Json vars =
+      read_json(app.run_dir() + "/state.json").at("state").at("works").at("remote").at("vars");
+  // It ran on the worker (its node cache), and its storage client fetched the
+  // flow's Payload from the controller: both over TLS, the only thing the
+  // controller's port speaks.
+  EXPECT_EQ(vars.at("worker").get<std::string>().rfind(w.work_dir, 0), 0u) << vars.dump();
+  EXPECT_EQ(vars.at("got"), "bytes that crossed TLS");
+  const std::string err = app.process().stderr_text();
+  EXPECT_TRUE(
+      contains(err, "gRPC over TLS with the certificate " + certs_.server_cert + " (CN=localhost)"))
+      << app.describe();
+  EXPECT_TRUE(contains(err, "worker 'secure' joined")) << app.describe();
+  EXPECT_TRUE(contains(err, "(TLS client certificate CN=worker-1)")) << app.describe();
+  const std::string worker_err = w.process->stderr_text();
+  EXPECT_TRUE(contains(worker_err, "dialing the controller over TLS")) << worker_err;
+  const std::string log = read_file(app.run_dir() + "/controller.log");
+  EXPECT_FALSE(contains(log, "PRIVATE KEY")) << "a key is in controller.log";
+  EXPECT_FALSE(contains(log, kToken)) << "the token is in controller.log";
+}
+
+TEST_F(ClusterTlsTest, WorkersWithTheWrongCertificateNoneNoTlsOrAWrongTokenAreRefusedAtOnce) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"tls"}, tls_flags());
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  const std::string wrong_token = dir_ / "wrong-token";
+  write_file(wrong_token, std::string(64, 'f') + "\n");
+  ::chmod(wrong_token.c_str(), 0600);
+  struct Case {
+    std::string name;
+    std::string token_file;
+    std::vector<std::string> flags;
+    std::string worker_says;  // in its stderr
+    std::string app_says;     // in the app's stderr; empty: nothing of its own
+  };
+  const std::vector<Case> cases = {
+      // (b) a client certificate signed by another CA: the handshake fails.
+      {"other-ca",
+       token_file_,
+       {"--tls-ca", certs_.ca, "--tls-cert", certs_.other_cert, "--tls-key", certs_.other_key},
+       "refused this worker's TLS certificate in the handshake",
+       ""},
+      // (c) no client certificate: Join refuses it, saying why, and logs it.
+      {"no-cert",
+       token_file_,
+       {"--tls-ca", certs_.ca},
+       "refused this worker's TLS certificate: no verified TLS client certificate",
+       "worker 'no-cert' at ipv4:127.0.0.1:"},
+      // (d) no TLS at all against a TLS app: said at once, not a retry loop.
+      {"plain", token_file_, {}, "speaks TLS, and this worker dials without it", ""},
+      // (e) a good certificate and a wrong token: the token still counts.
+      {"bad-token", wrong_token, worker_tls(), "refused the token in " + wrong_token,
+       "worker 'bad-token' at ipv4:127.0.0.1:"},
+      // The controller's certificate does not name what the worker checks.
+      {"wrong-name",
+       token_file_,
+       {"--tls-ca", certs_.ca, "--tls-cert", certs_.worker_cert, "--tls-key", certs_.worker_key,
+        "--tls-server-name", "head.example"},
+       "is not trusted (hostname mismatch): it must be signed by --tls-ca " + certs_.ca +
+           " and name head.example",
+       ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto start = Clock::now();
+    // --connect-timeout far above what the refusal may take: it must not be what ends it.
+    std::vector<std::string> flags = c.flags;
+    flags.insert(flags.end(), {"--connect-timeout", "30"});
+    Worker w = start_worker(dir_, c.name, address, c.token_file, "none", flags);
+    const ExitStatus ws = w.process->wait(kWait);
+    EXPECT_FALSE(ws.timed_out) << "the refused worker did not give up";
+    EXPECT_EQ(ws.exit_code, 2) << ws << w.process->stderr_text();
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(10)) << "refused only by the timeout";
+    EXPECT_TRUE(contains(w.process->stderr_text(), c.worker_says)) << w.process->stderr_text();
+    if (!c.app_says.empty()) {
+      EXPECT_TRUE(
+          wait_until([&] { return contains(app.process().stderr_text(), c.app_says); }, kWait))
+          << app.describe();
+    }
+  }
+  const std::string err = app.process().stderr_text();
+  EXPECT_TRUE(contains(err, "refused: no verified TLS client certificate")) << app.describe();
+  EXPECT_TRUE(contains(err, "refused: wrong worker token")) << app.describe();
+  // The app keeps running; nobody joined, so its work is still pending.
+  EXPECT_FALSE(app.process().has_exited()) << app.describe();
+  EXPECT_TRUE(workers_by_name(app).empty());
+  const Json state = app.get_json("/api/v1/state");
+  EXPECT_EQ(state.at("state").at("works").at("remote").at("status").at("stage"), "pending")
+      << state.dump();
+  app.stop();
+  const std::string log = read_file(app.run_dir() + "/controller.log");
+  EXPECT_FALSE(contains(log, kToken));
+  EXPECT_FALSE(contains(log, std::string(64, 'f')));
+}
+
+TEST_F(ClusterTlsTest, AWorkerWithTlsDiallingAnAppWithoutItIsRefusedAtOnce) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"idle"}, cluster_flags(token_file_));
+  const std::string address = join_address(app);
+  ASSERT_FALSE(address.empty()) << app.describe();
+  std::vector<std::string> flags = worker_tls();
+  flags.insert(flags.end(), {"--connect-timeout", "30"});
+  const auto start = Clock::now();
+  Worker w = start_worker(dir_, "tls-only", address, token_file_, "none", flags);
+  const ExitStatus ws = w.process->wait(kWait);
+  EXPECT_EQ(ws.exit_code, 2) << ws << w.process->stderr_text();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10)) << "refused only by the timeout";
+  EXPECT_TRUE(contains(w.process->stderr_text(),
+                       "does not speak TLS (the app runs without --tls-cert/--tls-key)"))
+      << w.process->stderr_text();
+  EXPECT_TRUE(workers_by_name(app).empty());
+}
+
+TEST_F(ClusterTlsTest, LocalWorksDialTheControllerOverTlsToo) {
+  std::vector<std::string> flags = tls_flags();
+  flags.emplace_back("--local-worker");
+  const AppRun run = run_app(LIGHTNING_CLUSTER_APP, dir_, {"tls"}, flags, std::chrono::seconds(30));
+  EXPECT_EQ(run.status.exit_code, 0) << run.describe();
+  ASSERT_TRUE(run.final.is_object()) << run.describe();
+  EXPECT_EQ(run.work("remote").at("vars").at("got"), "bytes that crossed TLS") << run.describe();
+  EXPECT_TRUE(contains(run.err, "worker 'local' joined")) << run.describe();
+}
+
+TEST_F(ClusterTlsTest, AKeyOthersMayReadStopsTheAppAtStartNamingTheFlagAndFile) {
+  ::chmod(certs_.server_key.c_str(), 0644);
+  const AppRun run =
+      run_app(LIGHTNING_CLUSTER_APP, dir_, {"idle"}, tls_flags(), std::chrono::seconds(20));
+  EXPECT_FALSE(run.status.timed_out);
+  EXPECT_EQ(run.status.exit_code, 1) << run.describe();
+  EXPECT_TRUE(
+      contains(run.err, "cannot serve TLS: --tls-key " + certs_.server_key + " has mode 644"))
+      << run.describe();
+  EXPECT_FALSE(contains(run.err, "PRIVATE KEY"));
 }
 
 // FetchApp needs no worker: a plain gRPC client.

@@ -6,7 +6,8 @@
 // job, the job id and node name are in the app's state, and the allocation
 // is gone when the app has exited. Skips while lightning-worker is not built
 // (LIGHTNING_WORKER_EXE empty, in the build and the environment) or without
-// Slurm (unless LIGHTNING_REQUIRE_SLURM=1). A few seconds.
+// Slurm (unless LIGHTNING_REQUIRE_SLURM=1). The same with TLS: the workers get
+// the app's certificate files and join over mutual TLS. A few seconds each.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "cluster/slurm_output.hpp"
+#include "common/tls_certs.hpp"
 #include "slurm_support.hpp"
 #include "support.hpp"
 
@@ -86,6 +88,59 @@ TEST(SlurmAppTest, GpuWorksRunInTheAllocationWithDistinctGpusAndTheAllocationIsG
   while (!job_state.empty() && job_state.back() == '\n') job_state.pop_back();
   EXPECT_TRUE(job_state.empty() || !cluster::is_active_job_state(job_state))
       << "job " << job << " is still " << job_state;
+}
+
+// TLS on Slurm: the workers srun starts get the app's own --tls-ca,
+// --tls-cert and --tls-key (paths on the shared file system) and join over
+// mutual TLS; the works they start verify the controller too.
+TEST(SlurmAppTest, WithTlsTheWorkersGetTheAppsFilesAndJoinOverMutualTls) {
+  if (worker_exe().empty() || !file_exists(worker_exe())) {
+    GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
+  }
+  LIGHTNING_REQUIRE_SLURM_OR_SKIP();
+  TempDir dir;
+  const std::string token_file = dir / "worker.token";
+  write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
+  const std::string certs_dir = dir / "tls";
+  std::filesystem::create_directories(certs_dir);
+  const lightning::testing::TestCertificates certs =
+      lightning::testing::make_test_certificates(certs_dir);
+  ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
+
+  const AppRun run = run_app(LIGHTNING_SLURM_APP, dir, {},
+                             {"--port",
+                              "0",
+                              "--listen",
+                              "127.0.0.1:0",
+                              "--quiet-works",
+                              "--cluster",
+                              "slurm",
+                              "--nodes",
+                              "1",
+                              "--gpus-per-node",
+                              "2",
+                              "--cpus-per-node",
+                              "2",
+                              "--worker-token-file",
+                              token_file,
+                              "--tls-cert",
+                              certs.server_cert,
+                              "--tls-key",
+                              certs.server_key,
+                              "--tls-ca",
+                              certs.ca},
+                             kAppWait);
+  ASSERT_EQ(run.status.exit_code, 0) << run.describe();
+  for (const char* w : {"a", "b"}) {
+    EXPECT_EQ(run.work(w).at("status").at("stage"), "succeeded") << run.describe();
+  }
+  const std::string script = read_file(run.run_dir + "/slurm-job.sh");
+  EXPECT_TRUE(contains(script, " --tls-ca '" + certs.ca + "' --tls-cert '" + certs.server_cert +
+                                   "' --tls-key '" + certs.server_key + "'"))
+      << script;
+  EXPECT_FALSE(contains(script, "PRIVATE KEY"));
+  EXPECT_TRUE(contains(run.err, "(TLS client certificate CN=localhost)")) << run.describe();
 }
 
 }  // namespace

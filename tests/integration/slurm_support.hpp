@@ -62,17 +62,17 @@ inline const std::string& slurm_unreachable_reason() {
 
 /// In a test body: skips (or fails, under LIGHTNING_REQUIRE_SLURM=1) when
 /// no Slurm answers.
-#define LIGHTNING_REQUIRE_SLURM_OR_SKIP()                                                  \
-  do {                                                                                     \
-    const std::string why_no_slurm = ::lightning::integration::slurm_unreachable_reason(); \
-    if (!why_no_slurm.empty()) {                                                           \
-      const char* required = std::getenv("LIGHTNING_REQUIRE_SLURM");                       \
-      if (required != nullptr && std::string(required) == "1") {                           \
-        FAIL() << "LIGHTNING_REQUIRE_SLURM=1 but no Slurm answers: " << why_no_slurm;      \
-      }                                                                                    \
-      GTEST_SKIP() << "no Slurm here (" << why_no_slurm                                    \
-                   << "); start one with `scripts/slurm-local.sh start` (as root)";        \
-    }                                                                                      \
+#define LIGHTNING_REQUIRE_SLURM_OR_SKIP()                                                   \
+  do {                                                                                      \
+    const std::string& why_no_slurm = ::lightning::integration::slurm_unreachable_reason(); \
+    if (!why_no_slurm.empty()) {                                                            \
+      const char* required = std::getenv("LIGHTNING_REQUIRE_SLURM");                        \
+      if (required != nullptr && std::string(required) == "1") {                            \
+        FAIL() << "LIGHTNING_REQUIRE_SLURM=1 but no Slurm answers: " << why_no_slurm;       \
+      }                                                                                     \
+      GTEST_SKIP() << "no Slurm here (" << why_no_slurm                                     \
+                   << "); start one with `scripts/slurm-local.sh start` (as root)";         \
+    }                                                                                       \
   } while (false)
 
 }  // namespace lightning::integration

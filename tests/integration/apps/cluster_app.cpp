@@ -15,10 +15,16 @@
 //          worker with --max-processes 2: the flow records the first pending
 //          reason that names the process slots; the app ends when all
 //          succeeded.
+//   tls    `remote` gets a Payload the flow made (its bytes are fetched from
+//          the controller's ObjectStore by the work's storage client) and
+//          records it and where it ran; the app ends when it has succeeded.
+//          With TLS, the work, its storage client and the worker all dial
+//          the controller over TLS (the server speaks nothing else).
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -137,6 +143,24 @@ struct SlotsRoot : Flow {
   }
 };
 
+struct TlsWork : Work {
+  State<std::string> worker{this, "worker", ""};
+  State<std::string> got{this, "got", ""};
+  void run(const Json& args) override {
+    worker = env_or_empty("LIGHTNING_CACHE_DIR");
+    got = args.at("blob").get<lightning::Payload>().bytes();
+  }
+};
+
+struct TlsRoot : Flow {
+  TlsWork& remote = add_work<TlsWork>("remote");
+  std::optional<lightning::Payload> blob;
+  void run() override {
+    if (!blob) blob = lightning::Payload(std::string("bytes that crossed TLS"));
+    if (remote.call({{"blob", *blob}}).has_succeeded()) stop("the remote work succeeded");
+  }
+};
+
 struct IdleRoot : Flow {
   void run() override {}
 };
@@ -148,5 +172,6 @@ int main(int argc, char** argv) {
                                  {{"gpus", integ_app::scenario<GpusRoot>()},
                                   {"retry", integ_app::scenario<RetryRoot>()},
                                   {"idle", integ_app::scenario<IdleRoot>()},
-                                  {"slots", integ_app::scenario<SlotsRoot>()}});
+                                  {"slots", integ_app::scenario<SlotsRoot>()},
+                                  {"tls", integ_app::scenario<TlsRoot>()}});
 }

@@ -98,6 +98,17 @@ TEST_F(RunOptionsTest, ClusterFlagsArePassedToTheAppAndNotTakenAsAppArgs) {
   EXPECT_EQ(o.app_args, (std::vector<std::string>{"x"}));
 }
 
+TEST_F(RunOptionsTest, TlsFlagsArePassedToTheApp) {
+  RunOptions o = parse({"--cluster", "workers", "--tls-cert", "c.pem", "--tls-key=k.pem",
+                        "--tls-ca", "ca.pem", "app.cpp"});
+  EXPECT_EQ(o.source, "app.cpp");
+  std::vector<std::string> got = o.cluster_args;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"--cluster=workers", "--tls-ca=ca.pem",
+                                           "--tls-cert=c.pem", "--tls-key=k.pem"}));
+  EXPECT_TRUE(o.app_args.empty());
+}
+
 TEST_F(RunOptionsTest, DoubleDashHandsTheRestToTheApp) {
   const RunOptions o =
       parse({"--cache-dir", cache_.path().c_str(), "app.cpp", "--", "a", "--verbose", "--"});

@@ -237,6 +237,73 @@ TEST(SlurmScriptTest, BashPassesTheWorkerExactlyTheGivenArguments) {
   EXPECT_EQ(lines(r->out), expected);
 }
 
+// TLS: every worker gets the paths of the same files on the shared file
+// system, quoted like the other values; never their content.
+TEST(SlurmScriptTest, TlsFilesArePassedToEveryWorkerByPathExactlyAsGiven) {
+  testing::TempDir dir;
+  const std::string srun = dir / "srun";
+  {
+    std::ofstream out(srun);
+    out << "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n";
+  }
+  ASSERT_EQ(::chmod(srun.c_str(), 0755), 0);
+  EngineContext ctx = context();
+  ctx.tls_ca = "/shared/tls/ca.pem";
+  ctx.tls_cert = "/shared/tls/it's a \"cert\" #1.pem";
+  ctx.tls_key = "/shared/tls/$HOME `id`.key";
+  SlurmOptions options;
+  options.gpus_per_node = 1;
+  auto script = make_sbatch_script(options, ctx);
+  ASSERT_TRUE(script.ok()) << script.status().message();
+  EXPECT_NE(script->find(" --tls-ca '/shared/tls/ca.pem'"), std::string::npos) << *script;
+  const std::string path = dir / "job.sh";
+  {
+    std::ofstream out(path);
+    out << *script;
+  }
+  auto r = util::run_command({"/bin/bash", "-c", "PATH=" + dir.path() + ":$PATH; . " + path});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_TRUE(r->succeeded()) << r->describe();
+  const std::vector<std::string> out = lines(r->out);
+  const std::vector<std::string> tail(out.end() - 6, out.end());
+  const std::vector<std::string> expected = {"--tls-ca",   ctx.tls_ca,  "--tls-cert",
+                                             ctx.tls_cert, "--tls-key", ctx.tls_key};
+  EXPECT_EQ(tail, expected);
+
+  // The CA alone (an app without --tls-ca asks workers for no certificate).
+  EngineContext ca_only = context();
+  ca_only.tls_ca = "/shared/tls/ca.pem";
+  auto plain_cert = make_sbatch_script(options, ca_only);
+  ASSERT_TRUE(plain_cert.ok()) << plain_cert.status().message();
+  EXPECT_NE(plain_cert->find("--tls-ca"), std::string::npos);
+  EXPECT_EQ(plain_cert->find("--tls-cert"), std::string::npos);
+  // Without TLS nothing is added.
+  EXPECT_EQ(make_sbatch_script(options, context())->find("--tls"), std::string::npos);
+}
+
+TEST(SlurmScriptTest, RefusesRelativeOrUnpairedTlsFiles) {
+  SlurmOptions options;
+  auto with = [&](auto change) {
+    EngineContext ctx = context();
+    change(ctx);
+    return make_sbatch_script(options, ctx);
+  };
+  auto relative = with([](EngineContext& c) { c.tls_ca = "tls/ca.pem"; });
+  ASSERT_FALSE(relative.ok());
+  EXPECT_NE(relative.status().message().find("--tls-ca file 'tls/ca.pem' is not an absolute path"),
+            std::string::npos)
+      << relative.status().message();
+  EXPECT_FALSE(with([](EngineContext& c) { c.tls_key = "/k\n"; }).ok());
+  EXPECT_FALSE(with([](EngineContext& c) {
+                 c.tls_ca = "/ca";
+                 c.tls_cert = "/c";
+               }).ok());
+  EXPECT_FALSE(with([](EngineContext& c) {
+                 c.tls_cert = "/c";
+                 c.tls_key = "/k";
+               }).ok());
+}
+
 TEST(SlurmTimeTest, ReadsEverySlurmFormatInSeconds) {
   EXPECT_EQ(*parse_slurm_time("30"), 30 * 60);
   EXPECT_EQ(*parse_slurm_time("30:15"), 30 * 60 + 15);

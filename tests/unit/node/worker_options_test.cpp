@@ -8,6 +8,7 @@
 #include <map>
 
 #include "../../common/temp_dir.hpp"
+#include "../../common/tls_certs.hpp"
 #include "node/worker_agent.hpp"
 #include "rpc/cluster_protocol.hpp"
 #include "runtime/resource_budget.hpp"
@@ -40,7 +41,7 @@ scheduler::LocalResources machine() {
 }
 
 std::string write_token(const TempDir& dir, const std::string& text, mode_t mode) {
-  const std::string path = dir / "token";
+  std::string path = dir / "token";
   { std::ofstream(path) << text; }
   chmod(path.c_str(), mode);
   return path;
@@ -99,6 +100,62 @@ TEST(WorkerOptionsTest, MissingOrBadFlagsSayWhich) {
                 .message()
                 .find("--log-level"),
             std::string::npos);
+}
+
+TEST(WorkerOptionsTest, TlsFlagsAreReadAndTheirRulesSayWhich) {
+  Result<WorkerCommandLine> cmd =
+      parse({"--controller", "h:1", "--token-file", "/t", "--tls-ca", "/ca.pem", "--tls-cert",
+             "/w.pem", "--tls-key", "/w.key", "--tls-server-name", "head.cluster"});
+  ASSERT_TRUE(cmd.ok()) << cmd.status().message();
+  EXPECT_EQ(cmd->tls.ca, "/ca.pem");
+  EXPECT_EQ(cmd->tls.cert, "/w.pem");
+  EXPECT_EQ(cmd->tls.key, "/w.key");
+  EXPECT_EQ(cmd->tls_server_name, "head.cluster");
+  EXPECT_TRUE(parse({"--controller", "h:1", "--token-file", "/t", "--tls-ca", "/ca.pem"}).ok());
+
+  auto no_ca = parse(
+      {"--controller", "h:1", "--token-file", "/t", "--tls-cert", "/w.pem", "--tls-key", "/w.key"});
+  ASSERT_FALSE(no_ca.ok());
+  EXPECT_NE(no_ca.status().message().find("go with --tls-ca"), std::string::npos)
+      << no_ca.status().message();
+  auto no_key =
+      parse({"--controller", "h:1", "--token-file", "/t", "--tls-ca", "/c", "--tls-cert", "/w"});
+  ASSERT_FALSE(no_key.ok());
+  EXPECT_NE(no_key.status().message().find("--tls-cert goes with --tls-key"), std::string::npos)
+      << no_key.status().message();
+  auto name_alone =
+      parse({"--controller", "h:1", "--token-file", "/t", "--tls-server-name", "head"});
+  ASSERT_FALSE(name_alone.ok());
+  EXPECT_NE(name_alone.status().message().find("--tls-server-name goes with --tls-ca"),
+            std::string::npos)
+      << name_alone.status().message();
+  EXPECT_NE(worker_usage("lightning-worker").find("--tls-server-name NAME"), std::string::npos);
+}
+
+TEST(WorkerOptionsTest, WorkerTlsIsReadFromTheFilesAndOffWithoutTheFlags) {
+  TempDir dir;
+  const lightning::testing::TestCertificates certs =
+      lightning::testing::make_test_certificates(dir.path());
+  WorkerCommandLine cmd;
+  Result<rpc::ClientTls> off = worker_tls(cmd);
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->enabled);
+  cmd.tls = {certs.worker_cert, certs.worker_key, certs.ca};
+  cmd.tls_server_name = "localhost";
+  Result<rpc::ClientTls> on = worker_tls(cmd);
+  ASSERT_TRUE(on.ok()) << on.status().message();
+  EXPECT_TRUE(on->enabled);
+  EXPECT_NE(on->ca_pem.find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_NE(on->cert_pem.find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_NE(on->key_pem.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(on->server_name, "localhost");
+  // The checks at start: a key that is not the certificate's, named.
+  cmd.tls.key = certs.other_key;
+  Result<rpc::ClientTls> mismatch = worker_tls(cmd);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.status().message().find("--tls-key " + certs.other_key + " does not match"),
+            std::string::npos)
+      << mismatch.status().message();
 }
 
 TEST(WorkerOptionsTest, TokenFileReadableByOthersIsRefused) {

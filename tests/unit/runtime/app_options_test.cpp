@@ -86,6 +86,44 @@ TEST_F(AppOptionsTest, ClusterFlagsAreReadAndGoWithClusterWorkers) {
   EXPECT_NE(app_usage("my_app").find("--cluster slurm"), std::string::npos);
 }
 
+TEST_F(AppOptionsTest, TlsFlagsGoWithClusterAndTheCertificateWithItsKey) {
+  auto r = parse({"--cluster", "workers", "--tls-cert", "/t/c.pem", "--tls-key=/t/k.pem",
+                  "--tls-ca", "/t/ca.pem"});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->tls_cert, "/t/c.pem");
+  EXPECT_EQ(r->tls_key, "/t/k.pem");
+  EXPECT_EQ(r->tls_ca, "/t/ca.pem");
+  // Without --tls-ca: TLS, no client certificates asked.
+  EXPECT_TRUE(parse({"--cluster", "workers", "--tls-cert", "c", "--tls-key", "k"}).ok());
+  // Slurm's workers get the app's files: they need the CA.
+  auto slurm_no_ca = parse({"--cluster", "slurm", "--tls-cert", "c", "--tls-key", "k"});
+  ASSERT_FALSE(slurm_no_ca.ok());
+  EXPECT_NE(slurm_no_ca.status().message().find("--cluster slurm with --tls-cert needs --tls-ca"),
+            std::string::npos)
+      << slurm_no_ca.status().message();
+  EXPECT_TRUE(
+      parse({"--cluster", "slurm", "--tls-cert", "c", "--tls-key", "k", "--tls-ca", "ca"}).ok());
+
+  // A local run's works dial a Unix socket: TLS has nothing to do there.
+  for (const char* flag : {"--tls-cert", "--tls-key", "--tls-ca"}) {
+    auto local = parse({flag, "/t/x.pem"});
+    ASSERT_FALSE(local.ok()) << flag;
+    EXPECT_EQ(local.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(local.status().message().find("go with --cluster workers|slurm"), std::string::npos)
+        << local.status().message();
+  }
+  auto no_key = parse({"--cluster", "workers", "--tls-cert", "c"});
+  ASSERT_FALSE(no_key.ok());
+  EXPECT_NE(no_key.status().message().find("--tls-cert goes with --tls-key"), std::string::npos)
+      << no_key.status().message();
+  auto ca_only = parse({"--cluster", "workers", "--tls-ca", "ca"});
+  ASSERT_FALSE(ca_only.ok());
+  EXPECT_NE(ca_only.status().message().find("--tls-ca goes with --tls-cert and --tls-key"),
+            std::string::npos)
+      << ca_only.status().message();
+  EXPECT_NE(app_usage("my_app").find("--tls-cert F --tls-key F [--tls-ca F]"), std::string::npos);
+}
+
 TEST_F(AppOptionsTest, EveryFlagIsReadInBothSpellings) {
   auto r = parse(
       {"--run-dir", "runs/a", "--log-level=debug", "--listen", "127.0.0.1:0", "--quiet-works"});
