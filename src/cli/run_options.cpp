@@ -30,7 +30,8 @@ Flags:
   --resume-anyway     with --resume: even if the app or its arguments changed
   -q, --quiet         no live table of works, no status lines (passes --quiet)
   --cluster workers|slurm, --nodes N, --gpus-per-node G, --cpus-per-node C,
-  --partition P, --time T, --account A, --sbatch-arg=ARG, --local-worker,
+  --partition P, --time T, --account A, --sbatch-arg=ARG, --max-requeues N,
+  --local-worker,
   --worker-token-file F, --advertise-address HOST, --worker-heartbeat-timeout S,
   --tls-cert F, --tls-key F, --tls-ca F,
   --listen ADDR       passed to the app: run its works on a cluster
@@ -77,7 +78,7 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
   const std::vector<std::string> value_flags = {
       "--env", "--log-level", "--run-dir", "--cache-dir", "--cxxflags", "--resume", "--store",
       "--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
-      "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
+      "--account", "--sbatch-arg", "--max-requeues", "--worker-token-file", "--advertise-address",
       "--worker-heartbeat-timeout", "--listen", "--tls-cert", "--tls-key", "--tls-ca"};
   // clang-format on
   util::SplitCommandLine split = util::split_command_line(argc, argv, value_flags);
@@ -118,12 +119,13 @@ RunOptions parse_run_options(int argc, char** argv, const std::string& program) 
   // The app's cluster flags: checked by the app, passed through in order.
   for (const char* flag :
        {"--cluster", "--nodes", "--gpus-per-node", "--cpus-per-node", "--partition", "--time",
-        "--account", "--sbatch-arg", "--worker-token-file", "--advertise-address",
+        "--account", "--sbatch-arg", "--max-requeues", "--worker-token-file", "--advertise-address",
         "--worker-heartbeat-timeout", "--listen", "--tls-cert", "--tls-key", "--tls-ca"}) {
     app.add_option_function<std::vector<std::string>>(
            flag,
            [&options, flag](const std::vector<std::string>& values) {
-             for (const std::string& v : values) options.cluster_args.push_back(std::string(flag) + "=" + v);
+             for (const std::string& v : values)
+               options.cluster_args.push_back(std::string(flag) + "=" + v);
            })
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

@@ -241,6 +241,11 @@ void add_slurm_options(CLI::App& app, SlurmOptions& options) {
           },
           "ARG", "sbatch argument"))
       ->group(group);
+  app.add_option("--max-requeues", options.max_requeues,
+                 "new allocations when the job ends with its nodes taken away (its time limit, "
+                 "a pre-emption) while the app runs (default 3; 0: the app fails then)")
+      ->check(CLI::Range(0, 1000))
+      ->group(group);
 }
 
 std::string shell_quote(const std::string& text) {

@@ -116,7 +116,9 @@ std::string app_usage(const std::string& program) {
          "                    and is released when the app ends (docs/guides/slurm.md):\n"
          "                    --nodes N (default 1), --gpus-per-node G, --cpus-per-node C,\n"
          "                    --partition P, --time T (Slurm's formats), --account A,\n"
-         "                    --sbatch-arg=ARG (repeatable)\n"
+         "                    --sbatch-arg=ARG (repeatable), --max-requeues N (new\n"
+         "                    allocations when the time limit or a pre-emption ends the\n"
+         "                    job; default 3)\n"
          "  --local-worker    with --cluster: this machine runs works too\n"
          "  --worker-token-file F  the token workers present (default: a new one, written to\n"
          "                    <run dir>/worker-token, mode 0600)\n"
@@ -138,8 +140,8 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       "--run-dir", "--log-level", "--listen", "--idle-timeout", "--start-timeout", "--host",
       "--port", "--resume", "--shared-dir", "--cluster", "--worker-token-file",
       "--advertise-address", "--worker-heartbeat-timeout", "--nodes", "--gpus-per-node",
-      "--cpus-per-node", "--partition", "--time", "--account", "--sbatch-arg", "--tls-cert",
-      "--tls-key", "--tls-ca"};
+      "--cpus-per-node", "--partition", "--time", "--account", "--sbatch-arg", "--max-requeues",
+      "--tls-cert", "--tls-key", "--tls-ca"};
   // clang-format on
   util::SplitCommandLine split = util::split_command_line(argc, argv, value_flags);
   command_line.app_args = std::move(split.after_double_dash);
@@ -189,9 +191,10 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
   if (command_line.help) return command_line;
   if (!start_timeout.empty()) command_line.start_timeout = parse_duration(start_timeout);
   if (!command_line.cluster.empty() && command_line.listen_address.rfind("unix", 0) == 0) {
-    return InvalidArgument("--cluster workers needs a TCP --listen address that workers can "
-                           "reach (e.g. 0.0.0.0:0, the default), not " +
-                           command_line.listen_address);
+    return InvalidArgument(
+        "--cluster workers needs a TCP --listen address that workers can "
+        "reach (e.g. 0.0.0.0:0, the default), not " +
+        command_line.listen_address);
   }
   if (command_line.cluster.empty()) {
     for (const auto& [given, flag] :
@@ -225,10 +228,10 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
     if (given.nodes != defaults.nodes || given.gpus_per_node != defaults.gpus_per_node ||
         given.cpus_per_node != defaults.cpus_per_node || given.partition != defaults.partition ||
         given.time != defaults.time || given.account != defaults.account ||
-        !given.sbatch_args.empty()) {
+        !given.sbatch_args.empty() || given.max_requeues != defaults.max_requeues) {
       return InvalidArgument(
-          "--nodes, --gpus-per-node, --cpus-per-node, --partition, --time, --account and "
-          "--sbatch-arg go with --cluster slurm");
+          "--nodes, --gpus-per-node, --cpus-per-node, --partition, --time, --account, "
+          "--sbatch-arg and --max-requeues go with --cluster slurm");
     }
   }
   if (command_line.resume_anyway && command_line.resume.empty()) {
@@ -246,7 +249,7 @@ Result<AppCommandLine> parse_app_command_line(int argc, const char* const* argv)
       run_dir_flag = run_dir_flag || arg == "--run-dir" || arg.rfind("--run-dir=", 0) == 0;
     }
     if (run_dir_flag && std::filesystem::weakly_canonical(command_line.run_dir) !=
-            std::filesystem::weakly_canonical(command_line.resume)) {
+                            std::filesystem::weakly_canonical(command_line.resume)) {
       return InvalidArgument("--resume " + command_line.resume +
                              " runs in that directory; leave out --run-dir " +
                              command_line.run_dir);

@@ -143,5 +143,63 @@ TEST(SlurmAppTest, WithTlsTheWorkersGetTheAppsFilesAndJoinOverMutualTls) {
   EXPECT_TRUE(contains(run.err, "(TLS client certificate CN=localhost)")) << run.describe();
 }
 
+// Slurm's SIGTERM to the job's steps, as it sends it --signal=TERM@120 before
+// the time limit (and on pre-emption): the worker drains, the running call
+// (a work with no retries) is interrupted, not failed; the job ends with its
+// nodes taken away, the app submits a new allocation, and the call runs
+// again there. The app succeeds; state.json names both jobs.
+TEST(SlurmAppTest, SlurmsSigtermBeforeTheTimeLimitRequeuesTheRunAndTheInterruptedCallRunsAgain) {
+  if (worker_exe().empty() || !file_exists(worker_exe())) {
+    GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
+  }
+  LIGHTNING_REQUIRE_SLURM_OR_SKIP();
+  TempDir dir;
+  const std::string token_file = dir / "worker.token";
+  write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
+  ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
+  const std::string run_dir = dir / "run";
+  AppProcess app(LIGHTNING_SLURM_APP,
+                 {"--run-dir", run_dir, "--port", "0", "--listen", "127.0.0.1:0", "--quiet-works",
+                  "--cluster", "slurm", "--nodes", "1", "--worker-token-file", token_file, "--",
+                  "preempt"},
+                 dir.path());
+  const std::string running = run_dir + "/trainer.running";
+  ASSERT_TRUE(wait_until([&] { return file_exists(running); }, kAppWait))
+      << app.stderr_text();
+  std::string first_job = read_file(running);
+  while (!first_job.empty() && first_job.back() == '\n') first_job.pop_back();
+  ASSERT_FALSE(first_job.empty());
+  auto signalled = util::run_command({"scancel", "--signal=TERM", first_job});
+  ASSERT_TRUE(signalled.ok() && signalled->succeeded())
+      << (signalled.ok() ? signalled->describe() : signalled.status().message());
+
+  const ExitStatus status = app.wait(kAppWait);
+  const std::string err = app.stderr_text();
+  ASSERT_EQ(status.exit_code, 0) << status << "\n" << err;
+  EXPECT_TRUE(contains(err, "interrupted (worker")) << err;
+  EXPECT_TRUE(contains(err, "Slurm job " + first_job + " ended (")) << err;
+  EXPECT_TRUE(contains(err, "to carry on the run (requeue 1 of 3")) << err;
+  const Json final_state = read_json(run_dir + "/state.json");
+  const Json& trainer = final_state.at("state").at("works").at("trainer");
+  EXPECT_EQ(trainer.at("status").at("stage"), "succeeded");
+  EXPECT_EQ(trainer.at("status").at("attempt"), 2) << "one interrupted attempt, then the rerun";
+  const std::string jobs = trainer.at("vars").at("jobs");
+  const Json& cluster = final_state.at("cluster");
+  ASSERT_EQ(cluster.at("requeued_from"), Json::array({first_job})) << cluster.dump();
+  const std::string second_job = cluster.at("job_id");
+  EXPECT_NE(second_job, first_job);
+  EXPECT_EQ(jobs, first_job + "," + second_job) << "each attempt ran in its own allocation";
+  // Both allocations are gone.
+  for (const std::string& job : {first_job, second_job}) {
+    auto squeue = util::run_command({"squeue", "-h", "-t", "all", "-j", job, "-o", "%T"});
+    ASSERT_TRUE(squeue.ok());
+    std::string job_state = squeue->out;
+    while (!job_state.empty() && job_state.back() == '\n') job_state.pop_back();
+    EXPECT_TRUE(job_state.empty() || !cluster::is_active_job_state(job_state))
+        << "job " << job << " is still " << job_state;
+  }
+}
+
 }  // namespace
 }  // namespace lightning::integration

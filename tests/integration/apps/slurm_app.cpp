@@ -3,8 +3,15 @@
 // one GPU each run at once on the allocation's lightning-worker; each records
 // the CUDA_VISIBLE_DEVICES, SLURM_JOB_ID and SLURMD_NODENAME it saw. The app
 // stops once both have succeeded.
+// With the app argument `preempt`: one work, `trainer` (no retries), whose
+// first attempt writes <run dir>/trainer.running and runs until it is told to
+// stop (the test sends the job's steps SIGTERM, as Slurm does before the time
+// limit or on pre-emption); each attempt records the Slurm job it ran in. The
+// app stops once the trainer has succeeded.
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <lightning/lightning.hpp>
 #include <string>
 #include <thread>
@@ -41,6 +48,36 @@ struct Root : lightning::Flow {
   }
 };
 
+struct Trainer : lightning::Work {
+  lightning::State<int> attempts{this, "attempts", 0};
+  lightning::State<std::string> jobs{this, "jobs", ""};
+  void run(const lightning::Json&) override {
+    attempts = attempts.get() + 1;
+    jobs = jobs.get() + (jobs.get().empty() ? "" : ",") + env_or_empty("SLURM_JOB_ID");
+    const std::string running = lightning::run_dir() + "/trainer.running";
+    if (std::ifstream(running).good()) return;  // the attempt after the requeue
+    std::ofstream(running) << env_or_empty("SLURM_JOB_ID") << "\n";
+    while (!lightning::stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    // Stopped by its node's drain: a checkpoint would be saved here.
+  }
+};
+
+struct PreemptRoot : lightning::Flow {
+  Trainer& trainer = add_work<Trainer>("trainer");  // no retries: a failure would end the app
+  void run() override {
+    if (trainer.call().has_succeeded()) stop("the trainer succeeded");
+  }
+};
+
 }  // namespace
 
-LIGHTNING_APP(Root)
+// `-- preempt` runs PreemptRoot; no argument, Root.
+int main(int argc, char** argv) {
+  return lightning::run_app(argc, argv, []() -> std::unique_ptr<lightning::Flow> {
+    const auto& args = lightning::app_args();
+    if (!args.empty() && args[0] == "preempt") return std::make_unique<PreemptRoot>();
+    return std::make_unique<Root>();
+  });
+}

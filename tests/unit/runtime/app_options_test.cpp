@@ -78,6 +78,16 @@ TEST_F(AppOptionsTest, ClusterFlagsAreReadAndGoWithClusterWorkers) {
   EXPECT_NE(nodes_alone.status().message().find("go with --cluster slurm"), std::string::npos)
       << nodes_alone.status().message();
   EXPECT_FALSE(parse({"--cluster", "slurm", "--nodes", "0"}).ok());
+  EXPECT_EQ(slurm->slurm.max_requeues, 3) << "the default";
+  auto requeues = parse({"--cluster", "slurm", "--max-requeues", "0"});
+  ASSERT_TRUE(requeues.ok()) << requeues.status().message();
+  EXPECT_EQ(requeues->slurm.max_requeues, 0);
+  EXPECT_FALSE(parse({"--cluster", "slurm", "--max-requeues", "-1"}).ok());
+  auto requeues_alone = parse({"--max-requeues", "5"});
+  ASSERT_FALSE(requeues_alone.ok());
+  EXPECT_NE(requeues_alone.status().message().find("--max-requeues go with --cluster slurm"),
+            std::string::npos)
+      << requeues_alone.status().message();
   EXPECT_FALSE(parse({"--cluster", "workers", "--worker-heartbeat-timeout", "0"}).ok());
   auto unix_socket = parse({"--cluster", "workers", "--listen", "unix:/tmp/c.sock"});
   ASSERT_FALSE(unix_socket.ok());
