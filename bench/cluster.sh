@@ -7,7 +7,7 @@
 #            remote worker over loopback TCP (bench_latency, µs).
 #   lost     a worker killed with SIGKILL mid-call: time until the controller
 #            declares it lost and the call has run again on another worker.
-# Usage: bench/cluster.sh [BUILD_DIR] [N] [W] [fanout|latency|lost|all]
+# Usage: [TLS=1] bench/cluster.sh [BUILD_DIR] [N] [W] [fanout|latency|lost|all]
 # Figures: docs/benchmarks.md, "The cluster path".
 set -euo pipefail
 
@@ -24,6 +24,30 @@ cleanup() {
   if [[ -n ${KEEP_TMP:-} ]]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
+
+# TLS=1: the controller and the workers speak mutual TLS (certificates made
+# here by openssl, EC P-256, as tests/common/tls_certs.hpp makes them).
+app_tls=()
+worker_tls=()
+if [[ ${TLS:-0} == 1 ]]; then
+  (
+    cd "$tmp"
+    K="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >server.ext
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl req -x509 $K -keyout ca.key -out ca.pem -subj "/CN=bench CA" -days 2
+    openssl req -new $K -keyout server.key -out server.csr -subj "/CN=localhost"
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 \
+      -extfile server.ext -out server.pem
+    openssl req -new $K -keyout worker.key -out worker.csr -subj "/CN=bench-worker"
+    openssl x509 -req -in worker.csr -CA ca.pem -CAkey ca.key -set_serial 3 -days 2 \
+      -extfile client.ext -out worker.pem
+    chmod 600 ./*.key
+  ) >/dev/null 2>&1
+  app_tls=(--tls-cert "$tmp/server.pem" --tls-key "$tmp/server.key" --tls-ca "$tmp/ca.pem")
+  worker_tls=(--tls-ca "$tmp/ca.pem" --tls-cert "$tmp/worker.pem" --tls-key "$tmp/worker.key")
+  echo "# TLS: mutual, EC P-256 certificates"
+fi
 
 token="$tmp/worker-token"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$token"
@@ -43,7 +67,7 @@ start_app() {
   local name=$1 bin=$2
   shift 2
   LIGHTNING_BENCH_GO_FILE="$tmp/$name.go" /usr/bin/time -f "controller CPU: %U s user, %S s sys" ${APP_WRAPPER:-} "$bin" --cluster workers --listen 127.0.0.1:0 \
-    --worker-token-file "$token" --worker-heartbeat-timeout 1 --no-http --run-dir "$tmp/$name" \
+    --worker-token-file "$token" --worker-heartbeat-timeout 1 --no-http "${app_tls[@]}" --run-dir "$tmp/$name" \
     --quiet-works --log-level "${APP_LOG_LEVEL:-info}" -- "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
   app_pid=$!
   pids+=("$app_pid")
@@ -63,7 +87,7 @@ start_workers() {
   worker_pids=()
   for i in $(seq 1 "$count"); do
     "$B/bin/lightning-worker" --controller "$address" --token-file "$token" --name "node$i" \
-      --gpus none $WORKER_FLAGS --work-dir "$tmp/$name-node$i" --log-level info 2>"$tmp/$name-node$i.err" &
+      --gpus none $WORKER_FLAGS "${worker_tls[@]}" --work-dir "$tmp/$name-node$i" --log-level info 2>"$tmp/$name-node$i.err" &
     worker_pids+=($!)
     pids+=($!)
   done
