@@ -240,6 +240,7 @@ void SchedulingLauncher::schedule_soon() {
 void SchedulingLauncher::schedule_now() {
   if (shut_down_) return;
   for (const scheduler::Placement& pl : scheduler_.schedule()) place(pl);
+  refuse_misfits();
   if (!events_.pending) return;
   std::vector<std::pair<uint64_t, std::string>> changed;
   for (auto& [id, p] : procs_) {
@@ -250,6 +251,28 @@ void SchedulingLauncher::schedule_now() {
     changed.emplace_back(id, std::move(reason));
   }
   for (const auto& [id, reason] : changed) events_.pending(id, reason);
+}
+
+void SchedulingLauncher::refuse_misfits() {
+  if (!options_.workers_complete) return;
+  std::vector<uint64_t> misfits;
+  for (const auto& [id, p] : procs_) {
+    if (p.state == Proc::State::kPending && !scheduler_.fits_some_worker(p.request.work_path())) {
+      misfits.push_back(id);
+    }
+  }
+  if (misfits.empty()) return;
+  const std::string complete = options_.workers_complete();
+  if (complete.empty()) return;
+  for (uint64_t id : misfits) {
+    const std::string work = procs_.at(id).request.work_path();
+    const std::string why = scheduler_.pending_reason(work) + "; " + complete + ", so it can never run";
+    spdlog::error("{}: {}", work, why);
+    scheduler_.cancel(work);
+    runtime::ProcessExit exit;
+    exit.error = why;
+    end(id, exit);
+  }
 }
 
 void SchedulingLauncher::place(const scheduler::Placement& pl) {

@@ -46,6 +46,12 @@ struct SchedulingLauncherOptions {
   /// can. Null (cluster mode): a work that fits no worker stays pending with
   /// the scheduler's reason, as a worker may still register.
   std::function<std::string(const Compute&)> never_fits;
+  /// Cluster mode with an engine (Slurm): non-empty ("all 2 nodes of Slurm
+  /// job 12 have joined") once every worker the allocation will bring has
+  /// registered, so no other may come; a pending work that then fits no
+  /// worker even when empty can never run, and its process "exits" with the
+  /// scheduler's reason and this. Null or "": such a work waits.
+  std::function<std::string()> workers_complete;
   /// Now in microseconds since the Unix epoch (WorkerInfo::last_heartbeat_unix_us).
   std::function<int64_t()> unix_now_us;
 };
@@ -162,6 +168,8 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
 
   void schedule_soon();
   void schedule_now();
+  /// With options_.workers_complete: ends the pending works no worker can hold.
+  void refuse_misfits();
   void place(const scheduler::Placement& placement);
   /// Reports `process_id` as exited now with `exit`, forgetting it.
   void end(uint64_t process_id, const runtime::ProcessExit& exit);

@@ -53,6 +53,24 @@ AppHost::AppHost(AppHostOptions options, ZygoteHandle zygote, std::unique_ptr<Fl
   if (!options_.cluster.workers) {
     scheduling.never_fits = [this](const Compute& c) { return scheduler::local_misfit(c, local_); };
   }
+  if (options_.cluster.slurm) {
+    // Once every node of the allocation has its worker, no other comes: a
+    // work no worker can hold fails instead of holding the allocation.
+    scheduling.workers_complete = [this]() -> std::string {
+      if (!engine_ || !scheduling_) return "";
+      const std::string job = engine_->describe().value("job_id", std::string());
+      if (job.empty()) return "";
+      int joined = 0;
+      for (const cluster::WorkerInfo& w : scheduling_->workers()) {
+        auto it = w.engine.find("slurm.job_id");
+        if (it != w.engine.end() && it->second == job && !w.draining) ++joined;
+      }
+      const int nodes = options_.cluster.slurm->nodes;
+      if (joined < nodes) return "";
+      return "all " + std::to_string(nodes) + (nodes == 1 ? " node" : " nodes") + " of Slurm job " +
+             job + " have joined";
+    };
+  }
   scheduling.scheduler.heartbeat_timeout = options_.cluster.heartbeat_timeout;
   scheduling.unix_now_us = util::now_unix_us;
   scheduling_ = std::make_unique<cluster::SchedulingLauncher>(loop_, std::move(scheduling));

@@ -552,6 +552,15 @@ std::vector<Placement> Scheduler::schedule() {
 
 // ------------------------------------------------------------------ reasons
 
+bool Scheduler::fits_some_worker(const WorkId& work) const {
+  auto it = works_.find(work);
+  if (it == works_.end()) return false;
+  for (const auto& [id, w] : workers_) {
+    if (fits_empty(*w, *it->second)) return true;
+  }
+  return false;
+}
+
 std::string Scheduler::pending_reason(const WorkId& work) const {
   auto it = works_.find(work);
   if (it == works_.end() || it->second->placed) return "";

@@ -193,6 +193,10 @@ class Scheduler {
   /// Empty when the work is not pending. Computed when asked (cheap on the
   /// schedule() path), from the workers as they are now.
   std::string pending_reason(const WorkId& work) const;
+  /// Whether some registered worker could hold the pending or placed `work`
+  /// when empty (its CPUs, memory, GPUs of the model, labels; its gang
+  /// aside). false for an unknown work or with no worker.
+  bool fits_some_worker(const WorkId& work) const;
   /// The current placement of a placed work.
   std::optional<Placement> placement_of(const WorkId& work) const;
   size_t pending_count() const { return queue_.size(); }

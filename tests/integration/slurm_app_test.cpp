@@ -201,5 +201,36 @@ TEST(SlurmAppTest, SlurmsSigtermBeforeTheTimeLimitRequeuesTheRunAndTheInterrupte
   }
 }
 
+// A work asking for more GPUs than any node of the allocation has fails once
+// the allocation's workers have joined (no other worker can come), instead of
+// holding the allocation until someone notices; the allocation is released.
+TEST(SlurmAppTest, AWorkNoNodeCanHoldFailsOnceTheAllocationHasJoinedAndTheJobIsReleased) {
+  if (worker_exe().empty() || !file_exists(worker_exe())) {
+    GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
+  }
+  LIGHTNING_REQUIRE_SLURM_OR_SKIP();
+  TempDir dir;
+  const std::string token_file = dir / "worker.token";
+  write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
+  ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
+  const AppRun run = run_app(LIGHTNING_SLURM_APP, dir, {"misfit"},
+                             {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works",
+                              "--cluster", "slurm", "--nodes", "1", "--gpus-per-node", "2",
+                              "--worker-token-file", token_file},
+                             kAppWait);
+  EXPECT_EQ(run.status.exit_code, 1) << run.describe();
+  EXPECT_TRUE(contains(run.err, "no worker has 8 GPUs (largest: 2); all 1 node of Slurm job "))
+      << run.describe();
+  EXPECT_TRUE(contains(run.err, "have joined, so it can never run")) << run.describe();
+  const std::string job = run.final.at("cluster").at("job_id");
+  auto squeue = util::run_command({"squeue", "-h", "-t", "all", "-j", job, "-o", "%T"});
+  ASSERT_TRUE(squeue.ok());
+  std::string job_state = squeue->out;
+  while (!job_state.empty() && job_state.back() == '\n') job_state.pop_back();
+  EXPECT_TRUE(job_state.empty() || !cluster::is_active_job_state(job_state))
+      << "job " << job << " is still " << job_state;
+}
+
 }  // namespace
 }  // namespace lightning::integration

@@ -8,6 +8,8 @@
 // stop (the test sends the job's steps SIGTERM, as Slurm does before the time
 // limit or on pre-emption); each attempt records the Slurm job it ran in. The
 // app stops once the trainer has succeeded.
+// With `misfit`: one work asking for 8 GPUs, more than any node of the
+// allocation has: it must fail once the allocation's workers have joined.
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -71,13 +73,20 @@ struct PreemptRoot : lightning::Flow {
   }
 };
 
+struct MisfitRoot : lightning::Flow {
+  GpuWork& huge = add_work<GpuWork>(
+      "huge", lightning::WorkOptions().parallel(true).compute(lightning::Compute().gpus(8)));
+  void run() override { huge.call(); }
+};
+
 }  // namespace
 
-// `-- preempt` runs PreemptRoot; no argument, Root.
+// `-- preempt` runs PreemptRoot, `-- misfit` MisfitRoot; no argument, Root.
 int main(int argc, char** argv) {
   return lightning::run_app(argc, argv, []() -> std::unique_ptr<lightning::Flow> {
     const auto& args = lightning::app_args();
     if (!args.empty() && args[0] == "preempt") return std::make_unique<PreemptRoot>();
+    if (!args.empty() && args[0] == "misfit") return std::make_unique<MisfitRoot>();
     return std::make_unique<Root>();
   });
 }

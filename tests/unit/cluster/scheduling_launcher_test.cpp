@@ -166,6 +166,41 @@ TEST_F(SchedulingLauncherTest, AWorkThatFitsNowhereIsPendingWithTheReasonAndStop
   EXPECT_EQ(exits_[1], 1) << "exactly one exit";
 }
 
+/// An engine's allocation (Slurm): complete once the test says so.
+SchedulingLauncherOptions allocation_options(std::shared_ptr<std::string> complete) {
+  SchedulingLauncherOptions o;
+  o.workers_complete = [complete] { return *complete; };
+  return o;
+}
+
+// Built before the launcher's test base, which takes it.
+struct CompleteFlag {
+  std::shared_ptr<std::string> complete_ = std::make_shared<std::string>();
+};
+
+class AllocationTest : protected CompleteFlag, public SchedulingLauncherTest {
+ protected:
+  AllocationTest() : SchedulingLauncherTest(allocation_options(complete_)) {}
+};
+
+TEST_F(AllocationTest, AWorkNoWorkerCanHoldFailsOnceTheWholeAllocationHasJoined) {
+  auto n1 = add("node1", 8, 2);
+  launcher_->launch(request(1, "root.big", Compute().gpus(4)));
+  launcher_->launch(request(2, "root.busy", Compute().gpus(2)));
+  launcher_->launch(request(3, "root.waits", Compute().gpus(2)));  // fits, once busy ends
+  pump();
+  EXPECT_EQ(exits_.count(1), 0u) << "another node may still join";
+  *complete_ = "all 1 node of Slurm job 12 have joined";
+  launcher_->launch(request(4, "root.trigger", Compute()));  // any change schedules again
+  pump();
+  ASSERT_EQ(exits_[1], 1);
+  EXPECT_EQ(exit_errors_[1],
+            "no worker has 4 GPUs (largest: 2); all 1 node of Slurm job 12 have joined, so it can "
+            "never run");
+  EXPECT_EQ(exits_.count(3), 0u) << "a work that fits once room is free keeps waiting";
+  EXPECT_EQ(n1->launches.size(), 2u) << "busy and trigger run";
+}
+
 TEST_F(SchedulingLauncherTest, AWaitingWorkIsPlacedWhenRoomIsFreedAndToldSo) {
   auto n1 = add("node1", 8, 1);
   launcher_->launch(request(1, "root.a", Compute().gpus(1)));
