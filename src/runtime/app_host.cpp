@@ -225,6 +225,12 @@ int AppHost::run() {
 
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
   if (engine_) engine_->release(controller_->failed() ? "the app failed" : "the app ended");
+  // A token this run made is no use once it has ended: no secret stays behind
+  // (one given with --worker-token-file is the user's, and stays).
+  if (!worker_token_path_.empty() && options_.cluster.worker_token_file.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(worker_token_path_, ec);
+  }
   if (journal_) journal_->flush();  // the last changes (the works' final statuses) are committed
   write_state_file();
   const int code = controller_->exit_code();

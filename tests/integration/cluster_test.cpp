@@ -449,6 +449,22 @@ TEST_F(ClusterTlsTest, AKeyOthersMayReadStopsTheAppAtStartNamingTheFlagAndFile) 
   EXPECT_FALSE(contains(run.err, "PRIVATE KEY"));
 }
 
+// A worker token the app made for its run (no --worker-token-file) is its
+// own secret: owner-only while the app runs, and gone once it has ended.
+TEST(ClusterTokenTest, TheTokenTheAppMadeIsOwnerOnlyAndRemovedWhenTheAppEnds) {
+  ApiApp app(LIGHTNING_CLUSTER_APP, {"idle"},
+             {"--port", "0", "--cluster", "workers", "--listen", "127.0.0.1:0", "--quiet-works"});
+  ASSERT_FALSE(join_address(app).empty()) << app.describe();
+  const std::string token_file = app.run_dir() + "/worker-token";
+  struct stat st {};
+  ASSERT_EQ(::stat(token_file.c_str(), &st), 0) << app.describe();
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(read_file(token_file).size(), 65u) << "64 hex digits and a newline";
+  const ExitStatus status = app.stop();
+  EXPECT_EQ(status.exit_code, 0) << status << app.describe();
+  EXPECT_FALSE(file_exists(token_file)) << "the ended run's token stays behind";
+}
+
 // FetchApp needs no worker: a plain gRPC client.
 TEST(ClusterFetchAppTest, ServesTheAppBinaryByHashAndRefusesAWrongToken) {
   TempDir dir;
