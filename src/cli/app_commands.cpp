@@ -122,6 +122,45 @@ AppTarget select_app(const AppSelection& selection) {
   return {ApiClient(std::move(url), token), run_dir};
 }
 
+std::vector<std::string> cluster_lines(const json& body) {
+  std::vector<std::string> lines;
+  if (!body.is_object()) return lines;
+  const json cluster = body.value("cluster", json());
+  if (cluster.is_object()) {
+    std::string line = "cluster  " + get_string(cluster, "info");
+    const json requeued = cluster.value("requeued_from", json::array());
+    if (requeued.is_array() && !requeued.empty()) {
+      std::string ids;
+      for (const json& id : requeued) {
+        if (id.is_string()) ids += (ids.empty() ? "" : ", ") + id.get<std::string>();
+      }
+      line += " (requeued from " + ids + ")";
+    }
+    lines.push_back(line);
+  }
+  const json workers = body.value("workers", json::array());
+  if (!workers.is_array()) return lines;
+  const bool only_local = workers.size() == 1 && workers[0].is_object() &&
+                          workers[0].value("local", false);
+  if (only_local) return lines;  // a local run: this machine, nothing to say
+  if (workers.empty()) {
+    lines.emplace_back(
+        "workers  none has joined yet: start lightning-worker as the app's log says (\"workers "
+        "join at ...\"; docs/cli.md)");
+    return lines;
+  }
+  std::string line = "workers  " + std::to_string(workers.size()) + ":";
+  for (const json& w : workers) {
+    if (!w.is_object()) continue;
+    const json works = w.value("works", json::array());
+    line += " " + get_string(w, "id") + " (" +
+            std::to_string(works.is_array() ? works.size() : 0) + " works" +
+            (w.value("draining", false) ? ", draining" : "") + ")";
+  }
+  lines.push_back(line);
+  return lines;
+}
+
 std::vector<util::WorkRow> rows_from_components(const json& body) {
   std::vector<util::WorkRow> rows;
   if (body.is_object() && body.contains("root")) collect_component_rows(body["root"], rows, 0);
@@ -150,6 +189,12 @@ int status_command(const AppTarget& app, std::FILE* out) {
   }
   print_line(out, "app      " + app.client.url().text);
   if (!app.run_dir.empty()) print_line(out, "run dir  " + app.run_dir);
+  // Where the works run (an app from before GET /api/v1/workers: nothing).
+  const ApiResponse workers = app.client.get("/api/v1/workers");
+  if (workers.status >= 200 && workers.status < 300) {
+    const json body = json::parse(workers.body, nullptr, false);
+    for (const std::string& line : cluster_lines(body)) print_line(out, line);
+  }
   print_line(out, "");
   if (rows.empty()) {
     print_line(out, "no works yet");

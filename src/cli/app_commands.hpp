@@ -46,6 +46,11 @@ int stop_command(const AppTarget& app, const std::string& work_path, std::FILE* 
 /// `lightning state [--watch]`.
 int state_command(const AppTarget& app, bool watch, std::FILE* out);
 
+/// `lightning status`'s lines about where the works run, from a GET
+/// /api/v1/workers body: "cluster  Slurm job 12 RUNNING on vm (requeued from
+/// 11)" with an engine, "workers  2: node1 (3 works) node2 (0 works, draining)",
+/// a hint when none has joined; nothing for a local run (one `local` worker).
+std::vector<std::string> cluster_lines(const nlohmann::json& body);
 /// Rows of the works in a GET /api/v1/components body ({"version", "root":
 /// NODE}), flows walked depth first (a flow's works, then its flows).
 std::vector<util::WorkRow> rows_from_components(const nlohmann::json& body);

@@ -374,6 +374,13 @@ void SchedulingLauncher::on_ended(const std::string& worker, uint64_t process_id
 
 // ------------------------------------------------------------------ queries
 
+bool SchedulingLauncher::may_drain(uint64_t process_id) const {
+  auto it = procs_.find(process_id);
+  if (it == procs_.end() || it->second.state == Proc::State::kPending) return false;
+  auto w = workers_.find(it->second.worker);
+  return w == workers_.end() || !w->second.info.local;
+}
+
 std::string SchedulingLauncher::draining_reason(uint64_t process_id) const {
   auto it = procs_.find(process_id);
   if (it == procs_.end() || it->second.state != Proc::State::kDraining) return {};

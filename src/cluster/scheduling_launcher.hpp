@@ -117,6 +117,8 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
                     std::chrono::milliseconds grace);
   /// The draining reason of the worker `process_id` was placed on, or empty.
   std::string draining_reason(uint64_t process_id) const override;
+  /// True for a process placed on a lightning-worker (not this machine's).
+  bool may_drain(uint64_t process_id) const override;
   /// The worker's session ended (its stream broke or it finished). Not a lost
   /// worker yet (that takes heartbeat_timeout), but its executor can send
   /// nothing more; processes of a draining worker are reported ended now.

@@ -160,7 +160,12 @@ void HttpApiService::add_routes() {
     return {json_ok(202, {{"stopping", true}}), {}};
   });
   router_.add("GET", "/api/v1/workers", [this](const Request&, const PathParams&) -> Reply {
-    return {json_ok(200, {{"workers", workers_ ? workers_() : Json::array()}}), {}};
+    Json body = {{"workers", workers_ ? workers_() : Json::array()}};
+    if (cluster_) {
+      Json cluster = cluster_();
+      if (!cluster.is_null()) body["cluster"] = std::move(cluster);
+    }
+    return {json_ok(200, body), {}};
   });
   components_.add_to(router_);
   logs_.add_to(router_);

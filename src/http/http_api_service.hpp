@@ -62,6 +62,10 @@ class HttpApiService final : public runtime::StateObserver {
   /// makes it (cluster::workers_json over the SchedulingLauncher); unset:
   /// an empty list. Called on the loop thread.
   void set_workers(std::function<Json()> list) { workers_ = std::move(list); }
+  /// The cluster engine's allocation for GET /api/v1/workers' `cluster` (a
+  /// Slurm job's id, state, nodes, `info` line, `requeued_from`), or null:
+  /// no engine (a local run, `--cluster workers`). Called on the loop thread.
+  void set_cluster(std::function<Json()> cluster) { cluster_ = std::move(cluster); }
   /// Access rules, then the router: what the server calls per request.
   Reply handle(const Request& request);
 
@@ -100,6 +104,7 @@ class HttpApiService final : public runtime::StateObserver {
   StateWriter state_writer_;
   UserRoutes user_routes_;
   std::function<Json()> workers_;
+  std::function<Json()> cluster_;
 };
 
 /// The work at dotted `path` ("root.a", "root.child.w") in the tree under

@@ -300,6 +300,7 @@ bool AppHost::start_http() {
   if (!options_.http) return true;
   http_ = std::make_unique<http::HttpApiService>(io_, *controller_, *options_.http);
   http_->set_workers([this] { return scheduling_->workers_json(); });
+  http_->set_cluster([this] { return cluster_json(); });
   const Status st = http_->start(options_.controller.run_dir);
   if (!st.ok()) {
     spdlog::error("cannot start the HTTP API: {} (or run with --no-http)", st.message());
@@ -389,12 +390,16 @@ void AppHost::watch_engine() {
   });
 }
 
+Json AppHost::cluster_json() const {
+  if (!engine_) return nullptr;
+  Json cluster = engine_->describe();
+  if (!requeued_jobs_.empty()) cluster["requeued_from"] = requeued_jobs_;
+  return cluster;
+}
+
 Json AppHost::final_record_with_engine() const {
   Json record = controller_->final_record();
-  if (engine_) {
-    record["cluster"] = engine_->describe();
-    if (!requeued_jobs_.empty()) record["cluster"]["requeued_from"] = requeued_jobs_;
-  }
+  if (engine_) record["cluster"] = cluster_json();
   return record;
 }
 

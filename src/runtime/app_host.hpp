@@ -120,6 +120,8 @@ class AppHost final : private rpc::WorkSessionHandler {
   void on_signal(int sig);
   void write_state_file();
   Json final_record_with_engine() const;
+  /// The engine's allocation (describe() and `requeued_from`), null without one.
+  Json cluster_json() const;
   bool start_http();
   /// What one work process costs this process (BudgetCosts): all of it in
   /// a local run; with --cluster and no --local-worker only its gRPC stream's

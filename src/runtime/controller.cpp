@@ -480,6 +480,13 @@ Status Controller::on_call_finished(uint64_t process_id, const v1::CallFinished&
     message += f.ok() ? " and returned from run()"
                       : " and run() threw " + f.error_type() + ": " + f.message();
     supervisor_.stop(r.process, r.work->options().grace_period());
+    if (launcher_.may_drain(process_id) && !stopping_) {
+      // Slurm signals every process of a job step, the works too, and their
+      // CallFinished can overtake the worker's Draining: the exit, which comes
+      // after it on the worker's stream, decides (process_exited).
+      r.outside_signal = detail::WorkRecord::OutsideSignal{process_id, sig, message};
+      return Status::Ok();
+    }
     fail_current(r, std::string(reason::kSignal), message, std::nullopt, sig,
                  /*outside_signal=*/true);
     return Status::Ok();
@@ -584,8 +591,14 @@ void Controller::process_exited(uint64_t process_id, const ProcessExit& ex) {
       current && !r.calls.is_waiting_to_retry() &&
       (current->dispatched_on == process_id ||
        (current->dispatched_on == 0 && current->waiting_on == process_id && !said_hello));
+  const bool signalled = r.outside_signal.process_id == process_id;
+  const detail::WorkRecord::OutsideSignal outside = std::move(r.outside_signal);
+  r.outside_signal = {};
   if (had_call && !stopping_ && ex.drained) {
     interrupt(r, ex.error);
+  } else if (had_call && !stopping_ && signalled) {
+    fail_current(r, std::string(reason::kSignal), outside.message, std::nullopt, outside.signal,
+                 /*outside_signal=*/true);
   } else if (had_call && !stopping_) {
     std::string tail = logs_.stderr_tail(r.work->path());
     std::string message = "work process " + how;

@@ -80,6 +80,14 @@ class WorkRecord {
   runtime::CallTable calls;
   runtime::WorkProcess process;      // changed only by the WorkProcessSupervisor
   detail::PatchBuilder pending_out;  // flow-side changes not yet sent
+  /// A call that ended by a signal from outside on a worker that may be
+  /// draining: decided at the process's exit (interrupted if its node was
+  /// draining, else failed with this). Process id 0: none.
+  struct OutsideSignal {
+    uint64_t process_id = 0;
+    int signal = 0;
+    std::string message;
+  } outside_signal;
 };
 
 }  // namespace detail

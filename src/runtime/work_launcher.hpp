@@ -74,6 +74,13 @@ class WorkLauncherInterface {
     (void)process_id;
     return {};
   }
+  /// Whether `process_id` runs on a node that may be drained (a cluster's
+  /// worker): a signal from outside may be its node's drain, which its exit
+  /// says (ProcessExit::drained) more surely than the work can.
+  virtual bool may_drain(uint64_t process_id) const {
+    (void)process_id;
+    return false;
+  }
 };
 
 }  // namespace lightning::runtime

@@ -37,6 +37,9 @@ class FakeWorkLauncher final : public runtime::WorkLauncherInterface {
     auto it = draining_.find(process_id);
     return it == draining_.end() ? std::string() : it->second;
   }
+  bool may_drain(uint64_t) const override { return remote_; }
+  /// Its processes run on nodes that may drain (a cluster launcher's view).
+  void set_remote(bool remote) { remote_ = remote; }
   /// The node of `process_id` is draining (a cluster launcher's view).
   void set_draining(uint64_t process_id, std::string reason) {
     draining_[process_id] = std::move(reason);
@@ -84,6 +87,7 @@ class FakeWorkLauncher final : public runtime::WorkLauncherInterface {
   std::vector<v1::LaunchWorkRequest> launches_;
   std::vector<Stop> stops_;
   std::map<uint64_t, std::string> draining_;
+  bool remote_ = false;
   int shutdowns_ = 0;
 };
 

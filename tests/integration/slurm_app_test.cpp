@@ -170,6 +170,24 @@ TEST(SlurmAppTest, SlurmsSigtermBeforeTheTimeLimitRequeuesTheRunAndTheInterrupte
   std::string first_job = read_file(running);
   while (!first_job.empty() && first_job.back() == '\n') first_job.pop_back();
   ASSERT_FALSE(first_job.empty());
+  // The allocation is live in the API (what `lightning status` prints).
+  const Json api = read_json(run_dir + "/api.json");
+  ASSERT_TRUE(api.contains("url")) << api.dump();
+  std::string token = read_file(run_dir + "/api-token");
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  auto workers = util::run_command({"curl", "-sf", "-H", "Authorization: Bearer " + token,
+                                    api.at("url").get<std::string>() + "/api/v1/workers"});
+  ASSERT_TRUE(workers.ok() && workers->succeeded())
+      << (workers.ok() ? workers->describe() : workers.status().message());
+  const Json listed = Json::parse(workers->out, nullptr, false);
+  ASSERT_TRUE(listed.is_object() && listed.contains("cluster")) << workers->out;
+  EXPECT_EQ(listed.at("cluster").at("job_id"), first_job) << workers->out;
+  // squeue is polled every 2 s while pending, 5 s while running: it may not
+  // have seen the job start yet.
+  const std::string job_state_now = listed.at("cluster").at("state");
+  EXPECT_TRUE(job_state_now == "RUNNING" || job_state_now == "PENDING" ||
+              job_state_now == "CONFIGURING")
+      << workers->out;
   auto signalled = util::run_command({"scancel", "--signal=TERM", first_job});
   ASSERT_TRUE(signalled.ok() && signalled->succeeded())
       << (signalled.ok() ? signalled->describe() : signalled.status().message());

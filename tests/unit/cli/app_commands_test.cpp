@@ -36,6 +36,24 @@ TEST(AppCommandsTest, ComponentRowsWalkFlowsDepthFirst) {
   EXPECT_TRUE(lightning::cli::rows_from_components(json::parse("[1,2]")).empty());
 }
 
+TEST(AppCommandsTest, StatusSaysWhereTheWorksRunOnAClusterAndNothingForALocalRun) {
+  using lightning::cli::cluster_lines;
+  EXPECT_TRUE(cluster_lines(json::parse(R"({"workers": [{"id": "local", "local": true,
+                                                          "works": ["root.a"]}]})"))
+                  .empty());
+  const json slurm = json::parse(R"({"cluster": {"engine": "slurm", "state": "RUNNING",
+      "info": "Slurm job 13 RUNNING on vm", "requeued_from": ["12"]},
+      "workers": [{"id": "vm", "local": false, "draining": false, "works": ["root.a", "root.b"]},
+                  {"id": "vm2", "local": false, "draining": true, "works": []}]})");
+  EXPECT_EQ(cluster_lines(slurm),
+            (std::vector<std::string>{"cluster  Slurm job 13 RUNNING on vm (requeued from 12)",
+                                      "workers  2: vm (2 works) vm2 (0 works, draining)"}));
+  const auto none = cluster_lines(json::parse(R"({"workers": []})"));
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_NE(none[0].find("none has joined yet"), std::string::npos) << none[0];
+  EXPECT_TRUE(cluster_lines(json::parse("[1]")).empty()) << "a body it cannot read: nothing";
+}
+
 TEST(AppCommandsTest, StateRowsTimeARunningWorkFromWhenItStarted) {
   const json body = json::parse(R"({"version": 3, "state": {"vars": {},
     "works": {"train": {"vars": {}, "status": {"stage": "running", "timestamp_us": 1000000,

@@ -419,6 +419,53 @@ TEST_F(CallTest, ACallWhoseNodeDrainedIsInterruptedAndRunsAgainWithoutUsingARetr
   EXPECT_FALSE(controller().finished());
 }
 
+TEST_F(CallTest, OnAWorkerAnOutsideSigtermIsDecidedAtTheExitWhichSaysWhetherTheNodeDrained) {
+  // Slurm signals every process of the job step, the works too: a work's
+  // CallFinished can come before its worker's Draining. The exit (after the
+  // Draining, on the worker's stream) decides.
+  launcher_.set_remote(true);
+  root(WorkOptions().parallel(true)).body = [](TestRoot& r) { r.w.call(); };
+  start();
+  uint64_t pid = launch_of_w().process_id();
+  {
+    FakeWorkProcess proc(controller());
+    connect(proc);
+    proc.call_started(1);
+    proc.call_finished_after_signal(1, SIGTERM, 901);  // slurmstepd's
+    settle();
+    EXPECT_EQ(w().status().stage, WorkStage::kRunning) << "not decided before the exit";
+    lightning::runtime::ProcessExit drained;
+    drained.drained = true;
+    drained.error = "worker 'vm' is draining: SIGTERM (Slurm job 7)";
+    launcher_.exited(pid, drained);
+    controller().on_session_closed(proc.session());
+    settle();
+    EXPECT_FALSE(controller().finished());
+    EXPECT_EQ(w().status().reason, "retrying");
+    EXPECT_EQ(w().status().attempt, 2);
+  }
+  // The next attempt gets an outside SIGTERM that was no drain: it fails, and
+  // with it the app (no retries; raise_exception).
+  ASSERT_EQ(launcher_.launches().size(), 2u);
+  pid = launcher_.launches().back().process_id();
+  FakeWorkProcess proc2(controller());
+  proc2.hello(launcher_.launches().back());
+  settle();
+  proc2.call_started(1);
+  proc2.call_finished_after_signal(1, SIGTERM, 4242);
+  settle();
+  EXPECT_FALSE(controller().finished());
+  launcher_.exited_with_code(pid, 0);
+  controller().on_session_closed(proc2.session());
+  settle();
+  EXPECT_EQ(w().status().stage, WorkStage::kFailed);
+  EXPECT_EQ(w().status().reason, "signal");
+  EXPECT_NE(w().status().message.find("got SIGTERM from outside the app (sent by pid 4242)"),
+            std::string::npos)
+      << w().status().message;
+  EXPECT_TRUE(controller().finished());
+}
+
 TEST_F(CallTest, AProcessEndedByItsDrainingNodeBeforeItReportedIsInterruptedToo) {
   root(WorkOptions().parallel(true)).body = [](TestRoot& r) { r.w.call(); };
   start();
