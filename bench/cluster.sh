@@ -66,7 +66,7 @@ wait_for() {
 start_app() {
   local name=$1 bin=$2
   shift 2
-  LIGHTNING_BENCH_GO_FILE="$tmp/$name.go" /usr/bin/time -f "controller CPU: %U s user, %S s sys" ${APP_WRAPPER:-} "$bin" --cluster workers --listen 127.0.0.1:0 \
+  LIGHTNING_BENCH_GO_FILE="$tmp/$name.go" /usr/bin/time -f "controller CPU: %U s user, %S s sys" ${APP_WRAPPER:-} "$bin" --cluster workers --listen "${LISTEN:-127.0.0.1:0}" \
     --worker-token-file "$token" --worker-heartbeat-timeout 1 --no-http "${app_tls[@]}" --run-dir "$tmp/$name" \
     --quiet-works --log-level "${APP_LOG_LEVEL:-info}" -- "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
   app_pid=$!

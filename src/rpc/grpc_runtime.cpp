@@ -3,8 +3,14 @@
 
 #include <absl/synchronization/mutex.h>
 
+#include <cstdlib>
+
 namespace lightning::rpc {
 
-void tune_grpc_runtime() { absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore); }
+void tune_grpc_runtime() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): called before any thread starts
+  ::setenv("GRPC_DNS_RESOLVER", "native", /*overwrite=*/0);
+}
 
 }  // namespace lightning::rpc
