@@ -54,14 +54,15 @@ bool has_token(const Request& request, const std::string& token) {
 
 }  // namespace
 
-bool is_loopback_request(const Request& request, const AccessPolicy& policy) {
-  if (!policy.loopback) return false;
+bool is_loopback_request(const Request& request, const AccessPolicy& policy, const Peer& peer) {
+  if (!policy.loopback || !peer.same_user) return false;
   const auto host = request.find(beast_http::field::host);
   return host != request.end() &&
          is_loopback_host(host_of({host->value().data(), host->value().size()}));
 }
 
-std::optional<Response> check_access(const Request& request, const AccessPolicy& policy) {
+std::optional<Response> check_access(const Request& request, const AccessPolicy& policy,
+                                     const Peer& peer) {
   const unsigned version = request.version();
   if (policy.loopback) {
     const auto host = request.find(beast_http::field::host);
@@ -74,14 +75,17 @@ std::optional<Response> check_access(const Request& request, const AccessPolicy&
     }
   }
   const bool is_read = request.method() == beast_http::verb::get;
-  if (is_read && policy.loopback) return std::nullopt;
+  if (is_read && policy.loopback && peer.same_user) return std::nullopt;
   if (has_token(request, policy.token)) return std::nullopt;
+  const std::string send =
+      "'Authorization: Bearer <token>' (the token is in " + policy.token_path + ")";
   Response res = error_response(
       401,
-      is_read
-          ? "this API listens beyond loopback, so every request needs "
-            "'Authorization: Bearer <token>' (the token is in <run dir>/api-token)"
-          : "a write needs 'Authorization: Bearer <token>' (the token is in <run dir>/api-token)",
+      !is_read          ? "a write needs " + send
+      : policy.loopback ? "this API lets only the user that started the app read without a "
+                          "token; other users of this machine send " +
+                              send
+                        : "this API listens beyond loopback, so every request needs " + send,
       version, request.keep_alive());
   res.set(beast_http::field::www_authenticate, R"(Bearer realm="lightning")");
   return res;

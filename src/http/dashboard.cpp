@@ -138,7 +138,7 @@ Reply DashboardRoutes::get_index(const Request& request) const {
     // Only a page asked over loopback, from a loopback name, carries the token
     // (docs/design/http.md, "The dashboard's token"); elsewhere the page asks for it.
     page.replace(at, kTokenPlaceholder.size(),
-                 is_loopback_request(request, access_) ? access_.token : std::string());
+                 is_loopback_request(request, access_, current_peer()) ? access_.token : std::string());
   }
   Response res{beast_http::status::ok, request.version()};
   res.set(beast_http::field::content_type, "text/html; charset=utf-8");

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <boost/beast/http/field.hpp>
 #include <cerrno>
 #include <cstring>
@@ -75,6 +76,13 @@ HttpApiService::HttpApiService(boost::asio::io_context& io, runtime::Controller&
 
 HttpApiService::~HttpApiService() {
   server_.stop();
+  // The files that lead clients here (app_locator) and let them in: the
+  // server is gone, and an ended run leaves no secret behind.
+  if (!run_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(run_dir_ + "/api.json", ec);
+    std::filesystem::remove(run_dir_ + "/api-token", ec);
+  }
   if (observing_) {
     controller_.publisher().remove_observer(this);
     controller_.remove_event_observer(&activity_);
@@ -93,8 +101,12 @@ Status HttpApiService::start(const std::string& run_dir) {
   if (!st.ok()) return st;
   access_.token = util::random_hex(32);
   access_.loopback = server_.is_loopback();
+  std::error_code abs_ec;
+  access_.token_path =
+      std::filesystem::absolute(run_dir + "/api-token", abs_ec).lexically_normal().string();
   st = util::write_private_file(run_dir + "/api-token", access_.token + "\n");
   if (!st.ok()) return st;
+  run_dir_ = run_dir;
   const Json api = {{"url", url()}, {"pid", static_cast<int64_t>(getpid())}};
   st = util::write_file_atomically(run_dir + "/api.json", api.dump(2) + "\n");
   if (!st.ok()) return st;
@@ -118,7 +130,7 @@ Status HttpApiService::start(const std::string& run_dir) {
 Reply HttpApiService::handle(const Request& request) {
   std::string route;
   Reply reply;
-  if (std::optional<Response> denied = check_access(request, access_)) {
+  if (std::optional<Response> denied = check_access(request, access_, current_peer())) {
     route = router_.pattern_of(request);
     reply = {std::move(*denied), {}};
   } else {

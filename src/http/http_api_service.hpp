@@ -105,6 +105,7 @@ class HttpApiService final : public runtime::StateObserver {
   UserRoutes user_routes_;
   std::function<Json()> workers_;
   std::function<Json()> cluster_;
+  std::string run_dir_;  // where api.json and api-token are; removed with this service
 };
 
 /// The work at dotted `path` ("root.a", "root.child.w") in the tree under

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/peer.hpp"
 #include "http/sse.hpp"
 
 namespace lightning::http {
@@ -409,7 +410,17 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
     if (ec) return on_read_error(ec);
     if (buffer_.capacity() > kReadBufferKeep) buffer_.shrink_to_fit();
     Request request = parser_->release();
-    Reply reply = shared_->handler(request);
+    if (!same_user_) {
+      // Once per connection: who is at the other end (http/peer.hpp).
+      beast::error_code ec;
+      const tcp::endpoint local = stream_.socket().local_endpoint(ec);
+      same_user_ = !ec && loopback_client_is_user(peer_, local, ::getuid());
+    }
+    Reply reply;
+    {
+      const PeerScope scope(Peer{*same_user_});
+      reply = shared_->handler(request);
+    }
     if (reply.stream) return start_stream(std::move(reply));
     if (reply.deferred) {
       awaiting_answer_ = true;
@@ -549,6 +560,7 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
   beast::tcp_stream stream_;
   std::shared_ptr<HttpServer::Shared> shared_;
   tcp::endpoint peer_;
+  std::optional<bool> same_user_;  // the client runs as this user (found at its first request)
   bool open_ = true;
   beast::flat_buffer buffer_;
   std::optional<beast_http::request_parser<beast_http::string_body>> parser_;

@@ -253,7 +253,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                          "a body of " + std::to_string(request.body().size()) + " bytes passed");
     for (const bool loopback : {true, false}) {
       const lightning::http::AccessPolicy policy{"0123456789abcdef", loopback};
-      if (auto denied = lightning::http::check_access(request, policy)) {
+      if (auto denied = lightning::http::check_access(request, policy, lightning::http::Peer{true})) {
         check_error_body(*denied);
         continue;
       }

@@ -4,6 +4,8 @@
 // 7501 fallback. Each test waits on conditions with deadlines, never sleeps.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
@@ -45,6 +47,55 @@ TEST(HttpApiTest, RunDirHasTheUrlAndAPrivateToken) {
       contains(app.process().stderr_text(), "HTTP API at " + api.at("url").get<std::string>()))
       << app.describe();
   EXPECT_EQ(app.stop().exit_code, 0);
+}
+
+// A shared login node: every user of the machine reaches loopback. Another
+// user (here `nobody`, from a child process that drops root) is treated as a
+// client beyond loopback: no page, no read without the token; this user gets
+// both, the token in the page too. The files
+// that lead clients here are gone once the app has ended.
+TEST(HttpApiTest, AnotherUserOfThisMachineGetsNoTokenAndMayNotReadWithoutOne) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as another user (nobody)";
+  RunningApp app("idle");
+  ASSERT_NE(app.port(), 0) << app.describe();
+  const HttpResult mine = app.get("/");
+  ASSERT_TRUE(mine.ok) << mine.error;
+  EXPECT_TRUE(contains(mine.body, app.token())) << "this user's page has the token";
+  EXPECT_EQ(app.get("/api/v1/state").status, 200u);
+
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+    HttpClient c(app.port());
+    const HttpResult page = c.request(verb::verb::get, "/");
+    const HttpResult state = c.request(verb::verb::get, "/api/v1/state");
+    const std::string out = std::to_string(page.status) + " " +
+                            (contains(page.body, app.token()) ? "token" : "no-token") + " " +
+                            std::to_string(state.status) + " " +
+                            (contains(state.body, "only the user that started the app")
+                                 ? "said-why"
+                                 : "silent");
+    (void)!::write(fds[1], out.data(), out.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string got;
+  char buf[256];
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int wstatus = 0;
+  ::waitpid(child, &wstatus, 0);
+  ASSERT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) << "the child failed: " << got;
+  EXPECT_EQ(got, "401 no-token 401 said-why") << "the page too, as beyond loopback";
+  const std::string run_dir = app.run_dir();
+  EXPECT_EQ(app.stop().exit_code, 0);
+  EXPECT_FALSE(file_exists(run_dir + "/api.json")) << "an ended app's api.json stays";
+  EXPECT_FALSE(file_exists(run_dir + "/api-token")) << "an ended app's token stays";
 }
 
 TEST(HttpApiTest, HealthAndReadinessAnswerWhileTheAppRuns) {
