@@ -636,6 +636,7 @@ void Controller::stop_app(std::string message, bool failed) {
 }
 
 void Controller::begin_shutdown() {
+  shutdown_begun_ = true;
   wakeup_timer_.cancel();
   std::chrono::milliseconds grace{0};
   for (auto& rp : records_) {
@@ -658,7 +659,9 @@ void Controller::begin_shutdown() {
 }
 
 void Controller::check_shutdown_done() {
-  if (!supervisor_.has_live_processes()) finish();
+  // Not before begin_shutdown() has stopped the calls: the last processes may
+  // end (a lost worker's) between stop_app() and it, and finish() stops the loop.
+  if (shutdown_begun_ && !supervisor_.has_live_processes()) finish();
 }
 
 void Controller::finish() {

@@ -319,6 +319,7 @@ class Controller final : public detail::Runtime,
   util::Timer wakeup_timer_;
 
   bool stopping_ = false;
+  bool shutdown_begun_ = false;  ///< begin_shutdown() has run (the calls are stopped)
   std::atomic<bool> finished_{false};  ///< set by finish(); read by the posted API on any thread
   int exit_code_ = 0;
   bool failed_ = false;

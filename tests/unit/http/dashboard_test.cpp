@@ -104,6 +104,9 @@ TEST_F(DashboardRoutesTest, StaticTabServesItsFolderAndAnyFlowsFolderByItsPath) 
 }
 
 TEST_F(DashboardRoutesTest, PageCarriesTheTokenOnlyOnLoopbackAskedWithALoopbackHost) {
+  // Another user of the machine on loopback: no token (http/peer.hpp).
+  EXPECT_EQ(router_.dispatch(get("/")).response.body().find("secret-token"), std::string::npos);
+  const PeerScope me(Peer{true});  // from here on, this user's own browser
   const Reply page = router_.dispatch(get("/"));
   ASSERT_EQ(page.response.result_int(), 200u);
   EXPECT_EQ(page.response[beast_http::field::content_type], "text/html; charset=utf-8");

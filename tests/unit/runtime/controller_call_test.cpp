@@ -485,6 +485,45 @@ TEST_F(CallTest, AProcessEndedByItsDrainingNodeBeforeItReportedIsInterruptedToo)
   ASSERT_EQ(launcher_.launches().size(), 2u);
 }
 
+TEST_F(CallTest, WhenALostWorkerFailsTheAppItsOtherWorksEndStoppedNotRunning) {
+  // The new-user trial: kill -9 of the worker running g1 and g2 (no retries):
+  // the app failed, and state.json still said g2 was running.
+  EchoWork* second = nullptr;
+  root(WorkOptions().parallel(true)).body = [&second](TestRoot& r) {
+    if (second == nullptr) second = &r.add_work<EchoWork>("w2", WorkOptions().parallel(true));
+    r.w.call();
+    second->call();
+  };
+  start();
+  ASSERT_NE(second, nullptr);
+  ASSERT_EQ(launcher_.launches().size(), 2u);
+  const uint64_t pid1 = launcher_.launches()[0].process_id();
+  const uint64_t pid2 = launcher_.launches()[1].process_id();
+  FakeWorkProcess p1(controller()), p2(controller());
+  p1.hello(launcher_.launches()[0]);
+  p2.hello(launcher_.launches()[1]);
+  settle();
+  p1.call_started(1);
+  p2.call_started(1);
+  settle();
+  ASSERT_EQ(second->status().stage, WorkStage::kRunning);
+  lightning::runtime::ProcessExit lost;
+  lost.lost = true;
+  lost.error = "worker 'n1' lost: no heartbeat for 10000 ms";
+  launcher_.exited(pid1, lost);  // the scheduler ends them one after the other
+  launcher_.exited(pid2, lost);
+  EXPECT_FALSE(controller().finished())
+      << "finished before its shutdown began: the loop stops, the calls stay running";
+  settle();
+  EXPECT_TRUE(controller().finished());
+  EXPECT_EQ(controller().exit_code(), 1);
+  EXPECT_EQ(w().status().stage, WorkStage::kFailed);
+  EXPECT_EQ(second->status().stage, WorkStage::kStopped) << "left running at the app's end";
+  const Json record = controller().final_record();
+  EXPECT_EQ(record.at("state").at("works").at("w2").at("status").at("stage"), "stopped")
+      << record.dump();
+}
+
 TEST_F(CallTest, ACallWhoseWorkerWasLostFailsWithReasonWorkerLostNotStartFailed) {
   root(WorkOptions().parallel(true).raise_exception(false)).body = [](TestRoot& r) { r.w.call(); };
   start();
