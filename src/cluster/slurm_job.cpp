@@ -2,6 +2,7 @@
 #include "cluster/slurm_job.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <sstream>
@@ -79,6 +80,17 @@ Status check_address(const std::string& address) {
 }
 
 }  // namespace
+
+int signal_lead_s(const SlurmOptions& options) {
+  int lead = options.signal_before_s;
+  if (lead <= 0 || options.time.empty()) return lead;
+  const Result<int64_t> limit = parse_slurm_time(options.time);
+  // A short job would get the signal at once, or before it started work.
+  if (limit.ok() && *limit > 0 && *limit <= int64_t{4} * lead) {
+    lead = static_cast<int>(std::max<int64_t>(*limit / 4, 1));
+  }
+  return lead;
+}
 
 Result<int64_t> parse_slurm_time(const std::string& text) {
   const auto bad = [&text] {
@@ -313,7 +325,7 @@ Result<std::string> make_sbatch_script(const SlurmOptions& options, const Engine
   directive("--output", run_dir + "/slurm-%j.out");
   directive("--chdir", run_dir);
   if (options.signal_before_s > 0) {
-    directive("--signal", "TERM@" + std::to_string(options.signal_before_s));
+    directive("--signal", "TERM@" + std::to_string(signal_lead_s(options)));
   }
   if (!options.partition.empty()) directive("--partition", options.partition);
   if (!options.time.empty()) directive("--time", options.time);

@@ -57,6 +57,12 @@ void add_slurm_options(CLI::App& app, SlurmOptions& options);
 /// Errors: kInvalidArgument saying which formats are accepted.
 Result<int64_t> parse_slurm_time(const std::string& text);
 
+/// The seconds before the time limit at which the job's workers get SIGTERM
+/// (`--signal=TERM@S`): SlurmOptions::signal_before_s (120), but a quarter of a
+/// `--time` of at most four times that (`--time 2`: 30 s), so that a short job
+/// is not drained as soon as it starts.
+int signal_lead_s(const SlurmOptions& options);
+
 /// A partition (`allow_list`: or a comma-separated list of them) or account
 /// name: letters, digits, '_', '.', '-'; at most 64 characters per name.
 /// Errors: kInvalidArgument naming `what` ("partition") and the character

@@ -424,7 +424,10 @@ void WorkerPool::on_register(const std::shared_ptr<JoinSession>& session,
 void WorkerPool::on_closed(const std::shared_ptr<JoinSession>& session) {
   session->ended = true;
   if (!session->worker_id.empty()) {
-    spdlog::info("worker '{}' ended its session", session->worker_id);
+    spdlog::info(
+        "worker '{}' disconnected (its stream ended); unless it was told to go, it is lost "
+        "if it does not reconnect within --worker-heartbeat-timeout",
+        session->worker_id);
     launcher_.worker_disconnected(session->worker_id);
   }
 }

@@ -384,8 +384,13 @@ void AppHost::watch_engine() {
                    requeues + 1, max_requeues);
       return watch_engine();
     }
-    std::string why = "Slurm job " + id + " ended (" + state + "): no nodes are left to run the works";
-    if (requeues > 0) why += " (after " + std::to_string(requeues) + " requeues, --max-requeues)";
+    // COMPLETED reads as success: it means the job's script ended with its workers.
+    const std::string how = state == "COMPLETED" ? "COMPLETED: its workers left" : state;
+    std::string why = "Slurm job " + id + " ended (" + how + "): no nodes are left to run the works";
+    if (cluster::job_may_requeue(state)) {
+      why += " (" + std::to_string(requeues) + " of --max-requeues " +
+             std::to_string(max_requeues) + " requeues used)";
+    }
     controller_->post_fail(why);
   });
 }

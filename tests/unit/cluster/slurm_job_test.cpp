@@ -40,6 +40,21 @@ bool has_line(const std::string& text, const std::string& line) {
   return false;
 }
 
+TEST(SlurmSignalTest, AShortTimeLimitGetsItsSigtermAQuarterBeforeTheEndNotAtOnce) {
+  SlurmOptions o;
+  EXPECT_EQ(signal_lead_s(o), 120) << "no --time: the default";
+  o.time = "4:00:00";
+  EXPECT_EQ(signal_lead_s(o), 120);
+  o.time = "2";  // minutes: SIGTERM 120 s before the end was 0 s after the start
+  EXPECT_EQ(signal_lead_s(o), 30);
+  o.time = "8";
+  EXPECT_EQ(signal_lead_s(o), 120);
+  o.time = "INFINITE";
+  EXPECT_EQ(signal_lead_s(o), 120);
+  o.signal_before_s = 0;
+  EXPECT_EQ(signal_lead_s(o), 0) << "no --signal at all";
+}
+
 TEST(SlurmScriptTest, AsksForOneAllocationWithOneTaskPerNodeAndTheGpus) {
   SlurmOptions options;
   options.nodes = 3;
