@@ -613,7 +613,8 @@ void Controller::process_exited(uint64_t process_id, const ProcessExit& ex) {
                                   : std::string(reason::kExit);
     fail_current(r, why, message, ex.exit_code, ex.signal,
                  /*outside_signal=*/ex.signal && !ex.signal_from_runtime && exit->cause.empty());
-  } else if (!stopping_ && !expected && said_hello) {
+  } else if (!stopping_ && !expected && said_hello && !ex.drained) {
+    // (An idle process its draining node stopped is no surprise.)
     spdlog::warn("work process of {} {} while idle", r.work->path(), how);
   }
   if (stopping_) {
