@@ -59,6 +59,13 @@ struct TlsMaterial {
 /// kInvalidArgument (not PEM, key and certificate do not match), kInternal (errno's text).
 Result<TlsMaterial> load_tls_files(const TlsFiles& files, TlsSide side);
 
+/// Whether the PEM certificate `cert_pem` names `host` (a DNS name, matched
+/// against its subjectAltName DNS entries with wildcards, else its CN, as
+/// OpenSSL's X509_check_host does; or an IP address, against its IP entries:
+/// X509_check_ip_asc), as a client dialling `host` checks it (RFC 6125).
+/// False for an unreadable certificate.
+bool certificate_names_host(const std::string& cert_pem, const std::string& host);
+
 /// The server's credentials: plain (insecure) when `tls` is null; else TLS
 /// with the certificate and key, and with a CA, GRPC_SSL_REQUEST_CLIENT_
 /// CERTIFICATE_AND_VERIFY: a client that presents a certificate must chain

@@ -152,6 +152,22 @@ int AppHost::run() {
                  tls && tls->has_ca() ? " --tls-cert CERT --tls-key KEY" : "");
   }
   const std::string workers_dial = controller_options.work_address;
+  if (tls && tls->has_cert() && options_.cluster.workers) {
+    // The workers (and their works) check that the certificate names the host
+    // they dial: say so now rather than through every worker's refusal.
+    const std::string host = workers_dial.substr(0, workers_dial.rfind(':'));
+    if (!rpc::certificate_names_host(tls->cert_pem, host)) {
+      const std::string why = "--tls-cert " + options_.cluster.tls.cert + " (" +
+                              tls->cert_subject + ") does not name " + host +
+                              ", the host workers dial; make its subjectAltName include it, "
+                              "or set --advertise-address to a name it has";
+      if (options_.cluster.slurm) {
+        spdlog::error("{}", why);  // the workers Slurm starts would all refuse it
+        return 1;
+      }
+      spdlog::warn("{} (or start the workers with --tls-server-name NAME)", why);
+    }
+  }
   controller_ = std::make_unique<Controller>(loop_, std::move(controller_options), std::move(root_),
                                              *scheduling_, &budget_);
   const scheduler::LocalResources& local = local_;

@@ -30,6 +30,11 @@ void write(const std::string& path, const std::string& text, mode_t mode = 0600)
   ::chmod(path.c_str(), mode);
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 bool has(const Status& st, const std::string& part) {
   return st.message().find(part) != std::string::npos;
 }
@@ -75,6 +80,16 @@ TEST_F(TlsFilesTest, ReadsMatchingFilesAndNamesTheSubject) {
   ASSERT_TRUE(ca_only.ok()) << ca_only.status().message();
   EXPECT_FALSE(ca_only->has_cert());
   EXPECT_TRUE(load_tls_files({}, TlsSide::kServer).ok());
+}
+
+TEST_F(TlsFilesTest, TheControllersCertificateNamesTheHostsWorkersDialOnly) {
+  // The test server certificate: subjectAltName IP:127.0.0.1, DNS:localhost.
+  const std::string pem = read_file(certs_.server_cert);
+  EXPECT_TRUE(certificate_names_host(pem, "127.0.0.1"));
+  EXPECT_TRUE(certificate_names_host(pem, "localhost"));
+  EXPECT_FALSE(certificate_names_host(pem, "vm")) << "the hostname, advertised by default";
+  EXPECT_FALSE(certificate_names_host(pem, "10.0.0.1"));
+  EXPECT_FALSE(certificate_names_host("not a certificate", "localhost"));
 }
 
 TEST_F(TlsFilesTest, AMissingFileIsNotFoundNamingTheFlagAndTheFile) {
