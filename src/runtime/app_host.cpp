@@ -407,6 +407,9 @@ void AppHost::watch_engine() {
       why += " (" + std::to_string(requeues) + " of --max-requeues " +
              std::to_string(max_requeues) + " requeues used)";
     }
+    // Its workers' own words (a TLS refusal, a missing binary) are there.
+    const std::string output = job.value("output", std::string());
+    if (!output.empty()) why += "; the job's output: " + output;
     controller_->post_fail(why);
   });
 }
