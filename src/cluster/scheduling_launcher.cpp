@@ -205,10 +205,31 @@ void SchedulingLauncher::check_liveness() {
   }
   take_back(lost);
   if (!lost.empty()) schedule_soon();
+  hint_when_no_worker();
   if (!shut_down_) {
     liveness_timer_.start(options_.liveness_interval, "SchedulingLauncher.Liveness",
                           [this] { check_liveness(); });
   }
+}
+
+void SchedulingLauncher::hint_when_no_worker() {
+  if (options_.join_hint.empty()) return;
+  const bool waiting = workers_.empty() && !procs_.empty();
+  if (!waiting) {
+    no_worker_since_.reset();
+    return;
+  }
+  const auto now = loop_.clock().now();
+  if (!no_worker_since_) {
+    no_worker_since_ = now;
+    next_hint_ = now + options_.no_worker_hint_after;
+    return;
+  }
+  if (now < next_hint_) return;
+  const auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - *no_worker_since_);
+  spdlog::warn("{} works wait and no worker has joined in {} s: start one with {}", procs_.size(),
+               waited.count(), options_.join_hint);
+  next_hint_ = now + (now - *no_worker_since_);  // then as long again: 30 s, 60 s, 120 s, ...
 }
 
 void SchedulingLauncher::take_back(const std::vector<scheduler::LostWork>& lost) {

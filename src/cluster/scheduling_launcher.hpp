@@ -52,6 +52,12 @@ struct SchedulingLauncherOptions {
   /// worker even when empty can never run, and its process "exits" with the
   /// scheduler's reason and this. Null or "": such a work waits.
   std::function<std::string()> workers_complete;
+  /// Cluster mode: how to start a worker ("lightning-worker --controller
+  /// ADDR --token-file F"), said in a warning while works wait and no worker
+  /// has joined for no_worker_hint_after, then again as long again later.
+  /// Empty: nothing said (a local run always has its worker).
+  std::string join_hint;
+  std::chrono::milliseconds no_worker_hint_after{30000};
   /// Now in microseconds since the Unix epoch (WorkerInfo::last_heartbeat_unix_us).
   std::function<int64_t()> unix_now_us;
 };
@@ -115,6 +121,8 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
   /// are stopped with `grace` and reported as ended with the draining reason.
   void drain_worker(const std::string& id, const std::string& reason,
                     std::chrono::milliseconds grace);
+  /// SchedulingLauncherOptions::join_hint, once the address is known.
+  void set_join_hint(std::string hint) { options_.join_hint = std::move(hint); }
   /// The draining reason of the worker `process_id` was placed on, or empty.
   std::string draining_reason(uint64_t process_id) const override;
   /// True for a process placed on a lightning-worker (not this machine's).
@@ -172,6 +180,8 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
   void schedule_now();
   /// With options_.workers_complete: ends the pending works no worker can hold.
   void refuse_misfits();
+  /// Warns (options_.join_hint) while works wait and no worker has joined.
+  void hint_when_no_worker();
   void place(const scheduler::Placement& placement);
   /// Reports `process_id` as exited now with `exit`, forgetting it.
   void end(uint64_t process_id, const runtime::ProcessExit& exit);
@@ -190,6 +200,9 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
   bool schedule_posted_ = false;
   bool shut_down_ = false;
   util::Timer liveness_timer_;
+  // Since when works wait with no worker at all (join_hint), and the next hint.
+  std::optional<util::ClockInterface::TimePoint> no_worker_since_;
+  util::ClockInterface::TimePoint next_hint_{};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted handlers
 };
 

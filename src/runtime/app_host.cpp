@@ -152,6 +152,10 @@ int AppHost::run() {
                  tls && tls->has_ca() ? " --tls-cert CERT --tls-key KEY" : "");
   }
   const std::string workers_dial = controller_options.work_address;
+  if (options_.cluster.workers && !options_.cluster.slurm) {
+    scheduling_->set_join_hint("lightning-worker --controller " + workers_dial + " --token-file " +
+                               worker_token_path_ + (tls ? " (and its --tls-* flags)" : ""));
+  }
   if (tls && tls->has_cert() && options_.cluster.workers) {
     // The workers (and their works) check that the certificate names the host
     // they dial: say so now rather than through every worker's refusal.

@@ -7,9 +7,12 @@
 #include "cluster/scheduling_launcher.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -199,6 +202,55 @@ TEST_F(AllocationTest, AWorkNoWorkerCanHoldFailsOnceTheWholeAllocationHasJoined)
             "never run");
   EXPECT_EQ(exits_.count(3), 0u) << "a work that fits once room is free keeps waiting";
   EXPECT_EQ(n1->launches.size(), 2u) << "busy and trigger run";
+}
+
+SchedulingLauncherOptions hint_options() {
+  SchedulingLauncherOptions o;
+  o.join_hint = "lightning-worker --controller vm:4242 --token-file /r/worker-token";
+  return o;
+}
+
+class NoWorkerTest : public SchedulingLauncherTest {
+ protected:
+  NoWorkerTest() : SchedulingLauncherTest(hint_options()) {}
+};
+
+TEST_F(NoWorkerTest, WhileWorksWaitAndNoWorkerHasJoinedTheLogSaysHowToStartOneAndBacksOff) {
+  std::ostringstream log;
+  auto logger = std::make_shared<spdlog::logger>(
+      "hint", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
+  logger->set_pattern("%v");
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  launcher_->launch(request(1, "root.a", Compute()));
+  pump();
+  auto hints = [&] {
+    size_t n = 0;
+    for (size_t at = log.str().find("no worker has joined"); at != std::string::npos;
+         at = log.str().find("no worker has joined", at + 1))
+      ++n;
+    return n;
+  };
+  clock_.AdvanceTime(seconds(29));
+  pump();
+  EXPECT_EQ(hints(), 0u);
+  clock_.AdvanceTime(seconds(2));
+  pump();
+  EXPECT_EQ(hints(), 1u);
+  EXPECT_NE(log.str().find("start one with lightning-worker --controller vm:4242"),
+            std::string::npos)
+      << log.str();
+  clock_.AdvanceTime(seconds(20));
+  pump();
+  EXPECT_EQ(hints(), 1u) << "then as long again, not every second";
+  clock_.AdvanceTime(seconds(15));
+  pump();
+  EXPECT_EQ(hints(), 2u);
+  add("node1", 4, 0, /*always_alive=*/true);  // a worker joins: no more hints
+  clock_.AdvanceTime(seconds(300));
+  pump();
+  EXPECT_EQ(hints(), 2u);
+  spdlog::set_default_logger(previous);
 }
 
 TEST_F(SchedulingLauncherTest, AWaitingWorkIsPlacedWhenRoomIsFreedAndToldSo) {
