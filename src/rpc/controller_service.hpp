@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lightning/v1/runtime.grpc.pb.h"
+#include "rpc/queued_bidi_reactor.hpp"
 #include "util/event_loop.hpp"
 
 namespace lightning::rpc {
@@ -18,14 +19,7 @@ namespace lightning::rpc {
 /// Where a WorkSession's outgoing messages go: the Connect stream's gRPC
 /// reactor in the controller; a fake in unit tests and fuzzers. Called with
 /// the session's lock held, from any thread.
-class SessionWriter {
- public:
-  virtual ~SessionWriter() = default;
-  /// Queues `msg` on the stream.
-  virtual void write(v1::ControllerMessage msg) = 0;
-  /// Ends the stream with `status` once queued messages are written.
-  virtual void finish(const grpc::Status& status) = 0;
-};
+using SessionWriter = StreamWriter<v1::ControllerMessage>;
 
 /// One work process's Connect stream, as the controller sees it. send() and
 /// close() may be called from any thread; the rest is owned by the
