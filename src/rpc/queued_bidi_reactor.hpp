@@ -152,8 +152,8 @@ class QueuedBidiReactor : public grpc::ServerBidiReactor<In, Out>, public Stream
     this->Finish(finish_status_);
   }
 
-  In in_;  // the read in flight; only touched by the read loop
-  std::mutex mu_;  // guards out_, writing_ and the finish state below
+  In in_;                // the read in flight; only touched by the read loop
+  std::mutex mu_;        // guards out_, writing_ and the finish state below
   std::deque<Out> out_;  // out_.front() is being written while writing_
   bool writing_ = false;
   bool finish_requested_ = false;
