@@ -230,23 +230,6 @@ Result<std::string> AppBinary::read(int64_t offset, size_t max) const {
   }
 }
 
-// ------------------------------------------------------------------ JoinSession
-
-void JoinSession::send(v1::WorkerCommand command) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (writer_ != nullptr) writer_->write(std::move(command));
-}
-
-void JoinSession::finish(const grpc::Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (writer_ != nullptr) writer_->finish(status);
-}
-
-void JoinSession::detach_writer() {
-  std::lock_guard<std::mutex> lock(mu_);
-  writer_ = nullptr;
-}
-
 // ------------------------------------------------------------------ WorkerPool
 
 WorkerPool::WorkerPool(util::EventLoop& loop, SchedulingLauncher& launcher,

@@ -92,9 +92,9 @@ class JoinSession {
   /// for this stream (rpc::verified_peer_name()); empty: none.
   JoinSession(Writer* writer, std::string peer, std::string certificate = {})
       : writer_(writer), peer_(std::move(peer)), certificate_(std::move(certificate)) {}
-  void send(v1::WorkerCommand command);
-  void finish(const grpc::Status& status);
-  void detach_writer();
+  void send(v1::WorkerCommand command) { writer_.write(std::move(command)); }
+  void finish(const grpc::Status& status) { writer_.finish(status); }
+  void detach_writer() { writer_.detach(); }
   const std::string& peer() const { return peer_; }
   const std::string& certificate() const { return certificate_; }
 
@@ -106,8 +106,7 @@ class JoinSession {
   std::set<uint64_t> running;
 
  private:
-  std::mutex mu_;
-  Writer* writer_;
+  rpc::DetachableWriter<v1::WorkerCommand> writer_;
   std::string peer_;
   std::string certificate_;
 };

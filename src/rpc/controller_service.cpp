@@ -33,21 +33,6 @@ class SessionReactor final
 
 }  // namespace
 
-void WorkSession::send(v1::ControllerMessage msg) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (writer_ != nullptr) writer_->write(std::move(msg));
-}
-
-void WorkSession::close(const grpc::Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (writer_ != nullptr) writer_->finish(status);
-}
-
-void WorkSession::detach_writer() {
-  std::lock_guard<std::mutex> lock(mu_);
-  writer_ = nullptr;
-}
-
 ControllerService::ControllerService(util::EventLoop& loop, WorkSessionHandler& handler)
     : loop_(loop), handler_(handler) {}
 

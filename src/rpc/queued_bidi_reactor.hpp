@@ -28,6 +28,40 @@ class StreamWriter {
   virtual void finish(const grpc::Status& status) = 0;
 };
 
+/// A session's handle on its stream's writer: write() and finish() go to
+/// the writer until detach(), and are dropped after. Thread-safe: `mu_`
+/// guards the pointer and is held while the writer is called, so detach()
+/// (from the reactor's OnDone, just before the writer is deleted) waits for
+/// a write or finish in progress. Used by rpc::WorkSession and
+/// cluster::JoinSession.
+template <class Out>
+class DetachableWriter {
+ public:
+  /// `writer` (not owned; null: everything is dropped) must outlive this
+  /// object or be detached first.
+  explicit DetachableWriter(StreamWriter<Out>* writer) : writer_(writer) {}
+  DetachableWriter(const DetachableWriter&) = delete;
+  DetachableWriter& operator=(const DetachableWriter&) = delete;
+
+  /// Takes `msg` by reference so that it is moved once, into the writer.
+  void write(Out&& msg) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (writer_ != nullptr) writer_->write(std::move(msg));
+  }
+  void finish(const grpc::Status& status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (writer_ != nullptr) writer_->finish(status);
+  }
+  void detach() {
+    std::lock_guard<std::mutex> lock(mu_);
+    writer_ = nullptr;
+  }
+
+ private:
+  std::mutex mu_;                        // guards writer_
+  StreamWriter<Out>* writer_ = nullptr;  // null once detached
+};
+
 /// The logic shared by the server reactors of our long-lived bidi streams:
 /// a read loop, a write queue and finish-after-drain. `Derived` (CRTP, a
 /// `final` class) says what to do with what is read and when the stream

@@ -149,7 +149,7 @@ TEST_F(QueuedBidiReactorTest, FinishWaitsForTheQueuedWritesAndKeepsItsStatus) {
   // 64 messages of 64 KiB: far more than one write, so most wait in the queue
   // when finish() is called.
   constexpr uint64_t kCount = 64;
-  constexpr size_t kPadding = 64 * 1024;
+  constexpr size_t kPadding = size_t{64} * 1024;
   serve([](TestReactor& reactor, const WorkerMessage&) {
     for (uint64_t v = 1; v <= kCount; ++v) reactor.write(reply(v, kPadding));
     reactor.finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "told to stop"));
