@@ -16,23 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include "rpc/openssl_ptr.hpp"
+
 namespace lightning::rpc {
 namespace {
 
 constexpr size_t kMaxPemFile = size_t{1} << 20;
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 // The file's content (at most kMaxPemFile bytes). `private_file`: refused
 // unless only its owner may read or write it.
