@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "rpc/openssl_ptr.hpp"
+#include "util/unique_fd.hpp"
 
 namespace lightning::rpc {
 namespace {
@@ -28,18 +29,16 @@ constexpr size_t kMaxPemFile = size_t{1} << 20;
 Result<std::string> read_pem_file(const std::string& flag, const std::string& path,
                                   bool private_file) {
   const std::string what = flag + " " + path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     const int err = errno;
     const std::string why = what + ": cannot read it: " + std::strerror(err);
     return err == ENOENT ? NotFound(why) : Internal(why);
   }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return Internal(what + ": cannot stat it: " + std::strerror(errno));
+  if (::fstat(fd.get(), &st) != 0) {
+    return Internal(what + ": cannot stat it: " + std::strerror(errno));
+  }
   if (!S_ISREG(st.st_mode)) return FailedPrecondition(what + " is not a file");
   if (private_file && (st.st_mode & 077) != 0) {
     char mode[8];
@@ -51,7 +50,7 @@ Result<std::string> read_pem_file(const std::string& flag, const std::string& pa
   std::string text;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Internal(what + ": cannot read it: " + std::strerror(errno));
     if (n == 0) break;
