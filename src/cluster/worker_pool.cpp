@@ -230,23 +230,6 @@ Result<std::string> AppBinary::read(int64_t offset, size_t max) const {
   }
 }
 
-// ------------------------------------------------------------------ JoinSession
-
-void JoinSession::send(v1::WorkerCommand command) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (writer_ != nullptr) writer_->write(std::move(command));
-}
-
-void JoinSession::finish(const grpc::Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (writer_ != nullptr) writer_->finish(status);
-}
-
-void JoinSession::detach_writer() {
-  std::lock_guard<std::mutex> lock(mu_);
-  writer_ = nullptr;
-}
-
 // ------------------------------------------------------------------ WorkerPool
 
 WorkerPool::WorkerPool(util::EventLoop& loop, SchedulingLauncher& launcher,
@@ -436,84 +419,24 @@ void WorkerPool::on_closed(const std::shared_ptr<JoinSession>& session) {
 
 namespace {
 
-// Reactor of one Join stream; owned by gRPC, deletes itself in OnDone.
-class JoinReactor final : public grpc::ServerBidiReactor<v1::WorkerReport, v1::WorkerCommand>,
-                          public JoinSession::Writer {
+// Reactor of one Join stream; owned by gRPC, deletes itself in OnDone. The
+// pool hears of the end of the stream once, in OnDone.
+class JoinReactor final
+    : public rpc::QueuedBidiReactor<JoinReactor, v1::WorkerReport, v1::WorkerCommand> {
  public:
   JoinReactor(WorkerPoolService& service, grpc::CallbackServerContext* ctx)
       : service_(service),
-        session_(std::make_shared<JoinSession>(this, ctx->peer(), rpc::verified_peer_name(*ctx))) {
-    StartRead(&in_);
-  }
+        session_(std::make_shared<JoinSession>(this, ctx->peer(), rpc::verified_peer_name(*ctx))) {}
 
-  void write(v1::WorkerCommand msg) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finish_requested_) return;
-    out_.push_back(std::move(msg));
-    if (!writing_) {
-      writing_ = true;
-      StartWrite(&out_.front());
-    }
-  }
-
-  void finish(const grpc::Status& status) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finish_requested_) return;
-    finish_requested_ = true;
-    finish_status_ = status;
-    if (!writing_) do_finish();
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      finish(grpc::Status::OK);
-      return;
-    }
-    service_.post_report(session_, std::move(in_));
-    in_.Clear();
-    StartRead(&in_);
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    out_.pop_front();
-    if (ok && !out_.empty()) {
-      StartWrite(&out_.front());
-      return;
-    }
-    writing_ = false;
-    if (!ok) {
-      out_.clear();
-      if (!finish_requested_) {
-        finish_requested_ = true;
-        finish_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
-      }
-    }
-    if (finish_requested_) do_finish();
-  }
-
-  void OnDone() override {
+  void on_read(v1::WorkerReport&& report) { service_.post_report(session_, std::move(report)); }
+  void on_done() {
     session_->detach_writer();
     service_.post_closed(session_);
-    delete this;
   }
 
  private:
-  void do_finish() {  // mu_ held
-    if (finished_) return;
-    finished_ = true;
-    Finish(finish_status_);
-  }
-
   WorkerPoolService& service_;
   std::shared_ptr<JoinSession> session_;
-  v1::WorkerReport in_;
-  std::mutex mu_;  // guards out_, writing_, finish state
-  std::deque<v1::WorkerCommand> out_;
-  bool writing_ = false;
-  bool finish_requested_ = false;
-  bool finished_ = false;
-  grpc::Status finish_status_;
 };
 
 // Streams the app binary from an offset; reads on gRPC's threads.

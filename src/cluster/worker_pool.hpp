@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -20,6 +19,7 @@
 
 #include "cluster/scheduling_launcher.hpp"
 #include "lightning/v1/cluster.grpc.pb.h"
+#include "rpc/queued_bidi_reactor.hpp"
 #include "util/event_loop.hpp"
 #include "util/status.hpp"
 #include "util/unique_fd.hpp"
@@ -87,19 +87,14 @@ class AppBinary {
 class JoinSession {
  public:
   /// Where commands go: the stream's reactor, or a fake (tests, the fuzzer).
-  class Writer {
-   public:
-    virtual ~Writer() = default;
-    virtual void write(v1::WorkerCommand command) = 0;
-    virtual void finish(const grpc::Status& status) = 0;
-  };
+  using Writer = rpc::StreamWriter<v1::WorkerCommand>;
   /// `certificate`: the name in the TLS client certificate gRPC verified
   /// for this stream (rpc::verified_peer_name()); empty: none.
   JoinSession(Writer* writer, std::string peer, std::string certificate = {})
       : writer_(writer), peer_(std::move(peer)), certificate_(std::move(certificate)) {}
-  void send(v1::WorkerCommand command);
-  void finish(const grpc::Status& status);
-  void detach_writer();
+  void send(v1::WorkerCommand command) { writer_.write(std::move(command)); }
+  void finish(const grpc::Status& status) { writer_.finish(status); }
+  void detach_writer() { writer_.detach(); }
   const std::string& peer() const { return peer_; }
   const std::string& certificate() const { return certificate_; }
 
@@ -111,8 +106,7 @@ class JoinSession {
   std::set<uint64_t> running;
 
  private:
-  std::mutex mu_;
-  Writer* writer_;
+  rpc::DetachableWriter<v1::WorkerCommand> writer_;
   std::string peer_;
   std::string certificate_;
 };

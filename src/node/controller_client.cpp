@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "rpc/openssl_ptr.hpp"
 #include "util/unique_fd.hpp"
 
 namespace lightning::node {
@@ -121,24 +122,14 @@ TlsProbe probe_tls(const std::string& address, const rpc::ClientTls& tls,
   util::UniqueFd fd(connect_tcp(host, port, std::chrono::steady_clock::now() + timeout));
   if (fd.get() < 0) return {};
 
-  struct CtxFree {
-    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-  };
-  struct SslFree {
-    void operator()(SSL* s) const { SSL_free(s); }
-  };
-  struct BioFree {
-    void operator()(BIO* b) const { BIO_free(b); }
-  };
   ERR_clear_error();
-  std::unique_ptr<SSL_CTX, CtxFree> ctx(SSL_CTX_new(TLS_client_method()));
+  rpc::SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) return {};
   const std::string name = tls.server_name.empty() ? host : tls.server_name;
   if (tls.enabled) {
     // The CA as gRPC is given it, and this client's certificate and key.
     X509_STORE* store = SSL_CTX_get_cert_store(ctx.get());
-    std::unique_ptr<BIO, BioFree> ca(
-        BIO_new_mem_buf(tls.ca_pem.data(), static_cast<int>(tls.ca_pem.size())));
+    rpc::BioPtr ca(BIO_new_mem_buf(tls.ca_pem.data(), static_cast<int>(tls.ca_pem.size())));
     while (X509* cert = PEM_read_bio_X509(ca.get(), nullptr, nullptr, nullptr)) {
       X509_STORE_add_cert(store, cert);
       X509_free(cert);
@@ -146,7 +137,7 @@ TlsProbe probe_tls(const std::string& address, const rpc::ClientTls& tls,
     if (tls.ca_pem.empty()) SSL_CTX_set_default_verify_paths(ctx.get());
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
     if (!tls.cert_pem.empty()) {
-      std::unique_ptr<BIO, BioFree> chain(
+      rpc::BioPtr chain(
           BIO_new_mem_buf(tls.cert_pem.data(), static_cast<int>(tls.cert_pem.size())));
       bool first = true;
       while (X509* cert = PEM_read_bio_X509(chain.get(), nullptr, nullptr, nullptr)) {
@@ -158,8 +149,7 @@ TlsProbe probe_tls(const std::string& address, const rpc::ClientTls& tls,
           SSL_CTX_add0_chain_cert(ctx.get(), cert);  // takes it
         }
       }
-      std::unique_ptr<BIO, BioFree> key(
-          BIO_new_mem_buf(tls.key_pem.data(), static_cast<int>(tls.key_pem.size())));
+      rpc::BioPtr key(BIO_new_mem_buf(tls.key_pem.data(), static_cast<int>(tls.key_pem.size())));
       if (EVP_PKEY* pkey = PEM_read_bio_PrivateKey(key.get(), nullptr, no_password, nullptr)) {
         SSL_CTX_use_PrivateKey(ctx.get(), pkey);
         EVP_PKEY_free(pkey);
@@ -169,7 +159,7 @@ TlsProbe probe_tls(const std::string& address, const rpc::ClientTls& tls,
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // only: does it speak TLS?
   }
   ERR_clear_error();
-  std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
+  rpc::SslPtr ssl(SSL_new(ctx.get()));
   if (!ssl || SSL_set_fd(ssl.get(), fd.get()) != 1) return {};
   static const unsigned char kAlpn[] = {2, 'h', '2'};  // gRPC speaks HTTP/2
   SSL_set_alpn_protos(ssl.get(), kAlpn, sizeof kAlpn);

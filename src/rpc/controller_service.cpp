@@ -2,105 +2,36 @@
 #include "rpc/controller_service.hpp"
 
 #include <boost/asio/post.hpp>
-#include <deque>
+
+#include "rpc/queued_bidi_reactor.hpp"
 
 namespace lightning::rpc {
 
+namespace {
+
 /// Reactor of one Connect stream; owned by gRPC, deletes itself in OnDone.
+/// The controller hears of the end of the stream as soon as the work
+/// half-closes (on_reads_done), and at the latest in OnDone; the session
+/// reports it once.
 class SessionReactor final
-    : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::ControllerMessage>,
-      public SessionWriter {
+    : public QueuedBidiReactor<SessionReactor, v1::WorkerMessage, v1::ControllerMessage> {
  public:
   SessionReactor(ControllerService& service, grpc::CallbackServerContext* ctx)
-      : service_(service), session_(std::make_shared<WorkSession>(this, ctx->peer())) {
-    StartRead(&in_);
-  }
+      : service_(service), session_(std::make_shared<WorkSession>(this, ctx->peer())) {}
 
-  void write(v1::ControllerMessage msg) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finish_requested_) return;
-    out_.push_back(std::move(msg));
-    if (!writing_) {
-      writing_ = true;
-      StartWrite(&out_.front());
-    }
-  }
-
-  void finish(const grpc::Status& status) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finish_requested_) return;
-    finish_requested_ = true;
-    finish_status_ = status;
-    if (!writing_) do_finish();
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      finish(grpc::Status::OK);
-      service_.post_closed(session_);
-      return;
-    }
-    service_.post_message(session_, std::move(in_));
-    in_.Clear();
-    StartRead(&in_);
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    out_.pop_front();
-    if (ok && !out_.empty()) {
-      StartWrite(&out_.front());
-      return;
-    }
-    writing_ = false;
-    if (!ok) {
-      out_.clear();
-      if (!finish_requested_) {
-        finish_requested_ = true;
-        finish_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
-      }
-    }
-    if (finish_requested_) do_finish();
-  }
-
-  void OnDone() override {
+  void on_read(v1::WorkerMessage&& msg) { service_.post_message(session_, std::move(msg)); }
+  void on_reads_done() { service_.post_closed(session_); }
+  void on_done() {
     session_->detach_writer();
     service_.post_closed(session_);
-    delete this;
   }
 
  private:
-  void do_finish() {  // mu_ held
-    if (finished_) return;
-    finished_ = true;
-    Finish(finish_status_);
-  }
-
   ControllerService& service_;
   std::shared_ptr<WorkSession> session_;
-  v1::WorkerMessage in_;
-  std::mutex mu_;  // guards out_, writing_, finish state
-  std::deque<v1::ControllerMessage> out_;
-  bool writing_ = false;
-  bool finish_requested_ = false;
-  bool finished_ = false;
-  grpc::Status finish_status_;
 };
 
-void WorkSession::send(v1::ControllerMessage msg) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (writer_ != nullptr) writer_->write(std::move(msg));
-}
-
-void WorkSession::close(const grpc::Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (writer_ != nullptr) writer_->finish(status);
-}
-
-void WorkSession::detach_writer() {
-  std::lock_guard<std::mutex> lock(mu_);
-  writer_ = nullptr;
-}
+}  // namespace
 
 ControllerService::ControllerService(util::EventLoop& loop, WorkSessionHandler& handler)
     : loop_(loop), handler_(handler) {}

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lightning/v1/runtime.grpc.pb.h"
+#include "rpc/queued_bidi_reactor.hpp"
 #include "util/event_loop.hpp"
 
 namespace lightning::rpc {
@@ -18,14 +19,7 @@ namespace lightning::rpc {
 /// Where a WorkSession's outgoing messages go: the Connect stream's gRPC
 /// reactor in the controller; a fake in unit tests and fuzzers. Called with
 /// the session's lock held, from any thread.
-class SessionWriter {
- public:
-  virtual ~SessionWriter() = default;
-  /// Queues `msg` on the stream.
-  virtual void write(v1::ControllerMessage msg) = 0;
-  /// Ends the stream with `status` once queued messages are written.
-  virtual void finish(const grpc::Status& status) = 0;
-};
+using SessionWriter = StreamWriter<v1::ControllerMessage>;
 
 /// One work process's Connect stream, as the controller sees it. send() and
 /// close() may be called from any thread; the rest is owned by the
@@ -37,12 +31,13 @@ class WorkSession : public std::enable_shared_from_this<WorkSession> {
   explicit WorkSession(SessionWriter* writer = nullptr, std::string peer = {})
       : writer_(writer), peer_(std::move(peer)) {}
 
-  void send(v1::ControllerMessage msg);
+  void send(v1::ControllerMessage msg) { writer_.write(std::move(msg)); }
   /// Ends the stream with `status` once queued messages are written.
-  void close(const grpc::Status& status);
+  void close(const grpc::Status& status) { writer_.finish(status); }
   /// From now on sends and closes are dropped: the stream is done (or the
   /// writer is about to be destroyed). Thread-safe; waits for a send in progress.
-  void detach_writer();
+  void detach_writer() { writer_.detach(); }
+
   const std::string& peer() const { return peer_; }
 
   // Loop-thread state, set by the controller.
@@ -52,8 +47,7 @@ class WorkSession : public std::enable_shared_from_this<WorkSession> {
 
  private:
   friend class ControllerService;
-  std::mutex mu_;                    // guards writer_
-  SessionWriter* writer_ = nullptr;  // null once the RPC is done
+  DetachableWriter<v1::ControllerMessage> writer_;  // detached once the RPC is done
   std::string peer_;
   std::atomic<bool> closed_reported_{false};
 };

@@ -17,41 +17,29 @@
 #include <utility>
 #include <vector>
 
+#include "rpc/openssl_ptr.hpp"
+#include "util/unique_fd.hpp"
+
 namespace lightning::rpc {
 namespace {
 
 constexpr size_t kMaxPemFile = size_t{1} << 20;
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 // The file's content (at most kMaxPemFile bytes). `private_file`: refused
 // unless only its owner may read or write it.
 Result<std::string> read_pem_file(const std::string& flag, const std::string& path,
                                   bool private_file) {
   const std::string what = flag + " " + path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     const int err = errno;
     const std::string why = what + ": cannot read it: " + std::strerror(err);
     return err == ENOENT ? NotFound(why) : Internal(why);
   }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return Internal(what + ": cannot stat it: " + std::strerror(errno));
+  if (::fstat(fd.get(), &st) != 0) {
+    return Internal(what + ": cannot stat it: " + std::strerror(errno));
+  }
   if (!S_ISREG(st.st_mode)) return FailedPrecondition(what + " is not a file");
   if (private_file && (st.st_mode & 077) != 0) {
     char mode[8];
@@ -63,7 +51,7 @@ Result<std::string> read_pem_file(const std::string& flag, const std::string& pa
   std::string text;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Internal(what + ": cannot read it: " + std::strerror(errno));
     if (n == 0) break;

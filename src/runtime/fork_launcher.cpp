@@ -150,6 +150,19 @@ void ForkLauncher::close_write_ends(uint64_t process_id) {
   sent_fds_.erase(it);
 }
 
+void ForkLauncher::close_all_write_ends() {
+  for (auto& o : outgoing_) {
+    close_fd(o.out_fd);
+    close_fd(o.err_fd);
+  }
+  outgoing_.clear();
+  for (auto& [id, fds] : sent_fds_) {
+    close_fd(fds.first);
+    close_fd(fds.second);
+  }
+  sent_fds_.clear();
+}
+
 void ForkLauncher::write_zygote() {
   // Never block: the zygote blocks on its replies while its requests queue up,
   // so the loop must keep reading replies while requests wait to be sent.
@@ -266,16 +279,7 @@ void ForkLauncher::on_forker_lost() {
   boost::system::error_code ec;
   zygote_sd_.close(ec);  // cancels a pending wait for writability, too
   write_waiting_ = false;
-  for (auto& o : outgoing_) {
-    close_fd(o.out_fd);
-    close_fd(o.err_fd);
-  }
-  outgoing_.clear();
-  for (auto& [id, fds] : sent_fds_) {
-    close_fd(fds.first);
-    close_fd(fds.second);
-  }
-  sent_fds_.clear();
+  close_all_write_ends();
   given_up_.clear();  // nobody is left to fork them late
   // Every process it had is reported. Those it had forked were killed with it
   // (PR_SET_PDEATHSIG), and nobody is left to report their exits; SIGKILL to
@@ -586,16 +590,7 @@ void ForkLauncher::maybe_finish(uint64_t id, bool force) {
 void ForkLauncher::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  for (auto& o : outgoing_) {
-    close_fd(o.out_fd);
-    close_fd(o.err_fd);
-  }
-  outgoing_.clear();
-  for (auto& [id, fds] : sent_fds_) {
-    close_fd(fds.first);
-    close_fd(fds.second);
-  }
-  sent_fds_.clear();
+  close_all_write_ends();
   for (auto& [id, p] : procs_) {
     if (p.pid > 0 && !p.exited) signal_group(p, SIGKILL);
   }

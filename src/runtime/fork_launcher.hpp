@@ -104,6 +104,9 @@ class ForkLauncher final : public WorkLauncherInterface {
   void give_up_unforked(uint64_t process_id);
   void report_unforked(uint64_t process_id, const ProcessExit& exit);
   void close_write_ends(uint64_t process_id);
+  /// Closes every write end not yet sent to the forker or not yet answered
+  /// for, and forgets them (the forker died, or shutdown).
+  void close_all_write_ends();
   void arm_drain(Proc& p);
   void maybe_finish(uint64_t id, bool force);
   Proc* find(uint64_t id);

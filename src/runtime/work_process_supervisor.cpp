@@ -122,14 +122,14 @@ void WorkProcessSupervisor::tell_held_why() {
   }
 }
 
-void WorkProcessSupervisor::make_room() {
-  if (!hooks_.is_idle || !last_hold_.short_of_resources) return;
-  // One idle process stopped per held launch, counting those already stopping.
-  size_t wanted = held_.size() > reclaimed_.size() ? held_.size() - reclaimed_.size() : 0;
+template <class Eligible>
+void WorkProcessSupervisor::stop_idle(size_t wanted, const Eligible& eligible,
+                                      const char* for_what) {
   if (wanted == 0) return;
   std::vector<WorkProcess*> idle;
   for (const auto& [id, p] : live_) {
-    if (p->state == WorkProcess::State::kConnected && p->id == id && hooks_.is_idle(*p)) {
+    if (p->state == WorkProcess::State::kConnected && p->id == id && eligible(*p) &&
+        hooks_.is_idle(*p)) {
       idle.push_back(p);
     }
   }
@@ -138,11 +138,19 @@ void WorkProcessSupervisor::make_room() {
             [](const WorkProcess* a, const WorkProcess* b) { return a->id < b->id; });
   for (WorkProcess* p : idle) {
     if (wanted == 0) break;
-    spdlog::debug("{}: stopping its idle process to make room for held launches", p->work->path());
+    spdlog::debug("{}: stopping its idle process to make room for {}", p->work->path(), for_what);
     reclaimed_.insert(p->id);
     stop(*p, p->work->options().grace_period());
     --wanted;
   }
+}
+
+void WorkProcessSupervisor::make_room() {
+  if (!hooks_.is_idle || !last_hold_.short_of_resources) return;
+  // One idle process stopped per held launch, counting those already stopping.
+  const size_t wanted = held_.size() > reclaimed_.size() ? held_.size() - reclaimed_.size() : 0;
+  stop_idle(
+      wanted, [](const WorkProcess&) { return true; }, "held launches");
 }
 
 void WorkProcessSupervisor::connected(WorkProcess& p, std::shared_ptr<rpc::WorkSession> session,
@@ -253,24 +261,12 @@ void WorkProcessSupervisor::reclaim_for_placements() {
   size_t wanted = waiting_placement_.size() > reclaimed_.size()
                       ? waiting_placement_.size() - reclaimed_.size()
                       : 0;
-  std::vector<WorkProcess*> idle;
-  for (const auto& [id, p] : live_) {
-    if (p->state == WorkProcess::State::kConnected && p->id == id &&
-        (!waiting_slot_.empty() || !p->work->options().compute().is_empty()) &&
-        hooks_.is_idle(*p)) {
-      idle.push_back(p);
-    }
-  }
-  std::sort(idle.begin(), idle.end(),
-            [](const WorkProcess* a, const WorkProcess* b) { return a->id < b->id; });
-  for (WorkProcess* p : idle) {
-    if (wanted == 0) break;
-    spdlog::debug("{}: stopping its idle process to make room for works waiting for resources",
-                  p->work->path());
-    reclaimed_.insert(p->id);
-    stop(*p, p->work->options().grace_period());
-    --wanted;
-  }
+  stop_idle(
+      wanted,
+      [this](const WorkProcess& p) {
+        return !waiting_slot_.empty() || !p.work->options().compute().is_empty();
+      },
+      "works waiting for resources");
   // A process busy now may be idle later: look again while launches wait.
   placement_timer_.start(kHeldRecheck, "WorkProcessSupervisor.ReclaimForPlacements",
                          [this] { reclaim_for_placements(); });

@@ -137,6 +137,11 @@ class WorkProcessSupervisor {
   void arm_start_timer(WorkProcess& p);
   void admit_held();
   void make_room();
+  /// Stops up to `wanted` idle connected processes, oldest launch first,
+  /// that `eligible` accepts, and counts them in reclaimed_; `for_what` ends
+  /// the debug line ("held launches").
+  template <class Eligible>
+  void stop_idle(size_t wanted, const Eligible& eligible, const char* for_what);
   void tell_held_why();
   void reclaim_for_placements();
   void drop_held(WorkProcess& p);
