@@ -241,9 +241,12 @@ TEST(AutoScalerTest, ScalesOutAndInUnderLoadWithZeroFailedRequests) {
       [](const Json& s) { return s.at("replicas") == 1 && s.at("phases").size() == 1; });
   EXPECT_EQ(in.at("replicas"), 1) << app.describe();
   EXPECT_TRUE(contains(in.at("last_decision"), "scale in 2 -> 1")) << in;
+  // Real traffic went through all of it: at least 100 answers (on a loaded
+  // machine under ASan the scaling can be over before that many; the one
+  // remaining client makes up the rest).
+  EXPECT_TRUE(wait_until([&] { return load.ok() > 100; }, kScaleDeadline)) << load.ok();
   load.stop_all();
   EXPECT_EQ(load.failed(), 0) << load.errors();
-  EXPECT_GT(load.ok(), 100);
   EXPECT_EQ(load.by_replica().size(), 3U);  // all three served
   EXPECT_EQ(app.finish().exit_code, 0) << app.describe();
 }
