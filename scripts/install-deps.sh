@@ -10,7 +10,7 @@ PKGS=(
   libtorch-dev libopenblas0-pthread zlib1g-dev
   libgloo-dev dataset-fashion-mnist
   clang-tidy cppcheck clang-14 libfuzzer-14-dev
-  procps psmisc openssl
+  procps psmisc openssl curl
   chromium
   prometheus-cpp-dev prometheus
   python3-jsonschema python3-yaml
