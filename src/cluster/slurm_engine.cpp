@@ -214,6 +214,8 @@ nlohmann::json SlurmEngine::describe() const {
   nlohmann::json out = {{"engine", "slurm"}};
   out["requested"] = {{"nodes", options_.nodes},
                       {"gpus_per_node", options_.gpus_per_node},
+                      {"cpus_per_node", options_.cpus_per_node},
+                      {"max_requeues", options_.max_requeues},
                       {"partition", options_.partition},
                       {"time", options_.time},
                       {"account", options_.account}};

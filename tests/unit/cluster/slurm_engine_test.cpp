@@ -84,6 +84,10 @@ TEST_F(SlurmEngineTest, SubmitsTheScriptAndReportsTheJobAsSqueueSeesIt) {
   auto d = engine.describe();
   EXPECT_EQ(d["job_id"], "4242");
   EXPECT_EQ(d["state"], "SUBMITTED");
+  EXPECT_EQ(d["requested"]["nodes"], 2);
+  EXPECT_EQ(d["requested"]["gpus_per_node"], 4);
+  EXPECT_EQ(d["requested"]["cpus_per_node"], 0) << "what was asked, all of it";
+  EXPECT_EQ(d["requested"]["max_requeues"], 3);
   EXPECT_EQ(d["output"], dir_ / "slurm-4242.out");
 
   ASSERT_TRUE(engine.refresh().ok());
