@@ -31,17 +31,36 @@ std::string worker_exe() {
   return env != nullptr && *env != '\0' ? env : LIGHTNING_WORKER_EXE;
 }
 
-TEST(SlurmAppTest, GpuWorksRunInTheAllocationWithDistinctGpusAndTheAllocationIsGoneAfter) {
-  if (worker_exe().empty() || !file_exists(worker_exe())) {
-    GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
+/// A built lightning-worker (the engine starts it on the node through
+/// $LIGHTNING_WORKER_BIN, as find_worker_binary reads it), a Slurm that answers,
+/// a run's worker token file (mode 0600) in a directory of the test's.
+class SlurmAppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (worker_exe().empty() || !file_exists(worker_exe())) {
+      GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
+    }
+    LIGHTNING_REQUIRE_SLURM_OR_SKIP();
+    write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
+    ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
   }
-  LIGHTNING_REQUIRE_SLURM_OR_SKIP();
+
+  /// Slurm no longer runs `job`: squeue lists it as ended, or not at all.
+  static void expect_job_gone(const std::string& job) {
+    auto squeue = util::run_command({"squeue", "-h", "-t", "all", "-j", job, "-o", "%T"});
+    ASSERT_TRUE(squeue.ok()) << squeue.status().message();
+    std::string job_state = squeue->out;
+    while (!job_state.empty() && job_state.back() == '\n') job_state.pop_back();
+    EXPECT_TRUE(job_state.empty() || !cluster::is_active_job_state(job_state))
+        << "job " << job << " is still " << job_state;
+  }
+
   TempDir dir;
   const std::string token_file = dir / "worker.token";
-  write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-  ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
-  // The engine starts this lightning-worker on the node (find_worker_binary).
-  ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
+};
+
+TEST_F(SlurmAppTest, GpuWorksRunInTheAllocationWithDistinctGpusAndTheAllocationIsGoneAfter) {
 
   const AppRun run = run_app(
       LIGHTNING_SLURM_APP, dir, {},
@@ -82,31 +101,17 @@ TEST(SlurmAppTest, GpuWorksRunInTheAllocationWithDistinctGpusAndTheAllocationIsG
   EXPECT_TRUE(contains(state, "\"" + node + "\"")) << run.describe();
 
   // The allocation is gone: the app released it before exiting.
-  auto squeue = util::run_command({"squeue", "-h", "-t", "all", "-j", job, "-o", "%T"});
-  ASSERT_TRUE(squeue.ok()) << squeue.status().message();
-  std::string job_state = squeue->out;
-  while (!job_state.empty() && job_state.back() == '\n') job_state.pop_back();
-  EXPECT_TRUE(job_state.empty() || !cluster::is_active_job_state(job_state))
-      << "job " << job << " is still " << job_state;
+  expect_job_gone(job);
 }
 
 // TLS on Slurm: the workers srun starts get the app's own --tls-ca,
 // --tls-cert and --tls-key (paths on the shared file system) and join over
 // mutual TLS; the works they start verify the controller too.
-TEST(SlurmAppTest, WithTlsTheWorkersGetTheAppsFilesAndJoinOverMutualTls) {
-  if (worker_exe().empty() || !file_exists(worker_exe())) {
-    GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
-  }
-  LIGHTNING_REQUIRE_SLURM_OR_SKIP();
-  TempDir dir;
-  const std::string token_file = dir / "worker.token";
-  write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-  ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
+TEST_F(SlurmAppTest, WithTlsTheWorkersGetTheAppsFilesAndJoinOverMutualTls) {
   const std::string certs_dir = dir / "tls";
   std::filesystem::create_directories(certs_dir);
   const lightning::testing::TestCertificates certs =
       lightning::testing::make_test_certificates(certs_dir);
-  ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
 
   const AppRun run = run_app(LIGHTNING_SLURM_APP, dir, {},
                              {"--port",
@@ -148,16 +153,7 @@ TEST(SlurmAppTest, WithTlsTheWorkersGetTheAppsFilesAndJoinOverMutualTls) {
 // (a work with no retries) is interrupted, not failed; the job ends with its
 // nodes taken away, the app submits a new allocation, and the call runs
 // again there. The app succeeds; state.json names both jobs.
-TEST(SlurmAppTest, SlurmsSigtermBeforeTheTimeLimitRequeuesTheRunAndTheInterruptedCallRunsAgain) {
-  if (worker_exe().empty() || !file_exists(worker_exe())) {
-    GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
-  }
-  LIGHTNING_REQUIRE_SLURM_OR_SKIP();
-  TempDir dir;
-  const std::string token_file = dir / "worker.token";
-  write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-  ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
-  ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
+TEST_F(SlurmAppTest, SlurmsSigtermBeforeTheTimeLimitRequeuesTheRunAndTheInterruptedCallRunsAgain) {
   const std::string run_dir = dir / "run";
   AppProcess app(LIGHTNING_SLURM_APP,
                  {"--run-dir", run_dir, "--port", "0", "--listen", "127.0.0.1:0", "--quiet-works",
@@ -209,29 +205,13 @@ TEST(SlurmAppTest, SlurmsSigtermBeforeTheTimeLimitRequeuesTheRunAndTheInterrupte
   EXPECT_NE(second_job, first_job);
   EXPECT_EQ(jobs, first_job + "," + second_job) << "each attempt ran in its own allocation";
   // Both allocations are gone.
-  for (const std::string& job : {first_job, second_job}) {
-    auto squeue = util::run_command({"squeue", "-h", "-t", "all", "-j", job, "-o", "%T"});
-    ASSERT_TRUE(squeue.ok());
-    std::string job_state = squeue->out;
-    while (!job_state.empty() && job_state.back() == '\n') job_state.pop_back();
-    EXPECT_TRUE(job_state.empty() || !cluster::is_active_job_state(job_state))
-        << "job " << job << " is still " << job_state;
-  }
+  for (const std::string& job : {first_job, second_job}) expect_job_gone(job);
 }
 
 // A work asking for more GPUs than any node of the allocation has fails once
 // the allocation's workers have joined (no other worker can come), instead of
 // holding the allocation until someone notices; the allocation is released.
-TEST(SlurmAppTest, AWorkNoNodeCanHoldFailsOnceTheAllocationHasJoinedAndTheJobIsReleased) {
-  if (worker_exe().empty() || !file_exists(worker_exe())) {
-    GTEST_SKIP() << "lightning-worker is not built here (set LIGHTNING_WORKER_EXE to one)";
-  }
-  LIGHTNING_REQUIRE_SLURM_OR_SKIP();
-  TempDir dir;
-  const std::string token_file = dir / "worker.token";
-  write_file(token_file, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-  ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
-  ::setenv("LIGHTNING_WORKER_BIN", worker_exe().c_str(), 1);
+TEST_F(SlurmAppTest, AWorkNoNodeCanHoldFailsOnceTheAllocationHasJoinedAndTheJobIsReleased) {
   const AppRun run = run_app(LIGHTNING_SLURM_APP, dir, {"misfit"},
                              {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works",
                               "--cluster", "slurm", "--nodes", "1", "--gpus-per-node", "2",
@@ -241,13 +221,7 @@ TEST(SlurmAppTest, AWorkNoNodeCanHoldFailsOnceTheAllocationHasJoinedAndTheJobIsR
   EXPECT_TRUE(contains(run.err, "no worker has 8 GPUs (largest: 2); all 1 node of Slurm job "))
       << run.describe();
   EXPECT_TRUE(contains(run.err, "have joined, so it can never run")) << run.describe();
-  const std::string job = run.final.at("cluster").at("job_id");
-  auto squeue = util::run_command({"squeue", "-h", "-t", "all", "-j", job, "-o", "%T"});
-  ASSERT_TRUE(squeue.ok());
-  std::string job_state = squeue->out;
-  while (!job_state.empty() && job_state.back() == '\n') job_state.pop_back();
-  EXPECT_TRUE(job_state.empty() || !cluster::is_active_job_state(job_state))
-      << "job " << job << " is still " << job_state;
+  expect_job_gone(run.final.at("cluster").at("job_id"));
 }
 
 }  // namespace
