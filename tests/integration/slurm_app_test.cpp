@@ -61,7 +61,6 @@ class SlurmAppTest : public ::testing::Test {
 };
 
 TEST_F(SlurmAppTest, GpuWorksRunInTheAllocationWithDistinctGpusAndTheAllocationIsGoneAfter) {
-
   const AppRun run = run_app(
       LIGHTNING_SLURM_APP, dir, {},
       {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works", "--cluster", "slurm", "--nodes",
@@ -155,14 +154,13 @@ TEST_F(SlurmAppTest, WithTlsTheWorkersGetTheAppsFilesAndJoinOverMutualTls) {
 // again there. The app succeeds; state.json names both jobs.
 TEST_F(SlurmAppTest, SlurmsSigtermBeforeTheTimeLimitRequeuesTheRunAndTheInterruptedCallRunsAgain) {
   const std::string run_dir = dir / "run";
-  AppProcess app(LIGHTNING_SLURM_APP,
-                 {"--run-dir", run_dir, "--port", "0", "--listen", "127.0.0.1:0", "--quiet-works",
-                  "--cluster", "slurm", "--nodes", "1", "--worker-token-file", token_file, "--",
-                  "preempt"},
-                 dir.path());
+  AppProcess app(
+      LIGHTNING_SLURM_APP,
+      {"--run-dir", run_dir, "--port", "0", "--listen", "127.0.0.1:0", "--quiet-works", "--cluster",
+       "slurm", "--nodes", "1", "--worker-token-file", token_file, "--", "preempt"},
+      dir.path());
   const std::string running = run_dir + "/trainer.running";
-  ASSERT_TRUE(wait_until([&] { return file_exists(running); }, kAppWait))
-      << app.stderr_text();
+  ASSERT_TRUE(wait_until([&] { return file_exists(running); }, kAppWait)) << app.stderr_text();
   std::string first_job = read_file(running);
   while (!first_job.empty() && first_job.back() == '\n') first_job.pop_back();
   ASSERT_FALSE(first_job.empty());
@@ -212,11 +210,11 @@ TEST_F(SlurmAppTest, SlurmsSigtermBeforeTheTimeLimitRequeuesTheRunAndTheInterrup
 // the allocation's workers have joined (no other worker can come), instead of
 // holding the allocation until someone notices; the allocation is released.
 TEST_F(SlurmAppTest, AWorkNoNodeCanHoldFailsOnceTheAllocationHasJoinedAndTheJobIsReleased) {
-  const AppRun run = run_app(LIGHTNING_SLURM_APP, dir, {"misfit"},
-                             {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works",
-                              "--cluster", "slurm", "--nodes", "1", "--gpus-per-node", "2",
-                              "--worker-token-file", token_file},
-                             kAppWait);
+  const AppRun run =
+      run_app(LIGHTNING_SLURM_APP, dir, {"misfit"},
+              {"--port", "0", "--listen", "127.0.0.1:0", "--quiet-works", "--cluster", "slurm",
+               "--nodes", "1", "--gpus-per-node", "2", "--worker-token-file", token_file},
+              kAppWait);
   EXPECT_EQ(run.status.exit_code, 1) << run.describe();
   EXPECT_TRUE(contains(run.err, "no worker has 8 GPUs (largest: 2); all 1 node of Slurm job "))
       << run.describe();
