@@ -13,7 +13,27 @@
 namespace unit_runtime {
 namespace {
 
-using StopTest = ControllerTest;
+class StopTest : public ControllerTest {
+ protected:
+  /// The app stops (at its flow's next run) while work "w" (grace period
+  /// 1 min) runs call 1 in its process, proc_, which has been told to stop.
+  /// Returns that process's id.
+  uint64_t stop_the_app_mid_call() {
+    root(WorkOptions().parallel(true).grace_period(std::chrono::minutes(1))).body =
+        [](TestRoot& r) {
+          r.w.call();
+          if (r.ticks > 0) r.stop("done");
+        };
+    start();
+    const uint64_t pid = launch_of_w().process_id();
+    proc_ = std::make_unique<FakeWorkProcess>(controller());
+    connect(*proc_);
+    proc_->call_started(1);
+    rerun();
+    return pid;
+  }
+  std::unique_ptr<FakeWorkProcess> proc_;
+};
 
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -107,16 +127,8 @@ TEST_F(StopTest, CallFinishedForACallThatWasNeverInFlightIsStillAProtocolError) 
 }
 
 TEST_F(StopTest, AppStopTellsEveryWorkAndEndsAsSoonAsTheProcessExitsAfterItsCleanup) {
-  root(WorkOptions().parallel(true).grace_period(std::chrono::minutes(1))).body = [](TestRoot& r) {
-    r.w.call();
-    if (r.ticks > 0) r.stop("done");
-  };
-  start();
-  const uint64_t pid = launch_of_w().process_id();
-  FakeWorkProcess proc(controller());
-  connect(proc);
-  proc.call_started(1);
-  rerun();
+  const uint64_t pid = stop_the_app_mid_call();
+  FakeWorkProcess& proc = *proc_;
   ASSERT_EQ(proc.stops().size(), 1u);
   EXPECT_FALSE(controller().finished()) << "the app waits for the work's cleanup";
 
@@ -138,16 +150,8 @@ TEST_F(StopTest, WhatAStoppedWorkSentLastReachesStateEvenWhenItsExitOvertakesIts
   // exit can come first while the deltas of the work's last assignments
   // (ServeWork's final request count) are still on their way. Seen once in
   // a full ctest run: the count was 0 in state.json.
-  root(WorkOptions().parallel(true).grace_period(std::chrono::minutes(1))).body = [](TestRoot& r) {
-    r.w.call();
-    if (r.ticks > 0) r.stop("done");
-  };
-  start();
-  const uint64_t pid = launch_of_w().process_id();
-  FakeWorkProcess proc(controller());
-  connect(proc);
-  proc.call_started(1);
-  rerun();
+  const uint64_t pid = stop_the_app_mid_call();
+  FakeWorkProcess& proc = *proc_;
   ASSERT_EQ(proc.stops().size(), 1u);
   launcher_.exited_with_code(pid, 0);  // the exit overtakes the last messages
   settle();
@@ -161,16 +165,7 @@ TEST_F(StopTest, WhatAStoppedWorkSentLastReachesStateEvenWhenItsExitOvertakesIts
 }
 
 TEST_F(StopTest, AnExitedWorksStreamThatNeverEndsDelaysTheStopByAtMostTheDrainWait) {
-  root(WorkOptions().parallel(true).grace_period(std::chrono::minutes(1))).body = [](TestRoot& r) {
-    r.w.call();
-    if (r.ticks > 0) r.stop("done");
-  };
-  start();
-  const uint64_t pid = launch_of_w().process_id();
-  FakeWorkProcess proc(controller());
-  connect(proc);
-  proc.call_started(1);
-  rerun();
+  const uint64_t pid = stop_the_app_mid_call();
   launcher_.exited_with_code(pid, 0);
   advance(Controller::kStreamDrainWait - 1ms);
   EXPECT_FALSE(controller().finished());
