@@ -15,6 +15,22 @@ namespace {
 
 using CallTest = ControllerTest;
 
+/// How a cluster launcher reports a process whose worker it declared lost.
+lightning::runtime::ProcessExit lost_exit(const std::string& worker) {
+  lightning::runtime::ProcessExit e;
+  e.lost = true;
+  e.error = "worker '" + worker + "' lost: no heartbeat for 10000 ms";
+  return e;
+}
+
+/// How a cluster launcher reports a process its draining worker stopped.
+lightning::runtime::ProcessExit drained_exit(const std::string& worker) {
+  lightning::runtime::ProcessExit e;
+  e.drained = true;
+  e.error = "worker '" + worker + "' is draining: SIGTERM (Slurm job 7)";
+  return e;
+}
+
 TEST_F(CallTest, ParallelCallReturnsAtOnceWithAPendingStatus) {
   WorkStatus seen;
   bool after_call = false;
@@ -409,9 +425,7 @@ TEST_F(CallTest, ACallWhoseNodeDrainedIsInterruptedAndRunsAgainWithoutUsingARetr
   EXPECT_EQ(w().status().attempt, 2);
   EXPECT_NE(w().status().message.find("interrupted (worker 'n1' is draining"), std::string::npos)
       << w().status().message;
-  lightning::runtime::ProcessExit drained;
-  drained.drained = true;
-  drained.error = "worker 'n1' is draining: SIGTERM (Slurm job 7)";
+  lightning::runtime::ProcessExit drained = drained_exit("n1");
   launcher_.exited(pid, drained);
   controller().on_session_closed(proc.session());  // its stream ends with it
   settle();
@@ -434,9 +448,7 @@ TEST_F(CallTest, OnAWorkerAnOutsideSigtermIsDecidedAtTheExitWhichSaysWhetherTheN
     proc.call_finished_after_signal(1, SIGTERM, 901);  // slurmstepd's
     settle();
     EXPECT_EQ(w().status().stage, WorkStage::kRunning) << "not decided before the exit";
-    lightning::runtime::ProcessExit drained;
-    drained.drained = true;
-    drained.error = "worker 'vm' is draining: SIGTERM (Slurm job 7)";
+    const lightning::runtime::ProcessExit drained = drained_exit("vm");
     launcher_.exited(pid, drained);
     controller().on_session_closed(proc.session());
     settle();
@@ -473,10 +485,8 @@ TEST_F(CallTest, AProcessEndedByItsDrainingNodeBeforeItReportedIsInterruptedToo)
   FakeWorkProcess proc(controller());
   connect(proc);
   proc.call_started(1);
-  lightning::runtime::ProcessExit drained;
-  drained.drained = true;
+  lightning::runtime::ProcessExit drained = drained_exit("n1");
   drained.signal = SIGKILL;  // it did not return within the drain grace
-  drained.error = "worker 'n1' is draining: SIGTERM (Slurm job 7)";
   launcher_.exited(pid, drained);
   settle();
   EXPECT_FALSE(controller().finished());
@@ -507,9 +517,7 @@ TEST_F(CallTest, WhenALostWorkerFailsTheAppItsOtherWorksEndStoppedNotRunning) {
   p2.call_started(1);
   settle();
   ASSERT_EQ(second->status().stage, WorkStage::kRunning);
-  lightning::runtime::ProcessExit lost;
-  lost.lost = true;
-  lost.error = "worker 'n1' lost: no heartbeat for 10000 ms";
+  const lightning::runtime::ProcessExit lost = lost_exit("n1");
   launcher_.exited(pid1, lost);  // the scheduler ends them one after the other
   launcher_.exited(pid2, lost);
   EXPECT_FALSE(controller().finished())
@@ -531,16 +539,15 @@ TEST_F(CallTest, ACallWhoseWorkerWasLostFailsWithReasonWorkerLostNotStartFailed)
   FakeWorkProcess proc(controller());
   connect(proc);
   proc.call_started(1);
-  lightning::runtime::ProcessExit lost;
-  lost.lost = true;
-  lost.error = "worker 'n1' lost: no heartbeat for 10000 ms";
+  const lightning::runtime::ProcessExit lost = lost_exit("n1");
   launcher_.exited(pid, lost);
   settle();
   const WorkStatus& s = w().status();
   EXPECT_EQ(s.stage, WorkStage::kFailed);
   EXPECT_EQ(s.reason, "worker_lost");
-  EXPECT_EQ(s.message, "work process lost with its worker (worker 'n1' lost: no heartbeat for "
-                       "10000 ms)");
+  EXPECT_EQ(s.message,
+            "work process lost with its worker (worker 'n1' lost: no heartbeat for "
+            "10000 ms)");
 }
 
 TEST_F(CallTest, ProcessLostWithItsForkerMidCallFailsWithReasonSignalAndTheForkersReason) {
