@@ -7,17 +7,15 @@
 #include "cluster/scheduling_launcher.hpp"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
 #include <map>
-#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cluster/local_worker.hpp"
+#include "common/captured_log.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_work_launcher.hpp"
 #include "scheduler/local_resources.hpp"
@@ -216,18 +214,14 @@ class NoWorkerTest : public SchedulingLauncherTest {
 };
 
 TEST_F(NoWorkerTest, WhileWorksWaitAndNoWorkerHasJoinedTheLogSaysHowToStartOneAndBacksOff) {
-  std::ostringstream log;
-  auto logger = std::make_shared<spdlog::logger>(
-      "hint", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
-  logger->set_pattern("%v");
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(logger);
+  testing::CapturedLog log("%v");
   launcher_->launch(request(1, "root.a", Compute()));
   pump();
   auto hints = [&] {
+    const std::string text = log.text();
     size_t n = 0;
-    for (size_t at = log.str().find("no worker has joined"); at != std::string::npos;
-         at = log.str().find("no worker has joined", at + 1))
+    for (size_t at = text.find("no worker has joined"); at != std::string::npos;
+         at = text.find("no worker has joined", at + 1))
       ++n;
     return n;
   };
@@ -237,9 +231,9 @@ TEST_F(NoWorkerTest, WhileWorksWaitAndNoWorkerHasJoinedTheLogSaysHowToStartOneAn
   clock_.AdvanceTime(seconds(2));
   pump();
   EXPECT_EQ(hints(), 1u);
-  EXPECT_NE(log.str().find("start one with lightning-worker --controller vm:4242"),
+  EXPECT_NE(log.text().find("start one with lightning-worker --controller vm:4242"),
             std::string::npos)
-      << log.str();
+      << log.text();
   clock_.AdvanceTime(seconds(20));
   pump();
   EXPECT_EQ(hints(), 1u) << "then as long again, not every second";
@@ -250,7 +244,6 @@ TEST_F(NoWorkerTest, WhileWorksWaitAndNoWorkerHasJoinedTheLogSaysHowToStartOneAn
   clock_.AdvanceTime(seconds(300));
   pump();
   EXPECT_EQ(hints(), 2u);
-  spdlog::set_default_logger(previous);
 }
 
 TEST_F(SchedulingLauncherTest, AWaitingWorkIsPlacedWhenRoomIsFreedAndToldSo) {
@@ -403,8 +396,8 @@ TEST_F(SchedulingLauncherTest, ASecondConnectedWorkerWithTheSameNameIsAnotherWor
   a.hostname = "vm";
   a.pid = 100;
   a.resources = node(2, 0);
-  launcher_->add_worker(std::move(a), std::make_unique<FakeExecutor>(
-                                          std::make_shared<FakeExecutor::Log>()));
+  launcher_->add_worker(std::move(a),
+                        std::make_unique<FakeExecutor>(std::make_shared<FakeExecutor::Log>()));
   EXPECT_TRUE(launcher_->name_held_by_another("vm", "vm", 200)) << "another process";
   EXPECT_TRUE(launcher_->name_held_by_another("vm", "other-host", 100)) << "another host";
   EXPECT_FALSE(launcher_->name_held_by_another("vm", "vm", 100)) << "the same worker again";

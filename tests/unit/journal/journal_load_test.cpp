@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -26,6 +25,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/captured_log.hpp"
 #include "common/temp_dir.hpp"
 #include "fakes/fake_clock.hpp"
 #include "journal/file_hash.hpp"
@@ -518,18 +518,7 @@ TEST_F(JournalLoadTest, WriterKilledMidWriteLeavesAConsistentPrefix) {
 
 // ---------------------------------------------------------------- full disk
 
-/// Sends spdlog's default logger into a string.
-class CapturedLog {
- public:
-  CapturedLog() {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
-  }
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-};
+using lightning::testing::CapturedLog;
 
 [[noreturn]] void exit_with(bool ok, const std::string& detail) {
   std::fprintf(stderr, "%s: %s\n", ok ? "drill ok" : "drill FAILED", detail.c_str());

@@ -6,7 +6,6 @@
 #include "journal/journal.hpp"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -15,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/captured_log.hpp"
 #include "common/temp_dir.hpp"
 #include "fakes/fake_clock.hpp"
 #include "fakes/fake_journal_store.hpp"
@@ -247,25 +247,7 @@ TEST_F(JournalTest, ReRunBackoffIsKeptAsTheUnixTimeItEnds) {
   EXPECT_LE(ends, after + 90'000'000);
 }
 
-/// Sends spdlog's default logger into a string for the test's lifetime.
-class CapturedLog {
- public:
-  CapturedLog() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-  CapturedLog(const CapturedLog&) = delete;
-  CapturedLog& operator=(const CapturedLog&) = delete;
-  std::string text() {
-    spdlog::default_logger()->flush();
-    return out_.str();
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using lightning::testing::CapturedLog;
 
 size_t count_of(const std::string& text, const std::string& part) {
   size_t n = 0;

@@ -4,7 +4,6 @@
 #include "runtime/works_view.hpp"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -13,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/captured_log.hpp"
 #include "core/runtime.hpp"
 #include "fakes/fake_clock.hpp"
 #include "lightning/flow.hpp"
@@ -136,12 +136,7 @@ TEST_F(WorksViewTest, TheTableShowsEveryWorkAndItsDurationGrowsWithEachTick) {
 }
 
 TEST_F(WorksViewTest, EachStatusChangeIsOneLogLineWithoutATerminal) {
-  std::ostringstream log;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(log);
-  auto logger = std::make_shared<spdlog::logger>("view", sink);
-  logger->set_pattern("%v");
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(logger);
+  lightning::testing::CapturedLog log("%v");
 
   auto v = view(WorksDisplay::kLines);
   v->start();
@@ -156,32 +151,26 @@ TEST_F(WorksViewTest, EachStatusChangeIsOneLogLineWithoutATerminal) {
   StatusSetter::set(root_.train, WorkStage::kRunning, now_us_);
   v->on_state_batch(status_batch("/works/train/vars/loss"));
   v->finish();
-  spdlog::set_default_logger(previous);
 
-  EXPECT_EQ(log.str(),
+  EXPECT_EQ(log.text(),
             "root.sweep.trial: running\n"
             "root.sweep.trial: failed in 0.3s\n"
             "root.sweep.trial: running [attempt 2]\n"
             "root.train: running\n")  // seen at finish()
-      << log.str();
+      << log.text();
   EXPECT_EQ(contents(out_), "");  // no table
 }
 
 TEST_F(WorksViewTest, APendingWorkIsALineWhenItsReasonsWordsChangeNotItsCountsOrParentheses) {
-  std::ostringstream log;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(log);
-  auto logger = std::make_shared<spdlog::logger>("view", sink);
-  logger->set_pattern("%v");
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(logger);
+  lightning::testing::CapturedLog log("%v");
 
   auto v = view(WorksDisplay::kLines);
   v->start();
   const std::string pointer = "/works/train/status";
   const std::vector<std::string> reasons = {
       "no worker has registered yet",
-      "no worker has 8 GPUs (largest: 2)",     // new words: a line
-      "no worker has 8 GPUs (largest: 4)",     // a count in parentheses: none
+      "no worker has 8 GPUs (largest: 2)",  // new words: a line
+      "no worker has 8 GPUs (largest: 4)",  // a count in parentheses: none
       "waiting for file descriptors: 1000 of 1024 in use",
       "waiting for file descriptors: 1010 of 1024 in use",  // a count: none
       "waiting for earlier launches held by the resource budget (waiting for processes that "
@@ -195,15 +184,14 @@ TEST_F(WorksViewTest, APendingWorkIsALineWhenItsReasonsWordsChangeNotItsCountsOr
     v->on_state_batch(status_batch(pointer));
   }
   v->finish();
-  spdlog::set_default_logger(previous);
-  EXPECT_EQ(log.str(),
+  EXPECT_EQ(log.text(),
             "root.train: pending (waiting_for_resources: no worker has registered yet)\n"
             "root.train: pending (waiting_for_resources: no worker has 8 GPUs (largest: 2))\n"
             "root.train: pending (waiting_for_resources: waiting for file descriptors: 1000 of "
             "1024 in use)\n"
             "root.train: pending (waiting_for_resources: waiting for earlier launches held by the "
             "resource budget (waiting for processes that are starting: 32 launched))\n")
-      << log.str();
+      << log.text();
 }
 
 TEST(WorksDisplayTest, TheTableNeedsATerminalAndQuietTurnsEverythingOff) {
