@@ -227,20 +227,15 @@ std::string verified_peer_name(const grpc::ServerContextBase& context) {
 }
 
 bool certificate_names_host(const std::string& cert_pem, const std::string& host) {
-  BIO* bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
-  if (bio == nullptr) return false;
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (cert == nullptr) {
-    ERR_clear_error();
-    return false;
-  }
+  const std::vector<X509Ptr> certs = read_certificates(cert_pem);
+  if (certs.empty()) return false;
   std::string name = host;
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
     name = name.substr(1, name.size() - 2);
-  const bool ip = X509_check_ip_asc(cert, name.c_str(), 0) == 1;
-  const bool named = ip || X509_check_host(cert, name.data(), name.size(), 0, nullptr) == 1;
-  X509_free(cert);
+  }
+  X509* cert = certs.front().get();  // the leaf; the rest is its chain
+  const bool named = X509_check_ip_asc(cert, name.c_str(), 0) == 1 ||
+                     X509_check_host(cert, name.data(), name.size(), 0, nullptr) == 1;
   ERR_clear_error();
   return named;
 }
