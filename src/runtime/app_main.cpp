@@ -21,6 +21,7 @@
 #include "rpc/grpc_runtime.hpp"
 #include "runtime/app_host.hpp"
 #include "runtime/app_options.hpp"
+#include "runtime/log_file_sink.hpp"
 #include "runtime/resource_budget.hpp"
 #include "runtime/run_lock.hpp"
 #include "runtime/terminal.hpp"
@@ -136,7 +137,8 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
     host_options.http->port = static_cast<uint16_t>(command_line->http_port);
   }
   host_options.journal = !command_line->no_journal;
-  host_options.cluster.workers = command_line->cluster == "workers" || command_line->cluster == "slurm";
+  host_options.cluster.workers =
+      command_line->cluster == "workers" || command_line->cluster == "slurm";
   if (command_line->cluster == "slurm") host_options.cluster.slurm = command_line->slurm;
   host_options.cluster.local_worker = command_line->local_worker;
   host_options.cluster.worker_token_file = command_line->worker_token_file;
@@ -239,8 +241,11 @@ int run_app(int argc, char** argv, const RootFactory& make_root) {
   if (options.terminal->footer_allowed()) {
     console = std::make_shared<TerminalConsoleSink>(options.terminal, console);
   }
-  auto file =
-      std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.run_dir + "/controller.log");
+  // controller.log on a full disk: one clear warning on the console, and the
+  // gap marked in the file once it can be written again.
+  const std::string log_path = options.run_dir + "/controller.log";
+  auto file = std::make_shared<runtime::ReportingFileSink>(
+      std::make_shared<spdlog::sinks::basic_file_sink_st>(log_path), console, log_path);
   auto logger = std::make_shared<spdlog::logger>(
       "lightning",
       spdlog::sinks_init_list{std::make_shared<FlushStdoutFirstSink>(), console, file});

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <utility>
 
+#include "util/atomic_file.hpp"
 #include "util/process_usage.hpp"
 
 namespace lightning::runtime {
@@ -116,7 +117,7 @@ Result<std::unique_ptr<RunLock>> RunLock::acquire(const std::string& run_dir) {
       ::pwrite(fd, mine.data(), mine.size(), 0) != static_cast<ssize_t>(mine.size())) {
     const int err = errno;
     ::close(fd);
-    return Unavailable("cannot write " + path + ": " + errno_text(err));
+    return util::io_error_status(err, "cannot write " + path);
   }
   return std::unique_ptr<RunLock>(new RunLock(fd, path, std::move(previous), locked));
 }
@@ -125,7 +126,8 @@ void RunLock::record(const std::string& role, pid_t pid) {
   const std::string line = line_of(role, pid);
   std::lock_guard<std::mutex> lock(mu_);
   const off_t end = ::lseek(fd_, 0, SEEK_END);
-  if (end < 0 || ::pwrite(fd_, line.data(), line.size(), end) != static_cast<ssize_t>(line.size())) {
+  if (end < 0 ||
+      ::pwrite(fd_, line.data(), line.size(), end) != static_cast<ssize_t>(line.size())) {
     spdlog::warn("cannot record {} pid {} in {}: {}; a resume of this run will not wait for it",
                  role, pid, path_, errno_text(errno));
   }
@@ -145,9 +147,10 @@ Status RunLock::wait_for_previous(std::chrono::milliseconds grace) const {
   if (left.empty()) return Status::Ok();
   std::string names;
   for (const Process* p : left) {
-    spdlog::warn("the previous run's {} (pid {}) still runs {} ms after its controller ended; "
-                 "killing it",
-                 p->role, p->pid, grace.count());
+    spdlog::warn(
+        "the previous run's {} (pid {}) still runs {} ms after its controller ended; "
+        "killing it",
+        p->role, p->pid, grace.count());
     ::kill(p->pid, SIGKILL);
   }
   for (const Process* p : left) {
@@ -156,8 +159,8 @@ Status RunLock::wait_for_previous(std::chrono::milliseconds grace) const {
   }
   if (names.empty()) return Status::Ok();
   return Status(StatusCode::kDeadlineExceeded,
-                "processes of the previous run in this directory are still running (" +
-                    names + ") after SIGKILL");
+                "processes of the previous run in this directory are still running (" + names +
+                    ") after SIGKILL");
 }
 
 bool RunLock::is_running(const Process& p) {

@@ -12,11 +12,8 @@
 #include <cstring>
 
 namespace lightning::util {
-namespace {
 
-// "<what>: <strerror>" with the code a caller can act on, and a hint when the
-// fix is not obvious from strerror alone.
-Status errno_status(int err, const std::string& what) {
+Status io_error_status(int err, const std::string& what) {
   std::string message = what + ": " + std::strerror(err);
   switch (err) {
     case ENOSPC:
@@ -35,6 +32,8 @@ Status errno_status(int err, const std::string& what) {
       return Internal(message);
   }
 }
+
+namespace {
 
 std::string dir_of(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -56,7 +55,7 @@ Status write_all(int fd, std::string_view content, const std::string& tmp) {
     const ssize_t n = ::write(fd, content.data(), content.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errno_status(errno, "cannot write " + tmp);
+      return io_error_status(errno, "cannot write " + tmp);
     }
     content.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -67,10 +66,10 @@ Status write_all(int fd, std::string_view content, const std::string& tmp) {
 // directory (EINVAL) order the rename themselves, so that is not an error.
 Status sync_dir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno_status(errno, "cannot open directory " + dir + " to sync it");
+  if (fd < 0) return io_error_status(errno, "cannot open directory " + dir + " to sync it");
   Status status;
   if (::fsync(fd) != 0 && errno != EINVAL) {
-    status = errno_status(errno, "cannot sync directory " + dir);
+    status = io_error_status(errno, "cannot sync directory " + dir);
   }
   ::close(fd);
   return status;
@@ -85,16 +84,16 @@ Status write_file_atomically(const std::string& path, std::string_view content) 
     tmp = temp_name_for(path);
     fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && (errno != EEXIST || attempt == 100)) {
-      return errno_status(errno, "cannot create " + tmp);
+      return io_error_status(errno, "cannot create " + tmp);
     }
   }
 
   Status status = write_all(fd, content, tmp);
-  if (status.ok() && ::fsync(fd) != 0) status = errno_status(errno, "cannot sync " + tmp);
+  if (status.ok() && ::fsync(fd) != 0) status = io_error_status(errno, "cannot sync " + tmp);
   // close() can report a delayed write error (NFS); only the first error counts.
-  if (::close(fd) != 0 && status.ok()) status = errno_status(errno, "cannot write " + tmp);
+  if (::close(fd) != 0 && status.ok()) status = io_error_status(errno, "cannot write " + tmp);
   if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    status = errno_status(errno, "cannot rename " + tmp + " to " + path);
+    status = io_error_status(errno, "cannot rename " + tmp + " to " + path);
   }
   if (!status.ok()) {
     ::unlink(tmp.c_str());

@@ -12,6 +12,14 @@
 
 namespace lightning::util {
 
+/// "<what>: <strerror(err)>" as a Status whose code a caller can act on, with
+/// a hint where strerror alone does not say the fix: kResourceExhausted for a
+/// full disk (ENOSPC, EDQUOT: "the disk is full; free some space") or a file
+/// size limit (EFBIG), kFailedPrecondition for a directory that cannot be
+/// written (EACCES, EPERM, EROFS), kNotFound for a missing one (ENOENT,
+/// ENOTDIR), kInternal otherwise.
+Status io_error_status(int err, const std::string& what);
+
 /// Replaces the file at `path` with `content` so that a reader (or a machine
 /// that loses power) sees the old file or the new one, never a partial one:
 /// writes a temporary file in the same directory, fsyncs it, renames it over

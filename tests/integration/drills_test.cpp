@@ -17,6 +17,7 @@
 #include <sys/statvfs.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
@@ -276,14 +277,16 @@ TEST_F(DrillTest, AppCompletesWithItsResultsWhenTheDiskOfItsRunDirectoryIsFull) 
   }
   ASSERT_EQ(err, 0) << "mount tmpfs on " << run_dir << ": " << std::strerror(err);
 
-  // flooder prints 2 MiB into a 256 KiB disk; then a new work process starts
-  // on the full disk. --quiet-works: the app's stdout carries only the flow's lines.
-  AppRun run =
-      run_app(LIGHTNING_DRILLS_APP, dir_, {"flood", "2"}, {"--quiet-works"}, milliseconds(20000));
+  // flooder prints 2 MiB into a 256 KiB disk; then 64 works (more than a
+  // page of controller.log lines) and a new work process start on the full
+  // disk. --quiet-works: the app's stdout carries only the flow's lines.
+  AppRun run = run_app(LIGHTNING_DRILLS_APP, dir_, {"flood", "2", "64"}, {"--quiet-works"},
+                       milliseconds(20000));
   ASSERT_FALSE(run.status.timed_out) << "the app hung on a full disk\n" << run.describe();
   EXPECT_EQ(run.status.signal, 0) << "the app crashed on a full disk\n" << run.describe();
   EXPECT_EQ(run.status.exit_code, 0) << run.describe();
   EXPECT_TRUE(has_line(run.out, "flooder lines=32768")) << run.describe();
+  EXPECT_TRUE(has_line(run.out, "extra sum=4160")) << run.describe();  // 2 * (1 + ... + 64)
   EXPECT_TRUE(has_line(run.out, "after result=42")) << run.describe();
 
   // The drill did fill the disk: the log has far less than the 2 MiB printed.
@@ -295,6 +298,15 @@ TEST_F(DrillTest, AppCompletesWithItsResultsWhenTheDiskOfItsRunDirectoryIsFull) 
   std::error_code ec;
   const auto log_size = std::filesystem::file_size(run_dir + "/logs/root.flooder.log", ec);
   EXPECT_LT(log_size, 1024u * 1024u) << ec.message();
+
+  // controller.log on the full disk: said once, clearly, not spdlog's
+  // "[*** LOG ERROR ***]" lines (the 64 works' status lines after the disk
+  // filled need a new page of the file).
+  EXPECT_TRUE(contains(run.err, "cannot write " + run_dir +
+                                    "/controller.log: No space left on device; its lines go "
+                                    "to this terminal only until it can"))
+      << run.describe();
+  EXPECT_FALSE(contains(run.err, "LOG ERROR")) << run.describe();
 
   // The journal on the full disk: complete, or cut short with a warning that
   // says so; it loads (at a version no later than the app's last) or says why not.
@@ -335,6 +347,38 @@ TEST_F(DrillTest, AppCompletesWithItsResultsWhenTheDiskOfItsRunDirectoryIsFull) 
                                                << run.describe();
   EXPECT_FALSE(file_exists(run_dir + "/state.json") && !state_text.empty())
       << "a truncated state.json was left in place: " << state_text;
+}
+
+TEST_F(DrillTest, AnAppStartedOnAFullDiskRefusesToStartAndSaysTheDiskIsFull) {
+  const std::string run_dir = dir_ / "run";
+  const int err = mount_tmpfs(run_dir, "64k");
+  if (err == EPERM || err == EACCES) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (" << std::strerror(err)
+                 << "): this drill needs root or CAP_SYS_ADMIN";
+  }
+  ASSERT_EQ(err, 0) << "mount tmpfs on " << run_dir << ": " << std::strerror(err);
+  {
+    std::ofstream filler(run_dir + "/filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
+           filler.flush()) {
+    }
+  }
+  struct statvfs fs {};
+  ASSERT_EQ(::statvfs(run_dir.c_str(), &fs), 0);
+  ASSERT_EQ(fs.f_bavail, 0u) << "the disk did not fill up";
+
+  // run.lock (the run's processes, for a later --resume) cannot be written:
+  // refused before any work starts, with the cause and the fix.
+  AppRun run =
+      run_app(LIGHTNING_DRILLS_APP, dir_, {"flood", "0"}, {"--quiet-works"}, milliseconds(20000));
+  ASSERT_FALSE(run.status.timed_out) << run.describe();
+  EXPECT_EQ(run.status.exit_code, 2) << run.describe();
+  EXPECT_TRUE(contains(run.err, "cannot write " + run_dir +
+                                    "/run.lock: No space left on device (the disk is full; "
+                                    "free some space)"))
+      << run.describe();
+  EXPECT_FALSE(contains(run.out, "flooder lines=")) << "a work ran\n" << run.describe();
 }
 
 // ------------------------------------------------------------ c. garbage peers while works call

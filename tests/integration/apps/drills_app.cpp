@@ -129,20 +129,37 @@ struct Flooder : Work {
   }
 };
 
-/// `flood <mib>`: flooder prints <mib> MiB, then a fresh work (its process
-/// starts when the disk is already full) doubles 21. The flow prints both
-/// results to the app's stdout ("flooder lines=N", "after result=42"), since
-/// state.json may not fit on the disk.
+/// `flood <mib> [extra=0]`: flooder prints <mib> MiB, then <extra> works made
+/// in run() double 1..extra at once (their "running"/"succeeded" lines put
+/// several KiB into controller.log after the disk is full), then a fresh
+/// work (its process starts when the disk is already full) doubles 21. The
+/// flow prints both results to the app's stdout ("flooder lines=N", "extra
+/// sum=S", "after result=42"), since state.json may not fit on the disk.
 struct FloodRoot : Flow {
   Flooder& flooder = add_work<Flooder>("flooder");
   Doubler& after = add_work<Doubler>("after");
   State<int> after_result{this, "after_result", 0};
   bool printed_lines = false;
+  bool printed_extra = false;
   void run() override {
     flooder.call({{"mib", std::stoi(arg(1))}});
     if (!printed_lines) {
       printed_lines = true;
       std::printf("flooder lines=%d\n", flooder.lines.get());
+      std::fflush(stdout);
+    }
+    const int extra = arg(2).empty() ? 0 : std::stoi(arg(2));
+    int sum = 0;
+    bool extra_done = true;
+    for (int i = 1; i <= extra; ++i) {
+      Doubler& d = add_work<Doubler>("extra_" + std::to_string(i));
+      extra_done = d.call({{"x", i}}).has_succeeded() && extra_done;
+      sum += d.result.get();
+    }
+    if (!extra_done) return;
+    if (!printed_extra && extra > 0) {
+      printed_extra = true;
+      std::printf("extra sum=%d\n", sum);
       std::fflush(stdout);
     }
     after.call({{"x", 21}});
