@@ -45,6 +45,19 @@ double get_number(const json& node, const char* key, double otherwise) {
   return it != node.end() && it->is_number() ? it->get<double>() : otherwise;
 }
 
+// What a table of works says about why a work waits or failed: the first
+// line of its message (e.g. "no worker has 8 GPUs (largest: 2)"), else its
+// reason word; nothing for a work that runs or succeeded, or stopped on request.
+std::string why_of(const std::string& status, const std::string& reason,
+                   const std::string& message) {
+  constexpr size_t kMaxWhy = 80;
+  if (status != "pending" && status != "failed") return "";
+  std::string why = message.substr(0, message.find('\n'));
+  if (why.empty()) why = reason;
+  if (why.size() > kMaxWhy) why = why.substr(0, kMaxWhy - 3) + "...";
+  return why;
+}
+
 void collect_component_rows(const json& node, std::vector<util::WorkRow>& rows, int depth) {
   if (!node.is_object() || depth > 64) return;
   if (get_string(node, "kind") == "work") {
@@ -53,6 +66,8 @@ void collect_component_rows(const json& node, std::vector<util::WorkRow>& rows, 
     row.status = get_string(node, "status");
     row.duration_s = get_number(node, "duration_s", -1);
     row.attempt = static_cast<int>(get_number(node, "attempt", 0));
+    row.worker = get_string(node, "worker");
+    row.why = why_of(row.status, get_string(node, "reason"), get_string(node, "message"));
     rows.push_back(std::move(row));
     return;
   }

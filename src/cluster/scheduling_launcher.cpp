@@ -325,6 +325,7 @@ void SchedulingLauncher::place(const scheduler::Placement& pl) {
     // environment it would have had without a scheduler.
     env["CUDA_VISIBLE_DEVICES"] = "";
   }
+  last_placement_[pl.work] = {pl.worker, w->second.info.hostname, pl.gpus};
   spdlog::debug("{}: placed on worker '{}' (attempt {}{})", pl.work, pl.worker, pl.attempt,
                 pl.gpus.empty() ? "" : ", GPUs " + join_gpus(pl.gpus));
   if (was_told_pending && events_.pending) events_.pending(id, "");
@@ -451,6 +452,22 @@ std::vector<std::string> SchedulingLauncher::works_on(const std::string& id) con
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+Json SchedulingLauncher::placement_json(const std::string& work_path) const {
+  auto it = last_placement_.find(work_path);
+  if (it == last_placement_.end()) return nullptr;
+  auto p = by_work_.find(work_path);
+  bool current = false;
+  if (p != by_work_.end()) {
+    auto proc = procs_.find(p->second);
+    current = proc != procs_.end() && proc->second.state != Proc::State::kPending &&
+              proc->second.worker == it->second.worker;
+  }
+  return {{"worker", it->second.worker},
+          {"hostname", it->second.hostname},
+          {"gpus", it->second.gpus},
+          {"current", current}};
 }
 
 }  // namespace lightning::cluster

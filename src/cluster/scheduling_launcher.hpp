@@ -149,6 +149,12 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
   Json workers_json() const;
   /// Works placed on `id` now (their paths).
   std::vector<std::string> works_on(const std::string& id) const;
+  /// Where `work_path`'s process runs, or ran last: {"worker": id,
+  /// "hostname": the worker's host, "gpus": [indices pinned to it, as in its
+  /// CUDA_VISIBLE_DEVICES], "current": whether that process still runs};
+  /// null for a work never placed. Kept after the process ends, so a
+  /// finished work still says where it ran (one entry per work path).
+  Json placement_json(const std::string& work_path) const;
   const scheduler::Scheduler& scheduler() const { return scheduler_; }
 
   // WorkerEventSink
@@ -197,6 +203,12 @@ class SchedulingLauncher final : public runtime::WorkLauncherInterface, public W
   std::unordered_map<uint64_t, Proc> procs_;           // launched, not yet exited
   std::unordered_map<std::string, uint64_t> by_work_;  // work path -> process id
   std::map<std::string, Worker> workers_;              // by identity; live and draining
+  struct LastPlacement {
+    std::string worker;
+    std::string hostname;
+    std::vector<int> gpus;
+  };
+  std::unordered_map<std::string, LastPlacement> last_placement_;  // by work path
   bool schedule_posted_ = false;
   bool shut_down_ = false;
   util::Timer liveness_timer_;

@@ -76,7 +76,17 @@ Json ComponentRoutes::work_node(const Work& work) const {
                {"host", host_},
                {"log_path", logs_dir_ + "/" + work.path() + ".log"},
                {"url", work.url().empty() ? Json(nullptr) : Json(work.url())},
-               {"compute", work.options().compute().to_json()}};
+               {"compute", work.options().compute().to_json()},
+               {"worker", nullptr},
+               {"gpus", Json::array()}};
+  if (placement_) {
+    const Json placed = placement_(work.path());
+    if (placed.is_object()) {
+      node["worker"] = placed.at("worker");
+      node["host"] = placed.at("hostname");
+      node["gpus"] = placed.at("gpus");
+    }
+  }
   return node;
 }
 

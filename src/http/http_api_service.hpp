@@ -66,6 +66,11 @@ class HttpApiService final : public runtime::StateObserver {
   /// Slurm job's id, state, nodes, `info` line, `requeued_from`), or null:
   /// no engine (a local run, `--cluster workers`). Called on the loop thread.
   void set_cluster(std::function<Json()> cluster) { cluster_ = std::move(cluster); }
+  /// Where each work runs or ran last, for GET /api/v1/components' `worker`,
+  /// `host` and `gpus` (ComponentRoutes::set_placement).
+  void set_placement(std::function<Json(const std::string& work_path)> placement) {
+    components_.set_placement(std::move(placement));
+  }
   /// Access rules, then the router: what the server calls per request.
   Reply handle(const Request& request);
 

@@ -321,6 +321,8 @@ bool AppHost::start_http() {
   http_ = std::make_unique<http::HttpApiService>(io_, *controller_, *options_.http);
   http_->set_workers([this] { return scheduling_->workers_json(); });
   http_->set_cluster([this] { return cluster_json(); });
+  http_->set_placement(
+      [this](const std::string& work_path) { return scheduling_->placement_json(work_path); });
   const Status st = http_->start(options_.controller.run_dir);
   if (!st.ok()) {
     spdlog::error("cannot start the HTTP API: {} (or run with --no-http)", st.message());

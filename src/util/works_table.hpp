@@ -18,6 +18,8 @@ struct WorkRow {
   std::string status;      ///< a WorkStage word: pending, running, succeeded, ...
   double duration_s = -1;  ///< seconds of its current/last call; < 0: none yet
   int attempt = 0;         ///< 1 for the first try; 0: never called
+  std::string worker;      ///< the worker it runs or ran on; "": not placed (or a local run)
+  std::string why;         ///< why it waits or failed (one line); "": nothing to say
 };
 
 /// "0.4s", "12.3s", "4m05s", "2h03m"; "-" for a negative duration (none).
@@ -56,8 +58,9 @@ inline std::string summarize_works(const std::vector<WorkRow>& rows) {
 }
 
 /// The table as lines (no newlines): a header, then one line per row, in
-/// columns padded to the widest cell. With more rows than `max_rows` (> 0),
-/// the first max_rows are shown and a last line says how many more there are
+/// columns padded to the widest cell. WORKER and WHY columns are added when
+/// some row has one (a cluster run; a work that waits or failed). With more rows than `max_rows` (>
+/// 0), the first max_rows are shown and a last line says how many more there are
 /// (`... and 12 more`). Each line is cut to `width` characters when width > 0
 /// (a terminal line that wraps could not be erased in place).
 ///
@@ -67,23 +70,34 @@ inline std::string summarize_works(const std::vector<WorkRow>& rows) {
 inline std::vector<std::string> render_works_table(const std::vector<WorkRow>& rows,
                                                    size_t max_rows = 0, size_t width = 0) {
   const size_t shown = max_rows > 0 ? std::min(rows.size(), max_rows) : rows.size();
+  bool with_worker = false;
+  bool with_why = false;
+  for (size_t i = 0; i < shown; ++i) {
+    with_worker = with_worker || !rows[i].worker.empty();
+    with_why = with_why || !rows[i].why.empty();
+  }
   std::vector<std::vector<std::string>> cells = {{"PATH", "STATUS", "DURATION", "ATTEMPT"}};
+  if (with_worker) cells[0].emplace_back("WORKER");
+  if (with_why) cells[0].emplace_back("WHY");
   for (size_t i = 0; i < shown; ++i) {
     const WorkRow& row = rows[i];
     cells.push_back({row.path, row.status, format_duration(row.duration_s),
                      row.attempt > 0 ? std::to_string(row.attempt) : "-"});
+    if (with_worker) cells.back().push_back(row.worker.empty() ? "-" : row.worker);
+    if (with_why) cells.back().push_back(row.why);
   }
-  size_t widths[4] = {0, 0, 0, 0};
+  const size_t columns = cells[0].size();
+  std::vector<size_t> widths(columns, 0);
   for (const auto& line : cells) {
-    for (size_t c = 0; c < 4; ++c) widths[c] = std::max(widths[c], line[c].size());
+    for (size_t c = 0; c < columns; ++c) widths[c] = std::max(widths[c], line[c].size());
   }
   std::vector<std::string> out;
   out.reserve(cells.size() + 1);
   for (const auto& line : cells) {
     std::string text;
-    for (size_t c = 0; c < 4; ++c) {
+    for (size_t c = 0; c < columns; ++c) {
       text += line[c];
-      if (c + 1 < 4) text += std::string(widths[c] - line[c].size() + 2, ' ');
+      if (c + 1 < columns) text += std::string(widths[c] - line[c].size() + 2, ' ');
     }
     while (!text.empty() && text.back() == ' ') text.pop_back();
     out.push_back(std::move(text));

@@ -99,10 +99,9 @@ Worker start_worker(const TempDir& dir, const std::string& name, const std::stri
   w.name = name;
   w.work_dir = dir / name;
   std::filesystem::create_directories(w.work_dir);
-  std::vector<std::string> args{"--controller", controller, "--token-file", token_file,
-                                "--name",       name,       "--work-dir",   w.work_dir,
-                                "--gpus",       gpus,       "--cpus",       "4",
-                                "--memory-gb",  "4"};
+  std::vector<std::string> args{"--controller", controller,   "--token-file", token_file, "--name",
+                                name,           "--work-dir", w.work_dir,     "--gpus",   gpus,
+                                "--cpus",       "4",          "--memory-gb",  "4"};
   args.insert(args.end(), more.begin(), more.end());
   w.process = std::make_unique<AppProcess>(worker_exe(), args, w.work_dir);
   return w;
@@ -151,9 +150,48 @@ TEST_F(ClusterTest, GpuWorksGetDistinctGpusPerWorkerAndAWorkTooLargeIsPendingWit
                 .status,
             200)
       << app.describe();
+  // While `huge` waits, GET /api/v1/components says where each work ran (the
+  // worker, its host, the GPUs pinned to it) and why `huge` waits.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const Json s = app.get_json("/api/v1/state");
+        return s.is_object() &&
+               !s.at("state").at("vars").at("huge_reason").get<std::string>().empty();
+      },
+      kWait))
+      << app.describe();
+  std::map<std::string, Json> nodes;
+  const Json components = app.get_json("/api/v1/components");
+  ASSERT_TRUE(components.is_object()) << app.get("/api/v1/components").body;
+  for (const Json& w : components.at("root").at("works")) {
+    nodes[w.at("name").get<std::string>()] = w;
+  }
+  ASSERT_EQ(app.patch_state(app.get_json("/api/v1/state").at("version").get<uint64_t>(),
+                            R"([{"op":"replace","path":"/vars/finish","value":true}])")
+                .status,
+            200)
+      << app.describe();
   const ExitStatus status = app.process().wait(kWait);
   ASSERT_EQ(status.exit_code, 0) << status << app.describe();
   const Json state = read_json(app.run_dir() + "/state.json").at("state");
+  ASSERT_EQ(nodes.count("huge"), 1u) << components.dump();
+  EXPECT_TRUE(nodes.at("huge").at("worker").is_null()) << nodes.at("huge").dump();
+  EXPECT_EQ(nodes.at("huge").at("gpus"), Json::array());
+  EXPECT_EQ(nodes.at("huge").at("message"), "no worker has 8 GPUs (largest: 2)");
+  for (int i = 0; i < 6; ++i) {
+    const std::string name = "g" + std::to_string(i);
+    const Json& node = nodes.at(name);
+    const Json& vars = state.at("works").at(name).at("vars");
+    ASSERT_TRUE(node.at("worker").is_string()) << node.dump();
+    const std::string worker = node.at("worker");
+    // The work's cache dir is under its worker's --work-dir (dir/<name>/...).
+    EXPECT_NE(vars.at("worker").get<std::string>().find("/" + worker + "/"), std::string::npos)
+        << name << " ran in " << vars.at("worker") << ", the API says on " << worker;
+    ASSERT_EQ(listed.count(worker), 1u) << worker << " is not among the workers: " << node.dump();
+    EXPECT_EQ(node.at("host"), listed.at(worker).at("hostname")) << node.dump();
+    EXPECT_EQ(node.at("gpus"), Json::array({std::stoi(vars.at("cvd").get<std::string>())}))
+        << node.dump() << " saw CUDA_VISIBLE_DEVICES=" << vars.at("cvd");
+  }
   // Each (worker, GPU) held by one work at a time; every work saw one GPU.
   struct Use {
     int64_t start, end;
@@ -189,7 +227,8 @@ TEST_F(ClusterTest, AWorkerRunsAtMostMaxProcessesWorksAndIdleOnesMakeRoomForTheR
   ApiApp app(LIGHTNING_CLUSTER_APP, {"slots"}, cluster_flags(token_file_));
   const std::string address = join_address(app);
   ASSERT_FALSE(address.empty()) << app.describe();
-  Worker worker = start_worker(dir_, "small", address, token_file_, "none", {"--max-processes", "2"});
+  Worker worker =
+      start_worker(dir_, "small", address, token_file_, "none", {"--max-processes", "2"});
   const ExitStatus status = app.process().wait(kWait);
   ASSERT_EQ(status.exit_code, 0) << status << app.describe();
   const Json state = read_json(app.run_dir() + "/state.json").at("state");

@@ -36,6 +36,31 @@ TEST(AppCommandsTest, ComponentRowsWalkFlowsDepthFirst) {
   EXPECT_TRUE(lightning::cli::rows_from_components(json::parse("[1,2]")).empty());
 }
 
+TEST(AppCommandsTest, ComponentRowsSayOnWhichWorkerEachWorkRanAndWhyOneWaitsOrFailed) {
+  const json body = json::parse(R"J({"version": 9, "root": {
+    "path": "root", "name": "root", "kind": "flow", "flows": [], "works": [
+      {"path": "root.a", "kind": "work", "status": "succeeded", "reason": "", "message": "",
+       "worker": "node1", "gpus": [0]},
+      {"path": "root.big", "kind": "work", "status": "pending",
+       "reason": "waiting_for_resources", "message": "no worker has 8 GPUs (largest: 2)",
+       "worker": null, "gpus": []},
+      {"path": "root.bad", "kind": "work", "status": "failed", "reason": "exception",
+       "message": "bad input\nline two of the trace", "worker": "node2"},
+      {"path": "root.gone", "kind": "work", "status": "failed", "reason": "worker_lost",
+       "message": ""},
+      {"path": "root.halt", "kind": "work", "status": "stopped", "reason": "stopped",
+       "message": "stopped by the flow"}]}})J");
+  const auto rows = lightning::cli::rows_from_components(body);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].worker, "node1");
+  EXPECT_EQ(rows[0].why, "");
+  EXPECT_EQ(rows[1].worker, "");
+  EXPECT_EQ(rows[1].why, "no worker has 8 GPUs (largest: 2)");
+  EXPECT_EQ(rows[2].why, "bad input");  // the first line only
+  EXPECT_EQ(rows[3].why, "worker_lost");
+  EXPECT_EQ(rows[4].why, "");
+}
+
 TEST(AppCommandsTest, StatusSaysWhereTheWorksRunOnAClusterAndNothingForALocalRun) {
   using lightning::cli::cluster_lines;
   EXPECT_TRUE(cluster_lines(json::parse(R"({"workers": [{"id": "local", "local": true,
