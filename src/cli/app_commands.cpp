@@ -206,9 +206,16 @@ int status_command(const AppTarget& app, std::FILE* out) {
   if (!app.run_dir.empty()) print_line(out, "run dir  " + app.run_dir);
   // Where the works run (an app from before GET /api/v1/workers: nothing).
   const ApiResponse workers = app.client.get("/api/v1/workers");
+  bool cluster = false;
   if (workers.status >= 200 && workers.status < 300) {
     const json body = json::parse(workers.body, nullptr, false);
-    for (const std::string& line : cluster_lines(body)) print_line(out, line);
+    const std::vector<std::string> lines = cluster_lines(body);
+    for (const std::string& line : lines) print_line(out, line);
+    cluster = !lines.empty();
+  }
+  // A local run's works all run here: no WORKER column.
+  if (!cluster) {
+    for (util::WorkRow& row : rows) row.worker.clear();
   }
   print_line(out, "");
   if (rows.empty()) {

@@ -113,6 +113,9 @@ TEST(LightningCliTest, StatusPrintsTheAppsUrlRunDirAndTableOfWorks) {
   EXPECT_TRUE(std::regex_search(status.out, std::regex("root\\.quick +succeeded")))
       << status.describe();
   EXPECT_TRUE(contains(status.out, "2 works")) << status.describe();
+  // A local run: every work runs here, no WORKER column; nothing waits or failed, no WHY.
+  EXPECT_FALSE(contains(status.out, "WORKER")) << status.describe();
+  EXPECT_FALSE(contains(status.out, "WHY")) << status.describe();
 }
 
 TEST(LightningCliTest, TheMostRecentLiveAppIsChosenAndAnExplicitUrlWins) {
