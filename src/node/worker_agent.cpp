@@ -240,7 +240,10 @@ void WorkerAgent::on_registered(const v1::Registered& r) {
   registered_ = true;
   registered_once_ = true;
   dial_attempt_ = 0;
+  const bool renamed =
+      !r.worker_id().empty() && r.worker_id() != worker_id_ && r.worker_id() != opts_.name;
   worker_id_ = r.worker_id();
+  if (renamed && opts_.on_renamed) opts_.on_renamed(worker_id_);
   heartbeat_interval_ =
       std::clamp(milliseconds(r.heartbeat_interval_ms() > 0 ? r.heartbeat_interval_ms() : 1000),
                  milliseconds(10), milliseconds(60000));

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,6 +56,10 @@ struct WorkerAgentOptions {
   /// same CA and server name in their LaunchWorkRequest.controller_tls.
   rpc::ClientTls tls;
   std::string tls_ca_file;  ///< --tls-ca, for messages
+  /// Called on the loop thread with the id the controller registered this
+  /// worker as, when it differs from `name` (a second worker of one name
+  /// joins as `name-<pid>`): lightning-worker puts it in its log prefix.
+  std::function<void(const std::string& worker_id)> on_renamed;
 };
 
 /// lightning-worker's usage text.

@@ -60,7 +60,7 @@ class FakeControllerSide final : public lightning::v1::WorkerPool::Service,
     }
     lightning::v1::WorkerCommand reg;
     auto* r = reg.mutable_registered();
-    r->set_worker_id(first.register_().name());
+    r->set_worker_id(worker_id.empty() ? first.register_().name() : worker_id);
     r->set_run_id("run-1");
     r->set_app_sha256(sha256_);
     r->set_app_size_bytes(static_cast<int64_t>(app_.size()));
@@ -178,6 +178,7 @@ class FakeControllerSide final : public lightning::v1::WorkerPool::Service,
   int fetches = 0;
   int64_t controller_grace_ms = 30000;
   bool kill_running = false;
+  std::string worker_id;  ///< the id Registered gives; "": the name the worker sent
 
  private:
   std::condition_variable cv_;
@@ -386,6 +387,25 @@ TEST(WorkerNodeTest, RegistersFetchesTheAppLaunchesAWorkThatDialsTheControllerAn
   EXPECT_EQ(exit.exit_code, 0) << exit << worker->stderr_text();
   EXPECT_FALSE(contains(worker->stderr_text(), f.token));
   EXPECT_EQ(f.side.locked<int>([&] { return f.side.fetches; }), 1);
+}
+
+TEST(WorkerNodeTest, AWorkerRegisteredUnderAnotherIdLogsUnderThatId) {
+  // The controller gives a second worker of a name in use the id name-<pid>.
+  Fixture f;
+  std::filesystem::create_directories(f.run_dir);
+  f.side.worker_id = "node1-4242";
+  auto worker = start_worker(f.dir / "w1", f.worker_args("node1"));
+  ASSERT_TRUE(f.wait_registered(1)) << worker->stderr_text();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return contains(worker->stderr_text(),
+                        "lightning-worker[node1-4242] info: registered with the controller at");
+      },
+      kWait))
+      << worker->stderr_text();
+  // Lines before the controller answered carry the name it asked for.
+  EXPECT_TRUE(contains(worker->stderr_text(), "lightning-worker[node1] info:"))
+      << worker->stderr_text();
 }
 
 TEST(WorkerNodeTest, ASecondWorkerOnTheNodeUsesTheCachedBinary) {
