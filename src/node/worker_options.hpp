@@ -36,6 +36,9 @@ struct WorkerCommandLine {
   std::string log_level = "info";
   double connect_timeout_s = 60;  ///< --connect-timeout SECONDS
   double drain_grace_s = 10;      ///< --drain-grace SECONDS
+  /// --app-cache-gb N: keep `<work dir>/apps` under N GiB (least recently
+  /// used binaries go first; one in use never does).
+  double app_cache_gb = 10;
   /// --tls-ca (TLS on: the controller's certificate must chain to it),
   /// --tls-cert/--tls-key (this worker's certificate, for an app with --tls-ca).
   rpc::TlsFiles tls;
@@ -52,6 +55,7 @@ struct WorkerAgentOptions {
   v1::RegisterWorker registration;  ///< all but the token
   std::chrono::milliseconds connect_timeout{60000};
   std::chrono::milliseconds drain_grace{10000};
+  int64_t app_cache_max_bytes = int64_t{10} << 30;  ///< AppCache::prune()'s limit
   /// How the worker dials the controller (worker_tls()); its works get the
   /// same CA and server name in their LaunchWorkRequest.controller_tls.
   rpc::ClientTls tls;
