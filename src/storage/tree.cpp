@@ -56,17 +56,20 @@ Result<std::string> hash_file(const fs::path& file, const struct stat& st) {
 }
 
 /// Test seam for the kill -9 tests (tests/integration/storage_test.cpp): with
-/// $LIGHTNING_TEST_COMMIT_PAUSE=<file> set and <file> present, the first
-/// commit of a file in this process stops half-way (the object linked into the
-/// node's cache, not yet into the artifact store, no manifest), writes this
-/// process's pid to <file>.reached and waits until <file> is removed. Unset
-/// (always, outside those tests): one getenv per process.
+/// $LIGHTNING_TEST_COMMIT_PAUSE=<file> set, <file> present and no
+/// <file>.reached yet, the first commit of a file in this process stops
+/// half-way (the object linked into the node's cache, not yet into the
+/// artifact store, no manifest), writes this process's pid to <file>.reached
+/// and waits until <file> is removed. So it pauses once per test, not again
+/// in the process that retries the call. Unset (always, outside those tests):
+/// one getenv per process.
 void pause_in_commit_for_tests() {
   static const char* const file = std::getenv("LIGHTNING_TEST_COMMIT_PAUSE");
   static bool paused = false;
   if (file == nullptr || paused || ::access(file, F_OK) != 0) return;
-  paused = true;
   const std::string reached = std::string(file) + ".reached";
+  if (::access(reached.c_str(), F_OK) == 0) return;
+  paused = true;
   const std::string tmp = reached + ".tmp";
   std::ofstream(tmp, std::ios::trunc) << ::getpid();
   std::rename(tmp.c_str(), reached.c_str());

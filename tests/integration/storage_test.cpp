@@ -197,5 +197,35 @@ TEST(StorageCommitKillTest,
   }
 }
 
+TEST(StorageCommitKillTest, WorkKilledMidCommitIsRetriedInANewProcessAndTheReaderGetsItsBytes) {
+  TempDir dir;
+  const std::string run_dir = dir / "run", pause = dir / "pause", runs = dir / "runs";
+  CommitKillEnv env(pause, runs);
+  write_file(pause, "");  // the first commit stops half-way; the retry's does not
+  AppProcess app(LIGHTNING_STORAGE_APP,
+                 {"--run-dir", run_dir, "--no-http", "--quiet", "--", "commitkill", "retry"},
+                 dir.path());
+  ASSERT_TRUE(wait_until([&] { return file_exists(pause + ".reached"); }, kAppDeadline))
+      << app.stderr_text();
+  const pid_t maker = static_cast<pid_t>(std::stol(read_file(pause + ".reached")));
+  ASSERT_EQ(::kill(maker, SIGKILL), 0);
+  ASSERT_TRUE(wait_process_gone(maker, kAppDeadline));
+  fs::remove(pause);
+  const ExitStatus status = app.wait(kAppDeadline);
+  ASSERT_EQ(status.exit_code, 0) << status << app.stderr_text();
+  const std::vector<std::string> pids = lines_of(read_file(runs));
+  ASSERT_EQ(pids.size(), 2u) << read_file(runs);
+  EXPECT_EQ(pids[0], std::to_string(maker));
+  EXPECT_NE(pids[1], pids[0]);
+  const Json final_state = read_json(run_dir + "/state.json");
+  const Json& reader = final_state.at("state").at("works").at("reader").at("vars");
+  EXPECT_EQ(reader.at("matches"), true) << final_state.dump();
+  EXPECT_EQ(reader.at("note"), "made by the maker");
+  EXPECT_EQ(objects_in(fs::path(run_dir) / "artifacts"), 3u);
+  for (const char* store : {"node_m", "node_r", "artifacts"}) {
+    EXPECT_EQ(damaged_objects_in(fs::path(run_dir) / store), std::vector<std::string>{}) << store;
+  }
+}
+
 }  // namespace
 }  // namespace lightning::integration

@@ -4,12 +4,13 @@
 //   storage_app [flags] -- drive
 //   storage_app [flags] -- payload
 //   storage_app [flags] -- traversal
-//   storage_app [flags] -- commitkill   (the kill -9 mid-commit tests; run
-//     with $STORAGE_APP_RUNS, a file the maker appends its pid to per run)
+//   storage_app [flags] -- commitkill [retry]   (the kill -9 mid-commit tests;
+//     run with $STORAGE_APP_RUNS, a file the maker appends its pid to per run)
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -253,8 +254,13 @@ struct BigReader : Work {
   }
 };
 
+/// arg 1 "retry": the maker's call is retried once when it fails (its
+/// process killed) instead of failing the run.
 struct CommitKillRoot : Flow {
-  BigMaker& maker = add_work<BigMaker>("maker", cache_at("separate", "node_m"));
+  BigMaker& maker = add_work<BigMaker>(
+      "maker", cache_at("separate", "node_m")
+                   .retries(arg(1) == "retry" ? 1 : 0)
+                   .retry_backoff(std::chrono::milliseconds(10)));
   BigReader& reader = add_work<BigReader>("reader", cache_at("separate", "node_r"));
   void run() override {
     maker.call();

@@ -2,10 +2,12 @@
 // Object transfer over real gRPC (an in-process server on 127.0.0.1:0):
 // ObjectStoreService -> RemoteObjectFetcher, with faults injected server-side.
 #include <fcntl.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -259,6 +261,32 @@ TEST(TransferZeroCopyTest, ServerWithoutTestSeamSendsChunksTheFetcherVerifies) {
   EXPECT_EQ(f.chunks_rejected(), 0u);
   EXPECT_EQ(f.streams(), 3u);
   server->Shutdown();
+}
+
+TEST_F(TransferTest, MalformedRequestIsRefusedAsInvalidArgument) {
+  // FetchObject is a raw method: the service parses the request itself.
+  grpc::GenericStub stub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+  const std::string junk = "\xff\xff\xff\xff";
+  const grpc::Slice slice(junk.data(), junk.size());
+  const grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  grpc::ClientContext ctx;
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, "/lightning.v1.ObjectStore/FetchObject", grpc::StubOptions(), &request,
+                 &reply, [&](const grpc::Status& s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   done = true;
+                   done_cv.notify_all();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(done_cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_NE(status.error_message().find("malformed FetchObjectRequest"), std::string::npos)
+      << status.error_message();
 }
 
 TEST(PipelinedSha256Test, SameDigestAsOneThreadForAnySplit) {
