@@ -146,8 +146,7 @@ class WorkMaker {
     if (json.contains("flows") && json.at("flows").is_object()) {
       for (Flow* f : flow.flows()) {
         if (json.at("flows").contains(f->name())) {
-          const Status s =
-              make_unlisted(*f, json.at("flows").at(f->name()), at / "flows" / f->name());
+          Status s = make_unlisted(*f, json.at("flows").at(f->name()), at / "flows" / f->name());
           if (!s.ok()) return s;
         }
       }

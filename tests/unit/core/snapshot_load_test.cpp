@@ -281,6 +281,7 @@ class MadeWorksTest : public SnapshotLoadTest {
 
   static std::vector<std::string> names(const std::vector<lightning::Work*>& works) {
     std::vector<std::string> out;
+    out.reserve(works.size());
     for (const lightning::Work* w : works) out.push_back(w->name());
     return out;
   }
