@@ -19,6 +19,7 @@
 #include "journal/journal.hpp"
 #include "journal/sqlite_journal_store.hpp"
 #include "lightning/flow.hpp"
+#include "lightning/state.hpp"
 #include "runtime/call_table.hpp"
 #include "util/clock.hpp"
 
