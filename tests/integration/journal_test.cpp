@@ -317,6 +317,19 @@ TEST(ResumeTest, WorksMadeInsideRunComeBackInOrderWithTheirCallsAndOptions) {
   EXPECT_EQ(run.root_vars()["made"], kWorks);
 }
 
+TEST(ResumeTest, AWorkTypeTheBinaryDoesNotRegisterIsRefusedNamingTheWorkAndTheType) {
+  TempDir dir;
+  const AppRun first = run_app(kFanoutApp, dir, {"2"}, {"--no-http", "--quiet"});
+  ASSERT_EQ(first.status.exit_code, 0) << first.describe();
+  // journal_app has no work type Task: its tree cannot take fanout_app's works.
+  const AppRun refused = resume(kApp, first.run_dir, dir / "refused", {"--resume-anyway"});
+  EXPECT_EQ(refused.status.exit_code, 2) << refused.describe();
+  EXPECT_TRUE(contains(refused.err,
+                       "the work 'root.t9' has type '(anonymous namespace)::Task', which this app "
+                       "does not register (was the work type renamed or removed"))
+      << refused.err;
+}
+
 TEST(ResumeTest, AChangedBinaryIsRefusedUnlessResumeAnyway) {
   TempDir dir;
   const std::string run_dir = dir / "run";
