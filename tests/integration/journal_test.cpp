@@ -294,14 +294,21 @@ TEST(ResumeTest, WorksMadeInsideRunComeBackInOrderWithTheirCallsAndOptions) {
   }
   EXPECT_TRUE(before->state["works"].contains("t6"));
 
-  // Resumed: call 3 runs again in a new process of t6 and fails once; its
-  // retries(1) runs it a third time. t9..t7 answer from their cache.
+  // Resumed with the block still there: call 3 runs again, in a new process
+  // of t6 (the old one is gone by then: the resume waits for the dead run's
+  // forkers), and waits. Then it fails once; retries(1) runs it a third time.
+  // t9..t7 answer from their cache.
+  std::filesystem::create_directories(dir / "resumed");
+  AppProcess resumed(kFanoutApp, {"--resume", run_dir, "--no-http", "--quiet"}, dir / "resumed");
+  ASSERT_TRUE(wait_until([&] { return pids_of_call(counter, 3).size() == 2; }, kAppDeadline))
+      << resumed.stderr_text();
   write_file(counter + ".fail-3", "");
   std::filesystem::remove(block);
-  const AppRun run = resume(kFanoutApp, run_dir, dir / "resumed");
-  ASSERT_EQ(run.status.exit_code, 0) << run.describe();
-  EXPECT_TRUE(contains(run.out, "order: t9 t8 t7 t6 t5 t4")) << run.describe();
-  EXPECT_FALSE(std::filesystem::exists(counter + ".fail-3")) << "call 3 never ran again";
+  const ExitStatus status = resumed.wait();
+  ASSERT_EQ(status.exit_code, 0) << status << resumed.stderr_text();
+  EXPECT_TRUE(contains(resumed.stdout_text(), "order: t9 t8 t7 t6 t5 t4"))
+      << resumed.stdout_text();
+  EXPECT_FALSE(std::filesystem::exists(counter + ".fail-3")) << "call 3 never failed";
 
   const auto runs = runs_per_call(counter);
   for (int64_t i = 0; i < kWorks; ++i) {
@@ -309,12 +316,15 @@ TEST(ResumeTest, WorksMadeInsideRunComeBackInOrderWithTheirCallsAndOptions) {
     EXPECT_EQ(runs.at(i), i == 3 ? 3 : 1)
         << "call " << i << (i < 3 ? " had succeeded before the kill and ran again" : "");
   }
+  const Json final = read_json(run_dir + "/state.json");
+  ASSERT_FALSE(final.is_discarded());
   for (int64_t i = 0; i < kWorks; ++i) {
     const std::string name = "t" + std::to_string(9 - i);
-    EXPECT_EQ(run.work(name)["status"]["stage"], "succeeded") << name << "\n" << run.describe();
-    EXPECT_EQ(run.work(name)["vars"]["ran"], i) << name;
+    const Json& w = final["state"]["works"][name];
+    EXPECT_EQ(w["status"]["stage"], "succeeded") << name << "\n" << final.dump(1);
+    EXPECT_EQ(w["vars"]["ran"], i) << name;
   }
-  EXPECT_EQ(run.root_vars()["made"], kWorks);
+  EXPECT_EQ(final["state"]["vars"]["made"], kWorks);
 }
 
 TEST(ResumeTest, AWorkTypeTheBinaryDoesNotRegisterIsRefusedNamingTheWorkAndTheType) {
