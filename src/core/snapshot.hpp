@@ -10,6 +10,14 @@
 
 namespace lightning::detail {
 
+/// A work the journal saw declared (journal::Recovered::works): what
+/// load_snapshot() makes a work that a flow created inside run() again from.
+struct JournaledWork {
+  std::string path;     ///< dotted path, "root.sweep.trial_3"
+  std::string type;     ///< registered type name (Work::type_name())
+  WorkOptions options;  ///< as given to add_work()
+};
+
 /// The inverse of Flow::snapshot(): assigns every state field and every
 /// work's status of `flow`'s subtree from `snapshot`, all or nothing.
 ///
@@ -52,11 +60,6 @@ namespace lightning::detail {
 /// Made works are marked: the first add_work() of their name in run() gives
 /// them the code's options (Flow::add_work()).
 /// Controller loop thread (or before the app starts).
-struct JournaledWork {
-  std::string path;     ///< dotted path, "root.sweep.trial_3"
-  std::string type;     ///< registered type name (Work::type_name())
-  WorkOptions options;  ///< as given to add_work()
-};
 Status load_snapshot(Flow& flow, const Json& snapshot,
                      const std::vector<JournaledWork>& journaled = {});
 
