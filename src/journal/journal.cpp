@@ -106,6 +106,10 @@ void Journal::on_call_record(const Work& work, const runtime::CallRecord& call,
   record_call(work.path(), call, policy);
 }
 
+void Journal::on_work_declared(const Work& work) {
+  push(WorkItem{work.path(), work.type_name(), work.options().to_json()});
+}
+
 void Journal::record_call(const std::string& work_path, const runtime::CallRecord& call,
                           const runtime::CallPolicy& policy) {
   CallItem item;
@@ -269,6 +273,9 @@ bool Journal::build_group(std::vector<Item>& items, JournalGroup& group) {
       }
       group.batches.back().last_version = b->last_version;
       for (const Json& op : b->patch) merged.push_back(op);  // shared: copied, here
+    } else if (auto* w = std::get_if<WorkItem>(&item)) {
+      group.works.push_back(
+          WorkRow{std::move(w->path), std::move(w->type), detail::dump_json(w->options)});
     } else if (auto* m = std::get_if<MetaItem>(&item)) {
       meta_.app_sha256 = std::move(m->app_sha256);
       group.meta = meta_;
@@ -320,6 +327,7 @@ void Journal::commit(JournalGroup& group) {
   ++stats_.commits;
   stats_.batches += group.batches.size();
   stats_.calls += group.calls.size();
+  stats_.works += group.works.size();
   if (group.snapshot) ++stats_.snapshots;
 }
 

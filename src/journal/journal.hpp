@@ -101,6 +101,9 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   /// RuntimeEventObserver: enqueues the call record (work path, id, args,
   /// status, attempt, failures so far, re-run backoff).
   void on_call_record(const Work& work, const runtime::CallRecord& call, bool is_latest) override;
+  /// RuntimeEventObserver: enqueues the work's path, type and options (a
+  /// WorkRow), so that a resume can make a work made inside run() again.
+  void on_work_declared(const Work& work) override;
   /// on_call_record for a work known by path and call policy (tests, tools).
   void record_call(const std::string& work_path, const runtime::CallRecord& call,
                    const runtime::CallPolicy& policy);
@@ -119,6 +122,7 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
     uint64_t commits = 0;    ///< transactions written
     uint64_t batches = 0;    ///< state batches written as rows (not those a snapshot covered)
     uint64_t calls = 0;      ///< call rows in them (after merging within a commit)
+    uint64_t works = 0;      ///< declared_works rows written (a work's each declaration)
     uint64_t snapshots = 0;  ///< snapshots written, the first one included
   };
   /// What the writer has committed so far. Any thread.
@@ -144,7 +148,12 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   struct MetaItem {
     std::string app_sha256;
   };
-  using Item = std::variant<BatchItem, CallItem, MetaItem>;
+  struct WorkItem {
+    std::string path;
+    std::string type;
+    Json options;  ///< WorkOptions::to_json(), dumped by the writer
+  };
+  using Item = std::variant<BatchItem, CallItem, MetaItem, WorkItem>;
 
   /// The writer thread's nice value (setpriority(2)); the hasher's too.
   static constexpr int kWriterNice = 10;

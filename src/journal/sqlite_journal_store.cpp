@@ -89,6 +89,7 @@ struct SqliteJournalStore::Statements {
   sqlite::Stmt batch;
   sqlite::Stmt call;
   sqlite::Stmt work;
+  sqlite::Stmt declared;
   sqlite::Stmt snapshot;
   sqlite::Stmt drop_snapshots;
   sqlite::Stmt drop_batches;
@@ -102,6 +103,11 @@ struct SqliteJournalStore::Statements {
          "INSERT OR REPLACE INTO calls(work, id, key, done, retained, record) "
          "VALUES (?, ?, ?, ?, ?, ?)"},
         {&work, "INSERT OR REPLACE INTO works(path, max_cached_calls) VALUES (?, ?)"},
+        // A path keeps the seq of its first write: its place in the order.
+        {&declared,
+         "INSERT INTO declared_works(path, seq, type, options) VALUES "
+         "(?1, (SELECT ifnull(max(seq), 0) + 1 FROM declared_works), ?2, ?3) "
+         "ON CONFLICT(path) DO UPDATE SET type = excluded.type, options = excluded.options"},
         {&snapshot, "INSERT OR REPLACE INTO snapshots(version, state) VALUES (?, ?)"},
         {&drop_snapshots, "DELETE FROM snapshots WHERE version < ?"},
         {&drop_batches, "DELETE FROM batches WHERE last_version <= ?"},
@@ -142,6 +148,14 @@ Status SqliteJournalStore::open() {
                                "; PRAGMA user_version=" + std::to_string(kSchemaVersion) +
                                "; COMMIT;";
     if (Status st = db_.exec(create.c_str()); !st.ok()) {
+      (void)db_.exec("ROLLBACK");
+      return st;
+    }
+  }
+  if (mode_ == Mode::kContinue) {
+    // A journal of schema 1 (load() read it) gets the tables of schema 2.
+    const std::string upgrade = std::string("BEGIN; ") + kUpgradeTo2Sql + " COMMIT;";
+    if (Status st = db_.exec(upgrade.c_str()); !st.ok()) {
       (void)db_.exec("ROLLBACK");
       return st;
     }
@@ -215,6 +229,12 @@ Status SqliteJournalStore::write_in_transaction(const JournalGroup& group) {
     // A resumed run writes on in its journal: whatever stopped the last
     // run's journal early does not stop this one's.
     if (Status st = db_.exec("DELETE FROM meta WHERE key = 'incomplete'"); !st.ok()) return st;
+  }
+  for (const WorkRow& w : group.works) {
+    s.declared.bind_text(1, w.path);
+    s.declared.bind_text(2, w.type);
+    s.declared.bind_text(3, w.options);
+    if (Status st = run(s.declared); !st.ok()) return st;
   }
   for (const BatchRow& b : group.batches) {
     s.batch.bind_int(1, static_cast<int64_t>(b.last_version));

@@ -242,6 +242,7 @@ void Controller::on_work_added(Work& work) {
   slot = std::make_unique<Record>(work, clock_, std::move(hooks));
   record_of(work) = slot.get();
   publisher_.work_added(work);
+  for (RuntimeEventObserver* o : events_) o->on_work_declared(work);
 }
 
 WorkStatus Controller::call_work(Work& work, Json args) {

@@ -231,6 +231,7 @@ class Controller final : public detail::Runtime,
   void stop_app(std::string message, bool failed) override;
   void schedule_in(std::chrono::milliseconds delay) override;
   void on_work_added(Work& work) override;
+  void on_work_options_changed(Work& work) override;  // controller_restore.cpp
   bool in_flow_run() const override { return in_run_; }
   void publish_url(Work& work, const std::string& url) override;
 
