@@ -1,12 +1,15 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // TrainWork's pure parts: call args -> TrainConfig, checkpoint files (names,
-// atomic save, latest, pruning, load with shape checks), CPU threads.
+// atomic save, latest, pruning, load with shape checks), CPU threads, the
+// allocator tuning.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <lightning/components/train.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "../../../components/train/src/checkpoint.hpp"
 #include "../../common/temp_dir.hpp"
@@ -175,6 +178,32 @@ TEST(ThreadsTest, SetCpuThreadsSetsLibtorchsThreadsAndDefaultsToTheAffinityMask)
   EXPECT_EQ(at::get_num_threads(), 1);
   EXPECT_EQ(set_cpu_threads(0), cpus_in_affinity_mask());
   EXPECT_EQ(at::get_num_threads(), cpus_in_affinity_mask());
+}
+
+long minor_page_faults() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
+// Each test is its own process (gtest_discover_tests), so the process-wide
+// allocator settings stay in this one. Without tune_allocator_for_training(),
+// glibc's dynamic thresholds hand the 32 MiB of a "step" back at its end and
+// fault all of it (8,192 pages) in again at the next one.
+TEST(AllocatorTest, AfterTuningAStepsFreedTensorsAreReusedWithoutPageFaults) {
+  ASSERT_TRUE(tune_allocator_for_training());
+  ASSERT_TRUE(tune_allocator_for_training());  // idempotent
+  const auto step = [] {
+    std::vector<torch::Tensor> tensors;
+    for (int i = 0; i < 4; ++i) tensors.push_back(torch::ones({int64_t{2} << 20}));  // 8 MiB each
+    return tensors.back()[7].item<float>();
+  };
+  ASSERT_EQ(step(), 1.0F);  // the first step faults the heap in
+  const long before = minor_page_faults();
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(step(), 1.0F);
+  const long faults = minor_page_faults() - before;
+  EXPECT_LT(faults, 1000) << "10 steps of 4 x 8 MiB faulted " << faults << " pages";
+  EXPECT_TRUE(release_free_memory());  // the 32 MiB at the top of the heap
 }
 
 TEST(FashionMnistCnnTest, MapsABatchOfImagesToTenLogits) {
