@@ -238,16 +238,17 @@ int set_cpu_threads(int n);
 /// step: M_MMAP_THRESHOLD to 32 MiB (glibc's largest; a block of 32 MiB or more
 /// is still its own mmap) and M_TRIM_THRESHOLD off (-1: free() never shrinks the
 /// heap). Without it, glibc's dynamic thresholds depend on what the process
-/// allocated before (in a work: the pre-started process and gRPC), and the CNN's
-/// steps took 3,800-6,800 page faults each, 20-45% of the step's CPU time
-/// (docs/benchmarks.md, "TrainWork overhead"). The settings stay for the life
-/// of the process; give memory back with release_free_memory(). Idempotent;
-/// a no-op where the C library is not glibc. Returns false when glibc refused
-/// a setting.
+/// allocated before (in a work: the pre-started process and gRPC), and the
+/// Fashion-MNIST CNN's steps took 3,300-6,100 page faults each, 21-37% more CPU
+/// per sample (docs/benchmarks.md, "TrainWork overhead"). TrainWork::run calls
+/// it. The settings stay for the life of the process; give the memory back
+/// with release_free_memory(). Idempotent; a no-op returning true where the C
+/// library is not glibc. Returns false when glibc refused a setting.
 bool tune_allocator_for_training();
 
-/// Hands the heap's free memory back to the kernel (glibc's malloc_trim(0)),
-/// e.g. when a training call ends. Returns true when some memory was released.
+/// Hands the heap's free memory back to the kernel (glibc's malloc_trim(0));
+/// TrainWork::run does it when a call ends. Returns true when some memory was
+/// released; false when none was, or where the C library is not glibc.
 bool release_free_memory();
 
 /// The CPUs in this process's affinity mask (sched_getaffinity).
