@@ -1,18 +1,19 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "lightning/components/train.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <sched.h>
 #include <unistd.h>
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <algorithm>
-#include <cstdarg>
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -24,7 +25,6 @@
 #include <vector>
 
 #include "checkpoint.hpp"
-#include "lightning/components/train.hpp"
 
 namespace lightning::components {
 namespace fs = std::filesystem;

@@ -4,10 +4,10 @@
 // allocator tuning.
 #include <gtest/gtest.h>
 #include <malloc.h>
-#include <lightning/components/train.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <lightning/components/train.hpp>
 #include <string>
 #include <vector>
 
