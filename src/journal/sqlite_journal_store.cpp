@@ -92,6 +92,7 @@ struct SqliteJournalStore::Statements {
   sqlite::Stmt snapshot;
   sqlite::Stmt drop_snapshots;
   sqlite::Stmt drop_batches;
+  sqlite::Stmt count_calls;
 
   Status prepare(const sqlite::Db& db) {
     const std::pair<sqlite::Stmt*, const char*> all[] = {
@@ -105,6 +106,7 @@ struct SqliteJournalStore::Statements {
         {&snapshot, "INSERT OR REPLACE INTO snapshots(version, state) VALUES (?, ?)"},
         {&drop_snapshots, "DELETE FROM snapshots WHERE version < ?"},
         {&drop_batches, "DELETE FROM batches WHERE last_version <= ?"},
+        {&count_calls, "SELECT count(*) FROM calls"},
     };
     for (const auto& [stmt, sql] : all) {
       if (Status st = stmt->prepare(db, sql); !st.ok()) return st;
@@ -239,6 +241,7 @@ Status SqliteJournalStore::write_in_transaction(const JournalGroup& group) {
     s.call.bind_text(6, c.record);
     if (Status st = run(s.call); !st.ok()) return st;
   }
+  calls_since_prune_ += group.calls.size();
   if (group.snapshot) {
     const auto version = static_cast<int64_t>(group.snapshot->version);
     s.snapshot.bind_int(1, version);
@@ -248,12 +251,30 @@ Status SqliteJournalStore::write_in_transaction(const JournalGroup& group) {
     if (Status st = run(s.drop_snapshots); !st.ok()) return st;
     s.drop_batches.bind_int(1, version);
     if (Status st = run(s.drop_batches); !st.ok()) return st;
-    if (Status st = prune_calls(); !st.ok()) return st;
+    // Pruning reads every call row (window functions over the table), so a
+    // snapshot prunes only once the rows written since the last pruning are
+    // as many as it left: its cost stays proportional to the rows written,
+    // and the table to at most twice what the CallTables keep (plus what one
+    // snapshot interval writes). load() applies the same rules, so rows
+    // not yet pruned never come back.
+    if (calls_since_prune_ >= calls_after_prune_) {
+      if (Status st = prune_calls(); !st.ok()) return st;
+    }
   }
   return Status::Ok();
 }
 
-Status SqliteJournalStore::prune_calls() { return db_.exec(kPruneCallsSql); }
+Status SqliteJournalStore::prune_calls() {
+  if (Status st = db_.exec(kPruneCallsSql); !st.ok()) return st;
+  sqlite::Stmt& count = stmts_->count_calls;
+  const int rc = count.step();
+  const int64_t rows = rc == SQLITE_ROW ? count.int_at(0) : 0;
+  count.reset();
+  if (rc != SQLITE_ROW) return db_.error(rc, "cannot write " + path_);
+  calls_after_prune_ = static_cast<uint64_t>(rows);
+  calls_since_prune_ = 0;
+  return Status::Ok();
+}
 
 void SqliteJournalStore::mark_incomplete(const std::string& why) {
   if (!db_.is_open() || !has_schema_ || !stmts_) return;

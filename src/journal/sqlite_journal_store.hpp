@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -49,6 +50,8 @@ class SqliteJournalStore final : public JournalStore {
   bool has_schema_ = false;
   std::unordered_map<std::string, uint64_t> works_;  // in the works table: max_cached_calls
   std::vector<std::string> works_added_;             // by the write in progress
+  uint64_t calls_since_prune_ = 0;  // call rows written since the last prune_calls()
+  uint64_t calls_after_prune_ = 0;  // call rows the last prune_calls() left
 };
 
 }  // namespace lightning::journal
