@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -115,8 +116,11 @@ struct SqliteJournalStore::Statements {
   }
 };
 
-SqliteJournalStore::SqliteJournalStore(std::string path, Mode mode)
-    : path_(std::move(path)), mode_(mode) {}
+SqliteJournalStore::SqliteJournalStore(std::string path, Mode mode,
+                                       uint64_t min_call_rows_between_prunes)
+    : path_(std::move(path)),
+      mode_(mode),
+      min_call_rows_between_prunes_(min_call_rows_between_prunes) {}
 
 SqliteJournalStore::~SqliteJournalStore() { (void)close(); }
 
@@ -251,13 +255,13 @@ Status SqliteJournalStore::write_in_transaction(const JournalGroup& group) {
     if (Status st = run(s.drop_snapshots); !st.ok()) return st;
     s.drop_batches.bind_int(1, version);
     if (Status st = run(s.drop_batches); !st.ok()) return st;
-    // Pruning reads every call row (window functions over the table), so a
-    // snapshot prunes only once the rows written since the last pruning are
-    // as many as it left: its cost stays proportional to the rows written,
-    // and the table to at most twice what the CallTables keep (plus what one
-    // snapshot interval writes). load() applies the same rules, so rows
-    // not yet pruned never come back.
-    if (calls_since_prune_ >= calls_after_prune_) {
+    // Pruning reads every call row (window functions over the table: ~3 ms
+    // for 1,700 rows), so a snapshot prunes only once the rows written since
+    // the last pruning are as many as it left, and at least
+    // min_call_rows_between_prunes_: its cost stays proportional to the rows
+    // written, not to the snapshots times the table. load() applies the same
+    // rules, so rows not yet pruned never come back.
+    if (calls_since_prune_ >= std::max(calls_after_prune_, min_call_rows_between_prunes_)) {
       if (Status st = prune_calls(); !st.ok()) return st;
     }
   }
