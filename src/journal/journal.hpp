@@ -183,7 +183,7 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   // A vector, swapped with the writer's (each keeps its capacity): after the
   // first few commits, queuing a change allocates nothing for the queue itself.
   std::vector<Item> queue_;
-  size_t last_call_ = kNoCall;  // queue_'s last CallItem, merged into by push_call()
+  size_t last_call_ = kNoCall;   // queue_'s last CallItem, merged into by push_call()
   bool accepting_ = false;       // started, not stopping, not overflowed
   bool writer_waiting_ = false;  // the writer sleeps on wake_writer_, idle (not lingering)
   bool lingering_ = false;       // the writer waits out commit_interval for more changes
