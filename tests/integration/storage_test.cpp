@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "journal/load.hpp"
 #include "storage/sha256.hpp"
 #include "support.hpp"
 
@@ -163,6 +164,15 @@ TEST(StorageCommitKillTest,
     // the artifact store, no manifest anywhere.
     EXPECT_EQ(objects_in(fs::path(run_dir) / "node_m"), 1u);
     EXPECT_EQ(objects_in(fs::path(run_dir) / "artifacts"), 0u);
+    // The journal has committed the maker's running call (its writer runs
+    // behind the app; a kill before its first commit leaves nothing to resume).
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto r = journal::load(run_dir + "/journal.sqlite");
+          return r.ok() && r->call_tables.count("root.maker") != 0;
+        },
+        kAppDeadline))
+        << app.stderr_text();
     app.send_signal(SIGKILL);
     ASSERT_EQ(app.wait().signal, SIGKILL);
   }
