@@ -39,8 +39,11 @@ Journal::~Journal() {
   if (writer_.joinable()) {
     writer_.join();
     const Stats s = stats();
-    spdlog::debug("journal {}: {} commits, {} batch rows, {} call rows, {} snapshots", where_,
-                  s.commits, s.batches, s.calls, s.snapshots);
+    spdlog::debug(
+        "journal {}: {} commits, {} batch rows, {} call rows, {} snapshots; the app waited for "
+        "it {} times, {:.1f} ms in all",
+        where_, s.commits, s.batches, s.calls, s.snapshots, s.stalls,
+        static_cast<double>(s.stalled_us) / 1000.0);
   }
 }
 
@@ -132,7 +135,7 @@ void Journal::push_call(const std::string& work, const runtime::CallRecord& call
                         int64_t rerun_not_before_us, bool retained, uint64_t max_cached_calls) {
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (!accepting_) return;
     // A dispatch brings a call's records one after the other (pending,
     // running, succeeded), each a change of the same row: while the writer
@@ -160,7 +163,7 @@ void Journal::push_call(const std::string& work, const runtime::CallRecord& call
     item.rerun_not_before_us = rerun_not_before_us;
     item.retained = retained;
     item.max_cached_calls = max_cached_calls;
-    wake = push_locked(std::move(item));
+    wake = push_locked(lock, std::move(item));
     if (accepting_) last_call_ = queue_.size() - 1;
   }
   if (wake) wake_writer_.notify_one();
@@ -169,18 +172,43 @@ void Journal::push_call(const std::string& work, const runtime::CallRecord& call
 void Journal::push(Item item) {
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (!accepting_) return;
-    wake = push_locked(std::move(item));
+    wake = push_locked(lock, std::move(item));
   }
   if (wake) wake_writer_.notify_one();
 }
 
-bool Journal::push_locked(Item&& item) {
+bool Journal::push_locked(std::unique_lock<std::mutex>& lock, Item&& item) {
   if (queue_.size() >= options_.max_queued) {
-    overflowed_ = true;
-    accepting_ = false;
-    return writer_waiting_ || lingering_;
+    // The app's changes come faster than the writer commits them: the loop
+    // waits for it to take the queue rather than lose what a resume needs
+    // (docs/design/journal.md, "When the writer falls behind").
+    const auto began = std::chrono::steady_clock::now();
+    wake_writer_.notify_one();  // a lingering writer commits now
+    const bool room = room_cv_.wait_for(lock, options_.max_stall, [&] {
+      return queue_.size() < options_.max_queued || !accepting_;
+    });
+    const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - began)
+                            .count();
+    if (stats_.stalls++ == 0) {
+      spdlog::warn(
+          "the journal {} fell {} changes behind the app: the app waited {:.1f} ms for it "
+          "(the disk or this machine's CPU is slower than the app's changes; it keeps waiting "
+          "when needed, up to {} ms each time)",
+          where_, options_.max_queued, static_cast<double>(waited) / 1000.0,
+          options_.max_stall.count());
+    }
+    stats_.stalled_us += static_cast<uint64_t>(waited);
+    if (!accepting_) return false;
+    if (!room) {
+      // The writer is stuck (a hung disk): stop, rather than hang the app.
+      overflowed_ = true;
+      accepting_ = false;
+      return writer_waiting_ || lingering_;
+    }
+    if (last_call_ >= queue_.size()) last_call_ = kNoCall;
   }
   queue_.push_back(std::move(item));
   ++pushed_;
@@ -256,6 +284,7 @@ void Journal::writer_main(JournalGroup first) {
       taken = pushed_;
       overflowed = overflowed_;
     }
+    room_cv_.notify_all();  // a flow loop waiting for room goes on
     JournalGroup group;
     hash_in_group_ = false;
     if (!failed_ && build_group(items, group)) commit(group);
@@ -267,8 +296,9 @@ void Journal::writer_main(JournalGroup first) {
       items.reserve(kInitialQueueCapacity);
     }
     if (overflowed && !failed_) {
-      fail(ResourceExhausted("the writer fell " + std::to_string(options_.max_queued) +
-                             " changes behind (the disk is slower than the app's changes)"));
+      fail(ResourceExhausted("the writer took no change for " +
+                             std::to_string(options_.max_stall.count()) + " ms with " +
+                             std::to_string(options_.max_queued) + " queued (is the disk hung?)"));
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -396,12 +426,15 @@ void Journal::fail(const Status& cause) {
                                     std::to_string(committed_version_) + ": " + cause.message());
   spdlog::warn("{}; the app goes on without it", st.message());
   store_->mark_incomplete(cause.message());
-  std::lock_guard<std::mutex> lock(mu_);
-  status_ = st;
-  accepting_ = false;
-  hash_done_ = true;  // it will not be written either
-  queue_.clear();     // dropped: nothing more is written
-  last_call_ = kNoCall;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = st;
+    accepting_ = false;
+    hash_done_ = true;  // it will not be written either
+    queue_.clear();     // dropped: nothing more is written
+    last_call_ = kNoCall;
+  }
+  room_cv_.notify_all();  // a flow loop waiting for room goes on, without it
 }
 
 }  // namespace lightning::journal

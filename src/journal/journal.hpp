@@ -31,10 +31,16 @@ struct JournalOptions {
   /// last changes. 0: commit as soon as anything is queued.
   std::chrono::microseconds commit_interval{1000};
   /// Changes (state batches and call records) that may wait for the writer.
-  /// Past this the writer has fallen too far behind (the disk is slower than
-  /// the app's changes): the journal stops, incomplete, rather than let the
-  /// queue grow without bound or make the flow loop wait.
+  /// At this many the app's changes come faster than the writer commits them
+  /// (a burst, a slow disk, the writer's share of a busy machine): the flow
+  /// loop waits for the writer to take the queue (backpressure: the app runs
+  /// at the journal's pace rather than lose what it would resume from), at
+  /// most `max_stall` per wait.
   size_t max_queued = 65536;
+  /// The longest one such wait: a writer that has not taken the queue by then
+  /// is stuck (a hung disk), and the journal stops, incomplete, with a
+  /// warning, rather than hang the app.
+  std::chrono::milliseconds max_stall{10000};
   /// Snapshot policy. The writer takes a snapshot (the whole state) once
   /// `max_replay_batches` batches, or more patch bytes than
   /// max(min_snapshot_bytes, the last snapshot's size), have been written
@@ -124,6 +130,10 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
     uint64_t calls = 0;      ///< call rows in them (after merging within a commit)
     uint64_t works = 0;      ///< declared_works rows written (a work's each declaration)
     uint64_t snapshots = 0;  ///< snapshots written, the first one included
+    /// Times the flow loop waited for the writer (the queue held max_queued
+    /// changes), and how long in all (µs).
+    uint64_t stalls = 0;
+    uint64_t stalled_us = 0;
   };
   /// What the writer has committed so far. Any thread.
   Stats stats() const;
@@ -166,8 +176,10 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   static constexpr size_t kNoCall = static_cast<size_t>(-1);
 
   void push(Item item);
-  /// push()'s body, under mu_: whether the writer needs a wake-up.
-  bool push_locked(Item&& item);
+  /// push()'s body, under mu_ (`lock`): whether the writer needs a wake-up.
+  /// With max_queued changes queued it waits on room_cv_ (backpressure),
+  /// releasing the lock, at most options_.max_stall.
+  bool push_locked(std::unique_lock<std::mutex>& lock, Item&& item);
   /// Queues a call record, or, when the last call record queued since the
   /// writer's last swap is the same call's (pending, running, succeeded of
   /// one dispatch), overwrites it: only the latest word on a call matters.
@@ -189,6 +201,7 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   mutable std::mutex mu_;  // guards everything below it up to the writer's own state
   std::condition_variable wake_writer_;
   std::condition_variable written_cv_;
+  std::condition_variable room_cv_;  // the writer took the queue: a stalled push goes on
   // A vector, swapped with the writer's (each keeps its capacity): after the
   // first few commits, queuing a change allocates nothing for the queue itself.
   std::vector<Item> queue_;

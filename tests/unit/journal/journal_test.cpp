@@ -8,11 +8,13 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "common/captured_log.hpp"
 #include "common/temp_dir.hpp"
@@ -37,6 +39,17 @@ using lightning::testing::FakeJournalStore;
 using namespace std::chrono_literals;
 
 constexpr auto kWithin = 10s;  // a deadline on real time, never reached when all is well
+
+/// Whether `pred` held before `within` passed (polled every millisecond).
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
 
 class JournalTest : public ::testing::Test {
  protected:
@@ -316,26 +329,66 @@ TEST_F(JournalTest, AWriteErrorIsWarnedAboutOnceAndTheJournalStopsIncomplete) {
   EXPECT_EQ(store_->incomplete, "cannot write fake: database or disk is full");
 }
 
-TEST_F(JournalTest, AFullQueueStopsTheJournalWithoutEverBlockingTheCaller) {
+TEST_F(JournalTest, AFullQueueMakesTheLoopWaitForTheWriterAndNothingIsLost) {
   CapturedLog log;
   JournalOptions options;
   options.max_queued = 10;
   auto j = make(options);
-  store_->gate_open = false;
+  store_->gate_open = false;  // the writer is held inside its first commit
+  start(*j);
+  ASSERT_TRUE(store_->wait_for_writes_at_gate(1, kWithin));
+  std::atomic<int> queued{0};
+  std::atomic<bool> done{false};
+  std::thread loop([&] {
+    for (uint64_t v = 1; v <= 100; ++v) {
+      j->on_state_batch(set_n(v, static_cast<int>(v)));
+      ++queued;
+    }
+    done = true;
+  });
+  ASSERT_TRUE(wait_until([&] { return queued.load() >= 10; }, kWithin));
+  // The 11th change waits for room while the writer is held: it must not
+  // return (nor drop anything) within a while.
+  EXPECT_FALSE(wait_until([&] { return done.load(); }, std::chrono::milliseconds(200)))
+      << "the loop did not wait for the writer";
+  EXPECT_EQ(queued.load(), 10);
+  store_->open_gate();
+  loop.join();
+  j->flush();
+  EXPECT_TRUE(j->status().ok()) << j->status().message();
+  uint64_t last = 0;
+  for (const JournalGroup& g : store_->snapshot_of_groups()) {
+    for (const auto& b : g.batches) {
+      EXPECT_EQ(b.first_version, last + 1) << "a batch was lost";
+      last = b.last_version;
+    }
+  }
+  EXPECT_EQ(last, 100u);
+  EXPECT_GE(j->stats().stalls, 1u);
+  EXPECT_EQ(count_of(log.text(), "fell 10 changes behind the app"), 1u) << log.text();
+}
+
+TEST_F(JournalTest, AWriterThatTakesNothingForMaxStallStopsTheJournalInsteadOfHangingTheApp) {
+  CapturedLog log;
+  JournalOptions options;
+  options.max_queued = 10;
+  options.max_stall = std::chrono::milliseconds(50);
+  auto j = make(options);
+  store_->gate_open = false;  // a hung disk
   start(*j);
   ASSERT_TRUE(store_->wait_for_writes_at_gate(1, kWithin));
   for (uint64_t v = 1; v <= 100; ++v) j->on_state_batch(set_n(v, static_cast<int>(v)));
+  // Returned: the 11th waited 50 ms, then the journal stopped taking changes.
   store_->open_gate();
   j->flush();
-  const auto groups = store_->snapshot_of_groups();
-  ASSERT_EQ(groups.size(), 2u) << "what was queued before the overflow is still written";
-  ASSERT_EQ(groups[1].batches.size(), 1u);
-  EXPECT_EQ(groups[1].batches[0].last_version, 10u);
   EXPECT_EQ(j->status().code(), StatusCode::kResourceExhausted);
-  EXPECT_NE(j->status().message().find("incomplete after version 10: the writer fell 10 changes "
-                                       "behind"),
+  EXPECT_NE(j->status().message().find("incomplete after version 10: the writer took no change "
+                                       "for 50 ms with 10 queued (is the disk hung?)"),
             std::string::npos)
       << j->status().message();
+  const auto groups = store_->snapshot_of_groups();
+  ASSERT_EQ(groups.size(), 2u) << "what was queued before the stall is still written";
+  EXPECT_EQ(groups[1].batches.back().last_version, 10u);
 }
 
 TEST_F(JournalTest, ABatchThatDoesNotFollowTheLastVersionStopsTheJournal) {
