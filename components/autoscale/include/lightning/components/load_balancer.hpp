@@ -55,6 +55,14 @@ struct LoadBalancerOptions {
   std::chrono::milliseconds report_interval{250};
   /// The sliding window of p95_ms and in_flight_mean.
   std::chrono::milliseconds window{2000};
+  /// A request that arrives while no replica is ready (none in the set yet,
+  /// all starting, or all failing their probes) is held, oldest first, until
+  /// one is ready, for at most queue_timeout (ms); past it, or with
+  /// max_queued_requests already held, it gets 503 with Retry-After.
+  /// max_queued_requests 0 turns holding off (503 at once). This is what lets
+  /// AutoScaler scale from zero replicas (docs/components/autoscale.md).
+  size_t max_queued_requests = 1024;
+  std::chrono::milliseconds queue_timeout{30000};
 
   Json to_json() const;
   /// Throws std::invalid_argument naming the field for a bad value.
