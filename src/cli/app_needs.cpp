@@ -26,7 +26,7 @@ struct OwnedHeader {
   const char* component;
 };
 constexpr OwnedHeader kOwnedHeaders[] = {
-    {"serve_protocol", "serve"},   // components/serve/include/lightning/components/
+    {"serve_protocol", "serve"},     // components/serve/include/lightning/components/
     {"load_balancer", "autoscale"},  // components/autoscale/include/lightning/components/
     {"distributed", "multinode"},    // components/multinode/include/lightning/components/
 };

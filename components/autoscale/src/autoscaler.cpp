@@ -71,8 +71,8 @@ ScalingDecision ScalingPolicy::decide(const ScalingInput& in) {
   if (d.delta == 0 && in.replicas == 0 && in.queued > 0) {
     // Scale from zero: requests wait in the balancer for a replica.
     d.delta = 1;
-    d.reason = "scale from zero 0 -> 1: " + std::to_string(in.queued) +
-               " request(s) held by the balancer";
+    d.reason =
+        "scale from zero 0 -> 1: " + std::to_string(in.queued) + " request(s) held by the balancer";
     last_scale_ = in.now;
   }
   if (d.delta != 0) return d;   // a correction, not a measured scaling: no cooldown
@@ -108,11 +108,11 @@ ScalingDecision ScalingPolicy::decide(const ScalingInput& in) {
     // Scale to zero: only after no request at all for scale_in_cooldown.
     if (idle && in.ready == 1 && in_cooled && in.now - last_busy_ >= o.scale_in_cooldown) {
       d.delta = -1;
-      d.reason = "scale to zero 1 -> 0: no request for " +
-                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    in.now - last_busy_)
-                                    .count()) +
-                 " ms (scale_in_cooldown " + std::to_string(o.scale_in_cooldown.count()) + " ms)";
+      d.reason =
+          "scale to zero 1 -> 0: no request for " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(in.now - last_busy_).count()) +
+          " ms (scale_in_cooldown " + std::to_string(o.scale_in_cooldown.count()) + " ms)";
       last_scale_ = in.now;
     }
     return d;

@@ -406,8 +406,7 @@ std::string LoadBalancer::why_none_ready() const {
 }
 
 void LoadBalancer::unavailable(const std::shared_ptr<Exchange>& ex, const std::string& message) {
-  http::Response r =
-      http::error_response(503, message, ex->client_version, ex->client_keep_alive);
+  http::Response r = http::error_response(503, message, ex->client_version, ex->client_keep_alive);
   // A replica is usually on its way (starting, or being started for this
   // very request): a client may try again soon.
   r.set(bhttp::field::retry_after, "1");
@@ -709,12 +708,11 @@ void LoadBalancer::probe_on(const std::shared_ptr<Upstream>& up, bool fresh_conn
     stream->expires_after(std::max(options_.connect_timeout, std::chrono::milliseconds(2000)));
     bhttp::async_write(*stream, p->request, [p, stream, done](beast::error_code ec, size_t) {
       if (ec) return done(false, true, "write: " + ec.message());
-      bhttp::async_read(*stream, p->buffer, p->response,
-                        [p, done](beast::error_code ec2, size_t) {
-                          if (ec2) return done(false, true, "read: " + ec2.message());
-                          done(p->response.result_int() == 200, false,
-                               "status " + std::to_string(p->response.result_int()));
-                        });
+      bhttp::async_read(*stream, p->buffer, p->response, [p, done](beast::error_code ec2, size_t) {
+        if (ec2) return done(false, true, "read: " + ec2.message());
+        done(p->response.result_int() == 200, false,
+             "status " + std::to_string(p->response.result_int()));
+      });
     });
   };
   if (reused) return exchange();

@@ -5,11 +5,11 @@
 // are lightning::http::HttpServer instances on the same loop thread.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <algorithm>
 #include <future>
 #include <lightning/components/autoscale.hpp>
 #include <map>
@@ -505,9 +505,7 @@ TEST_F(FastProbeProxyFixture, ReadinessProbesReuseOneKeepAliveConnection) {
     return servers_.back()->url();
   });
   set(1, {{"a", url}});
-  ASSERT_TRUE(wait_for([&](const Json&) {
-    return on_loop([&] { return seen->probes; }) >= 10;
-  }));
+  ASSERT_TRUE(wait_for([&](const Json&) { return on_loop([&] { return seen->probes; }) >= 10; }));
   const Seen s = on_loop([&] { return *seen; });
   EXPECT_EQ(s.closing, 0) << "a probe asked to close its connection";
   EXPECT_EQ(s.max_open, 1U) << "probes opened more than one connection";
@@ -530,8 +528,9 @@ TEST_F(HoldingProxyFixture, AHeldRequestGoesToTheFirstReplicaThatBecomesReady) {
   HttpClient held(balancer_->port());
   ASSERT_TRUE(held.write_raw("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_TRUE(wait_for([](const Json& j) { return j["queued"] == 1; })) << report().dump();
-  EXPECT_NE(on_loop([&] { return balancer_->metrics_text(); }).find("lightning_lb_queued_requests 1"),
-            std::string::npos);
+  EXPECT_NE(
+      on_loop([&] { return balancer_->metrics_text(); }).find("lightning_lb_queued_requests 1"),
+      std::string::npos);
   const std::string url = add_upstream("late");
   set(1, {{"late", url}});  // probed at once; once ready, the held request goes to it
   const HttpResult r = held.read_response();
@@ -542,8 +541,9 @@ TEST_F(HoldingProxyFixture, AHeldRequestGoesToTheFirstReplicaThatBecomesReady) {
   EXPECT_EQ(j["queued"], 0) << j;
   EXPECT_EQ(j["queued_total"], 1) << j;
   EXPECT_EQ(j["failures_total"], 0) << j;
-  EXPECT_NE(on_loop([&] { return balancer_->metrics_text(); }).find("lightning_lb_queued_requests 0"),
-            std::string::npos);
+  EXPECT_NE(
+      on_loop([&] { return balancer_->metrics_text(); }).find("lightning_lb_queued_requests 0"),
+      std::string::npos);
 }
 
 TEST_F(HoldingProxyFixture, PastQueueTimeoutOrMaxQueuedItIsA503WithRetryAfter) {

@@ -88,10 +88,10 @@ TEST(ScanAppNeedsTest, AComponentHeaderNamedOtherwiseMapsToTheComponentThatOwnsI
   EXPECT_EQ(serve.components, (std::set<std::string>{"serve"}));
   ASSERT_EQ(serve.reasons.size(), 1U);
   EXPECT_EQ(serve.reasons[0].first, "serve");
-  EXPECT_EQ(serve.reasons[0].second,
-            "app.cpp: #include <lightning/components/serve_protocol.hpp>");
-  EXPECT_EQ(scan_app_needs(source, "#include <lightning/components/load_balancer.hpp>\n"
-                                   "#include <lightning/components/distributed.hpp>\n")
+  EXPECT_EQ(serve.reasons[0].second, "app.cpp: #include <lightning/components/serve_protocol.hpp>");
+  EXPECT_EQ(scan_app_needs(source,
+                           "#include <lightning/components/load_balancer.hpp>\n"
+                           "#include <lightning/components/distributed.hpp>\n")
                 .components,
             (std::set<std::string>{"autoscale", "multinode"}));
 }

@@ -117,9 +117,9 @@ TEST_F(HttpServerTest, Expect100ContinueIsAnsweredBeforeTheBodyIsRead) {
   start(options);
   HttpClient client(port());
   // The headers alone: the server says 100 Continue, then reads the body.
-  ASSERT_TRUE(client.write_raw(
-      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n"
-      "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      client.write_raw("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n"
+                       "Expect: 100-continue\r\n\r\n"));
   const auto interim = client.read_response();
   ASSERT_TRUE(interim.ok) << interim.error;
   EXPECT_EQ(interim.status, 100u);
@@ -151,10 +151,11 @@ TEST_F(HttpServerTest, CurlWithExpect100ContinueDoesNotWaitForItsTimeout) {
   if (std::system("command -v curl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no curl";
   start({});
   // curl waits --expect100-timeout (here 5 s) for the 100 before it sends the body.
-  const std::string cmd = "curl -sS -o /dev/null -w '%{http_code}' --expect100-timeout 5 "
-                          "-H 'Expect: 100-continue' -H 'Content-Type: application/json' "
-                          "--data-binary '{\"a\":1}' http://127.0.0.1:" +
-                          std::to_string(port()) + "/echo";
+  const std::string cmd =
+      "curl -sS -o /dev/null -w '%{http_code}' --expect100-timeout 5 "
+      "-H 'Expect: 100-continue' -H 'Content-Type: application/json' "
+      "--data-binary '{\"a\":1}' http://127.0.0.1:" +
+      std::to_string(port()) + "/echo";
   const auto t0 = std::chrono::steady_clock::now();
   FILE* out = ::popen(cmd.c_str(), "r");
   ASSERT_NE(out, nullptr);

@@ -106,7 +106,7 @@ struct Root : lightning::Flow {
     o.balancer.probe_interval = 50ms;
     o.balancer.report_interval = 100ms;
     o.ready_timeout = 20s;
-    const std::string s = scenario();
+    const std::string& s = scenario();
     if (s == "fixed3") {
       o.min_replicas = o.max_replicas = 3;
     } else if (s == "scale") {
@@ -125,7 +125,7 @@ struct Root : lightning::Flow {
       o.ready_timeout = 2s;  // a process starts in ~1 s under TSan on a loaded machine
       o.replica_args = {{"never_ready", true}};
       o.balancer.queue_timeout = 500ms;  // a request held for a replica gives up after it
-    } else if (s == "zero") {  // scale to zero and from zero (also bench/autoscale.sh)
+    } else if (s == "zero") {            // scale to zero and from zero (also bench/autoscale.sh)
       o.min_replicas = 0;
       o.max_replicas = 2;
       o.target_in_flight = 2;
