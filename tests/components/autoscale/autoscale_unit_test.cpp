@@ -513,13 +513,13 @@ TEST_F(FastProbeProxyFixture, ReadinessProbesReuseOneKeepAliveConnection) {
 }
 
 /// The balancer with holding on: a request with no replica ready waits
-/// (max 2 held, queue_timeout 400 ms).
+/// (max 2 held, queue_timeout 1 s).
 class HoldingProxyFixture : public ProxyFixture {
  protected:
   LoadBalancerOptions options() override {
     LoadBalancerOptions o = ProxyFixture::options();
     o.max_queued_requests = 2;
-    o.queue_timeout = 400ms;
+    o.queue_timeout = 1000ms;
     return o;
   }
 };
@@ -564,7 +564,7 @@ TEST_F(HoldingProxyFixture, PastQueueTimeoutOrMaxQueuedItIsA503WithRetryAfter) {
     ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.status, 503U);
     EXPECT_EQ(r.header("Retry-After"), "1");
-    EXPECT_NE(r.body.find("no replica became ready within queue_timeout 400 ms (1 known, none "
+    EXPECT_NE(r.body.find("no replica became ready within queue_timeout 1000 ms (1 known, none "
                           "answered /v2/health/ready with 200 yet)"),
               std::string::npos)
         << r.body;
