@@ -607,6 +607,20 @@ void LoadBalancer::on_attempt_failed(const std::shared_ptr<Exchange>& ex, const 
       attempt(ex, false);
       return forget_if_drained(failed_name);
     }
+    if (!any_routable() && options_.max_queued_requests > 0 &&
+        held_.size() < options_.max_queued_requests) {
+      // No replica is ready at all (the only one died): its one retry waits
+      // for one, as a request that arrived now would.
+      --ex->retries_left;
+      ++retries_total_;
+      retries_counter_.Increment();
+      spdlog::debug("balancer: holding a request for a ready replica after {} failed: {}",
+                    failed_name, why);
+      ex->up.reset();
+      ex->stale_retry_used = false;
+      hold(ex);
+      return forget_if_drained(failed_name);
+    }
   }
   ++failures_total_;
   finish(ex, http::error_response(

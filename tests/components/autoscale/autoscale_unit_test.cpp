@@ -574,5 +574,29 @@ TEST_F(HoldingProxyFixture, PastQueueTimeoutOrMaxQueuedItIsA503WithRetryAfter) {
   EXPECT_EQ(j["failures_total"], 3) << j;
 }
 
+TEST_F(HoldingProxyFixture, ARequestWhoseOnlyReplicaDiedWaitsForTheNextOne) {
+  const std::string first = add_upstream("first");
+  set(1, {{"first", first}});
+  ASSERT_TRUE(wait_for([](const Json& j) { return j["replicas"]["first"]["ready"] == true; }));
+  // It dies while the balancer still has it ready (the next probe is 10 s away).
+  on_loop([&] {
+    servers_.back()->stop();
+    return 0;
+  });
+  HttpClient c(balancer_->port());
+  ASSERT_TRUE(c.write_raw("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // Refused, no other replica ready: held, not a 502.
+  ASSERT_TRUE(wait_for([](const Json& j) { return j["queued"] == 1; })) << report().dump();
+  const std::string second = add_upstream("second");
+  set(2, {{"second", second}});
+  const HttpResult r = c.read_response();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 200U) << r.body;
+  EXPECT_EQ(r.header("X-Replica"), "second");
+  const Json j = report();
+  EXPECT_EQ(j["failures_total"], 0) << j;
+  EXPECT_EQ(j["retries_total"], 1) << j;
+}
+
 }  // namespace
 }  // namespace lightning::components
