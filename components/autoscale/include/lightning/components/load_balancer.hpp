@@ -91,9 +91,11 @@ class SharedJsonField final : public StateFieldBase {
 /// An HTTP/1.1 reverse proxy (Boost.Beast) in its own process: keep-alive to
 /// clients, pooled keep-alive connections to each replica, least outstanding
 /// requests (ties round robin), a replica gets traffic only once its
-/// ready_path answered 200, a request that got no byte back from a replica is
-/// retried once on another one, `GET /metrics` is its own (Prometheus), every
-/// other request is proxied.
+/// ready_path answered 200, a request that arrives while none is ready is
+/// held until one is (LoadBalancerOptions::max_queued_requests,
+/// queue_timeout), a request that got no byte back from a replica is retried
+/// once on another one (or held, when none is ready), `GET /metrics` is its
+/// own (Prometheus), every other request is proxied.
 ///
 /// Each call updates the replica set; the proxy runs on a thread of the
 /// work's process from the first call until the process ends, so a call
@@ -112,7 +114,8 @@ class LoadBalancerWork : public Work {
 
   /// What the proxy reports, at most every report_interval: see
   /// lb::LoadBalancer::report() (generation, requests_total, failures_total,
-  /// retries_total, in_flight, in_flight_mean, p95_ms, replicas{...}).
+  /// retries_total, in_flight, in_flight_mean, p95_ms, window_requests, queued,
+  /// queued_total, replicas{...}).
   SharedJsonField report{this, "report"};
 
  private:
