@@ -1,13 +1,18 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // The object transfer alone (no app, no flow): an ObjectStoreService on a
 // Unix socket or loopback TCP in this process, a RemoteObjectFetcher pulling
-// one object of <MiB> into an empty cache. Prints MB/s per chunk size.
+// one object of <MiB> into an empty cache. Prints MB/s per chunk size, and
+// the CPU time the process spent on it (server and client together: user,
+// system), which is steadier than wall time on a shared machine.
 //   bench_storage_transfer <dir> <MiB> [unix|tcp]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/object_fetcher.hpp"
@@ -16,6 +21,20 @@
 
 using namespace lightning::storage;
 namespace fs = std::filesystem;
+
+namespace {
+
+/// This process's CPU time so far (all threads), seconds: {user, system}.
+std::pair<double, double> cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return {secs(ru.ru_utime), secs(ru.ru_stime)};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -57,14 +76,21 @@ int main(int argc, char** argv) {
     RemoteObjectFetcher f(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
                                                     RemoteObjectFetcher::channel_arguments()),
                           "r", "t", o);
+    const auto cpu0 = cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     const lightning::Status s = f.fetch_into(name, cache);
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("transfer %s: %llu MiB, %u KiB chunks: %.3f s = %.2f GB/s%s\n",
-                tcp ? "tcp loopback" : "unix socket", static_cast<unsigned long long>(bytes >> 20),
-                chunk >> 10, secs, static_cast<double>(bytes) / secs / 1e9,
-                s.ok() ? "" : (" FAILED: " + s.message()).c_str());
+    const auto cpu1 = cpu_seconds();
+    std::printf(
+        "transfer %s: %llu MiB, %u KiB chunks: %.3f s = %.2f GB/s; CPU user %.2f s + sys %.2f s "
+        "= %.2f s per GiB%s\n",
+        tcp ? "tcp loopback" : "unix socket", static_cast<unsigned long long>(bytes >> 20),
+        chunk >> 10, secs, static_cast<double>(bytes) / secs / 1e9, cpu1.first - cpu0.first,
+        cpu1.second - cpu0.second,
+        (cpu1.first - cpu0.first + cpu1.second - cpu0.second) /
+            (static_cast<double>(bytes) / (1 << 30)),
+        s.ok() ? "" : (" FAILED: " + s.message()).c_str());
   }
   // Small objects: one stream each, with and without the final fsync's share.
   {

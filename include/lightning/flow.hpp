@@ -69,7 +69,14 @@ class Flow : public Component {
  protected:
   /// Declares a child work named `name` (a member initializer, or inside run()
   /// for works created on the fly: there, a second call with the same name
-  /// returns the existing work).
+  /// returns the existing work, and `options` are not looked at again).
+  ///
+  /// In a resumed run (`--resume`), works that run() created before the crash
+  /// are made again, from the journal, before the first run(): the first
+  /// add_work() of such a name returns that work and gives it `options` (the
+  /// code's options win over the journaled ones). Throws
+  /// std::invalid_argument when the name belongs to a child of another type
+  /// (also one the journal says was of another type).
   template <class W>
   W& add_work(const std::string& name, const WorkOptions& options = WorkOptions()) {
     static_assert(std::is_base_of_v<Work, W>, "add_work<W>: W must derive from lightning::Work");
@@ -77,7 +84,7 @@ class Flow : public Component {
                   "add_work<W>: W must be default-constructible; pass configuration via call() "
                   "args or State fields");
     (void)detail::WorkType<W>::registered;
-    if (Work* existing = existing_work_for(name, detail::WorkType<W>::name())) {
+    if (Work* existing = existing_work_for(name, detail::WorkType<W>::name(), options)) {
       return static_cast<W&>(*existing);
     }
     return static_cast<W&>(
@@ -120,7 +127,8 @@ class Flow : public Component {
   friend class detail::Runtime;
   friend struct ComponentAccess;
 
-  Work* existing_work_for(const std::string& name, const std::string& type_name);
+  Work* existing_work_for(const std::string& name, const std::string& type_name,
+                          const WorkOptions& options);
   Work& adopt_work(std::string name, std::unique_ptr<Work> work, const std::string& type_name,
                    WorkOptions options);
   Flow& adopt_flow(std::string name, std::unique_ptr<Flow> flow);

@@ -110,7 +110,17 @@ class WorkOptions {
   LIGHTNING_OPTION(Compute, compute, Compute());
 
  public:
+  /// {"parallel", "cache_calls", "retries", "retry_backoff_ms", "timeout_ms",
+  /// "max_cached_calls", "raise_exception", "grace_period_ms",
+  /// "start_timeout_ms" (durations in milliseconds), "env", "compute"
+  /// (Compute::to_json())}. What the journal keeps of a work made inside
+  /// Flow::run(), so that `--resume` can make it again (docs/design/journal.md).
   Json to_json() const;
+  /// The inverse of to_json(): every value goes through its setter's check;
+  /// an absent key keeps its default. Throws std::invalid_argument, starting
+  /// "WorkOptions::from_json: ", for a non-object, an unknown key, a value of
+  /// the wrong JSON type, or a value a setter refuses (its own message).
+  static WorkOptions from_json(const Json& j);
 };
 
 namespace detail {
@@ -182,6 +192,9 @@ class Work : public Component {
   std::string type_name_;
   std::string url_;
   detail::WorkRecord* record_ = nullptr;  // controller-side bookkeeping
+  // Made by a resume from the journal, with the journaled options: the first
+  // add_work() of this name in run() replaces them with the code's.
+  bool options_from_journal_ = false;
 };
 
 }  // namespace lightning

@@ -20,16 +20,31 @@ Json Flow::snapshot() const {
 
 bool Flow::has_child(const std::string& name) const { return child_by_name_.count(name) != 0; }
 
-Work* Flow::existing_work_for(const std::string& name, const std::string& type_name) {
+Work* Flow::existing_work_for(const std::string& name, const std::string& type_name,
+                              const WorkOptions& options) {
   if (runtime_ == nullptr || !runtime_->in_flow_run()) return nullptr;
   auto it = child_by_name_.find(name);
   if (it == child_by_name_.end()) return nullptr;
   auto* w = dynamic_cast<Work*>(it->second);
   if (w == nullptr || w->type_name() != type_name) {
-    throw std::invalid_argument("add_work<" + type_name + ">(\"" + name + "\") in '" + path() +
-                                "': another child (" +
-                                (w ? "a work of type " + w->type_name() : std::string("a flow")) +
-                                ") already has this name; pick another name");
+    const std::string other =
+        w == nullptr ? std::string("a flow")
+                     : "a work of type " + w->type_name() +
+                           (w->options_from_journal_ ? ", made again from the journal of the "
+                                                       "resumed run"
+                                                     : "");
+    throw std::invalid_argument(
+        "add_work<" + type_name + ">(\"" + name + "\") in '" + path() + "': another child (" +
+        other + ") already has this name; pick another name" +
+        (w != nullptr && w->options_from_journal_ ? " (or start a new run rather than --resume)"
+                                                  : ""));
+  }
+  if (w->options_from_journal_) {
+    // The code is the source of truth; the journaled options only bridged
+    // the time from the resume to this call.
+    w->options_from_journal_ = false;
+    w->options_ = options;
+    runtime_->on_work_options_changed(*w);
   }
   return w;
 }
@@ -114,6 +129,7 @@ void Runtime::stop_work(Work& work) {
 void Runtime::stop_app(std::string /*message*/, bool /*failed*/) {}
 void Runtime::schedule_in(std::chrono::milliseconds) {}
 void Runtime::on_work_added(Work&) {}
+void Runtime::on_work_options_changed(Work&) {}
 void Runtime::publish_url(Work& work, const std::string& url) { set_url(work, url); }
 void Runtime::set_identity(Work& work, const std::string& path, const std::string& type) {
   auto dot = path.rfind('.');

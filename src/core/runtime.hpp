@@ -38,6 +38,9 @@ class Runtime {
   virtual void schedule_in(std::chrono::milliseconds delay);
   /// A work joined the tree after the app started (created inside run()).
   virtual void on_work_added(Work& work);
+  /// A work's WorkOptions were replaced after it joined the tree (the first
+  /// add_work() in run() of a work a resume made from the journal).
+  virtual void on_work_options_changed(Work& work);
   virtual bool in_flow_run() const { return false; }
   /// Work::publish_url() was called with a valid `url`: store it (set_url) and
   /// tell whoever must know.

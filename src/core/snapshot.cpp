@@ -2,12 +2,16 @@
 #include "core/snapshot.hpp"
 
 #include <initializer_list>
+#include <memory>
+#include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "core/component_access.hpp"
 #include "core/json_io.hpp"
+#include "lightning/registry.hpp"
 
 namespace lightning::detail {
 namespace {
@@ -18,9 +22,165 @@ struct LoadPlan {
   std::vector<std::pair<Work*, WorkStatus>> statuses;
 };
 
+std::string pointer_text(const Json::json_pointer& at) {
+  return at.empty() ? std::string("/") : at.to_string();
+}
+
+/// Makes the works of a snapshot (and of the journal's list) that the tree
+/// lacks, before the snapshot is checked; undo() takes them out again.
+class WorkMaker {
+ public:
+  explicit WorkMaker(Flow& root) : root_(root) {}
+  WorkMaker(const WorkMaker&) = delete;
+  WorkMaker& operator=(const WorkMaker&) = delete;
+
+  Status make(const Json& snapshot, const std::vector<JournaledWork>& journaled) {
+    for (const JournaledWork& j : journaled) {
+      const size_t dot = j.path.rfind('.');
+      if (dot == std::string::npos) {
+        return InvalidArgument("the journal lists a work '" + j.path +
+                               "' that is not under a flow");
+      }
+      const std::string parent_path = j.path.substr(0, dot);
+      const std::string name = j.path.substr(dot + 1);
+      Json::json_pointer at;
+      const Json* parent_json = nullptr;
+      Flow* parent = find_flow(parent_path, snapshot, &at, &parent_json);
+      if (parent == nullptr) {
+        return InvalidArgument("the journal has the work '" + j.path + "' (of type " + j.type +
+                               ") under '" + parent_path +
+                               "', which is not a flow of this app (flows cannot be made "
+                               "inside run(); was a flow renamed or removed?)");
+      }
+      // A member, or listed twice: the snapshot's check decides.
+      if (ComponentAccess::has_child(*parent, name)) continue;
+      at = at / "works" / name;
+      const Json* own = nullptr;
+      if (parent_json != nullptr && parent_json->contains("works") &&
+          parent_json->at("works").is_object() && parent_json->at("works").contains(name)) {
+        own = &parent_json->at("works").at(name);
+      }
+      if (own != nullptr) {
+        const Json* type = own->is_object() && own->contains("type") ? &own->at("type") : nullptr;
+        if (type == nullptr || !type->is_string() ||
+            type->get_ref<const std::string&>() != j.type) {
+          return error(at / "type", "the journal made the work '" + j.path + "' as type '" +
+                                        j.type + "', not " +
+                                        (type ? dump_json(*type).substr(0, 200) : "nothing"));
+        }
+      }
+      Result<Work*> made = make_one(*parent, name, j.type, j.options, at);
+      if (!made.ok()) return made.status();
+      if (own == nullptr) without_state_.insert(*made);
+    }
+    return make_unlisted(root_, snapshot, Json::json_pointer());
+  }
+
+  /// Takes out what make() added, newest first.
+  void undo() {
+    for (auto it = made_.rbegin(); it != made_.rend(); ++it)
+      ComponentAccess::drop_last_works(**it, 1);
+    made_.clear();
+    without_state_.clear();
+  }
+
+  /// Works made from the journal's list that the snapshot does not have.
+  const std::set<const Work*>& without_state() const { return without_state_; }
+
+ private:
+  Status error(const Json::json_pointer& at, const std::string& what) const {
+    return InvalidArgument("snapshot of '" + root_.path() + "' at " + pointer_text(at) + ": " +
+                           what);
+  }
+
+  /// The flow at dotted `path` in the tree, with its pointer and object in
+  /// `snapshot` (nullptr when the snapshot lacks it); nullptr when the tree
+  /// has no such flow.
+  Flow* find_flow(const std::string& path, const Json& snapshot, Json::json_pointer* at,
+                  const Json** json) {
+    const std::string& root = root_.path();
+    if (path != root && path.rfind(root + ".", 0) != 0) return nullptr;
+    Flow* flow = &root_;
+    const Json* j = snapshot.is_object() ? &snapshot : nullptr;
+    size_t pos = root.size();
+    while (pos < path.size()) {
+      const size_t next = std::min(path.find('.', pos + 1), path.size());
+      const std::string name = path.substr(pos + 1, next - pos - 1);
+      Flow* child = nullptr;
+      for (Flow* f : flow->flows()) {
+        if (f->name() == name) child = f;
+      }
+      if (child == nullptr) return nullptr;
+      flow = child;
+      *at = *at / "flows" / name;
+      j = j != nullptr && j->contains("flows") && j->at("flows").is_object() &&
+                  j->at("flows").contains(name) && j->at("flows").at(name).is_object()
+              ? &j->at("flows").at(name)
+              : nullptr;
+      pos = next;
+    }
+    *json = j;
+    return flow;
+  }
+
+  /// The works of `json` (the snapshot of `flow`) that the tree lacks and the
+  /// journal did not list, by name, with default options; then the same for
+  /// each child flow.
+  Status make_unlisted(Flow& flow, const Json& json, const Json::json_pointer& at) {
+    if (!json.is_object()) return Status::Ok();  // the check says what is wrong
+    if (json.contains("works") && json.at("works").is_object()) {
+      for (const auto& [name, work] : json.at("works").items()) {
+        if (ComponentAccess::has_child(flow, name)) continue;
+        const Json::json_pointer here = at / "works" / name;
+        const Json* type = work.is_object() && work.contains("type") ? &work.at("type") : nullptr;
+        if (type == nullptr || !type->is_string()) {
+          return error(here, "a work '" + flow.path() + "." + name +
+                                 "' that this app does not have, without a string \"type\" to "
+                                 "make it by");
+        }
+        Result<Work*> made =
+            make_one(flow, name, type->get_ref<const std::string&>(), WorkOptions(), here);
+        if (!made.ok()) return made.status();
+      }
+    }
+    if (json.contains("flows") && json.at("flows").is_object()) {
+      for (Flow* f : flow.flows()) {
+        if (json.at("flows").contains(f->name())) {
+          Status s = make_unlisted(*f, json.at("flows").at(f->name()), at / "flows" / f->name());
+          if (!s.ok()) return s;
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  Result<Work*> make_one(Flow& parent, const std::string& name, const std::string& type,
+                         const WorkOptions& options, const Json::json_pointer& at) {
+    const std::string path = parent.path() + "." + name;
+    std::unique_ptr<Work> work = create_work(type);
+    if (work == nullptr) {
+      return error(at, "the work '" + path + "' has type '" + type +
+                           "', which this app does not register (was the work type renamed or "
+                           "removed since the run was journaled?)");
+    }
+    try {
+      Work& w = ComponentAccess::adopt_journaled_work(parent, name, std::move(work), type, options);
+      made_.push_back(&parent);
+      return &w;
+    } catch (const std::exception& e) {
+      return error(at, "cannot make the work '" + path + "' again: " + e.what());
+    }
+  }
+
+  Flow& root_;
+  std::vector<Flow*> made_;  // the parent of each work made, in order
+  std::set<const Work*> without_state_;
+};
+
 class SnapshotChecker {
  public:
-  explicit SnapshotChecker(const Flow& root) : root_(root) {}
+  SnapshotChecker(const Flow& root, const std::set<const Work*>& without_state)
+      : root_(root), without_state_(without_state) {}
 
   Status check_flow(Flow& flow, const Json& json, const Json::json_pointer& at, LoadPlan* plan) {
     if (Status s = check_keys(json, at, {"vars", "works", "flows"}); !s.ok()) return s;
@@ -30,6 +190,7 @@ class SnapshotChecker {
     if (Status s = check_children(works, at / "works", flow.works(), "work", flow); !s.ok())
       return s;
     for (Work* w : flow.works()) {
+      if (without_state_.count(w) != 0) continue;  // made from the journal's list: defaults
       if (Status s = check_work(*w, works.at(w->name()), at / "works" / w->name(), plan); !s.ok())
         return s;
     }
@@ -45,8 +206,8 @@ class SnapshotChecker {
 
  private:
   Status error(const Json::json_pointer& at, const std::string& what) const {
-    const std::string where = at.empty() ? std::string("/") : at.to_string();
-    return InvalidArgument("snapshot of '" + root_.path() + "' at " + where + ": " + what);
+    return InvalidArgument("snapshot of '" + root_.path() + "' at " + pointer_text(at) + ": " +
+                           what);
   }
 
   // `json` must be an object with exactly `keys`.
@@ -99,11 +260,14 @@ class SnapshotChecker {
       for (const Child* c : declared) known = known || c->name() == name;
       if (!known) {
         return error(at / name, "'" + parent.path() + "' has no " + kind + " '" + name +
-                                    "' (works a flow creates inside run() must exist before "
-                                    "loading)");
+                                    "' (flows cannot be made inside run(); was it renamed or "
+                                    "removed since the run was journaled?)");
       }
     }
     for (const Child* c : declared) {
+      if constexpr (std::is_same_v<Child, Work>) {
+        if (without_state_.count(c) != 0) continue;
+      }
       if (!json.contains(c->name()))
         return error(at, std::string("is missing ") + kind + " '" + c->name() + "'");
     }
@@ -134,6 +298,7 @@ class SnapshotChecker {
   }
 
   const Flow& root_;
+  const std::set<const Work*>& without_state_;
 };
 
 bool stage_from_string(const std::string& s, WorkStage* out) {
@@ -190,11 +355,20 @@ Result<WorkStatus> work_status_from_json(const Json& json) {
   return st;
 }
 
-Status load_snapshot(Flow& flow, const Json& snapshot) {
-  LoadPlan plan;
-  if (Status s = SnapshotChecker(flow).check_flow(flow, snapshot, Json::json_pointer(), &plan);
-      !s.ok())
+Status load_snapshot(Flow& flow, const Json& snapshot,
+                     const std::vector<JournaledWork>& journaled) {
+  WorkMaker maker(flow);
+  if (Status s = maker.make(snapshot, journaled); !s.ok()) {
+    maker.undo();
     return s;
+  }
+  LoadPlan plan;
+  if (Status s = SnapshotChecker(flow, maker.without_state())
+                     .check_flow(flow, snapshot, Json::json_pointer(), &plan);
+      !s.ok()) {
+    maker.undo();
+    return s;
+  }
   // Every value was checked by the conversion assign_json repeats, so nothing
   // below can fail halfway.
   for (auto& [field, value] : plan.fields) field->assign_json(*value);

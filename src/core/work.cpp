@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -94,6 +96,75 @@ Json WorkOptions::to_json() const {
               {"start_timeout_ms", start_timeout_.count()},
               {"env", env_},
               {"compute", compute_.to_json()}};
+}
+
+WorkOptions WorkOptions::from_json(const Json& j) {
+  const std::string at = "WorkOptions::from_json: ";
+  if (!j.is_object()) {
+    throw std::invalid_argument(at + "expected an object (WorkOptions::to_json()), not " +
+                                std::string(j.type_name()));
+  }
+  WorkOptions o;
+  auto want = [&](const std::string& key, bool ok, const char* what) {
+    if (!ok) throw std::invalid_argument(at + "\"" + key + "\" must be " + what);
+  };
+  auto ms = [&](const std::string& key, const Json& value) {
+    want(key, value.is_number_integer(), "an integer (milliseconds)");
+    return std::chrono::milliseconds(value.get<int64_t>());
+  };
+  auto integer = [&](const std::string& key, const Json& value) {
+    want(key, value.is_number_integer(), "an integer");
+    const auto v = value.get<int64_t>();
+    // Out of int's range: the setter's own check refuses INT_MAX.
+    return static_cast<int>(
+        std::clamp<int64_t>(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+  };
+  auto boolean = [&](const std::string& key, const Json& value) {
+    want(key, value.is_boolean(), "true or false");
+    return value.get<bool>();
+  };
+  for (const auto& [key, value] : j.items()) {
+    try {
+      if (key == "parallel") {
+        o.parallel(boolean(key, value));
+      } else if (key == "cache_calls") {
+        o.cache_calls(boolean(key, value));
+      } else if (key == "raise_exception") {
+        o.raise_exception(boolean(key, value));
+      } else if (key == "retries") {
+        o.retries(integer(key, value));
+      } else if (key == "max_cached_calls") {
+        o.max_cached_calls(integer(key, value));
+      } else if (key == "retry_backoff_ms") {
+        o.retry_backoff(ms(key, value));
+      } else if (key == "timeout_ms") {
+        o.timeout(ms(key, value));
+      } else if (key == "grace_period_ms") {
+        o.grace_period(ms(key, value));
+      } else if (key == "start_timeout_ms") {
+        o.start_timeout(ms(key, value));
+      } else if (key == "env") {
+        want(key, value.is_object(), "an object of strings");
+        EnvMap env;
+        for (const auto& [name, v] : value.items()) {
+          want(key, v.is_string(), "an object of strings");
+          env.emplace(name, v.get<std::string>());
+        }
+        o.env(std::move(env));
+      } else if (key == "compute") {
+        o.compute(Compute::from_json(value));
+      } else {
+        throw std::invalid_argument(at + "unknown option \"" + key.substr(0, 100) + "\"");
+      }
+    } catch (const std::invalid_argument& e) {
+      const std::string what = e.what();
+      if (what.rfind(at, 0) == 0) throw;
+      throw std::invalid_argument(at + what);
+    } catch (const std::exception& e) {  // a number out of int64_t's range
+      throw std::invalid_argument(at + "\"" + key + "\": " + e.what());
+    }
+  }
+  return o;
 }
 
 WorkStatus Work::call(Json args) {

@@ -62,6 +62,7 @@ void Journal::start(JournalMeta meta, Json state, uint64_t version, std::string 
   committed_version_ = version;
   state_ = std::move(state);
   accepting_ = true;
+  queue_.reserve(kInitialQueueCapacity);
   pushed_ = 1;  // the first group
   hash_done_ = hash_file.empty();
   writer_ = std::thread(&Journal::writer_main, this, std::move(first));
@@ -106,26 +107,63 @@ void Journal::on_call_record(const Work& work, const runtime::CallRecord& call,
   record_call(work.path(), call, policy);
 }
 
+void Journal::on_work_declared(const Work& work) {
+  push(WorkItem{work.path(), work.type_name(), work.options().to_json()});
+}
+
 void Journal::record_call(const std::string& work_path, const runtime::CallRecord& call,
                           const runtime::CallPolicy& policy) {
-  CallItem item;
-  item.work = work_path;
-  item.id = call.id;
-  item.key = call.key;
-  item.status = call.status;
-  item.final_failures = call.final_failures;
+  int64_t rerun_not_before_us = 0;
   const auto now = clock_.now();
   if (call.rerun_not_before > now) {
     // The table's clock is steady; the journal outlives the process, so the
     // end of the backoff is kept as Unix time.
-    item.rerun_not_before_us =
+    rerun_not_before_us =
         util::now_unix_us() +
         std::chrono::duration_cast<std::chrono::microseconds>(call.rerun_not_before - now).count();
   }
   const WorkStatus& st = call.status;
-  item.retained = !st.is_done() || st.has_failed() || (st.has_succeeded() && policy.cache_calls);
-  item.max_cached_calls = policy.max_cached_calls;
-  push(std::move(item));
+  const bool retained =
+      !st.is_done() || st.has_failed() || (st.has_succeeded() && policy.cache_calls);
+  push_call(work_path, call, rerun_not_before_us, retained, policy.max_cached_calls);
+}
+
+void Journal::push_call(const std::string& work, const runtime::CallRecord& call,
+                        int64_t rerun_not_before_us, bool retained, uint64_t max_cached_calls) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!accepting_) return;
+    // A dispatch brings a call's records one after the other (pending,
+    // running, succeeded), each a change of the same row: while the writer
+    // has not taken the last one, the new one replaces it in the queue. The
+    // key and the work stay (the same call), the strings of the status reuse
+    // their buffers, and the writer has one item less to turn into a row.
+    if (last_call_ < queue_.size()) {
+      auto* last = std::get_if<CallItem>(&queue_[last_call_]);
+      if (last != nullptr && last->id == call.id && last->work == work) {
+        last->status = call.status;
+        last->final_failures = call.final_failures;
+        last->rerun_not_before_us = rerun_not_before_us;
+        last->retained = retained;
+        last->max_cached_calls = max_cached_calls;
+        ++pushed_;  // queued (and the writer woken) when the record it replaces was
+        return;
+      }
+    }
+    CallItem item;
+    item.work = work;
+    item.id = call.id;
+    item.key = call.key;
+    item.status = call.status;
+    item.final_failures = call.final_failures;
+    item.rerun_not_before_us = rerun_not_before_us;
+    item.retained = retained;
+    item.max_cached_calls = max_cached_calls;
+    wake = push_locked(std::move(item));
+    if (accepting_) last_call_ = queue_.size() - 1;
+  }
+  if (wake) wake_writer_.notify_one();
 }
 
 void Journal::push(Item item) {
@@ -133,20 +171,24 @@ void Journal::push(Item item) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!accepting_) return;
-    if (queue_.size() >= options_.max_queued) {
-      overflowed_ = true;
-      accepting_ = false;
-      wake = writer_waiting_ || lingering_;
-    } else {
-      queue_.push_back(std::move(item));
-      ++pushed_;
-      // Only an idle writer is woken (once: it stops being idle); a lingering
-      // one commits at the end of its interval, or early at half the bound.
-      wake = writer_waiting_ || (lingering_ && queue_.size() == options_.max_queued / 2);
-      writer_waiting_ = false;
-    }
+    wake = push_locked(std::move(item));
   }
   if (wake) wake_writer_.notify_one();
+}
+
+bool Journal::push_locked(Item&& item) {
+  if (queue_.size() >= options_.max_queued) {
+    overflowed_ = true;
+    accepting_ = false;
+    return writer_waiting_ || lingering_;
+  }
+  queue_.push_back(std::move(item));
+  ++pushed_;
+  // Only an idle writer is woken (once: it stops being idle); a lingering
+  // one commits at the end of its interval, or early at half the bound.
+  const bool wake = writer_waiting_ || (lingering_ && queue_.size() == options_.max_queued / 2);
+  writer_waiting_ = false;
+  return wake;
 }
 
 void Journal::flush() {
@@ -189,6 +231,7 @@ void Journal::writer_main(JournalGroup first) {
   written_cv_.notify_all();
 
   std::vector<Item> items;
+  items.reserve(kInitialQueueCapacity);
   for (;;) {
     uint64_t taken = 0;
     bool overflowed = false;
@@ -209,6 +252,7 @@ void Journal::writer_main(JournalGroup first) {
       }
       if (queue_.empty() && stopping_) break;
       items.swap(queue_);
+      last_call_ = kNoCall;
       taken = pushed_;
       overflowed = overflowed_;
     }
@@ -218,7 +262,10 @@ void Journal::writer_main(JournalGroup first) {
     items.clear();
     // After a burst, give the memory back (the queue may have held up to
     // max_queued changes); the usual handful keeps its capacity.
-    if (items.capacity() > kKeptQueueCapacity) std::vector<Item>().swap(items);
+    if (items.capacity() > kKeptQueueCapacity) {
+      std::vector<Item>().swap(items);
+      items.reserve(kInitialQueueCapacity);
+    }
     if (overflowed && !failed_) {
       fail(ResourceExhausted("the writer fell " + std::to_string(options_.max_queued) +
                              " changes behind (the disk is slower than the app's changes)"));
@@ -242,7 +289,10 @@ void Journal::writer_main(JournalGroup first) {
 
 bool Journal::build_group(std::vector<Item>& items, JournalGroup& group) {
   std::unordered_map<std::string, size_t> call_at;  // "<work>\n<id>" -> index in group.calls
-  Json merged;                                      // the ops of group.batches[0]
+  // The text of group.batches[0]'s patch: each batch's ops, dumped and
+  // joined (one array, as dump_json of the ops in turn would be, without
+  // copying them into one Json first).
+  std::string merged;
   for (Item& item : items) {
     if (auto* item_batch = std::get_if<BatchItem>(&item)) {
       const runtime::StateBatch* b = item_batch->batch.get();
@@ -265,24 +315,38 @@ bool Journal::build_group(std::vector<Item>& items, JournalGroup& group) {
       // them in turn is applying each batch in turn).
       if (group.batches.empty()) {
         group.batches.push_back(BatchRow{b->first_version, b->last_version, {}});
-        merged = Json::array();
+        merged = "[";
       }
       group.batches.back().last_version = b->last_version;
-      for (const Json& op : b->patch) merged.push_back(op);  // shared: copied, here
+      if (!b->patch.empty()) {
+        const std::string ops = detail::dump_json(b->patch);  // "[op,op]"
+        if (merged.size() > 1) merged += ',';
+        merged.append(ops, 1, ops.size() - 2);
+      }
+    } else if (auto* w = std::get_if<WorkItem>(&item)) {
+      group.works.push_back(
+          WorkRow{std::move(w->path), std::move(w->type), detail::dump_json(w->options)});
     } else if (auto* m = std::get_if<MetaItem>(&item)) {
       meta_.app_sha256 = std::move(m->app_sha256);
       group.meta = meta_;
       hash_in_group_ = true;
     } else {
       auto& c = std::get<CallItem>(item);
-      Json record{{"status", c.status.to_json()}, {"final_failures", c.final_failures}};
-      if (c.rerun_not_before_us != 0) record["rerun_not_before_us"] = c.rerun_not_before_us;
+      // {"final_failures":n,"rerun_not_before_us":t,"status":{...}}: the
+      // bytes dump_json of the object would give (keys in order), without
+      // building it.
+      std::string record = "{\"final_failures\":" + std::to_string(c.final_failures);
+      if (c.rerun_not_before_us != 0)
+        record += ",\"rerun_not_before_us\":" + std::to_string(c.rerun_not_before_us);
+      record += ",\"status\":";
+      record += detail::dump_json(c.status.to_json());
+      record += '}';
       CallRow row{c.work,
                   c.id,
                   std::move(c.key),
                   c.status.is_done(),
                   c.retained,
-                  detail::dump_json(record),
+                  std::move(record),
                   c.max_cached_calls};
       const auto [at, is_new] =
           call_at.emplace(c.work + "\n" + std::to_string(c.id), group.calls.size());
@@ -294,7 +358,8 @@ bool Journal::build_group(std::vector<Item>& items, JournalGroup& group) {
     }
   }
   if (!group.batches.empty()) {
-    group.batches.back().patch = detail::dump_json(merged);
+    merged += ']';
+    group.batches.back().patch = std::move(merged);
     bytes_since_snapshot_ += group.batches.back().patch.size();
   }
   if (batches_since_snapshot_ >= options_.max_replay_batches ||
@@ -320,6 +385,7 @@ void Journal::commit(JournalGroup& group) {
   ++stats_.commits;
   stats_.batches += group.batches.size();
   stats_.calls += group.calls.size();
+  stats_.works += group.works.size();
   if (group.snapshot) ++stats_.snapshots;
 }
 
@@ -335,6 +401,7 @@ void Journal::fail(const Status& cause) {
   accepting_ = false;
   hash_done_ = true;  // it will not be written either
   queue_.clear();     // dropped: nothing more is written
+  last_call_ = kNoCall;
 }
 
 }  // namespace lightning::journal

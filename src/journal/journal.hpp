@@ -101,6 +101,9 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   /// RuntimeEventObserver: enqueues the call record (work path, id, args,
   /// status, attempt, failures so far, re-run backoff).
   void on_call_record(const Work& work, const runtime::CallRecord& call, bool is_latest) override;
+  /// RuntimeEventObserver: enqueues the work's path, type and options (a
+  /// WorkRow), so that a resume can make a work made inside run() again.
+  void on_work_declared(const Work& work) override;
   /// on_call_record for a work known by path and call policy (tests, tools).
   void record_call(const std::string& work_path, const runtime::CallRecord& call,
                    const runtime::CallPolicy& policy);
@@ -119,6 +122,7 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
     uint64_t commits = 0;    ///< transactions written
     uint64_t batches = 0;    ///< state batches written as rows (not those a snapshot covered)
     uint64_t calls = 0;      ///< call rows in them (after merging within a commit)
+    uint64_t works = 0;      ///< declared_works rows written (a work's each declaration)
     uint64_t snapshots = 0;  ///< snapshots written, the first one included
   };
   /// What the writer has committed so far. Any thread.
@@ -144,14 +148,31 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   struct MetaItem {
     std::string app_sha256;
   };
-  using Item = std::variant<BatchItem, CallItem, MetaItem>;
+  struct WorkItem {
+    std::string path;
+    std::string type;
+    Json options;  ///< WorkOptions::to_json(), dumped by the writer
+  };
+  using Item = std::variant<BatchItem, CallItem, MetaItem, WorkItem>;
 
   /// The writer thread's nice value (setpriority(2)); the hasher's too.
   static constexpr int kWriterNice = 10;
   /// The writer keeps a drained queue's capacity up to this many items.
   static constexpr size_t kKeptQueueCapacity = 4096;
+  /// Both queues start with room for this many items, so that the loop's
+  /// push does not reallocate (and move every queued item) while it fills.
+  static constexpr size_t kInitialQueueCapacity = 1024;
+  /// queue_'s index of the last CallItem queued, or kNoCall.
+  static constexpr size_t kNoCall = static_cast<size_t>(-1);
 
   void push(Item item);
+  /// push()'s body, under mu_: whether the writer needs a wake-up.
+  bool push_locked(Item&& item);
+  /// Queues a call record, or, when the last call record queued since the
+  /// writer's last swap is the same call's (pending, running, succeeded of
+  /// one dispatch), overwrites it: only the latest word on a call matters.
+  void push_call(const std::string& work, const runtime::CallRecord& call,
+                 int64_t rerun_not_before_us, bool retained, uint64_t max_cached_calls);
   void writer_main(JournalGroup first);
   void hasher_main(const std::string& file);
   /// Turns queued items into one group: applies batches to the writer's copy
@@ -171,6 +192,7 @@ class Journal final : public runtime::StateObserver, public runtime::RuntimeEven
   // A vector, swapped with the writer's (each keeps its capacity): after the
   // first few commits, queuing a change allocates nothing for the queue itself.
   std::vector<Item> queue_;
+  size_t last_call_ = kNoCall;   // queue_'s last CallItem, merged into by push_call()
   bool accepting_ = false;       // started, not stopping, not overflowed
   bool writer_waiting_ = false;  // the writer sleeps on wake_writer_, idle (not lingering)
   bool lingering_ = false;       // the writer waits out commit_interval for more changes

@@ -62,17 +62,28 @@ struct CallRow {
   uint64_t max_cached_calls = 0;
 };
 
+/// A work of the tree: written when the controller is told of it (and again
+/// when its options are replaced); the store keeps the order of first writes.
+struct WorkRow {
+  std::string path;     ///< dotted work path, "root.sweep.trial_3"
+  std::string type;     ///< its registered type name
+  std::string options;  ///< JSON text of WorkOptions::to_json()
+};
+
 /// What one commit writes, all or nothing.
 struct JournalGroup {
   std::optional<JournalMeta> meta;  ///< the first group only
   std::vector<BatchRow> batches;    ///< in version order
   std::vector<CallRow> calls;       ///< at most one per (work, id)
+  std::vector<WorkRow> works;       ///< in the order they were declared
   /// The whole state at snapshot->version: with it, the store drops older
   /// snapshots and the batches it covers, and the call records the work's
   /// CallTable no longer has (superseded, forgotten, past max_cached_calls).
   std::optional<SnapshotRow> snapshot;
 
-  bool empty() const { return !meta && batches.empty() && calls.empty() && !snapshot; }
+  bool empty() const {
+    return !meta && batches.empty() && calls.empty() && works.empty() && !snapshot;
+  }
 };
 
 /// Persists the journal's groups. Used by the journal's writer thread only.

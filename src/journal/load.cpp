@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -69,6 +70,7 @@ class Loader {
     if (Status st = read_meta(out); !st.ok()) return st;
     if (Status st = read_state(out); !st.ok()) return st;
     if (Status st = read_calls(out); !st.ok()) return st;
+    if (Status st = read_works(out); !st.ok()) return st;
     (void)exec("COMMIT");
     return Result<Recovered>(std::move(out));
   }
@@ -166,6 +168,7 @@ class Loader {
     if (*version < 1) {
       return invalid("unknown journal schema version " + std::to_string(*version));
     }
+    schema_ = *version;
     return Status::Ok();
   }
 
@@ -349,6 +352,40 @@ class Loader {
     return Status::Ok();
   }
 
+  /// The declared_works table (schema 2 on), in declaration order; each
+  /// row's options are checked as the resume will read them.
+  Status read_works(Recovered& out) {
+    if (schema_ < 2) return Status::Ok();  // schema 1 did not keep them
+    sqlite::Stmt s;
+    if (Status st = prepare(s, "SELECT path, type, options FROM declared_works ORDER BY seq");
+        !st.ok()) {
+      return st;
+    }
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      detail::JournaledWork w;
+      w.path = s.text_at(0);
+      w.type = s.text_at(1);
+      if (w.path.empty() || w.type.empty()) {
+        return invalid("a declared work has an empty path or type");
+      }
+      std::string error;
+      const Json options = detail::parse_untrusted(s.text_at(2), &error);
+      if (options.is_discarded()) {
+        return invalid("the options of work " + w.path + " are not JSON" +
+                       (error.empty() ? "" : " (" + error + ")"));
+      }
+      try {
+        w.options = WorkOptions::from_json(options);
+      } catch (const std::invalid_argument& e) {
+        return invalid("the options of work " + w.path + " are malformed: " + e.what());
+      }
+      out.works.push_back(std::move(w));
+    }
+    if (rc != SQLITE_DONE) return sqlite_error(rc);
+    return Status::Ok();
+  }
+
   /// Builds `work`'s table in CallTable::save()'s format from its call rows
   /// (by id), and checks it the way resume will use it: CallTable::restore().
   Status add_table(Recovered& out, const std::string& work, const std::vector<CallRowIn>& rows,
@@ -445,6 +482,7 @@ class Loader {
   std::string context_;
   sqlite::Db db_;
   uint64_t kilo_steps_ = 0;
+  int64_t schema_ = 0;  // PRAGMA user_version, once check_header() read it
 };
 
 }  // namespace

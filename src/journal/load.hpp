@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "core/snapshot.hpp"
 #include "journal/journal_store.hpp"
 #include "lightning/json.hpp"
 #include "util/status.hpp"
@@ -27,6 +29,11 @@ struct Recovered {
   /// pending; the LRU order of done records is by id (the journal does not
   /// see cache hits); a re-run backoff is what is left of it now.
   std::map<std::string, Json> call_tables;
+  /// Every work the run declared (members and works made inside Flow::run()),
+  /// in declaration order, with its type and WorkOptions: what
+  /// detail::load_snapshot() makes the missing ones from. Empty for a journal
+  /// of schema 1, which did not keep them.
+  std::vector<detail::JournaledWork> works;
 };
 
 /// Bounds on the work a load may do, for untrusted files (the fuzzer).

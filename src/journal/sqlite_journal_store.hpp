@@ -1,6 +1,7 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -26,7 +27,17 @@ class SqliteJournalStore final : public JournalStore {
     kReplace,   ///< a new journal (the file and its -wal/-shm are removed first)
     kContinue,  ///< the existing journal, tables and rows kept
   };
-  explicit SqliteJournalStore(std::string path, Mode mode = Mode::kReplace);
+  /// Pruning the call rows (at a snapshot) reads the whole calls table; a
+  /// snapshot prunes only once at least max(the rows the last pruning left,
+  /// this many) call rows were written since. So the file holds at most
+  /// about twice what the CallTables keep, or that plus this many rows
+  /// (load() applies the same rules to rows not yet pruned).
+  static constexpr uint64_t kMinCallRowsBetweenPrunes = 4096;
+
+  /// `min_call_rows_between_prunes`: kMinCallRowsBetweenPrunes, or 0 to
+  /// prune at a snapshot whenever the table may have doubled (tests).
+  explicit SqliteJournalStore(std::string path, Mode mode = Mode::kReplace,
+                              uint64_t min_call_rows_between_prunes = kMinCallRowsBetweenPrunes);
   ~SqliteJournalStore() override;
   SqliteJournalStore(const SqliteJournalStore&) = delete;
   SqliteJournalStore& operator=(const SqliteJournalStore&) = delete;
@@ -49,6 +60,9 @@ class SqliteJournalStore final : public JournalStore {
   bool has_schema_ = false;
   std::unordered_map<std::string, uint64_t> works_;  // in the works table: max_cached_calls
   std::vector<std::string> works_added_;             // by the write in progress
+  uint64_t min_call_rows_between_prunes_;
+  uint64_t calls_since_prune_ = 0;  // call rows written since the last prune_calls()
+  uint64_t calls_after_prune_ = 0;  // call rows the last prune_calls() left
 };
 
 }  // namespace lightning::journal

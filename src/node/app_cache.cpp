@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "storage/sha256.hpp"
 #include "util/exponential_backoff.hpp"
@@ -67,7 +70,99 @@ Status write_all(int fd, std::string_view data, const std::string& path) {
 
 }  // namespace
 
+AppCache::Use::~Use() {
+  if (fd_ >= 0) close(fd_);
+}
+
+AppCache::Use& AppCache::Use::operator=(Use&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
 AppCache::AppCache(std::string work_dir) : dir_(std::move(work_dir) + "/apps") {}
+
+Result<AppCache::Use> AppCache::use(const std::string& sha256) const {
+  if (!storage::is_sha256_hex(sha256)) {
+    return InvalidArgument("app hash '" + sha256.substr(0, 80) +
+                           "' is not 64 lowercase hex digits (a SHA-256)");
+  }
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return Internal("cannot create " + dir_ + ": " + ec.message());
+  const std::string path = path_of(sha256) + ".use";
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_status("open", path);
+  Use held(fd);
+  while (flock(fd, LOCK_SH) != 0) {
+    if (errno != EINTR) return errno_status("lock", path);
+  }
+  futimens(fd, nullptr);  // last use: now (the order prune() removes in)
+  return held;
+}
+
+Result<AppCache::Pruned> AppCache::prune(int64_t max_bytes) const {
+  struct Entry {
+    std::string sha256;
+    int64_t bytes = 0;
+    int64_t last_use_ns = 0;
+  };
+  std::map<std::string, Entry> by_hash;
+  std::error_code ec;
+  fs::directory_iterator it(dir_, ec);
+  if (ec == std::errc::no_such_file_or_directory) return Pruned{};
+  if (ec) return Internal("cannot read " + dir_ + ": " + ec.message());
+  const auto mtime_ns = [](const struct stat& st) {
+    return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  };
+  for (const fs::directory_entry& e : it) {
+    const std::string name = e.path().filename().string();
+    const std::string sha = name.substr(0, 64);
+    const std::string suffix = name.size() > 64 ? name.substr(64) : "";
+    if (!storage::is_sha256_hex(sha)) continue;
+    struct stat st {};
+    if (lstat(e.path().c_str(), &st) != 0) continue;  // gone meanwhile
+    Entry& entry = by_hash[sha];
+    entry.sha256 = sha;
+    if (suffix.empty() || suffix == ".part") {
+      entry.bytes += st.st_size;
+      entry.last_use_ns = std::max(entry.last_use_ns, mtime_ns(st));
+    } else if (suffix == ".use") {
+      entry.last_use_ns = std::max(entry.last_use_ns, mtime_ns(st));
+    }
+  }
+  std::vector<Entry> entries;
+  Pruned out;
+  for (auto& [sha, e] : by_hash) {
+    out.kept_bytes += e.bytes;
+    if (e.bytes > 0) entries.push_back(e);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.last_use_ns < b.last_use_ns; });
+  for (const Entry& e : entries) {
+    if (out.kept_bytes <= max_bytes) break;
+    const std::string base = path_of(e.sha256);
+    // Nobody runs it (no shared lock on .use) and nobody downloads it (.lock).
+    Fd use(open((base + ".use").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    Fd download(open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (use.get() < 0 || download.get() < 0 || flock(use.get(), LOCK_EX | LOCK_NB) != 0 ||
+        flock(download.get(), LOCK_EX | LOCK_NB) != 0) {
+      ++out.skipped;
+      continue;
+    }
+    if (!fs::remove(base, ec) && ec) {
+      ++out.skipped;
+      continue;
+    }
+    fs::remove(base + ".part", ec);
+    out.kept_bytes -= e.bytes;
+    out.removed_bytes += e.bytes;
+    ++out.removed;
+  }
+  return out;
+}
 
 std::string AppCache::path_of(const std::string& sha256) const { return dir_ + "/" + sha256; }
 

@@ -240,7 +240,10 @@ void WorkerAgent::on_registered(const v1::Registered& r) {
   registered_ = true;
   registered_once_ = true;
   dial_attempt_ = 0;
+  const bool renamed =
+      !r.worker_id().empty() && r.worker_id() != worker_id_ && r.worker_id() != opts_.name;
   worker_id_ = r.worker_id();
+  if (renamed && opts_.on_renamed) opts_.on_renamed(worker_id_);
   heartbeat_interval_ =
       std::clamp(milliseconds(r.heartbeat_interval_ms() > 0 ? r.heartbeat_interval_ms() : 1000),
                  milliseconds(10), milliseconds(60000));
@@ -314,9 +317,30 @@ void WorkerAgent::start_fetch(const std::string& sha256, int64_t size) {
   const uint64_t generation = ++fetch_generation_;
   fetch_thread_ = std::thread([this, sha256, size, fetcher = std::move(fetcher), generation] {
     bool downloaded = false;
-    Result<std::string> path = cache_.ensure(sha256, size, fetcher, &downloaded);
-    post("WorkerAgent.AppFetched", [this, generation, path, downloaded] {
-      if (generation == fetch_generation_) on_app_fetched(path, downloaded);
+    // In use before it is looked for, so that no other worker's prune
+    // removes it in between.
+    Result<AppCache::Use> in_use = cache_.use(sha256);
+    Result<std::string> path = in_use.ok() ? cache_.ensure(sha256, size, fetcher, &downloaded)
+                                           : Result<std::string>(in_use.status());
+    if (path.ok()) {
+      // The node keeps every run's binary otherwise.
+      Result<AppCache::Pruned> pruned = cache_.prune(opts_.app_cache_max_bytes);
+      if (!pruned.ok()) {
+        spdlog::warn("cannot prune the node's app cache: {}", pruned.status().message());
+      } else if (pruned->removed > 0) {
+        spdlog::info(
+            "removed {} app binaries ({:.1f} MiB, least recently used first) from the node's "
+            "cache, which holds {:.1f} MiB (--app-cache-gb {:.1f})",
+            pruned->removed, static_cast<double>(pruned->removed_bytes) / 1048576.0,
+            static_cast<double>(pruned->kept_bytes) / 1048576.0,
+            static_cast<double>(opts_.app_cache_max_bytes) / 1073741824.0);
+      }
+    }
+    auto use = std::make_shared<AppCache::Use>(in_use.ok() ? std::move(*in_use) : AppCache::Use());
+    post("WorkerAgent.AppFetched", [this, generation, path, downloaded, use] {
+      if (generation != fetch_generation_) return;
+      app_use_ = std::move(*use);
+      on_app_fetched(path, downloaded);
     });
   });
 }

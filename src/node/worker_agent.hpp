@@ -136,6 +136,7 @@ class WorkerAgent {
   // The app binary and the works.
   std::string app_sha256_;
   bool app_ready_ = false;
+  AppCache::Use app_use_;  ///< the binary this worker runs: prune() leaves it
   uint64_t fetch_generation_ = 0;
   std::thread fetch_thread_;
   std::shared_ptr<std::function<void()>> cancel_fetch_ = std::make_shared<std::function<void()>>();

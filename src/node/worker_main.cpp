@@ -88,7 +88,12 @@ int main(int argc, char** argv) {
 
   auto logger = spdlog::stderr_logger_mt("lightning-worker");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e lightning-worker[" + options->name + "] %l: %v");
+  const auto log_as = [](const std::string& id) {
+    spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e lightning-worker[" + id + "] %l: %v");
+  };
+  log_as(options->name);
+  // Registered under another id (a second worker of this name): its lines say so.
+  options->on_renamed = log_as;
   spdlog::set_level(spdlog::level::from_str(cmd->log_level));
   spdlog::info("GPUs: {}", gpus.note);
   spdlog::debug("{}; at most {} work processes at once ({})", fd_limit_note,

@@ -44,7 +44,7 @@ std::string worker_usage(const char* program) {
          " --controller HOST:PORT --token-file FILE [--name NAME] [--work-dir DIR]\n"
          "       [--gpus LIST|none] [--cpus N] [--memory-gb N] [--label K=V ...]\n"
          "       [--log-level trace|debug|info|warn|error] [--connect-timeout SECONDS]\n"
-         "       [--drain-grace SECONDS] [--max-processes N]\n"
+         "       [--drain-grace SECONDS] [--max-processes N] [--app-cache-gb N]\n"
          "       [--tls-ca FILE [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]]\n"
          "\n"
          "A node's agent for a Lightning app run on a cluster: dials the controller,\n"
@@ -78,6 +78,7 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
   app.add_option("--log-level", cmd.log_level);
   app.add_option("--connect-timeout", cmd.connect_timeout_s);
   app.add_option("--drain-grace", cmd.drain_grace_s);
+  app.add_option("--app-cache-gb", cmd.app_cache_gb);
   int64_t max_processes = 0;
   CLI::Option* max_processes_opt = app.add_option("--max-processes", max_processes);
   app.add_option("--tls-cert", cmd.tls.cert);
@@ -126,6 +127,9 @@ Result<WorkerCommandLine> parse_worker_command_line(int argc, const char* const*
   }
   if (!(cmd.drain_grace_s >= 0) || cmd.drain_grace_s > 86400) {
     return InvalidArgument("--drain-grace must be 0 to 86400 seconds");
+  }
+  if (!(cmd.app_cache_gb >= 0) || cmd.app_cache_gb > 1e6) {
+    return InvalidArgument("--app-cache-gb must be 0 to 1000000 GiB");
   }
   if (Status st = rpc::check_tls_flags(cmd.tls, rpc::TlsSide::kClient); !st.ok()) {
     return InvalidArgument(st.message() + "; see --help");
@@ -248,6 +252,7 @@ Result<WorkerAgentOptions> resolve_worker_options(const WorkerCommandLine& cmd,
       std::chrono::milliseconds(static_cast<int64_t>(std::llround(cmd.connect_timeout_s * 1000)));
   o.drain_grace =
       std::chrono::milliseconds(static_cast<int64_t>(std::llround(cmd.drain_grace_s * 1000)));
+  o.app_cache_max_bytes = static_cast<int64_t>(std::llround(cmd.app_cache_gb * 1073741824.0));
   v1::RegisterWorker& r = o.registration;
   auto& by = *r.mutable_detected_by();
 

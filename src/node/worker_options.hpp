@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ struct WorkerCommandLine {
   std::string log_level = "info";
   double connect_timeout_s = 60;  ///< --connect-timeout SECONDS
   double drain_grace_s = 10;      ///< --drain-grace SECONDS
+  /// --app-cache-gb N: keep `<work dir>/apps` under N GiB (least recently
+  /// used binaries go first; one in use never does).
+  double app_cache_gb = 10;
   /// --tls-ca (TLS on: the controller's certificate must chain to it),
   /// --tls-cert/--tls-key (this worker's certificate, for an app with --tls-ca).
   rpc::TlsFiles tls;
@@ -51,10 +55,15 @@ struct WorkerAgentOptions {
   v1::RegisterWorker registration;  ///< all but the token
   std::chrono::milliseconds connect_timeout{60000};
   std::chrono::milliseconds drain_grace{10000};
+  int64_t app_cache_max_bytes = int64_t{10} << 30;  ///< AppCache::prune()'s limit
   /// How the worker dials the controller (worker_tls()); its works get the
   /// same CA and server name in their LaunchWorkRequest.controller_tls.
   rpc::ClientTls tls;
   std::string tls_ca_file;  ///< --tls-ca, for messages
+  /// Called on the loop thread with the id the controller registered this
+  /// worker as, when it differs from `name` (a second worker of one name
+  /// joins as `name-<pid>`): lightning-worker puts it in its log prefix.
+  std::function<void(const std::string& worker_id)> on_renamed;
 };
 
 /// lightning-worker's usage text.

@@ -339,7 +339,9 @@ bool AppHost::start_http() {
 
 bool AppHost::restore_state() {
   const journal::Recovered& r = options_.resume->recovered;
-  if (Status st = detail::load_snapshot(controller_->root(), r.state); !st.ok()) {
+  // Works made inside Flow::run() are made again here (by type name, with
+  // their journaled options), before the controller starts.
+  if (Status st = detail::load_snapshot(controller_->root(), r.state, r.works); !st.ok()) {
     spdlog::error("cannot resume the run in {}: its journaled state does not fit this app: {}",
                   options_.controller.run_dir, st.message());
     return false;

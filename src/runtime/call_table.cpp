@@ -107,6 +107,11 @@ CallTable::Seen CallTable::call(Json args, uint64_t run, bool accept_new) {
   return seen;
 }
 
+void CallTable::set_policy(const CallPolicy& policy) {
+  policy_ = policy;
+  if (lru_.size() > policy_.max_cached_calls) evict_over_bound();
+}
+
 CallRecord* CallTable::next_to_dispatch() {
   if (!current_) {
     if (queue_.empty()) return nullptr;

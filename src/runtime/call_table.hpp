@@ -102,6 +102,12 @@ class CallTable {
   CallTable(const CallTable&) = delete;
   CallTable& operator=(const CallTable&) = delete;
 
+  /// Replaces the policy (the work's WorkOptions were replaced: a work a
+  /// resume made from the journal, asked for again by run()). Later decisions
+  /// follow it; a call already running keeps the timeout it started with;
+  /// done records past a lower max_cached_calls are forgotten now.
+  void set_policy(const CallPolicy& policy);
+
   /// The flow called the work with `args` during flow run `run`: the same
   /// call as before (in flight, cached, or done and not yet seen by a later
   /// run), or a new one queued as pending when `accept_new`.

@@ -77,9 +77,7 @@ Controller::Controller(util::EventLoop& loop, ControllerOptions options, std::un
                                    }});
 }
 
-Controller::~Controller() {
-  for (const auto& [id, d] : deferred_exits_) clock_.cancel(d.timer);
-}
+Controller::~Controller() = default;
 
 void Controller::start() {
   attach_tree(*root_, this);
@@ -244,6 +242,7 @@ void Controller::on_work_added(Work& work) {
   slot = std::make_unique<Record>(work, clock_, std::move(hooks));
   record_of(work) = slot.get();
   publisher_.work_added(work);
+  for (RuntimeEventObserver* o : events_) o->on_work_declared(work);
 }
 
 WorkStatus Controller::call_work(Work& work, Json args) {
@@ -528,12 +527,8 @@ void Controller::on_disconnected(uint64_t process_id) {
   Record& r = record_of_process(process_id);
   // The process normally exits right after; if it hangs, make it.
   supervisor_.disconnected(r.process, std::chrono::milliseconds(2000));
-  auto deferred = deferred_exits_.find(process_id);
-  if (deferred != deferred_exits_.end()) {
-    clock_.cancel(deferred->second.timer);
-    const ProcessExit exit = deferred->second.exit;
-    deferred_exits_.erase(deferred);
-    process_exited(process_id, exit);
+  if (std::optional<ProcessExit> exit = deferred_exits_.take(process_id)) {
+    process_exited(process_id, *exit);
   }
 }
 
@@ -561,16 +556,10 @@ void Controller::on_process_exit(uint64_t process_id, const ProcessExit& ex) {
   // call at once, as before.)
   const WorkProcess* p = supervisor_.find(process_id);
   if (p != nullptr && p->id == process_id && p->session != nullptr &&
-      p->state == WorkProcess::State::kStopping && deferred_exits_.count(process_id) == 0) {
-    const util::ClockInterface::TimerId timer =
-        clock_.run_after(kStreamDrainWait, "Controller.StreamDrained", [this, process_id] {
-          auto it = deferred_exits_.find(process_id);
-          if (it == deferred_exits_.end()) return;
-          const ProcessExit exit = it->second.exit;
-          deferred_exits_.erase(it);
-          process_exited(process_id, exit);
-        });
-    deferred_exits_[process_id] = DeferredExit{ex, timer};
+      p->state == WorkProcess::State::kStopping && !deferred_exits_.has(process_id)) {
+    deferred_exits_.hold(process_id, ex, [this](uint64_t id, const ProcessExit& exit) {
+      process_exited(id, exit);
+    });
     return;
   }
   process_exited(process_id, ex);
@@ -583,39 +572,44 @@ void Controller::process_exited(uint64_t process_id, const ProcessExit& ex) {
   for (RuntimeEventObserver* o : events_) o->on_process_exited(*r.work, exit->pid);
   // What the process served went with it.
   if (exit->was_latest && !r.work->url().empty()) publish_url(*r.work, "");
-  const bool expected = exit->expected;  // we stopped or killed it
-  const bool said_hello = r.process.said_hello;
   const CallRecord* current = r.calls.current();
-  const std::string how = describe_process_exit(ex, exit->cause, oom_);
-  const bool had_call =
+  ExitFacts facts;
+  facts.said_hello = r.process.said_hello;
+  facts.had_call =
       current && !r.calls.is_waiting_to_retry() &&
       (current->dispatched_on == process_id ||
-       (current->dispatched_on == 0 && current->waiting_on == process_id && !said_hello));
-  const bool signalled = r.outside_signal.process_id == process_id;
+       (current->dispatched_on == 0 && current->waiting_on == process_id && !facts.said_hello));
+  facts.stopping = stopping_;
+  facts.expected = exit->expected;  // we stopped or killed it
+  facts.outside_signal = r.outside_signal.process_id == process_id;
+  facts.stop_cause = exit->cause;
   const detail::WorkRecord::OutsideSignal outside = std::move(r.outside_signal);
   r.outside_signal = {};
-  if (had_call && !stopping_ && ex.drained) {
-    interrupt(r, ex.error);
-  } else if (had_call && !stopping_ && signalled) {
-    fail_current(r, std::string(reason::kSignal), outside.message, std::nullopt, outside.signal,
-                 /*outside_signal=*/true);
-  } else if (had_call && !stopping_) {
-    std::string tail = logs_.stderr_tail(r.work->path());
-    std::string message = "work process " + how;
-    const std::string found = cause_in_output(tail);
-    if (!found.empty()) message += "; " + found;
-    if (!tail.empty()) message += "; last lines of stderr:\n" + tail;
-    std::string why = !exit->cause.empty() ? std::string(reason::kStartTimeout)
-                      : ex.lost && said_hello       ? std::string(reason::kWorkerLost)
-                      : !said_hello || (!ex.error.empty() && !ex.signal && !ex.exit_code)
-                          ? std::string(reason::kStartFailed)
-                      : ex.signal ? std::string(reason::kSignal)
-                                  : std::string(reason::kExit);
-    fail_current(r, why, message, ex.exit_code, ex.signal,
-                 /*outside_signal=*/ex.signal && !ex.signal_from_runtime && exit->cause.empty());
-  } else if (!stopping_ && !expected && said_hello && !ex.drained) {
-    // (An idle process its draining node stopped is no surprise.)
-    spdlog::warn("work process of {} {} while idle", r.work->path(), how);
+  const ExitDecision decision = decide_exit(ex, facts);
+  const std::string how = describe_process_exit(ex, exit->cause, oom_);
+  switch (decision.verdict) {
+    case ExitDecision::Verdict::kInterrupt:
+      interrupt(r, ex.error);
+      break;
+    case ExitDecision::Verdict::kFailWithSignal:
+      fail_current(r, std::string(reason::kSignal), outside.message, std::nullopt,
+                   outside.signal, /*outside_signal=*/true);
+      break;
+    case ExitDecision::Verdict::kFail: {
+      std::string tail = logs_.stderr_tail(r.work->path());
+      std::string message = "work process " + how;
+      const std::string found = cause_in_output(tail);
+      if (!found.empty()) message += "; " + found;
+      if (!tail.empty()) message += "; last lines of stderr:\n" + tail;
+      fail_current(r, decision.reason, message, ex.exit_code, ex.signal,
+                   decision.outside_signal);
+      break;
+    }
+    case ExitDecision::Verdict::kWarnIdle:
+      spdlog::warn("work process of {} {} while idle", r.work->path(), how);
+      break;
+    case ExitDecision::Verdict::kNothing:
+      break;
   }
   if (stopping_) {
     check_shutdown_done();

@@ -19,6 +19,7 @@
 #include "rpc/controller_service.hpp"
 #include "runtime/call_table.hpp"
 #include "runtime/failure_causes.hpp"
+#include "runtime/process_exits.hpp"
 #include "runtime/progress_watch.hpp"
 #include "runtime/resource_budget.hpp"
 #include "runtime/runtime_events.hpp"
@@ -230,6 +231,7 @@ class Controller final : public detail::Runtime,
   void stop_app(std::string message, bool failed) override;
   void schedule_in(std::chrono::milliseconds delay) override;
   void on_work_added(Work& work) override;
+  void on_work_options_changed(Work& work) override;  // controller_restore.cpp
   bool in_flow_run() const override { return in_run_; }
   void publish_url(Work& work, const std::string& url) override;
 
@@ -301,11 +303,7 @@ class Controller final : public detail::Runtime,
 
   // Exits the forker reported while the process's stream was still open: its
   // last messages (final deltas, CallFinished) are handled first.
-  struct DeferredExit {
-    ProcessExit exit;
-    util::ClockInterface::TimerId timer = 0;
-  };
-  std::unordered_map<uint64_t, DeferredExit> deferred_exits_;
+  DeferredExits deferred_exits_{clock_, kStreamDrainWait};
   bool run_requested_ = false;
   // Pacing: after a run() of kPacedRun or longer, the next one waits as long
   // as it took, so that run() takes at most about half of the loop.

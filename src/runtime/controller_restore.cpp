@@ -10,6 +10,13 @@
 
 namespace lightning::runtime {
 
+void Controller::on_work_options_changed(Work& work) {
+  Record* r = record_of(work);
+  if (r == nullptr) return;
+  r->calls.set_policy(Record::call_policy_of(work));
+  for (RuntimeEventObserver* o : events_) o->on_work_declared(work);
+}
+
 Status Controller::restore_calls(const std::map<std::string, Json>& tables) {
   std::map<std::string, Record*> by_path;
   for (const auto& r : records_) {
@@ -20,8 +27,8 @@ Status Controller::restore_calls(const std::map<std::string, Json>& tables) {
     const auto it = by_path.find(path);
     if (it == by_path.end()) {
       return InvalidArgument("the journal has calls of work '" + path +
-                             "', which this app does not have (a work made inside Flow::run() "
-                             "cannot be resumed yet)");
+                             "', which this app does not have (its snapshot and the journal's "
+                             "list of works do not have it)");
     }
     if (Status st = it->second->calls.restore(table); !st.ok()) {
       return st.with_context("cannot restore the calls of work '" + path + "'");

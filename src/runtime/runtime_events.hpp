@@ -33,6 +33,11 @@ class RuntimeEventObserver {
   /// Right after on_call_status. What the journal keeps of every call.
   virtual void on_call_record(const Work& /*work*/, const CallRecord& /*call*/,
                               bool /*is_latest*/) {}
+  /// `work` joined the tree (at start for the works declared as members, in
+  /// Flow::run() for the others), or its WorkOptions were replaced (the first
+  /// add_work() of a work a resume made from the journal). What the journal
+  /// keeps to make works again on a resume: path, type, options, order.
+  virtual void on_work_declared(const Work& /*work*/) {}
   /// A process of `work` was started, as `pid` (on the launcher's machine).
   virtual void on_process_started(const Work& /*work*/, int /*pid*/) {}
   /// The process `pid` of `work` ended (it was reaped, or its launcher lost it).

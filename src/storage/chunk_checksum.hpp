@@ -4,6 +4,7 @@
 // zlib's crc32: the check must not cost more than moving the bytes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -12,8 +13,10 @@
 
 namespace lightning::storage {
 
+inline uint64_t chunk_checksum(const void* data, size_t size) { return XXH3_64bits(data, size); }
+
 inline uint64_t chunk_checksum(const std::string& data) {
-  return XXH3_64bits(data.data(), data.size());
+  return chunk_checksum(data.data(), data.size());
 }
 
 }  // namespace lightning::storage

@@ -10,7 +10,7 @@
 
 namespace lightning::storage {
 
-Result<ChunkReceiver::Verdict> ChunkReceiver::accept(const v1::ObjectChunk& chunk,
+Result<ChunkReceiver::Verdict> ChunkReceiver::accept(v1::ObjectChunk& chunk,
                                                      const std::string& file) {
   const std::string& data = chunk.data();
   const uint64_t announced = chunk.object_size();
@@ -28,8 +28,15 @@ Result<ChunkReceiver::Verdict> ChunkReceiver::accept(const v1::ObjectChunk& chun
     if (w < 0) return errno_status("cannot write", file, errno);
     done += static_cast<size_t>(w);
   }
-  hash_.update(data.data(), data.size());
   offset_ += data.size();
+  if (!pipeline_ && total_ - offset_ >= kPipelineFrom) {
+    pipeline_ = std::make_unique<PipelinedSha256>(std::move(hash_));
+  }
+  if (pipeline_) {
+    pipeline_->update(std::move(*chunk.mutable_data()));
+  } else {
+    hash_.update(data.data(), data.size());
+  }
   return offset_ == total_ ? Verdict::kComplete : Verdict::kMore;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "lightning/v1/storage.pb.h"
@@ -28,19 +29,26 @@ class ChunkReceiver {
   ChunkReceiver(int fd, uint64_t offset, Sha256 hash)
       : fd_(fd), offset_(offset), hash_(std::move(hash)) {}
 
+  /// Objects with at least this many bytes still to come are hashed on a
+  /// second thread (PipelinedSha256) while the next chunks arrive.
+  static constexpr uint64_t kPipelineFrom = 16u << 20;
+
   /// Error: the write failed (a full disk: ResourceExhausted), naming `file`.
-  Result<Verdict> accept(const v1::ObjectChunk& chunk, const std::string& file);
+  /// An accepted chunk's data may have been moved out (to the hashing thread).
+  Result<Verdict> accept(v1::ObjectChunk& chunk, const std::string& file);
 
   uint64_t offset() const { return offset_; }
   /// The object's size as the peer announced it; UINT64_MAX before any chunk.
   uint64_t total() const { return total_; }
   /// Whether every byte is there.
   bool complete() const { return total_ != UINT64_MAX && offset_ == total_; }
-  Sha256& hash() { return hash_; }
+  /// The SHA-256 of bytes [0, offset()), once complete(); call once.
+  std::string final_hex() { return pipeline_ ? pipeline_->final_hex() : hash_.final_hex(); }
   /// Starts over at byte 0 (after a whole-object hash mismatch).
   void restart() {
     offset_ = 0;
     total_ = UINT64_MAX;
+    pipeline_.reset();
     hash_ = Sha256();
   }
 
@@ -48,7 +56,8 @@ class ChunkReceiver {
   int fd_;
   uint64_t offset_;
   uint64_t total_ = UINT64_MAX;
-  Sha256 hash_;
+  Sha256 hash_;                                // until pipeline_ takes it over
+  std::unique_ptr<PipelinedSha256> pipeline_;  // for large objects
 };
 
 }  // namespace lightning::storage

@@ -113,7 +113,7 @@ Result<std::string> ContentStore::add_file(const fs::path& file, bool link) {
   return *hex;
 }
 
-Result<std::string> ContentStore::add_bytes(std::string_view bytes) {
+Result<std::string> ContentStore::add_bytes(std::string_view bytes, bool sync) {
   const std::string hex = sha256_hex(bytes);
   if (has(hex)) return hex;
   if (Status s = ensure_dirs(hex); !s.ok()) return s;
@@ -132,7 +132,7 @@ Result<std::string> ContentStore::add_bytes(std::string_view bytes) {
       }
       done += static_cast<size_t>(w);
     }
-    if (::fsync(out.get()) != 0) {
+    if (sync && ::fdatasync(out.get()) != 0) {
       const int e = errno;
       ::unlink(tmp.c_str());
       return errno_status("cannot fsync", tmp, e);

@@ -40,8 +40,10 @@ class ContentStore {
   /// Hashes `file` and imports it; returns the name.
   Result<std::string> add_file(const std::filesystem::path& file, bool link = true);
 
-  /// Stores `bytes`; returns their name.
-  Result<std::string> add_bytes(std::string_view bytes);
+  /// Stores `bytes`; returns their name. `sync`: fdatasync before the rename
+  /// (false only for objects read through read(), which re-hashes them;
+  /// docs/design/storage.md, "Crash safety").
+  Result<std::string> add_bytes(std::string_view bytes, bool sync = true);
 
   /// The whole object, verified against its name; at most `max_size` bytes
   /// (larger: InvalidArgument). NotFound when absent; Internal on a hash

@@ -8,6 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -20,7 +22,9 @@ namespace lightning::storage {
 
 namespace fs = std::filesystem;
 
-Status LocalObjectSource::fetch_into(const std::string& sha256, ContentStore& cache) {
+Status LocalObjectSource::fetch_into(const std::string& sha256, ContentStore& cache,
+                                     ObjectUse use) {
+  (void)use;  // a link: no bytes written
   if (cache.has(sha256)) return Status::Ok();
   if (!store_.has(sha256)) {
     return NotFound("object " + sha256 + " is not in " + store_.root().string());
@@ -42,7 +46,79 @@ grpc::ChannelArguments RemoteObjectFetcher::channel_arguments() {
   return args;
 }
 
-Status RemoteObjectFetcher::fetch_into(const std::string& sha256, ContentStore& cache) {
+Result<Manifest> check_manifest_reply(const std::string& sha256,
+                                      const v1::FetchManifestReply& reply) {
+  if (sha256_hex(reply.manifest()) != sha256) {
+    return InvalidArgument("the manifest sent for " + sha256 + " does not hash to its name");
+  }
+  Result<Manifest> m = Manifest::parse(reply.manifest());
+  if (!m.ok()) return m.status().with_context("manifest " + sha256);
+  std::map<std::string, uint64_t> sizes;
+  for (const auto& f : m->files) sizes[f.sha256] = f.size;
+  std::set<std::string> seen;
+  uint64_t total = 0;
+  for (const auto& o : reply.objects()) {
+    const auto it = sizes.find(o.sha256());
+    if (it == sizes.end()) {
+      return InvalidArgument("an object sent with manifest " + sha256 + " is not one of its files");
+    }
+    if (!seen.insert(o.sha256()).second) {
+      return InvalidArgument("object " + o.sha256() + " was sent twice with manifest " + sha256);
+    }
+    if (o.data().size() != it->second) {
+      return InvalidArgument("object " + o.sha256() + " was sent with " +
+                             std::to_string(o.data().size()) + " bytes; its manifest says " +
+                             std::to_string(it->second));
+    }
+    total += o.data().size();
+    if (total > kMaxInlineBytes) {
+      return InvalidArgument("more than " + std::to_string(kMaxInlineBytes) +
+                             " bytes were sent inline with manifest " + sha256);
+    }
+    if (sha256_hex(o.data()) != o.sha256()) {
+      return InvalidArgument("object " + o.sha256() + " sent with manifest " + sha256 +
+                             " does not hash to its name");
+    }
+  }
+  return m;
+}
+
+Status RemoteObjectFetcher::fetch_manifest_into(const std::string& sha256, ContentStore& cache) {
+  if (!is_sha256_hex(sha256)) return InvalidArgument("'" + sha256 + "' is not an object name");
+  if (cache.has(sha256)) return Status::Ok();
+  if (options_.inline_limit == 0 || !manifest_method_.load()) {
+    return fetch_into(sha256, cache, ObjectUse::kVerifiedOnRead);
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::FetchManifestRequest req;
+  req.set_run_id(run_id_);
+  req.set_token(token_);
+  req.set_sha256(sha256);
+  req.set_inline_limit(options_.inline_limit);
+  v1::FetchManifestReply reply;
+  const grpc::Status status = stub_->FetchManifest(&ctx, req, &reply);
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) manifest_method_.store(false);
+    // The chunked path retries what can be retried and names what cannot.
+    return fetch_into(sha256, cache, ObjectUse::kVerifiedOnRead);
+  }
+  Result<Manifest> m = check_manifest_reply(sha256, reply);
+  if (!m.ok()) return m.status();
+  for (const auto& o : reply.objects()) {
+    bytes_received_.fetch_add(o.data().size());
+    if (cache.has(o.sha256())) continue;
+    // Files are linked into a work's tree: fdatasynced (ObjectUse::kLinked).
+    if (Result<std::string> r = cache.add_bytes(o.data(), /*sync=*/true); !r.ok()) {
+      return r.status();
+    }
+  }
+  Result<std::string> r = cache.add_bytes(reply.manifest(), /*sync=*/false);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Status RemoteObjectFetcher::fetch_into(const std::string& sha256, ContentStore& cache,
+                                       ObjectUse use) {
   if (!is_sha256_hex(sha256)) return InvalidArgument("'" + sha256 + "' is not an object name");
   if (cache.has(sha256)) return Status::Ok();
   std::error_code ec;
@@ -62,11 +138,11 @@ Status RemoteObjectFetcher::fetch_into(const std::string& sha256, ContentStore& 
     if (::fstat(fd.get(), &st) == 0 && st.st_nlink > 0 && st.st_size == 0) ::unlink(part.c_str());
     return Status::Ok();
   }
-  return fetch_locked(sha256, cache, fd.get(), part);
+  return fetch_locked(sha256, cache, fd.get(), part, use);
 }
 
 Status RemoteObjectFetcher::fetch_locked(const std::string& sha256, ContentStore& cache, int fd,
-                                         const std::string& part) {
+                                         const std::string& part, ObjectUse use) {
   const util::ExponentialBackoff backoff(options_.first_backoff, std::chrono::seconds(1));
   struct stat st {};
   if (::fstat(fd, &st) != 0) return errno_status("cannot stat", part, errno);
@@ -103,6 +179,7 @@ Status RemoteObjectFetcher::fetch_locked(const std::string& sha256, ContentStore
       auto reader = stub_->FetchObject(&ctx, req);
       v1::ObjectChunk chunk;
       while (reader->Read(&chunk)) {
+        const size_t got = chunk.data().size();
         Result<ChunkReceiver::Verdict> v = receiver.accept(chunk, part);
         if (!v.ok()) {
           ctx.TryCancel();
@@ -117,7 +194,7 @@ Status RemoteObjectFetcher::fetch_locked(const std::string& sha256, ContentStore
           ctx.TryCancel();
           break;
         }
-        bytes_received_.fetch_add(chunk.data().size());
+        bytes_received_.fetch_add(got);
         if (*v == ChunkReceiver::Verdict::kComplete) break;
       }
       status = reader->Finish();
@@ -126,7 +203,7 @@ Status RemoteObjectFetcher::fetch_locked(const std::string& sha256, ContentStore
       if (::ftruncate(fd, static_cast<off_t>(receiver.total())) != 0) {
         return errno_status("cannot truncate", part, errno);
       }
-      const std::string got = receiver.hash().final_hex();
+      const std::string got = receiver.final_hex();
       if (got != sha256) {
         if (::ftruncate(fd, 0) != 0) return errno_status("cannot truncate", part, errno);
         if (restarted) {
@@ -138,7 +215,9 @@ Status RemoteObjectFetcher::fetch_locked(const std::string& sha256, ContentStore
         receiver.restart();
         continue;
       }
-      if (::fsync(fd) != 0) return errno_status("cannot fsync", part, errno);
+      if (use == ObjectUse::kLinked && ::fdatasync(fd) != 0) {
+        return errno_status("cannot fsync", part, errno);
+      }
       return cache.adopt(part, sha256);
     }
     if (!rejected && !status.ok()) {

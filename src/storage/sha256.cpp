@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -33,6 +34,55 @@ std::string Sha256::final_hex() {
     out[2 * i + 1] = kHex[md[i] & 15];
   }
   return out;
+}
+
+PipelinedSha256::PipelinedSha256(Sha256 prefix, size_t max_queued)
+    : max_queued_(std::max<size_t>(max_queued, 1)), hash_(std::move(prefix)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+PipelinedSha256::~PipelinedSha256() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void PipelinedSha256::update(std::string block) {
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait(lock, [&] { return queue_.size() < max_queued_; });
+  queue_.push_back(std::move(block));
+  changed_.notify_all();
+}
+
+void PipelinedSha256::loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    changed_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+    // Closing: the digest was taken, or is not wanted (an error, a restart).
+    if (closing_) return;
+    std::string block = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    changed_.notify_all();  // room in the queue
+    lock.unlock();
+    hash_.update(block);
+    block = std::string();  // freed on this side, outside the lock
+    lock.lock();
+    busy_ = false;
+    changed_.notify_all();
+  }
+}
+
+std::string PipelinedSha256::final_hex() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return queue_.empty() && !busy_; });
+  }
+  // The thread waits for more and touches hash_ only while busy_.
+  return hash_.final_hex();
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -32,9 +32,14 @@ ObjectSourceInterface& StorageContext::source() {
   return *source_;
 }
 
-Status StorageContext::fetch(const std::string& sha256) {
+Status StorageContext::fetch(const std::string& sha256, ObjectUse use) {
   if (cache->has(sha256)) return Status::Ok();
-  return source().fetch_into(sha256, *cache);
+  return source().fetch_into(sha256, *cache, use);
+}
+
+Status StorageContext::fetch_manifest(const std::string& sha256) {
+  if (cache->has(sha256)) return Status::Ok();
+  return source().fetch_manifest_into(sha256, *cache);
 }
 
 std::unique_ptr<StorageContext> StorageContext::make(const fs::path& run_dir,

@@ -38,7 +38,10 @@ struct StorageContext {
   ObjectSourceInterface& source();
   /// Makes `sha256` present in the cache: nothing to do when it is (the
   /// source, and a gRPC channel, is made only when something is missing).
-  Status fetch(const std::string& sha256);
+  Status fetch(const std::string& sha256, ObjectUse use = ObjectUse::kLinked);
+  /// Makes the manifest `sha256` present in the cache, with whichever of its
+  /// small files the source sends along (one round trip over gRPC).
+  Status fetch_manifest(const std::string& sha256);
 
   /// Builds a context for `run_dir` with the default layout; `cache_dir`
   /// empty: $LIGHTNING_CACHE_DIR, else <run dir>/cache. Reads

@@ -5,8 +5,9 @@
 // Invariants: load() never crashes, leaks or hangs (SQLite's work is bounded
 // by LoadLimits; SQLite's heap by a hard limit); it either succeeds, with a
 // state that is a JSON object and a call table per work that CallTable::restore()
-// takes (load() itself checks that), or fails with a Status whose message
-// starts "cannot load the journal <path>: " and says more than that.
+// takes (load() itself checks that), and declared works with a path, a type
+// and WorkOptions that round-trip through to_json()/from_json(), or fails with a Status whose
+// message starts "cannot load the journal <path>: " and says more than that.
 //
 // Seeds (corpus/fuzz_journal/) are real journals, made small (512-byte pages)
 // by make_journal_seeds.cpp, and one cut in half.
@@ -73,6 +74,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& [work, table] : r->call_tables) {
       LIGHTNING_FUZZ_CHECK(table.is_object() && table.contains("calls"),
                            "a call table without calls: " + work);
+    }
+    for (const auto& w : r->works) {
+      LIGHTNING_FUZZ_CHECK(!w.path.empty() && !w.type.empty(),
+                           "a declared work without a path or a type");
+      // Options that loaded are options WorkOptions' setters accept: they
+      // round-trip through to_json()/from_json().
+      const lightning::Json j = w.options.to_json();
+      LIGHTNING_FUZZ_CHECK(lightning::WorkOptions::from_json(j).to_json() == j,
+                           "declared options that do not round-trip: " + j.dump());
     }
   } else {
     const std::string prefix = "cannot load the journal " + path + ": ";

@@ -3,19 +3,25 @@
 // committed Path (storage::ChunkReceiver, Manifest::parse, Path and Payload JSON).
 //
 // Input: records of [1 byte kind][2 bytes length, little-endian][bytes]:
-//   kind % 4 == 0: a serialized v1::ObjectChunk, fed to one ChunkReceiver
-//   kind % 4 == 1: a manifest's text, parsed
-//   kind % 4 == 2: JSON, read as a lightning::Path and a lightning::Payload
-//   kind % 4 == 3: the receiver restarts at byte 0
+//   kind % 5 == 0: a serialized v1::ObjectChunk, fed to one ChunkReceiver
+//   kind % 5 == 1: a manifest's text, parsed
+//   kind % 5 == 2: JSON, read as a lightning::Path and a lightning::Payload
+//   kind % 5 == 3: the receiver restarts at byte 0
+//   kind % 5 == 4: a serialized v1::FetchManifestReply, checked
+//                  (check_manifest_reply) as the reply for its manifest's hash
 // Invariants: nothing crashes; the receiver never writes at or past the
 // object size it first accepted, its offset never decreases except on
-// restart, a rejected chunk changes nothing; an accepted manifest has only
-// relative, traversal-free, unique paths and 64-hex hashes; a Path accepted
-// from JSON has a traversal-free relative path and round-trips.
+// restart, a rejected chunk changes nothing (chunks announcing 16 MiB or more
+// to come start its hashing thread); the server's hand-encoded chunk header
+// (encode_chunk_header) followed by the data parses to the same chunk; an accepted manifest has
+// only relative, traversal-free, unique paths and 64-hex hashes; an accepted FetchManifest reply
+// has only files of its manifest, once each, with their sizes and hashes, at most kMaxInlineBytes
+// in all; a Path accepted from JSON has a traversal-free relative path and round-trips.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -25,6 +31,8 @@
 #include "lightning/v1/storage.pb.h"
 #include "storage/chunk_receiver.hpp"
 #include "storage/manifest.hpp"
+#include "storage/object_fetcher.hpp"
+#include "storage/object_service.hpp"
 #include "storage/sha256.hpp"
 
 namespace {
@@ -84,6 +92,31 @@ void check_json(const std::string& text) {
   }
 }
 
+void check_manifest_reply(const std::string& bytes) {
+  lightning::v1::FetchManifestReply reply;
+  if (!reply.ParseFromString(bytes)) return;
+  const std::string name = lightning::storage::sha256_hex(reply.manifest());
+  auto m = lightning::storage::check_manifest_reply(name, reply);
+  if (!m.ok()) {
+    LIGHTNING_FUZZ_CHECK(!m.status().message().empty(), std::string("error without a message"));
+    return;
+  }
+  std::map<std::string, uint64_t> sizes;
+  for (const auto& f : m->files) sizes[f.sha256] = f.size;
+  std::set<std::string> seen;
+  uint64_t total = 0;
+  for (const auto& o : reply.objects()) {
+    LIGHTNING_FUZZ_CHECK(sizes.count(o.sha256()) == 1 && sizes[o.sha256()] == o.data().size(),
+                         "accepted an object that is not a file of the manifest");
+    LIGHTNING_FUZZ_CHECK(seen.insert(o.sha256()).second, std::string("accepted a repeat"));
+    LIGHTNING_FUZZ_CHECK(lightning::storage::sha256_hex(o.data()) == o.sha256(),
+                         std::string("accepted bytes that do not hash to their name"));
+    total += o.data().size();
+  }
+  LIGHTNING_FUZZ_CHECK(total <= lightning::storage::kMaxInlineBytes,
+                       std::string("accepted too many inline bytes"));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -97,10 +130,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t len = std::min<size_t>(size - at - 3, data[at + 1] | (data[at + 2] << 8));
     const std::string bytes(reinterpret_cast<const char*>(data + at + 3), len);
     at += 3 + len;
-    switch (kind % 4) {
+    switch (kind % 5) {
       case 0: {
         lightning::v1::ObjectChunk chunk;
         if (!chunk.ParseFromString(bytes)) break;
+        {
+          uint8_t header[lightning::storage::kMaxChunkHeader];
+          const size_t n = lightning::storage::encode_chunk_header(
+              chunk.offset(), chunk.xxh3(), chunk.object_size(), chunk.data().size(), header);
+          lightning::v1::ObjectChunk back;
+          LIGHTNING_FUZZ_CHECK(
+              back.ParseFromString(std::string(reinterpret_cast<const char*>(header), n) +
+                                   chunk.data()) &&
+                  back.offset() == chunk.offset() && back.xxh3() == chunk.xxh3() &&
+                  back.object_size() == chunk.object_size() && back.data() == chunk.data(),
+              std::string("encode_chunk_header does not round-trip"));
+        }
         const uint64_t before = receiver.offset();
         auto v = receiver.accept(chunk, "scratch");
         LIGHTNING_FUZZ_CHECK(v.ok(), "write failed: " + v.status().message());
@@ -124,10 +169,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 2:
         check_json(bytes);
         break;
-      default:
+      case 3:
         receiver.restart();
         first_total = UINT64_MAX;
         if (::ftruncate(fd, 0) != 0) return 0;
+        break;
+      default:
+        check_manifest_reply(bytes);
         break;
     }
   }

@@ -18,6 +18,8 @@
 
 #include "journal/journal.hpp"
 #include "journal/sqlite_journal_store.hpp"
+#include "lightning/flow.hpp"
+#include "lightning/state.hpp"
 #include "runtime/call_table.hpp"
 #include "util/clock.hpp"
 
@@ -66,6 +68,20 @@ CallRecord record(uint64_t id, const Json& args, WorkStage stage, const std::str
   c.status.timestamp_us = 1'795'240'247'109'686;
   return c;
 }
+
+struct A : lightning::Work {
+  lightning::State<int> x{this, "x", 0};
+  void run(const Json&) override {}
+};
+
+/// A tree whose works the seeds declare (declared_works rows, schema 2).
+struct SeedRoot : lightning::Flow {
+  A& a = add_work<A>("a");
+  A& made = add_work<A>(
+      "made",
+      lightning::WorkOptions().retries(2).timeout(std::chrono::seconds(5)).env({{"K", "v"}}));
+  void run() override {}
+};
 
 /// Writes a journal at `path` with `fill`, closes it, then shrinks it.
 bool make(const std::string& path, JournalOptions options,
@@ -118,6 +134,9 @@ int main(int argc, char** argv) {
 
   ok &=
       make(dir + "/batches_and_calls", {}, [&](Journal& j, lightning::util::ClockInterface& clock) {
+        static const SeedRoot root;
+        j.on_work_declared(root.a);
+        j.on_work_declared(root.made);
         j.on_state_batch(set(1, Json::parse(R"([{"op":"replace","path":"/vars/n","value":1}])")));
         j.on_state_batch(set(2, Json::parse(R"([{"op":"replace","path":"/works/a/vars/x","value":7},
                                             {"op":"replace","path":"/vars/name","value":"two"}])")));

@@ -21,6 +21,7 @@ namespace lightning::integration {
 namespace {
 
 const std::string kApp = LIGHTNING_JOURNAL_APP;
+const std::string kFanoutApp = LIGHTNING_FANOUT_APP;
 
 /// The journal's state as the tests' Json type.
 Json state_of(const journal::Recovered& r) { return Json::parse(r.state.dump()); }
@@ -252,6 +253,91 @@ TEST(ResumeTest, ACallRunningAtTheKillRunsAgainAndTheOldWorkProcessIsGoneBeforeI
     ASSERT_EQ(runs.count(i), 1u) << "call " << i << " never ran";
     EXPECT_EQ(runs.at(i), i == 5 ? 2 : 1) << "call " << i;
   }
+}
+
+TEST(ResumeTest, WorksMadeInsideRunComeBackInOrderWithTheirCallsAndOptions) {
+  TempDir dir;
+  const std::string run_dir = dir / "run", counter = dir / "counter";
+  CounterEnv env(counter);
+  constexpr int kWorks = 6;  // t9 (call 0), t8 (call 1), ..., t4 (call 5), each made in run()
+  const std::string block = counter + ".block-3";
+  write_file(block, "");  // t6 runs call 3 and waits: the kill comes while it runs
+  auto succeeded_of = [](const journal::Recovered& r, const std::string& work) {
+    if (r.call_tables.count(work) == 0) return false;
+    for (const auto& c : r.call_tables.at(work)["calls"]) {
+      if (c["status"]["stage"] == "succeeded") return true;
+    }
+    return false;
+  };
+  {
+    AppProcess app(kFanoutApp,
+                   {"--run-dir", run_dir, "--no-http", "--quiet", "--", std::to_string(kWorks)},
+                   dir.path());
+    ASSERT_TRUE(wait_until(
+        [&] {
+          if (pids_of_call(counter, 3).size() != 1) return false;
+          auto r = journal::load(run_dir + "/journal.sqlite");
+          return r.ok() && succeeded_of(*r, "root.t7") && r->call_tables.count("root.t6") != 0;
+        },
+        kAppDeadline))
+        << app.stdout_text() << app.stderr_text();
+    app.send_signal(SIGKILL);
+    ASSERT_EQ(app.wait().signal, SIGKILL);
+  }
+  const auto before = journal::load(run_dir + "/journal.sqlite");
+  ASSERT_TRUE(before.ok()) << before.status().message();
+  // The journal kept each work's type, options and place.
+  ASSERT_GE(before->works.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(before->works[i].path, "root.t" + std::to_string(9 - i));
+    EXPECT_EQ(before->works[i].options.retries(), 1);
+  }
+  EXPECT_TRUE(before->state["works"].contains("t6"));
+
+  // Resumed with the block still there: call 3 runs again, in a new process
+  // of t6 (the old one is gone by then: the resume waits for the dead run's
+  // forkers), and waits. Then it fails once; retries(1) runs it a third time.
+  // t9..t7 answer from their cache.
+  std::filesystem::create_directories(dir / "resumed");
+  AppProcess resumed(kFanoutApp, {"--resume", run_dir, "--no-http", "--quiet"}, dir / "resumed");
+  ASSERT_TRUE(wait_until([&] { return pids_of_call(counter, 3).size() == 2; }, kAppDeadline))
+      << resumed.stderr_text();
+  write_file(counter + ".fail-3", "");
+  std::filesystem::remove(block);
+  const ExitStatus status = resumed.wait();
+  ASSERT_EQ(status.exit_code, 0) << status << resumed.stderr_text();
+  EXPECT_TRUE(contains(resumed.stdout_text(), "order: t9 t8 t7 t6 t5 t4"))
+      << resumed.stdout_text();
+  EXPECT_FALSE(std::filesystem::exists(counter + ".fail-3")) << "call 3 never failed";
+
+  const auto runs = runs_per_call(counter);
+  for (int64_t i = 0; i < kWorks; ++i) {
+    ASSERT_EQ(runs.count(i), 1u) << "call " << i << " never ran";
+    EXPECT_EQ(runs.at(i), i == 3 ? 3 : 1)
+        << "call " << i << (i < 3 ? " had succeeded before the kill and ran again" : "");
+  }
+  const Json final = read_json(run_dir + "/state.json");
+  ASSERT_FALSE(final.is_discarded());
+  for (int64_t i = 0; i < kWorks; ++i) {
+    const std::string name = "t" + std::to_string(9 - i);
+    const Json& w = final["state"]["works"][name];
+    EXPECT_EQ(w["status"]["stage"], "succeeded") << name << "\n" << final.dump(1);
+    EXPECT_EQ(w["vars"]["ran"], i) << name;
+  }
+  EXPECT_EQ(final["state"]["vars"]["made"], kWorks);
+}
+
+TEST(ResumeTest, AWorkTypeTheBinaryDoesNotRegisterIsRefusedNamingTheWorkAndTheType) {
+  TempDir dir;
+  const AppRun first = run_app(kFanoutApp, dir, {"2"}, {"--no-http", "--quiet"});
+  ASSERT_EQ(first.status.exit_code, 0) << first.describe();
+  // journal_app has no work type Task: its tree cannot take fanout_app's works.
+  const AppRun refused = resume(kApp, first.run_dir, dir / "refused", {"--resume-anyway"});
+  EXPECT_EQ(refused.status.exit_code, 2) << refused.describe();
+  EXPECT_TRUE(contains(refused.err,
+                       "the work 'root.t9' has type '(anonymous namespace)::Task', which this app "
+                       "does not register (was the work type renamed or removed"))
+      << refused.err;
 }
 
 TEST(ResumeTest, AChangedBinaryIsRefusedUnlessResumeAnyway) {

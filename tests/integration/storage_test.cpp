@@ -2,12 +2,16 @@
 // Files between real work processes (apps/storage_app.cpp): a directory of
 // checkpoints through separate caches (fetched over gRPC from the
 // controller's artifact store) and through one shared cache (same inode), a
-// Drive used by two works, a Payload, and a Path that points out of its tree.
+// Drive used by two works, a Payload, a Path that points out of its tree, and
+// the controller killed (-9) half-way through a Path's commit, then resumed.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 
+#include "storage/sha256.hpp"
 #include "support.hpp"
 
 namespace lightning::integration {
@@ -110,6 +114,117 @@ TEST(StoragePathTest, PathWithASymlinkOutOfItsTreeFailsTheCallNamingIt) {
       << run.describe();
   // Nothing of the refused tree reached the artifact store's manifests.
   EXPECT_EQ(run.work("leaker").at("vars").at("out").at("manifest"), "");
+}
+
+// ------------------------------------------------------- kill -9 mid-commit
+
+/// Every object under `store`/objects holds the bytes its name says; the
+/// names of those that do not (a partial or damaged file under a final name).
+std::vector<std::string> damaged_objects_in(const fs::path& store) {
+  std::vector<std::string> bad;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(store / "objects", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    const auto got = storage::sha256_of_file(it->path());
+    if (!got.ok() || *got != it->path().filename().string()) bad.push_back(it->path().string());
+  }
+  return bad;
+}
+
+/// Sets the commit-pause seam and the maker's run counter for the apps this
+/// test starts (they inherit the environment).
+class CommitKillEnv {
+ public:
+  CommitKillEnv(const std::string& pause, const std::string& runs) {
+    ::setenv("LIGHTNING_TEST_COMMIT_PAUSE", pause.c_str(), 1);
+    ::setenv("STORAGE_APP_RUNS", runs.c_str(), 1);
+  }
+  ~CommitKillEnv() {
+    ::unsetenv("LIGHTNING_TEST_COMMIT_PAUSE");
+    ::unsetenv("STORAGE_APP_RUNS");
+  }
+  CommitKillEnv(const CommitKillEnv&) = delete;
+  CommitKillEnv& operator=(const CommitKillEnv&) = delete;
+};
+
+TEST(StorageCommitKillTest,
+     ControllerKilledMidCommitResumesRunsTheCallAgainAndTheReaderGetsItsBytes) {
+  TempDir dir;
+  const std::string run_dir = dir / "run", pause = dir / "pause", runs = dir / "runs";
+  CommitKillEnv env(pause, runs);
+  write_file(pause, "");  // the maker's commit stops half-way while this exists
+  {
+    AppProcess app(LIGHTNING_STORAGE_APP,
+                   {"--run-dir", run_dir, "--no-http", "--quiet", "--", "commitkill"}, dir.path());
+    ASSERT_TRUE(wait_until([&] { return file_exists(pause + ".reached"); }, kAppDeadline))
+        << app.stderr_text();
+    // Half-way: the first file is in the maker's node cache, nothing is in
+    // the artifact store, no manifest anywhere.
+    EXPECT_EQ(objects_in(fs::path(run_dir) / "node_m"), 1u);
+    EXPECT_EQ(objects_in(fs::path(run_dir) / "artifacts"), 0u);
+    app.send_signal(SIGKILL);
+    ASSERT_EQ(app.wait().signal, SIGKILL);
+  }
+  // The work died with its controller (it was stopped inside its commit).
+  const pid_t maker = static_cast<pid_t>(std::stol(read_file(pause + ".reached")));
+  EXPECT_TRUE(wait_process_gone(maker, kAppDeadline))
+      << "the maker " << maker << " outlived the kill";
+  for (const char* store : {"node_m", "artifacts"}) {
+    EXPECT_EQ(damaged_objects_in(fs::path(run_dir) / store), std::vector<std::string>{}) << store;
+  }
+  fs::remove(pause);
+
+  fs::create_directories(dir / "resumed");
+  AppProcess resumed(LIGHTNING_STORAGE_APP, {"--resume", run_dir, "--no-http", "--quiet"},
+                     dir / "resumed");
+  const ExitStatus status = resumed.wait(kAppDeadline);
+  ASSERT_EQ(status.exit_code, 0) << status << resumed.stderr_text();
+  // The maker's call had not succeeded: it ran again, in a new process.
+  const std::vector<std::string> pids = lines_of(read_file(runs));
+  ASSERT_EQ(pids.size(), 2u) << read_file(runs);
+  EXPECT_NE(pids[1], pids[0]);
+  const Json final_state = read_json(run_dir + "/state.json");
+  const Json& reader = final_state.at("state").at("works").at("reader").at("vars");
+  EXPECT_EQ(reader.at("size"), 24 << 20) << final_state.dump();
+  EXPECT_EQ(reader.at("matches"), true);
+  EXPECT_EQ(reader.at("note"), "made by the maker");
+  // Whole objects only, in every store: two files and the manifest.
+  EXPECT_EQ(objects_in(fs::path(run_dir) / "artifacts"), 3u);
+  EXPECT_EQ(objects_in(fs::path(run_dir) / "node_r"), 3u);
+  for (const char* store : {"node_m", "node_r", "artifacts"}) {
+    EXPECT_EQ(damaged_objects_in(fs::path(run_dir) / store), std::vector<std::string>{}) << store;
+  }
+}
+
+TEST(StorageCommitKillTest, WorkKilledMidCommitIsRetriedInANewProcessAndTheReaderGetsItsBytes) {
+  TempDir dir;
+  const std::string run_dir = dir / "run", pause = dir / "pause", runs = dir / "runs";
+  CommitKillEnv env(pause, runs);
+  write_file(pause, "");  // the first commit stops half-way; the retry's does not
+  AppProcess app(LIGHTNING_STORAGE_APP,
+                 {"--run-dir", run_dir, "--no-http", "--quiet", "--", "commitkill", "retry"},
+                 dir.path());
+  ASSERT_TRUE(wait_until([&] { return file_exists(pause + ".reached"); }, kAppDeadline))
+      << app.stderr_text();
+  const pid_t maker = static_cast<pid_t>(std::stol(read_file(pause + ".reached")));
+  ASSERT_EQ(::kill(maker, SIGKILL), 0);
+  ASSERT_TRUE(wait_process_gone(maker, kAppDeadline));
+  fs::remove(pause);
+  const ExitStatus status = app.wait(kAppDeadline);
+  ASSERT_EQ(status.exit_code, 0) << status << app.stderr_text();
+  const std::vector<std::string> pids = lines_of(read_file(runs));
+  ASSERT_EQ(pids.size(), 2u) << read_file(runs);
+  EXPECT_EQ(pids[0], std::to_string(maker));
+  EXPECT_NE(pids[1], pids[0]);
+  const Json final_state = read_json(run_dir + "/state.json");
+  const Json& reader = final_state.at("state").at("works").at("reader").at("vars");
+  EXPECT_EQ(reader.at("matches"), true) << final_state.dump();
+  EXPECT_EQ(reader.at("note"), "made by the maker");
+  EXPECT_EQ(objects_in(fs::path(run_dir) / "artifacts"), 3u);
+  for (const char* store : {"node_m", "node_r", "artifacts"}) {
+    EXPECT_EQ(damaged_objects_in(fs::path(run_dir) / store), std::vector<std::string>{}) << store;
+  }
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ class FakeControllerSide final : public lightning::v1::WorkerPool::Service,
     }
     lightning::v1::WorkerCommand reg;
     auto* r = reg.mutable_registered();
-    r->set_worker_id(first.register_().name());
+    r->set_worker_id(worker_id.empty() ? first.register_().name() : worker_id);
     r->set_run_id("run-1");
     r->set_app_sha256(sha256_);
     r->set_app_size_bytes(static_cast<int64_t>(app_.size()));
@@ -178,6 +178,7 @@ class FakeControllerSide final : public lightning::v1::WorkerPool::Service,
   int fetches = 0;
   int64_t controller_grace_ms = 30000;
   bool kill_running = false;
+  std::string worker_id;  ///< the id Registered gives; "": the name the worker sent
 
  private:
   std::condition_variable cv_;
@@ -388,6 +389,47 @@ TEST(WorkerNodeTest, RegistersFetchesTheAppLaunchesAWorkThatDialsTheControllerAn
   EXPECT_EQ(f.side.locked<int>([&] { return f.side.fetches; }), 1);
 }
 
+TEST(WorkerNodeTest, AWorkerRegisteredUnderAnotherIdLogsUnderThatId) {
+  // The controller gives a second worker of a name in use the id name-<pid>.
+  Fixture f;
+  std::filesystem::create_directories(f.run_dir);
+  f.side.worker_id = "node1-4242";
+  auto worker = start_worker(f.dir / "w1", f.worker_args("node1"));
+  ASSERT_TRUE(f.wait_registered(1)) << worker->stderr_text();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return contains(worker->stderr_text(),
+                        "lightning-worker[node1-4242] info: registered with the controller at");
+      },
+      kWait))
+      << worker->stderr_text();
+  // Lines before the controller answered carry the name it asked for.
+  EXPECT_TRUE(contains(worker->stderr_text(), "lightning-worker[node1] info:"))
+      << worker->stderr_text();
+}
+
+TEST(WorkerNodeTest, AWorkerPrunesTheNodesAppCacheToItsLimitKeepingTheBinaryItRuns) {
+  Fixture f;
+  std::filesystem::create_directories(f.run_dir);
+  // An earlier run's binary (4 MiB) in the node's cache, last used long ago.
+  const std::string stale = f.work_dir + "/apps/" + std::string(64, 'a');
+  std::filesystem::create_directories(f.work_dir + "/apps");
+  write_file(stale, std::string(4 << 20, 'x'));
+  std::vector<std::string> args = f.worker_args("node1");
+  args.insert(args.end(), {"--app-cache-gb", "0.001"});  // 1 MiB: only what runs stays
+  auto worker = start_worker(f.dir / "w1", args);
+  ASSERT_TRUE(f.wait_registered(1)) << worker->stderr_text();
+  ASSERT_TRUE(
+      wait_until([&] { return contains(worker->stderr_text(), "removed 1 app binaries"); }, kWait))
+      << worker->stderr_text();
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(f.work_dir + "/apps/" + f.side.sha256()))
+      << "the binary the worker runs is in use, whatever the limit";
+  f.side.send(launch_command(61, 1, f.server.address(), f.run_dir));
+  EXPECT_TRUE(wait_until([&] { return f.side.started(61).has_value(); }, kWait))
+      << worker->stderr_text();
+}
+
 TEST(WorkerNodeTest, ASecondWorkerOnTheNodeUsesTheCachedBinary) {
   Fixture f;
   std::filesystem::create_directories(f.run_dir);
@@ -430,13 +472,14 @@ TEST(WorkerNodeTest, WorkersStartingTogetherOnOneNodeFetchTheBinaryOnce) {
   EXPECT_EQ(fetched, 1);
   for (size_t i = 0; i < workers.size(); ++i) f.side.send(shutdown_command());
   for (auto& w : workers) EXPECT_EQ(w->wait(kWait).exit_code, 0) << w->stderr_text();
-  // Nothing left behind but the binary and its lock.
+  // Nothing left behind but the binary and its download and use locks.
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(f.work_dir + "/apps")) {
     names.push_back(e.path().filename().string());
   }
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{f.side.sha256(), f.side.sha256() + ".lock"}));
+  EXPECT_EQ(names, (std::vector<std::string>{f.side.sha256(), f.side.sha256() + ".lock",
+                                             f.side.sha256() + ".use"}));
 }
 
 TEST(WorkerNodeTest, AWrongTokenMakesTheWorkerExitWithCode2) {

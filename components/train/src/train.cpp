@@ -1,17 +1,19 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
+#include "lightning/components/train.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <unistd.h>
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <algorithm>
-#include <cstdarg>
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -23,7 +25,6 @@
 #include <vector>
 
 #include "checkpoint.hpp"
-#include "lightning/components/train.hpp"
 
 namespace lightning::components {
 namespace fs = std::filesystem;
@@ -110,6 +111,29 @@ int set_cpu_threads(int n) {
     f(n);
   }
   return n;
+}
+
+// ---------------------------------------------------------------- allocator
+
+bool tune_allocator_for_training() {
+#ifdef __GLIBC__
+  // mallopt() and not the GLIBC_TUNABLES environment variable: a work is
+  // forked from the pre-started process, whose allocator read its tunables
+  // long before; only a call in the work's own process changes them.
+  const bool mmap_ok = ::mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
+  const bool trim_ok = ::mallopt(M_TRIM_THRESHOLD, -1) == 1;
+  return mmap_ok && trim_ok;
+#else
+  return true;
+#endif
+}
+
+bool release_free_memory() {
+#ifdef __GLIBC__
+  return ::malloc_trim(0) == 1;
+#else
+  return false;
+#endif
 }
 
 // ---------------------------------------------------------------- model
@@ -317,11 +341,28 @@ struct TrainWork::Loop {
   }
 };
 
+namespace {
+/// Gives the heap's free memory back when a call ends (returns or throws),
+/// after the loop's model, data and tensors are gone: the allocator keeps it
+/// during the steps (tune_allocator_for_training()).
+struct ReleaseFreeMemoryAtExit {
+  ReleaseFreeMemoryAtExit() = default;
+  ReleaseFreeMemoryAtExit(const ReleaseFreeMemoryAtExit&) = delete;
+  ReleaseFreeMemoryAtExit& operator=(const ReleaseFreeMemoryAtExit&) = delete;
+  ReleaseFreeMemoryAtExit(ReleaseFreeMemoryAtExit&&) = delete;
+  ReleaseFreeMemoryAtExit& operator=(ReleaseFreeMemoryAtExit&&) = delete;
+  ~ReleaseFreeMemoryAtExit() { release_free_memory(); }
+};
+}  // namespace
+
 void TrainWork::run(const lightning::Json& args) {
+  const ReleaseFreeMemoryAtExit release_at_exit;  // destroyed after L
   Loop L(*this, TrainConfig::from_json(args, default_config()));
   const auto& cfg = L.cfg;
   L.dev = pick_device(cfg.device);
   threads = L.dev.is_cpu() ? set_cpu_threads(cfg.threads) : 0;
+  // Before the model and the data, so that they too come from the tuned heap.
+  tune_allocator_for_training();
   device = L.dev.str();
   torch::manual_seed(cfg.seed);
 

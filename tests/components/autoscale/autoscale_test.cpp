@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -279,6 +280,52 @@ TEST(AutoScalerTest, AReplicaKilledUnderLoadFailsNoRequestAndIsReplaced) {
   load.stop_all();
   EXPECT_EQ(load.failed(), 0) << load.errors();
   EXPECT_EQ(app.finish().exit_code, 0) << app.describe();
+}
+
+TEST(AutoScalerTest, KilledWithSigkillAndResumedItServesAgainFromItsReplicasMadeAgain) {
+  // The replicas are works the AutoScaler makes inside run(): --resume makes
+  // them again from the journal (docs/design/journal.md, "Resume").
+  TempDir dir;
+  const std::string run_dir = dir / "run";
+  auto ready3 = [&](std::set<int>* pids) {
+    return wait_until(
+        [&] {
+          const Json s = read_json(dir / "status.json");
+          if (s.is_discarded() || !ready_is(s, 3) || s.at("url").get<std::string>().empty())
+            return false;
+          for (const auto& [name, pid] : s.at("pids").items()) {
+            if (pid.get<int>() != 0) pids->insert(pid.get<int>());
+          }
+          return true;
+        },
+        kScaleDeadline, milliseconds(20));
+  };
+  std::set<int> before;
+  {
+    AppProcess app(LIGHTNING_AUTOSCALE_APP,
+                   {"--run-dir", run_dir, "--quiet-works", "--", "fixed3", dir.path()},
+                   dir.path());
+    ASSERT_TRUE(ready3(&before)) << app.stderr_text();
+    app.send_signal(SIGKILL);
+    ASSERT_EQ(app.wait().signal, SIGKILL);
+  }
+  std::filesystem::remove(dir / "status.json");
+  std::filesystem::create_directories(dir / "resumed");
+  // No app arguments: the run's own ("fixed3 <dir>") come from the journal.
+  AppProcess resumed(LIGHTNING_AUTOSCALE_APP, {"--resume", run_dir, "--quiet-works"},
+                     dir / "resumed");
+  std::set<int> after;
+  ASSERT_TRUE(ready3(&after)) << resumed.stderr_text();
+  for (const int pid : after) EXPECT_EQ(before.count(pid), 0U) << "pid " << pid;
+  const Json s = read_json(dir / "status.json");
+  const std::string url = s.at("url");
+  HttpClient client(static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1))));
+  const HttpResult r = client.request(verb::verb::post, "/delay?ms=1", "{}");
+  EXPECT_TRUE(r.ok && r.status == 200) << r.error << r.body;
+  EXPECT_TRUE(contains(resumed.stderr_text(), "resuming the run in")) << resumed.stderr_text();
+  write_file(dir / "stop", "");
+  const ExitStatus exit = resumed.wait();
+  EXPECT_EQ(exit.exit_code, 0) << exit << resumed.stderr_text();
 }
 
 /// The first replica in `status` with a process (pid != 0), and its pid; {"", 0} if none.

@@ -1,12 +1,15 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 // TrainWork's pure parts: call args -> TrainConfig, checkpoint files (names,
-// atomic save, latest, pruning, load with shape checks), CPU threads.
+// atomic save, latest, pruning, load with shape checks), CPU threads, the
+// allocator tuning.
 #include <gtest/gtest.h>
-#include <lightning/components/train.hpp>
+#include <malloc.h>
 
 #include <filesystem>
 #include <fstream>
+#include <lightning/components/train.hpp>
 #include <string>
+#include <vector>
 
 #include "../../../components/train/src/checkpoint.hpp"
 #include "../../common/temp_dir.hpp"
@@ -175,6 +178,32 @@ TEST(ThreadsTest, SetCpuThreadsSetsLibtorchsThreadsAndDefaultsToTheAffinityMask)
   EXPECT_EQ(at::get_num_threads(), 1);
   EXPECT_EQ(set_cpu_threads(0), cpus_in_affinity_mask());
   EXPECT_EQ(at::get_num_threads(), cpus_in_affinity_mask());
+}
+
+// Each test is its own process (gtest_discover_tests), so the process-wide
+// allocator settings stay in this one. With glibc's defaults (a fresh process:
+// mmap threshold 128 KiB, trim threshold 128 KiB, both moving), the 16 MiB
+// tensor is an mmap of its own, unmapped when freed and faulted in again at
+// the next allocation.
+TEST(AllocatorTest, AfterTuningA16MiBTensorComesFromTheHeapAndItsFreedMemoryIsKept) {
+#ifndef __GLIBC__
+  GTEST_SKIP() << "tunes glibc's allocator";
+#else
+  ASSERT_TRUE(tune_allocator_for_training());
+  ASSERT_TRUE(tune_allocator_for_training());  // idempotent
+  const struct mallinfo2 before = ::mallinfo2();
+  struct mallinfo2 with {};
+  {
+    auto t = torch::ones({int64_t{4} << 20});  // 16 MiB of floats, touched
+    ASSERT_EQ(t[7].item<float>(), 1.0F);
+    with = ::mallinfo2();
+    EXPECT_EQ(with.hblkhd, before.hblkhd) << "the tensor was mmapped on its own";
+  }
+  const struct mallinfo2 after = ::mallinfo2();
+  EXPECT_GE(after.arena, with.arena) << "free() shrank the heap";
+  EXPECT_GE(after.fordblks, size_t{16} << 20) << "the tensor's memory is not kept for reuse";
+  EXPECT_TRUE(release_free_memory());  // malloc_trim(0): now it goes back
+#endif
 }
 
 TEST(FashionMnistCnnTest, MapsABatchOfImagesToTenLogits) {

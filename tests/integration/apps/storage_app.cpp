@@ -4,10 +4,16 @@
 //   storage_app [flags] -- drive
 //   storage_app [flags] -- payload
 //   storage_app [flags] -- traversal
+//   storage_app [flags] -- commitkill [retry]   (the kill -9 mid-commit tests;
+//     run with $STORAGE_APP_RUNS, a file the maker appends its pid to per run)
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -206,6 +212,63 @@ struct TraversalRoot : Flow {
   }
 };
 
+// ------------------------------------------------------------------ commitkill
+
+/// 24 MiB the reader can check byte for byte: each byte a function of its offset.
+std::string big_bytes() {
+  std::string out(24u << 20, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<char>((i * 2654435761u) >> 13);
+  }
+  return out;
+}
+
+/// Makes a Path of a 24 MiB file and a small one; counts its runs outside the app.
+struct BigMaker : Work {
+  State<Path> out{this, "out"};
+  void run(const Json&) override {
+    if (const char* runs = std::getenv("STORAGE_APP_RUNS")) {
+      std::ofstream(runs, std::ios::app) << ::getpid() << "\n";
+    }
+    Path dir("big");
+    fs::create_directories(dir.local());
+    // A new file each run (the old one may be a committed object's link).
+    fs::remove(dir.local() / "big.bin");
+    fs::remove(dir.local() / "note.txt");
+    integ_app::write_file(dir.local() / "big.bin", big_bytes());
+    integ_app::write_file(dir.local() / "note.txt", "made by the maker");
+    out = dir;
+  }
+};
+
+struct BigReader : Work {
+  State<bool> matches{this, "matches", false};
+  State<int64_t> size{this, "size", 0};
+  State<std::string> note{this, "note", ""};
+  void run(const Json& args) override {
+    const fs::path dir = args.at("big").get<Path>().local();
+    const std::string bytes = integ_app::read_file(dir / "big.bin");
+    size = static_cast<int64_t>(bytes.size());
+    matches = bytes == big_bytes();
+    note = integ_app::read_file(dir / "note.txt");
+  }
+};
+
+/// arg 1 "retry": the maker's call is retried once when it fails (its
+/// process killed) instead of failing the run.
+struct CommitKillRoot : Flow {
+  BigMaker& maker = add_work<BigMaker>(
+      "maker", cache_at("separate", "node_m")
+                   .retries(arg(1) == "retry" ? 1 : 0)
+                   .retry_backoff(std::chrono::milliseconds(10)));
+  BigReader& reader = add_work<BigReader>("reader", cache_at("separate", "node_r"));
+  void run() override {
+    maker.call();
+    reader.call({{"big", maker.out.get()}});
+    stop();
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -213,5 +276,6 @@ int main(int argc, char** argv) {
                                  {{"checkpoints", integ_app::scenario<CheckpointsRoot>()},
                                   {"drive", integ_app::scenario<DriveRoot>()},
                                   {"payload", integ_app::scenario<PayloadRoot>()},
-                                  {"traversal", integ_app::scenario<TraversalRoot>()}});
+                                  {"traversal", integ_app::scenario<TraversalRoot>()},
+                                  {"commitkill", integ_app::scenario<CommitKillRoot>()}});
 }

@@ -4,7 +4,9 @@
 // no change reported to the runtime.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -181,8 +183,16 @@ TEST_F(SnapshotLoadTest, UnknownAndMissingNamesAreRefused) {
   expect_refused(snap, "/vars", "is missing state field 'name'");
 
   snap = source_.snapshot();
+  snap["flows"]["ghost"] = snap["flows"]["child"];
+  expect_refused(snap, "/flows/ghost", "has no flow 'ghost' (flows cannot be made inside run()");
+
+  // A work the tree lacks is made by its type (the tests below); one whose
+  // type this binary does not register is refused.
+  snap = source_.snapshot();
   snap["works"]["ghost"] = snap["works"]["w"];
-  expect_refused(snap, "/works/ghost", "has no work 'ghost'");
+  snap["works"]["ghost"]["type"] = "NoSuchWork";
+  expect_refused(snap, "/works/ghost",
+                 "the work 'root.ghost' has type 'NoSuchWork', which this app does not register");
 
   snap = source_.snapshot();
   snap["flows"].erase("child");
@@ -225,6 +235,179 @@ TEST_F(SnapshotLoadTest, PointersInErrorsEscapeTildeAndSlash) {
   Json snap = source_.snapshot();
   snap["vars"]["a/b~c"] = 1;
   expect_refused(snap, "/vars/a~1b~0c", "has no state field 'a/b~c'");
+}
+
+// ------------------------------------------- works made inside Flow::run()
+
+/// What run() of a flow made on the fly, seen as the journal saw it: a
+/// snapshot with works the fresh tree lacks, and the journal's list of them.
+class MadeWorksTest : public SnapshotLoadTest {
+ protected:
+  void SetUp() override {
+    SnapshotLoadTest::SetUp();
+    snap_ = source_.snapshot();
+    // Made in this order by run(), which is not the snapshot's (sorted) order.
+    for (const char* name : {"zeta", "alpha", "mid"}) {
+      Json w = snap_["works"]["o"];
+      w["vars"]["text"] = std::string("made ") + name;
+      snap_["works"][name] = w;
+    }
+    snap_["flows"]["child"]["works"]["w"] = snap_["works"]["w"];
+    journaled_ = {
+        {"root.w", type_of(source_.w), lightning::WorkOptions()},
+        {"root.zeta", type_of(source_.o), lightning::WorkOptions().retries(3)},
+        {"root.alpha", type_of(source_.o),
+         lightning::WorkOptions().timeout(std::chrono::seconds(9)).env({{"K", "v"}})},
+        {"root.mid", type_of(source_.o), lightning::WorkOptions().cache_calls(false)},
+        {"root.child.w", type_of(source_.w), lightning::WorkOptions().max_cached_calls(7)},
+    };
+  }
+
+  static std::string type_of(const lightning::Work& w) { return w.type_name(); }
+
+  // A refused load: the error names `pointer` and says `needle`; the works it
+  // made are gone again and nothing else changed.
+  void expect_refused_with(const std::vector<lightning::detail::JournaledWork>& journaled,
+                           const std::string& pointer, const std::string& needle) {
+    Status s = load_snapshot(target_, snap_, journaled);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("at " + pointer + ":"), std::string::npos)
+        << s.message() << "\nexpected the pointer " << pointer;
+    EXPECT_NE(s.message().find(needle), std::string::npos) << s.message();
+    EXPECT_EQ(target_.works().size(), 2u);
+    EXPECT_EQ(target_.child.works().size(), 1u);
+    EXPECT_EQ(target_.snapshot(), before_) << "a refused load must change nothing";
+  }
+
+  static std::vector<std::string> names(const std::vector<lightning::Work*>& works) {
+    std::vector<std::string> out;
+    out.reserve(works.size());
+    for (const lightning::Work* w : works) out.push_back(w->name());
+    return out;
+  }
+
+  Json snap_;
+  std::vector<lightning::detail::JournaledWork> journaled_;
+};
+
+TEST_F(MadeWorksTest, WorksTheTreeLacksAreMadeByTypeInTheJournalsOrderWithItsOptions) {
+  Status s = load_snapshot(target_, snap_, journaled_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(names(target_.works()), (std::vector<std::string>{"w", "o", "zeta", "alpha", "mid"}))
+      << "members first, then the journal's order (not the snapshot's sorted keys)";
+  EXPECT_EQ(names(target_.child.works()), (std::vector<std::string>{"deep", "w"}));
+  EXPECT_EQ(target_.snapshot(), snap_);
+  const lightning::Work& zeta = *target_.works()[2];
+  EXPECT_EQ(zeta.path(), "root.zeta");
+  EXPECT_EQ(zeta.type_name(), source_.o.type_name());
+  EXPECT_EQ(zeta.options().retries(), 3);
+  EXPECT_EQ(zeta.options().max_cached_calls(), 10000);
+  const lightning::Work& alpha = *target_.works()[3];
+  EXPECT_EQ(alpha.options().timeout(), std::chrono::seconds(9));
+  EXPECT_EQ(alpha.options().env().at("K"), "v");
+  EXPECT_FALSE(target_.works()[4]->options().cache_calls());
+  EXPECT_EQ(target_.child.works()[1]->options().max_cached_calls(), 7);
+  EXPECT_EQ(target_.w.options().retries(), 0) << "a member keeps its own options";
+  EXPECT_TRUE(runtime_.changes().empty());
+}
+
+TEST_F(MadeWorksTest, AJournalWithoutTheListMakesThemInNameOrderWithDefaultOptions) {
+  // A journal of schema 1 did not keep the list.
+  Status s = load_snapshot(target_, snap_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(names(target_.works()), (std::vector<std::string>{"w", "o", "alpha", "mid", "zeta"}));
+  EXPECT_EQ(target_.works()[4]->options().retries(), 0);
+  EXPECT_EQ(target_.snapshot(), snap_);
+}
+
+TEST_F(MadeWorksTest, AListedWorkTheSnapshotLacksIsMadeWithItsDefaults) {
+  // Killed after the work's creation was committed, before its first state.
+  snap_["works"].erase("mid");
+  Status s = load_snapshot(target_, snap_, journaled_);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(target_.works().size(), 5u);
+  EXPECT_EQ(target_.works()[4]->name(), "mid");
+  EXPECT_EQ(target_.works()[4]->status().stage, WorkStage::kNotStarted);
+  EXPECT_EQ(target_.snapshot()["works"]["mid"]["vars"]["text"], "");
+}
+
+TEST_F(MadeWorksTest, AnUnregisteredTypeOrATypeOtherThanTheSnapshotsIsRefusedAndNothingIsMade) {
+  journaled_[2].type = "RenamedWork";
+  snap_["works"]["alpha"]["type"] = "RenamedWork";
+  expect_refused_with(journaled_, "/works/alpha",
+                      "the work 'root.alpha' has type 'RenamedWork', which this app does not "
+                      "register (was the work type renamed or removed");
+
+  SetUp();
+  journaled_[1].type = type_of(source_.w);
+  expect_refused_with(journaled_, "/works/zeta/type",
+                      "the journal made the work 'root.zeta' as type");
+
+  SetUp();
+  journaled_.push_back({"root.nowhere.x", type_of(source_.o), lightning::WorkOptions()});
+  Status s = load_snapshot(target_, snap_, journaled_);
+  EXPECT_NE(s.message().find("the journal has the work 'root.nowhere.x'"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(target_.works().size(), 2u);
+}
+
+TEST_F(MadeWorksTest, ABadValueInAMadeWorkTakesTheMadeWorksOutAgain) {
+  snap_["works"]["mid"]["vars"]["text"] = 5;
+  expect_refused_with(journaled_, "/works/mid/vars/text", "field 'root.mid.text' cannot take");
+}
+
+/// A runtime inside Flow::run(): add_work() there returns existing works.
+class InRunRuntime final : public lightning::detail::Runtime {
+ public:
+  void attach(lightning::Component& root) { attach_tree(root, this); }
+  void on_field_changed(lightning::Component&, const lightning::StateFieldBase&, Json) override {}
+  bool in_flow_run() const override { return true; }
+  void on_work_options_changed(lightning::Work& w) override { changed.push_back(w.path()); }
+  std::vector<std::string> changed;
+};
+
+struct MakingRoot : LoadRoot {
+  lightning::WorkOptions asked = lightning::WorkOptions().retries(5);
+  lightning::Work* made = nullptr;
+  void run() override { made = &add_work<OtherWork>("zeta", asked); }
+};
+
+struct WrongTypeRoot : LoadRoot {
+  void run() override { add_work<LoadWork>("zeta"); }
+};
+
+TEST_F(MadeWorksTest, RunAskingForAMadeWorkGetsItWithTheCodesOptionsOnce) {
+  MakingRoot root;
+  ASSERT_TRUE(load_snapshot(root, snap_, journaled_).ok());
+  InRunRuntime rt;
+  rt.attach(root);
+  lightning::Work* zeta = root.works()[2];
+  EXPECT_EQ(zeta->options().retries(), 3);
+  root.run();
+  EXPECT_EQ(root.made, zeta);
+  EXPECT_EQ(zeta->options().retries(), 5) << "the code's options win over the journal's";
+  EXPECT_EQ(rt.changed, std::vector<std::string>{"root.zeta"});
+  root.asked = lightning::WorkOptions().retries(1);
+  root.run();
+  EXPECT_EQ(zeta->options().retries(), 5) << "later add_work() calls do not change options";
+  EXPECT_EQ(rt.changed.size(), 1u);
+}
+
+TEST_F(MadeWorksTest, RunAskingForAMadeWorkUnderAnotherTypeIsAClearError) {
+  WrongTypeRoot root;
+  ASSERT_TRUE(load_snapshot(root, snap_, journaled_).ok());
+  InRunRuntime rt;
+  rt.attach(root);
+  try {
+    root.run();
+    FAIL() << "add_work of another type returned";
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("another child (a work of type " + type_of(source_.o) +
+                        ", made again from the journal of the resumed run)"),
+              std::string::npos)
+        << what;
+  }
 }
 
 TEST(WorkStatusFromJsonTest, ReadsWhatToJsonWrites) {

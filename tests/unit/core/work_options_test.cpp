@@ -109,5 +109,54 @@ TEST(WorkOptionsValidationTest, ARejectedValueLeavesThePreviousOne) {
   EXPECT_EQ(options.timeout(), milliseconds(250));
 }
 
+// ------------------------------------------- from_json (the journal's reader)
+
+TEST(WorkOptionsFromJsonTest, ReadsBackWhatToJsonWritesForEveryOption) {
+  const WorkOptions options = WorkOptions()
+                                  .parallel(true)
+                                  .cache_calls(false)
+                                  .retries(3)
+                                  .retry_backoff(milliseconds(250))
+                                  .timeout(minutes(2))
+                                  .raise_exception(false)
+                                  .grace_period(milliseconds(0))
+                                  .max_cached_calls(7)
+                                  .start_timeout(milliseconds(1500))
+                                  .env({{"K", "v"}, {"EMPTY", ""}})
+                                  .compute(lightning::Compute().cpus(2).gpus(1));
+  const WorkOptions back = WorkOptions::from_json(options.to_json());
+  EXPECT_EQ(back.to_json(), options.to_json());
+  EXPECT_TRUE(back.parallel());
+  EXPECT_EQ(back.timeout(), minutes(2));
+  EXPECT_EQ(back.env().at("K"), "v");
+  EXPECT_EQ(back.compute().gpus(), 1);
+  // Absent keys keep their defaults.
+  EXPECT_EQ(WorkOptions::from_json(lightning::Json::object()).to_json(), WorkOptions().to_json());
+}
+
+TEST(WorkOptionsFromJsonTest, RefusesWhatTheSettersRefuseAndWhatIsNotAnOption) {
+  using lightning::Json;
+  expect_rejected([] { WorkOptions::from_json(Json::array()); },
+                  {"WorkOptions::from_json: ", "expected an object"});
+  expect_rejected([] { WorkOptions::from_json(Json{{"retries", -1}}); },
+                  {"WorkOptions::from_json: ", "WorkOptions::retries(-1)"});
+  expect_rejected([] { WorkOptions::from_json(Json{{"retries", 1e30}}); },
+                  {"\"retries\" must be an integer"});
+  expect_rejected([] { WorkOptions::from_json(Json{{"max_cached_calls", 1LL << 40}}); },
+                  {"WorkOptions::max_cached_calls("});
+  expect_rejected([] { WorkOptions::from_json(Json{{"timeout_ms", "1s"}}); },
+                  {"\"timeout_ms\" must be an integer (milliseconds)"});
+  expect_rejected([] { WorkOptions::from_json(Json{{"parallel", 1}}); },
+                  {"\"parallel\" must be true or false"});
+  expect_rejected([] { WorkOptions::from_json(Json{{"env", Json{{"1BAD", "x"}}}}); },
+                  {"WorkOptions::env"});
+  expect_rejected([] { WorkOptions::from_json(Json{{"env", Json{{"K", 1}}}}); },
+                  {"\"env\" must be an object of strings"});
+  expect_rejected([] { WorkOptions::from_json(Json{{"compute", Json{{"gpus", -1}}}}); },
+                  {"Compute::from_json: gpus"});
+  expect_rejected([] { WorkOptions::from_json(Json{{"colour", "red"}}); },
+                  {"unknown option \"colour\""});
+}
+
 }  // namespace
 }  // namespace unit_core

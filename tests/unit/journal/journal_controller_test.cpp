@@ -4,6 +4,7 @@
 // controller's own state, version and call statuses.
 #include <memory>
 
+#include "core/snapshot.hpp"
 #include "journal/journal.hpp"
 #include "journal/load.hpp"
 #include "journal/sqlite_journal_store.hpp"
@@ -117,6 +118,34 @@ TEST_F(JournalControllerTest, AnExternalPatchAndAFlowSideChangeAreJournaledLikeA
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->state["vars"]["ticks"], 41);
   EXPECT_EQ(r->state["works"]["w"]["vars"]["x"], 9);
+}
+
+TEST_F(JournalControllerTest, WorksMadeInsideRunAreJournaledWithTypeAndOptionsInTheOrderMade) {
+  root().body = [](TestRoot& r) {
+    for (const char* name : {"zeta", "alpha"}) {
+      r.add_work<unit_runtime::EchoWork>(name, lightning::WorkOptions().retries(2));
+    }
+  };
+  start_journaled();
+  journal_->flush();
+  const auto r = load(path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->works.size(), 3u);
+  EXPECT_EQ(r->works[0].path, "root.w");  // the member, at start
+  EXPECT_EQ(r->works[1].path, "root.zeta");
+  EXPECT_EQ(r->works[2].path, "root.alpha");
+  EXPECT_EQ(r->works[2].type, w().type_name());
+  EXPECT_EQ(r->works[2].options.retries(), 2);
+
+  // What --resume does with it: a fresh tree gets them back, in that order.
+  TestRoot fresh{lightning::WorkOptions()};
+  const lightning::Status st = lightning::detail::load_snapshot(fresh, r->state, r->works);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(fresh.works().size(), 3u);
+  EXPECT_EQ(fresh.works()[1]->name(), "zeta");
+  EXPECT_EQ(fresh.works()[2]->name(), "alpha");
+  EXPECT_EQ(fresh.works()[2]->options().retries(), 2);
+  EXPECT_EQ(fresh.snapshot(), controller().root().snapshot());
 }
 
 }  // namespace

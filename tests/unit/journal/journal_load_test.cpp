@@ -55,7 +55,11 @@ using namespace std::chrono_literals;
 
 std::unique_ptr<Journal> open_journal(const std::string& path, const FakeClock& clock,
                                       JournalOptions options = {}) {
-  return std::make_unique<Journal>(std::make_unique<SqliteJournalStore>(path), clock, options);
+  // Pruning whenever a snapshot comes and the table may have doubled, so that
+  // small tests see it (the default waits for 4,096 rows).
+  return std::make_unique<Journal>(
+      std::make_unique<SqliteJournalStore>(path, SqliteJournalStore::Mode::kReplace, 0), clock,
+      options);
 }
 
 std::string read_bytes(const std::string& path) {
@@ -395,10 +399,88 @@ TEST_F(JournalLoadTest, TablesWithoutAFirstCommitAreNothingToLoad) {
 
 TEST_F(JournalLoadTest, JournalOfANewerSchemaIsRefusedNamingBothVersions) {
   write_journal(3);
-  run_sql(path(), "PRAGMA user_version = 2");
+  run_sql(path(), "PRAGMA user_version = 3");
   expect_refused(StatusCode::kFailedPrecondition,
-                 "written by a newer Lightning: journal schema 2, and this build reads schema 1 at "
+                 "written by a newer Lightning: journal schema 3, and this build reads schema 2 at "
                  "most");
+}
+
+// ------------------------------------------------------- declared works
+
+struct DeclaredWork : lightning::Work {
+  void run(const Json&) override {}
+};
+
+struct DeclaringRoot : lightning::Flow {
+  DeclaredWork& zeta = add_work<DeclaredWork>("zeta", lightning::WorkOptions().retries(2));
+  DeclaredWork& alpha = add_work<DeclaredWork>(
+      "alpha", lightning::WorkOptions().timeout(4s).env({{"X", "1"}}).parallel(true));
+  void run() override {}
+};
+
+TEST_F(JournalLoadTest, DeclaredWorksComeBackInDeclarationOrderWithTheirTypeAndOptions) {
+  DeclaringRoot root;
+  auto j = open_journal(path(), clock_);
+  j->start(meta(), initial_state(), 0);
+  j->on_work_declared(root.zeta);
+  j->on_work_declared(root.alpha);
+  j->flush();
+  j->on_work_declared(root.zeta);  // again (its options replaced): it keeps its place
+  j->flush();
+  ASSERT_TRUE(j->status().ok()) << j->status().message();
+  EXPECT_EQ(j->stats().works, 3u);
+  const auto r = load(path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->works.size(), 2u);
+  EXPECT_EQ(r->works[0].path, root.zeta.path());
+  EXPECT_EQ(r->works[0].type, root.zeta.type_name());
+  EXPECT_EQ(r->works[0].options.to_json(), root.zeta.options().to_json());
+  EXPECT_EQ(r->works[1].path, root.alpha.path());
+  EXPECT_EQ(r->works[1].options.to_json(), root.alpha.options().to_json());
+  EXPECT_EQ(r->works[1].options.timeout(), 4s);
+}
+
+TEST_F(JournalLoadTest, AJournalOfSchema1LoadsWithoutDeclaredWorksAndAResumeWritesThemOn) {
+  write_journal(3);
+  run_sql(path(), "DROP TABLE declared_works; PRAGMA user_version = 1");
+  const auto old = load(path());
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  EXPECT_TRUE(old->works.empty());
+  EXPECT_EQ(old->version, 3u);
+  {
+    // A resumed run writes on in it: the store adds the table of schema 2.
+    DeclaringRoot root;
+    Journal j(std::make_unique<SqliteJournalStore>(path(), SqliteJournalStore::Mode::kContinue),
+              clock_);
+    j.start(meta(), old->state, old->version);
+    j.on_work_declared(root.alpha);
+    j.flush();
+    ASSERT_TRUE(j.status().ok()) << j.status().message();
+  }
+  const auto r = load(path());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->works.size(), 1u);
+  EXPECT_EQ(r->works[0].path, "root.alpha");
+  EXPECT_EQ(r->meta.schema_version, 2);
+  EXPECT_EQ(count_rows(path(), "declared_works"), 1);
+}
+
+TEST_F(JournalLoadTest, DeclaredWorkOptionsThatDoNotLoadAreRefusedNamingTheWork) {
+  DeclaringRoot root;
+  {
+    auto j = open_journal(path(), clock_);
+    j->start(meta(), initial_state(), 0);
+    j->on_work_declared(root.zeta);
+    j->flush();
+  }
+  run_sql(path(), R"(UPDATE declared_works SET options = '{"retries": -1}')");
+  expect_refused(StatusCode::kInvalidArgument,
+                 "the options of work root.zeta are malformed: WorkOptions::from_json: "
+                 "WorkOptions::retries(-1)");
+  run_sql(path(), R"(UPDATE declared_works SET options = '{"colour": 1}')");
+  expect_refused(StatusCode::kInvalidArgument, "unknown option \"colour\"");
+  run_sql(path(), R"(UPDATE declared_works SET options = '{"retries": ')");
+  expect_refused(StatusCode::kInvalidArgument, "the options of work root.zeta are not JSON");
 }
 
 TEST_F(JournalLoadTest, CorruptedJournalIsRefusedAsCorrupt) {

@@ -204,6 +204,44 @@ TEST_F(JournalTest, RecordsOfOneCallInOneCommitAreMergedAndTheLastOneWins) {
   EXPECT_EQ(groups[1].calls[1].work, "root.v");
 }
 
+TEST_F(JournalTest, InterleavedRecordsOfTwoCallsEachEndAsTheirLatestRow) {
+  // A record replaces the queued one only when it is the same call's and the
+  // last queued; interleaved calls go through build_group's merge, and a
+  // record queued after the writer took the queue is a row of the next commit.
+  auto j = make();
+  store_->gate_open = false;
+  start(*j);
+  ASSERT_TRUE(store_->wait_for_writes_at_gate(1, kWithin));
+  CallPolicy policy;
+  CallRecord a = call(1, Json{{"i", 1}});
+  CallRecord b = call(2, Json{{"i", 2}});
+  j->record_call("root.w", a, policy);
+  j->record_call("root.w", b, policy);
+  a.status.stage = WorkStage::kRunning;
+  j->record_call("root.w", a, policy);
+  b.status.stage = WorkStage::kFailed;
+  j->record_call("root.w", b, policy);
+  a.status.stage = WorkStage::kSucceeded;
+  a.status.attempt = 3;
+  j->record_call("root.w", a, policy);
+  store_->open_gate();
+  j->flush();
+  a.status.stage = WorkStage::kStopped;  // after the commit: a row of its own
+  j->record_call("root.w", a, policy);
+  j->flush();
+  const auto groups = store_->snapshot_of_groups();
+  ASSERT_EQ(groups.size(), 3u);
+  ASSERT_EQ(groups[1].calls.size(), 2u);
+  EXPECT_EQ(groups[1].calls[0].id, 1u);
+  EXPECT_EQ(Json::parse(groups[1].calls[0].record)["status"]["stage"], "succeeded");
+  EXPECT_EQ(Json::parse(groups[1].calls[0].record)["status"]["attempt"], 3);
+  EXPECT_EQ(groups[1].calls[1].id, 2u);
+  EXPECT_EQ(Json::parse(groups[1].calls[1].record)["status"]["stage"], "failed");
+  ASSERT_EQ(groups[2].calls.size(), 1u);
+  EXPECT_EQ(Json::parse(groups[2].calls[0].record)["status"]["stage"], "stopped");
+  EXPECT_EQ(j->stats().calls, 3u);
+}
+
 TEST_F(JournalTest, CachedSuccessesAndFailuresAreRetainedOthersAreNot) {
   auto j = make();
   start(*j);

@@ -1,14 +1,18 @@
 // Copyright 2026 The Lightning for C++ Authors. SPDX-License-Identifier: Apache-2.0
 #include "node/app_cache.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "../../common/temp_dir.hpp"
 #include "storage/sha256.hpp"
@@ -77,6 +81,82 @@ TEST(AppCacheTest, FetchesVerifiesAndKeepsTheBinaryReadOnly) {
   ASSERT_EQ(stat(path->c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0555u);
   EXPECT_FALSE(std::filesystem::exists(*path + ".part"));
+}
+
+// Three 1,000-byte binaries in the cache, used in the order 0, 1, 2 (their
+// .use files' mtimes 100, 200, 300 s after the epoch): their hashes.
+std::vector<std::string> three_binaries_used_in_order(const AppCache& cache) {
+  std::vector<std::string> hashes;
+  for (int i = 0; i < 3; ++i) {
+    FakeController c;
+    c.data = binary_of(1000) + std::to_string(i);
+    const std::string sha = storage::sha256_hex(c.data);
+    Result<AppCache::Use> use = cache.use(sha);
+    EXPECT_TRUE(use.ok()) << use.status().message();
+    EXPECT_TRUE(cache.ensure(sha, static_cast<int64_t>(c.data.size()), c.fetcher()).ok());
+    const struct timespec when[2] = {{100L * (i + 1), 0}, {100L * (i + 1), 0}};
+    EXPECT_EQ(utimensat(AT_FDCWD, (cache.path_of(sha) + ".use").c_str(), when, 0), 0);
+    hashes.push_back(sha);
+  }
+  return hashes;
+}
+
+TEST(AppCacheTest, PruneRemovesTheLeastRecentlyUsedBinariesUntilTheCacheFits) {
+  TempDir dir;
+  AppCache cache(dir.path());
+  const std::vector<std::string> sha = three_binaries_used_in_order(cache);
+  Result<AppCache::Pruned> pruned = cache.prune(2500);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  EXPECT_EQ(pruned->removed, 1);
+  EXPECT_EQ(pruned->removed_bytes, 1001);
+  EXPECT_EQ(pruned->kept_bytes, 2002);
+  EXPECT_FALSE(std::filesystem::exists(cache.path_of(sha[0]))) << "the least recently used";
+  EXPECT_TRUE(std::filesystem::exists(cache.path_of(sha[1])));
+  EXPECT_TRUE(std::filesystem::exists(cache.path_of(sha[2])));
+  // Under the limit: nothing more goes.
+  pruned = cache.prune(2500);
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(pruned->removed, 0);
+}
+
+TEST(AppCacheTest, PruneLeavesABinaryInUseOrBeingDownloaded) {
+  TempDir dir;
+  AppCache cache(dir.path());
+  const std::vector<std::string> sha = three_binaries_used_in_order(cache);
+  // sha[0] runs (another worker's Use); sha[1] is being fetched again (its
+  // download lock is held).
+  Result<AppCache::Use> running = cache.use(sha[0]);
+  ASSERT_TRUE(running.ok());
+  const struct timespec old[2] = {{100, 0}, {100, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (cache.path_of(sha[0]) + ".use").c_str(), old, 0), 0);
+  const int downloading = open((cache.path_of(sha[1]) + ".lock").c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(downloading, 0);
+  ASSERT_EQ(flock(downloading, LOCK_EX), 0);
+
+  Result<AppCache::Pruned> pruned = cache.prune(0);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  EXPECT_EQ(pruned->removed, 1);
+  EXPECT_EQ(pruned->skipped, 2);
+  EXPECT_TRUE(std::filesystem::exists(cache.path_of(sha[0]))) << "in use";
+  EXPECT_TRUE(std::filesystem::exists(cache.path_of(sha[1]))) << "being downloaded";
+  EXPECT_FALSE(std::filesystem::exists(cache.path_of(sha[2])));
+
+  // Once both are free, they go too.
+  close(downloading);
+  running = AppCache::Use();
+  pruned = cache.prune(0);
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(pruned->removed, 2);
+  EXPECT_EQ(pruned->kept_bytes, 0);
+}
+
+TEST(AppCacheTest, PruneOfACacheNeverFilledIsNothingAndAMalformedHashIsRefusedByUse) {
+  TempDir dir;
+  AppCache cache(dir / "nowhere");
+  Result<AppCache::Pruned> pruned = cache.prune(0);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  EXPECT_EQ(pruned->removed, 0);
+  EXPECT_EQ(cache.use("../etc").status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(AppCacheTest, ASecondEnsureUsesTheCacheWithoutFetching) {

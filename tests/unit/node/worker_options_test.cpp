@@ -71,8 +71,11 @@ TEST(WorkerOptionsTest, ParsesEveryFlag) {
                                          "--connect-timeout",
                                          "5",
                                          "--drain-grace",
-                                         "2"});
+                                         "2",
+                                         "--app-cache-gb",
+                                         "0.5"});
   ASSERT_TRUE(cmd.ok()) << cmd.status().message();
+  EXPECT_EQ(cmd->app_cache_gb, 0.5);
   EXPECT_EQ(cmd->controller, "10.0.0.1:7600");
   EXPECT_EQ(cmd->gpus, "0,1");
   EXPECT_EQ(cmd->cpus, 4.0);
@@ -94,6 +97,11 @@ TEST(WorkerOptionsTest, MissingOrBadFlagsSayWhich) {
                 .status()
                 .message()
                 .find("--cpus"),
+            std::string::npos);
+  EXPECT_NE(parse({"--controller", "x:1", "--token-file", "/t", "--app-cache-gb", "-1"})
+                .status()
+                .message()
+                .find("--app-cache-gb must be 0 to 1000000 GiB"),
             std::string::npos);
   EXPECT_NE(parse({"--controller", "x:1", "--token-file", "/t", "--log-level", "loud"})
                 .status()

@@ -190,6 +190,22 @@ TEST_F(CallTableTest, InterruptionsDoNotUseUpTheRetriesAWorkHas) {
   EXPECT_EQ(table_->current()->status.attempt, 5);
 }
 
+TEST_F(CallTableTest, ANewPolicyDecidesWhatComesAfterIt) {
+  // What a resumed run does when run() asks again for a work made from the
+  // journal: the code's options replace the journaled ones.
+  CallPolicy p;  // retries 0: a failure is final
+  table(p).call(Json{{"i", 1}}, 1, true);
+  dispatch_and_start();
+  p.retries = 1;
+  p.retry_backoff = 10ms;
+  table().set_policy(p);
+  EXPECT_TRUE(table().fail_current("exception", "flaky", true).retrying);
+  clock_.AdvanceTime(10ms);
+  ASSERT_NE(dispatch_and_start(), nullptr);
+  EXPECT_FALSE(table().fail_current("exception", "flaky again", true).retrying);
+  EXPECT_TRUE(table().latest()->status.has_failed());
+}
+
 TEST_F(CallTableTest, NoRetryWhenRetryingIsNotAllowed) {
   CallPolicy p;
   p.retries = 5;

@@ -83,8 +83,12 @@ class ScopedContext {
       ctx->make_source = [shared]() -> std::unique_ptr<ObjectSourceInterface> {
         struct Borrowed : ObjectSourceInterface {
           std::shared_ptr<ObjectSourceInterface> s;
-          Status fetch_into(const std::string& h, ContentStore& c) override {
-            return s->fetch_into(h, c);
+          using ObjectSourceInterface::fetch_into;
+          Status fetch_into(const std::string& h, ContentStore& c, ObjectUse use) override {
+            return s->fetch_into(h, c, use);
+          }
+          Status fetch_manifest_into(const std::string& h, ContentStore& c) override {
+            return s->fetch_manifest_into(h, c);
           }
         };
         auto b = std::make_unique<Borrowed>();

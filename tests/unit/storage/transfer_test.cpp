@@ -2,15 +2,19 @@
 // Object transfer over real gRPC (an in-process server on 127.0.0.1:0):
 // ObjectStoreService -> RemoteObjectFetcher, with faults injected server-side.
 #include <fcntl.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "storage/chunk_receiver.hpp"
+#include "storage/manifest.hpp"
 #include "storage/object_fetcher.hpp"
 #include "storage/object_service.hpp"
 #include "storage/sha256.hpp"
@@ -142,6 +146,158 @@ TEST_F(TransferTest, DamagedPartialFileIsDetectedByTheWholeHashAndFetchedAgain) 
   ASSERT_TRUE(fetcher()->fetch_into(name, cache).ok());
   EXPECT_EQ(slurp(cache.object_path(name)), data);
   EXPECT_EQ(faults_.offsets(), (std::vector<uint64_t>{kChunk, 0}));
+}
+
+TEST_F(TransferTest, LargeObjectIsHashedOnASecondThreadAndADamagedPrefixIsStillFound) {
+  // Big enough for the receiver's hashing thread (ChunkReceiver::kPipelineFrom).
+  const std::string data = pattern(ChunkReceiver::kPipelineFrom + 5 * kChunk + 7);
+  const std::string name = put(data);
+  ContentStore cache(dir_ / "cache");
+  std::string bad = data.substr(0, 3 * kChunk);
+  bad[kChunk + 9] ^= 1;
+  write(cache.temp_dir() / (name + ".part"), bad);
+  Status s = fetcher()->fetch_into(name, cache);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(slurp(cache.object_path(name)) == data);
+  // Resumed after the prefix, found damaged by the whole hash, fetched again.
+  EXPECT_EQ(faults_.offsets(), (std::vector<uint64_t>{3 * kChunk, 0}));
+}
+
+TEST_F(TransferTest, SmallFilesComeInlineWithTheirManifestInOneCall) {
+  const std::string a = pattern(100, 2), b = pattern(2048, 3), big = pattern(200 * 1024, 4);
+  Manifest m;
+  m.is_dir = true;
+  m.files = {{"a", put(a), a.size()}, {"b", put(b), b.size()}, {"big", put(big), big.size()}};
+  const std::string name = put(m.to_text());
+  ContentStore cache(dir_ / "cache");
+  auto f = fetcher();
+  Status s = f->fetch_manifest_into(name, cache);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(slurp(cache.object_path(name)), m.to_text());
+  EXPECT_EQ(slurp(cache.object_path(m.files[0].sha256)), a);
+  EXPECT_EQ(slurp(cache.object_path(m.files[1].sha256)), b);
+  EXPECT_FALSE(cache.has(m.files[2].sha256));  // over the 64 KiB inline limit: FetchObject's
+  EXPECT_EQ(f->streams(), 0u);                 // one unary call, no FetchObject stream
+  EXPECT_TRUE(faults_.offsets().empty());
+  // Not a manifest: refused by the store, and fetched as a plain object instead.
+  const std::string plain = put("not json");
+  ContentStore other(dir_ / "other");
+  ASSERT_TRUE(f->fetch_manifest_into(plain, other).ok());
+  EXPECT_TRUE(other.has(plain));
+  EXPECT_EQ(f->streams(), 1u);
+}
+
+TEST(CheckManifestReplyTest, EveryObjectMustBeAFileOfTheManifestWithItsSizeAndHash) {
+  const std::string a = "alpha", b = "bravo!";
+  Manifest m;
+  m.is_dir = true;
+  m.files = {{"a", sha256_hex(a), a.size()}, {"b", sha256_hex(b), b.size()}};
+  const std::string text = m.to_text();
+  const std::string name = sha256_hex(text);
+  auto reply_with = [&](std::vector<std::pair<std::string, std::string>> objects) {
+    v1::FetchManifestReply r;
+    r.set_manifest(text);
+    for (auto& [hex, data] : objects) {
+      auto* o = r.add_objects();
+      o->set_sha256(hex);
+      o->set_data(data);
+    }
+    return r;
+  };
+  auto error_of = [&](const v1::FetchManifestReply& r, const std::string& as = {}) {
+    auto got = check_manifest_reply(as.empty() ? name : as, r);
+    return got.ok() ? std::string("accepted") : got.status().message();
+  };
+  auto ok = check_manifest_reply(name, reply_with({{sha256_hex(a), a}, {sha256_hex(b), b}}));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->files.size(), 2u);
+  EXPECT_NE(error_of(reply_with({}), sha256_hex("other")).find("does not hash to its name"),
+            std::string::npos);
+  EXPECT_NE(error_of(reply_with({{sha256_hex("zz"), "zz"}})).find("is not one of its files"),
+            std::string::npos);
+  EXPECT_NE(error_of(reply_with({{sha256_hex(a), a}, {sha256_hex(a), a}})).find("sent twice"),
+            std::string::npos);
+  EXPECT_NE(error_of(reply_with({{sha256_hex(a), "alph"}})).find("its manifest says 5"),
+            std::string::npos);
+  EXPECT_NE(error_of(reply_with({{sha256_hex(a), "alphA"}})).find("does not hash to its name"),
+            std::string::npos);
+  v1::FetchManifestReply junk;
+  junk.set_manifest("{not json");
+  EXPECT_NE(error_of(junk, sha256_hex("{not json")), "accepted");
+}
+
+TEST(TransferZeroCopyTest, ServerWithoutTestSeamSendsChunksTheFetcherVerifies) {
+  // The fixture's server has a fault seam, which builds each chunk as a
+  // message; this one sends the pread slice and a hand-encoded header.
+  TempDir dir;
+  ContentStore store(dir.path() + "/store");
+  const std::string small = pattern(3 * kChunk + 11, 5);
+  const std::string large = pattern(ChunkReceiver::kPipelineFrom + 1, 6);
+  const std::string small_name = *store.add_bytes(small);
+  const std::string large_name = *store.add_bytes(large);
+  const std::string empty_name = *store.add_bytes("");
+  ObjectStoreService service(store);
+  service.set_credentials("run1", "secret");
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  FetchOptions o;
+  o.chunk_size = kChunk;
+  RemoteObjectFetcher f(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                                  grpc::InsecureChannelCredentials(),
+                                                  RemoteObjectFetcher::channel_arguments()),
+                        "run1", "secret", o);
+  ContentStore cache(dir.path() + "/cache");
+  for (const std::string* name : {&small_name, &large_name, &empty_name}) {
+    Status s = f.fetch_into(*name, cache);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  EXPECT_TRUE(slurp(cache.object_path(small_name)) == small);
+  EXPECT_TRUE(slurp(cache.object_path(large_name)) == large);
+  EXPECT_TRUE(cache.has(empty_name));
+  EXPECT_EQ(f.chunks_rejected(), 0u);
+  EXPECT_EQ(f.streams(), 3u);
+  server->Shutdown();
+}
+
+TEST_F(TransferTest, MalformedRequestIsRefusedAsInvalidArgument) {
+  // FetchObject is a raw method: the service parses the request itself.
+  grpc::GenericStub stub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+  const std::string junk = "\xff\xff\xff\xff";
+  const grpc::Slice slice(junk.data(), junk.size());
+  const grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  grpc::ClientContext ctx;
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, "/lightning.v1.ObjectStore/FetchObject", grpc::StubOptions(), &request,
+                 &reply, [&](const grpc::Status& s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   done = true;
+                   done_cv.notify_all();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(done_cv.wait_for(lock, std::chrono::seconds(10), [&] { return done; }));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_NE(status.error_message().find("malformed FetchObjectRequest"), std::string::npos)
+      << status.error_message();
+}
+
+TEST(PipelinedSha256Test, SameDigestAsOneThreadForAnySplit) {
+  const std::string data = pattern(3 << 20, 9);
+  Sha256 prefix;
+  prefix.update(data.data(), 1000);
+  PipelinedSha256 h(std::move(prefix), 2);
+  for (size_t at = 1000, n = 1; at < data.size(); at += n, n = n * 3 + 1) {
+    h.update(data.substr(at, n));
+  }
+  EXPECT_EQ(h.final_hex(), sha256_hex(data));
 }
 
 TEST_F(TransferTest, CorruptedChunkIsDetectedAndFetchedAgain) {

@@ -135,8 +135,9 @@ class ReplicaSet {
 ///   serve.run();
 ///   if (!serve.url().empty()) { /* clients use serve.url() */ }
 ///
-/// Works made in run() (the replicas) are dynamic works: `--resume` refuses
-/// an app that has them (issue 12).
+/// Works made in run() (the replicas) are dynamic works: `--resume` makes
+/// them again from the journal, and their calls run again in new processes
+/// (docs/design/journal.md, "Resume").
 class AutoScalerBase : public lightning::Flow {
  public:
   AutoScalerBase();

@@ -232,6 +232,25 @@ int64_t load_model(const std::filesystem::path& checkpoint_file, torch::nn::Modu
 /// the process's affinity mask. Returns the number set.
 int set_cpu_threads(int n);
 
+/// Tunes glibc's allocator (mallopt) for a training loop in this process, so
+/// that the tensors each step allocates and frees are reused from the heap
+/// instead of being handed back to the kernel and faulted in again at the next
+/// step: M_MMAP_THRESHOLD to 32 MiB (glibc's largest; a block of 32 MiB or more
+/// is still its own mmap) and M_TRIM_THRESHOLD off (-1: free() never shrinks the
+/// heap). Without it, glibc's dynamic thresholds depend on what the process
+/// allocated before (in a work: the pre-started process and gRPC), and the
+/// Fashion-MNIST CNN's steps took 3,300-6,100 page faults each, 21-37% more CPU
+/// per sample (docs/benchmarks.md, "TrainWork overhead"). TrainWork::run calls
+/// it. The settings stay for the life of the process; give the memory back
+/// with release_free_memory(). Idempotent; a no-op returning true where the C
+/// library is not glibc. Returns false when glibc refused a setting.
+bool tune_allocator_for_training();
+
+/// Hands the heap's free memory back to the kernel (glibc's malloc_trim(0));
+/// TrainWork::run does it when a call ends. Returns true when some memory was
+/// released; false when none was, or where the C library is not glibc.
+bool release_free_memory();
+
 /// The CPUs in this process's affinity mask (sched_getaffinity).
 int cpus_in_affinity_mask();
 
