@@ -19,12 +19,29 @@ bool is_torch_header(const std::string& path) {
   return starts_with(path, "torch/") || starts_with(path, "ATen/") || starts_with(path, "c10/");
 }
 
-/// "train" for lightning/components/train.hpp or lightning/components/train/x.hpp; "" otherwise.
+/// Headers of a built-in component whose name is not the component's:
+/// lightning/components/<header>.hpp belongs to <component>.
+struct OwnedHeader {
+  const char* header;
+  const char* component;
+};
+constexpr OwnedHeader kOwnedHeaders[] = {
+    {"serve_protocol", "serve"},     // components/serve/include/lightning/components/
+    {"load_balancer", "autoscale"},  // components/autoscale/include/lightning/components/
+    {"distributed", "multinode"},    // components/multinode/include/lightning/components/
+};
+
+/// "train" for lightning/components/train.hpp or lightning/components/train/x.hpp
+/// ("serve" for serve_protocol.hpp: kOwnedHeaders); "" otherwise.
 std::string component_of(const std::string& path) {
   if (!starts_with(path, kComponentPrefix)) return "";
   const std::string rest = path.substr(std::string(kComponentPrefix).size());
   const std::size_t end = rest.find_first_of("/.");
-  return rest.substr(0, end);
+  std::string name = rest.substr(0, end);
+  for (const OwnedHeader& owned : kOwnedHeaders) {
+    if (name == owned.header) return owned.component;
+  }
+  return name;
 }
 
 std::string shown(const IncludeLine& inc) {

@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -396,6 +397,31 @@ class Connection final : public ResponseSlot, public std::enable_shared_from_thi
     if (!open_) return;
     if (ec) return on_read_error(ec);
     if (parser_->is_done()) return on_read(ec);
+    // Expect (RFC 9110 §10.1.1): a body over max_body_bytes was refused above
+    // from its Content-Length (413, Beast's body_limit), so the client is
+    // told to go on; it waits for that before it sends the body (curl: 1 s).
+    const auto expect = parser_->get().find(beast_http::field::expect);
+    if (expect != parser_->get().end()) {
+      if (!beast::iequals(expect->value(), "100-continue")) {
+        return write_response(error_response(
+            417, "unsupported Expect '" + std::string(expect->value()) + "' (only 100-continue is)",
+            11, false));
+      }
+      if (parser_->get().version() >= 11) {
+        static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        asio::async_write(stream_, asio::buffer(kContinue),
+                          [self = shared_from_this()](beast::error_code e, size_t) {
+                            if (!self->open_) return;
+                            if (e) return self->close();
+                            self->read_body();
+                          });
+        return;
+      }
+    }
+    read_body();
+  }
+
+  void read_body() {
     if (const auto length = parser_->content_length()) {
       const size_t want = static_cast<size_t>(std::min<uint64_t>(*length, kReadBufferMax));
       if (buffer_.capacity() - buffer_.size() < want) buffer_.reserve(buffer_.size() + want);

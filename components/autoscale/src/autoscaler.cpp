@@ -52,7 +52,7 @@ void check_options(const AutoScalerOptions& o) {
 // ---------------------------------------------------------------- policy
 
 ScalingPolicy::ScalingPolicy(const AutoScalerOptions& options, SteadyClock::time_point start)
-    : options_(options), last_out_(start), last_scale_(start) {}
+    : options_(options), last_out_(start), last_scale_(start), last_busy_(start) {}
 
 ScalingDecision ScalingPolicy::decide(const ScalingInput& in) {
   const AutoScalerOptions& o = options_;
@@ -65,6 +65,15 @@ ScalingDecision ScalingPolicy::decide(const ScalingInput& in) {
     d.delta = o.max_replicas - in.replicas;
     d.reason = "above max_replicas: " + std::to_string(in.replicas) + " > " +
                std::to_string(o.max_replicas);
+  }
+  const bool idle = in.queued == 0 && in.window_requests == 0 && in.in_flight_mean <= 0;
+  if (!idle) last_busy_ = in.now;
+  if (d.delta == 0 && in.replicas == 0 && in.queued > 0) {
+    // Scale from zero: requests wait in the balancer for a replica.
+    d.delta = 1;
+    d.reason =
+        "scale from zero 0 -> 1: " + std::to_string(in.queued) + " request(s) held by the balancer";
+    last_scale_ = in.now;
   }
   if (d.delta != 0) return d;   // a correction, not a measured scaling: no cooldown
   if (in.ready == 0) return d;  // nothing measured yet
@@ -95,6 +104,19 @@ ScalingDecision ScalingPolicy::decide(const ScalingInput& in) {
   }
   const bool in_cooled = in.now - last_scale_ >= o.scale_in_cooldown;
   const bool latency_ok = o.max_p95_latency_ms <= 0 || in.p95_ms <= o.max_p95_latency_ms / 2;
+  if (in.replicas == 1 && o.min_replicas == 0) {
+    // Scale to zero: only after no request at all for scale_in_cooldown.
+    if (idle && in.ready == 1 && in_cooled && in.now - last_busy_ >= o.scale_in_cooldown) {
+      d.delta = -1;
+      d.reason =
+          "scale to zero 1 -> 0: no request for " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(in.now - last_busy_).count()) +
+          " ms (scale_in_cooldown " + std::to_string(o.scale_in_cooldown.count()) + " ms)";
+      last_scale_ = in.now;
+    }
+    return d;
+  }
   if (in.replicas > o.min_replicas && in.replicas == in.ready && in_cooled && latency_ok &&
       per_ready < o.target_in_flight / 2) {
     d.delta = -1;
@@ -339,6 +361,7 @@ void AutoScalerBase::run() {
   in.in_flight_mean = report.value("in_flight_mean", 0.0);
   in.p95_ms = report.value("p95_ms", 0.0);
   in.window_requests = report.value("window_requests", size_t{0});
+  in.queued = report.value("queued", size_t{0});
   const ScalingDecision d = s.policy->decide(in);
   if (d.delta > 0) {
     s.desired += d.delta;

@@ -130,6 +130,25 @@ double quantile(std::vector<double> values, double p) {
   return values[rank];
 }
 
+/// One replica name's series of lightning_lb_in_flight_requests, shared by
+/// every Upstream of that name (a restarted replica keeps its name, and the
+/// old one's requests may still be in flight): removed from the family when
+/// the last of them goes, so a replica that left the set leaves no series.
+/// Holds the registry, which owns the family (an Exchange, and so its
+/// Upstream, can outlive the balancer in a pending handler).
+struct LoadBalancer::GaugeSeries {
+  GaugeSeries(std::shared_ptr<prometheus::Registry> r, prometheus::Family<prometheus::Gauge>& f,
+              const std::string& replica)
+      : registry(std::move(r)), family(&f), gauge(&f.Add({{"replica", replica}})) {}
+  ~GaugeSeries() { family->Remove(gauge); }
+  GaugeSeries(const GaugeSeries&) = delete;
+  GaugeSeries& operator=(const GaugeSeries&) = delete;
+
+  std::shared_ptr<prometheus::Registry> registry;
+  prometheus::Family<prometheus::Gauge>* family;
+  prometheus::Gauge* gauge;
+};
+
 /// One replica, a member of the set or draining. Loop thread only.
 struct LoadBalancer::Upstream {
   std::string name;
@@ -145,7 +164,11 @@ struct LoadBalancer::Upstream {
   uint64_t requests = 0;
   uint64_t failures = 0;
   std::vector<std::unique_ptr<beast::tcp_stream>> idle;
-  prometheus::Gauge* gauge = nullptr;
+  /// The readiness probes' keep-alive connection (none between probes that
+  /// failed or that the replica closed).
+  std::unique_ptr<beast::tcp_stream> probe_conn;
+  std::shared_ptr<GaugeSeries> series;
+  prometheus::Gauge* gauge = nullptr;  ///< series->gauge
 
   bool routable() const { return member && ready && error.empty(); }
 };
@@ -167,6 +190,8 @@ struct LoadBalancer::Exchange {
   std::set<std::string> tried;
   std::optional<bhttp::response_parser<bhttp::string_body>> parser;
   beast::flat_buffer buffer;
+  /// Set while it is held (no replica ready): fires at queue_timeout.
+  std::unique_ptr<asio::steady_timer> hold_timer;
 };
 
 LoadBalancer::LoadBalancer(asio::io_context& io, LoadBalancerOptions options, ReportSink sink)
@@ -204,6 +229,12 @@ LoadBalancer::LoadBalancer(asio::io_context& io, LoadBalancerOptions options, Re
                                  "byte of a response")
                            .Register(*registry_)
                            .Add({})),
+      queued_gauge_(prometheus::BuildGauge()
+                        .Name("lightning_lb_queued_requests")
+                        .Help("Requests held by the load balancer while no replica is ready "
+                              "(scale from zero), waiting for one")
+                        .Register(*registry_)
+                        .Add({})),
       duration_(prometheus::BuildHistogram()
                     .Name("lightning_lb_request_duration_seconds")
                     .Help("Time from a request read to its response handed to the client")
@@ -225,8 +256,20 @@ void LoadBalancer::stop() {
   stopped_ = true;
   tick_timer_.cancel();
   probe_timer_.cancel();
+  // Held requests get their answer before the connections close.
+  std::deque<std::shared_ptr<Exchange>> held;
+  held.swap(held_);
+  queued_gauge_.Set(0);
+  for (const auto& ex : held) {
+    ex->hold_timer->cancel();
+    ++failures_total_;
+    unavailable(ex, "the load balancer is stopping");
+  }
   server_.stop();
-  for (auto& [name, up] : upstreams_) up->idle.clear();
+  for (auto& [name, up] : upstreams_) {
+    up->idle.clear();
+    if (up->probe_conn) up->probe_conn->close();  // its probe ends (aborted)
+  }
 }
 
 void LoadBalancer::set_replicas(uint64_t generation, const std::vector<ReplicaAddress>& replicas) {
@@ -266,7 +309,13 @@ void LoadBalancer::set_replicas(uint64_t generation, const std::vector<ReplicaAd
       up->error = error;
     }
     if (!up->error.empty()) spdlog::warn("balancer: {}", up->error);
-    up->gauge = &in_flight_family_.Add({{"replica", r.name}});
+    std::shared_ptr<GaugeSeries> series = gauges_[r.name].lock();
+    if (!series) {
+      series = std::make_shared<GaugeSeries>(registry_, in_flight_family_, r.name);
+      gauges_[r.name] = series;
+    }
+    up->series = series;
+    up->gauge = series->gauge;
     upstreams_[r.name] = up;
     spdlog::info("balancer: replica {} at {} joins the set; it gets traffic once {} answers 200",
                  r.name, r.url, options_.ready_path);
@@ -283,15 +332,18 @@ void LoadBalancer::set_replicas(uint64_t generation, const std::vector<ReplicaAd
     }
   }
   for (const std::string& name : gone) forget_if_drained(name);
+  dispatch_held();  // a ready replica may be back in the set
 }
 
 void LoadBalancer::forget_if_drained(const std::string& name) {
   auto it = upstreams_.find(name);
   if (it == upstreams_.end() || it->second->member || it->second->in_flight > 0) return;
   spdlog::info("balancer: replica {} drained", name);
-  // Its gauge stays (at 0): a request of an older replica of the same name
-  // may still hold it.
+  // Its gauge series goes with the last Upstream of this name (GaugeSeries).
   upstreams_.erase(it);
+  for (auto g = gauges_.begin(); g != gauges_.end();) {
+    g = g->second.expired() ? gauges_.erase(g) : std::next(g);
+  }
 }
 
 http::Reply LoadBalancer::handle(const http::Request& request) {
@@ -323,6 +375,9 @@ void LoadBalancer::start_exchange(const std::shared_ptr<Exchange>& ex) {
   http::Request& req = ex->request;
   const std::string original_host(req[bhttp::field::host]);
   remove_hop_by_hop(req);
+  // The whole body is here already: a replica asked to `Expect: 100-continue`
+  // would answer 100 first, which is not the response.
+  req.erase(bhttp::field::expect);
   const std::string peer = ex->slot->peer_address();
   if (!peer.empty()) {
     const auto it = req.find("X-Forwarded-For");
@@ -336,7 +391,64 @@ void LoadBalancer::start_exchange(const std::shared_ptr<Exchange>& ex) {
   req.version(11);
   req.keep_alive(true);
   req.prepare_payload();
+  route(ex);
+}
 
+bool LoadBalancer::any_routable() const {
+  return std::any_of(upstreams_.begin(), upstreams_.end(),
+                     [](const auto& kv) { return kv.second->routable(); });
+}
+
+std::string LoadBalancer::why_none_ready() const {
+  return upstreams_.empty() ? "the set is empty"
+                            : std::to_string(upstreams_.size()) + " known, none answered " +
+                                  options_.ready_path + " with 200 yet";
+}
+
+void LoadBalancer::unavailable(const std::shared_ptr<Exchange>& ex, const std::string& message) {
+  http::Response r = http::error_response(503, message, ex->client_version, ex->client_keep_alive);
+  // A replica is usually on its way (starting, or being started for this
+  // very request): a client may try again soon.
+  r.set(bhttp::field::retry_after, "1");
+  finish(ex, std::move(r));
+}
+
+void LoadBalancer::hold(const std::shared_ptr<Exchange>& ex) {
+  ex->hold_timer = std::make_unique<asio::steady_timer>(io_, options_.queue_timeout);
+  held_.push_back(ex);
+  ++queued_total_;
+  queued_gauge_.Set(static_cast<double>(held_.size()));
+  // The first held request is news the flow must not wait report_interval
+  // for: it is what starts a replica from zero.
+  if (held_.size() == 1 && sink_) {
+    last_report_ = report();
+    last_report_at_ = SteadyClock::now();
+    sink_(last_report_);
+  }
+  ex->hold_timer->async_wait([this, ex](beast::error_code ec) {
+    if (ec) return;  // routed (or the balancer stopped): cancelled
+    const auto it = std::find(held_.begin(), held_.end(), ex);
+    if (it == held_.end()) return;
+    held_.erase(it);
+    queued_gauge_.Set(static_cast<double>(held_.size()));
+    ++failures_total_;
+    unavailable(ex, "no replica became ready within queue_timeout " +
+                        std::to_string(options_.queue_timeout.count()) + " ms (" +
+                        why_none_ready() + ")");
+  });
+}
+
+void LoadBalancer::dispatch_held() {
+  while (!held_.empty() && !stopped_ && any_routable()) {
+    std::shared_ptr<Exchange> ex = std::move(held_.front());
+    held_.pop_front();
+    queued_gauge_.Set(static_cast<double>(held_.size()));
+    ex->hold_timer->cancel();
+    route(ex);
+  }
+}
+
+void LoadBalancer::route(const std::shared_ptr<Exchange>& ex) {
   std::vector<std::shared_ptr<Upstream>> ups;
   std::vector<int> in_flight;
   std::vector<bool> eligible;
@@ -347,15 +459,15 @@ void LoadBalancer::start_exchange(const std::shared_ptr<Exchange>& ex) {
   }
   const int i = choose_least_outstanding(in_flight, eligible, &cursor_);
   if (i < 0) {
+    if (options_.max_queued_requests > 0 && !stopped_) {
+      if (held_.size() < options_.max_queued_requests) return hold(ex);
+      ++failures_total_;
+      return unavailable(ex, "no replica is ready and max_queued_requests (" +
+                                 std::to_string(options_.max_queued_requests) +
+                                 ") requests already wait for one (" + why_none_ready() + ")");
+    }
     ++failures_total_;
-    return finish(ex, http::error_response(503,
-                                           upstreams_.empty()
-                                               ? "no replica to serve the request: the set is empty"
-                                               : "no replica is ready to serve the request (" +
-                                                     std::to_string(upstreams_.size()) +
-                                                     " known, none answered " +
-                                                     options_.ready_path + " with 200 yet)",
-                                           ex->client_version, ex->client_keep_alive));
+    return unavailable(ex, "no replica is ready to serve the request (" + why_none_ready() + ")");
   }
   ex->up = ups[static_cast<size_t>(i)];
   ex->tried.insert(ex->up->name);
@@ -495,6 +607,20 @@ void LoadBalancer::on_attempt_failed(const std::shared_ptr<Exchange>& ex, const 
       attempt(ex, false);
       return forget_if_drained(failed_name);
     }
+    if (!any_routable() && options_.max_queued_requests > 0 &&
+        held_.size() < options_.max_queued_requests) {
+      // No replica is ready at all (the only one died): its one retry waits
+      // for one, as a request that arrived now would.
+      --ex->retries_left;
+      ++retries_total_;
+      retries_counter_.Increment();
+      spdlog::debug("balancer: holding a request for a ready replica after {} failed: {}",
+                    failed_name, why);
+      ex->up.reset();
+      ex->stale_retry_used = false;
+      hold(ex);
+      return forget_if_drained(failed_name);
+    }
   }
   ++failures_total_;
   finish(ex, http::error_response(
@@ -543,8 +669,6 @@ void LoadBalancer::probe_all() {
 
 namespace {
 struct Probe {
-  explicit Probe(asio::io_context& io) : stream(io) {}
-  beast::tcp_stream stream;
   bhttp::request<bhttp::empty_body> request;
   bhttp::response<bhttp::string_body> response;
   beast::flat_buffer buffer;
@@ -554,10 +678,23 @@ struct Probe {
 void LoadBalancer::probe(const std::shared_ptr<Upstream>& up) {
   if (!up->error.empty() || up->probing) return;
   up->probing = true;
-  auto p = std::make_shared<Probe>(io_);
-  auto done = [this, up, p](bool ok, const std::string& why) {
+  probe_on(up, false);
+}
+
+void LoadBalancer::probe_on(const std::shared_ptr<Upstream>& up, bool fresh_connection) {
+  const bool reused = !fresh_connection && up->probe_conn != nullptr;
+  if (!reused) up->probe_conn = std::make_unique<beast::tcp_stream>(io_);
+  beast::tcp_stream* stream = up->probe_conn.get();
+  auto p = std::make_shared<Probe>();
+  // `transport`: the connection failed (not an answer other than 200).
+  auto done = [this, up, p, reused](bool ok, bool transport, const std::string& why) {
+    if (transport || !p->response.keep_alive()) up->probe_conn.reset();
+    if (transport && reused && !stopped_) {
+      // The kept connection was closed by the replica (idle timeout, or it
+      // restarted): once more on a fresh one before counting a failure.
+      return probe_on(up, true);
+    }
     up->probing = false;
-    p->stream.close();
     if (ok) {
       if (!up->ready) {
         spdlog::info("balancer: replica {} answered {} with 200: it gets traffic", up->name,
@@ -565,6 +702,7 @@ void LoadBalancer::probe(const std::shared_ptr<Upstream>& up) {
       }
       up->ready = true;
       up->failed_probes = 0;
+      dispatch_held();
       return;
     }
     ++up->failed_probes;
@@ -579,20 +717,24 @@ void LoadBalancer::probe(const std::shared_ptr<Upstream>& up) {
   };
   p->request = {bhttp::verb::get, options_.ready_path, 11};
   p->request.set(bhttp::field::host, up->host_header);
-  p->request.keep_alive(false);
-  p->stream.expires_after(options_.connect_timeout);
-  p->stream.async_connect(up->endpoint, [this, p, done](beast::error_code ec) {
-    if (ec) return done(false, "connect: " + ec.message());
-    p->stream.expires_after(std::max(options_.connect_timeout, std::chrono::milliseconds(2000)));
-    bhttp::async_write(p->stream, p->request, [p, done](beast::error_code ec2, size_t) {
-      if (ec2) return done(false, "write: " + ec2.message());
-      bhttp::async_read(p->stream, p->buffer, p->response,
-                        [p, done](beast::error_code ec3, size_t) {
-                          if (ec3) return done(false, "read: " + ec3.message());
-                          done(p->response.result_int() == 200,
-                               "status " + std::to_string(p->response.result_int()));
-                        });
+  p->request.keep_alive(true);
+  auto exchange = [this, p, stream, done] {
+    stream->expires_after(std::max(options_.connect_timeout, std::chrono::milliseconds(2000)));
+    bhttp::async_write(*stream, p->request, [p, stream, done](beast::error_code ec, size_t) {
+      if (ec) return done(false, true, "write: " + ec.message());
+      bhttp::async_read(*stream, p->buffer, p->response, [p, done](beast::error_code ec2, size_t) {
+        if (ec2) return done(false, true, "read: " + ec2.message());
+        done(p->response.result_int() == 200, false,
+             "status " + std::to_string(p->response.result_int()));
+      });
     });
+  };
+  if (reused) return exchange();
+  stream->expires_after(options_.connect_timeout);
+  stream->async_connect(up->endpoint, [stream, done, exchange](beast::error_code ec) {
+    if (ec) return done(false, true, "connect: " + ec.message());
+    stream->socket().set_option(tcp::no_delay(true), ec);
+    exchange();
   });
 }
 
@@ -648,6 +790,8 @@ Json LoadBalancer::report() const {
               {"in_flight_mean", std::round(mean * 100) / 100},
               {"p95_ms", std::round(quantile(std::move(values), 0.95) * 100) / 100},
               {"window_requests", latencies_.size()},
+              {"queued", held_.size()},
+              {"queued_total", queued_total_},
               {"replicas", std::move(replicas)}};
 }
 

@@ -90,7 +90,8 @@ class LoadBalancer {
 
   /// {"generation", "requests_total", "failures_total", "retries_total",
   ///  "in_flight", "in_flight_mean" (over the window), "p95_ms" (over the
-  ///  window), "window_requests", "replicas": {name: {"in_flight", "requests",
+  ///  window), "window_requests", "queued" (held now: no replica ready),
+  ///  "queued_total", "replicas": {name: {"in_flight", "requests",
   ///  "failures", "ready", "draining", "url"}}}.
   Json report() const;
   /// GET /metrics's body (Prometheus text format 0.0.4).
@@ -98,10 +99,21 @@ class LoadBalancer {
 
   struct Upstream;
   struct Exchange;
+  struct GaugeSeries;
 
  private:
   http::Reply handle(const http::Request& request);
   void start_exchange(const std::shared_ptr<Exchange>& ex);
+  /// Sends `ex` to the least loaded ready replica; with none ready, holds it
+  /// (options.max_queued_requests, queue_timeout) or answers 503.
+  void route(const std::shared_ptr<Exchange>& ex);
+  void hold(const std::shared_ptr<Exchange>& ex);
+  /// Routes the held requests, oldest first, while a replica is ready.
+  void dispatch_held();
+  bool any_routable() const;
+  /// 503 with Retry-After and the balancer's JSON error.
+  void unavailable(const std::shared_ptr<Exchange>& ex, const std::string& message);
+  std::string why_none_ready() const;
   void attempt(const std::shared_ptr<Exchange>& ex, bool fresh_connection);
   void on_attempt_failed(const std::shared_ptr<Exchange>& ex, const std::string& why,
                          bool got_bytes, bool reused, bool refused);
@@ -110,6 +122,7 @@ class LoadBalancer {
   void forget_if_drained(const std::string& name);
   void probe_all();
   void probe(const std::shared_ptr<Upstream>& up);
+  void probe_on(const std::shared_ptr<Upstream>& up, bool fresh_connection);
   void tick();
   void arm_tick();
   void count_response(const std::string& replica, unsigned code);
@@ -123,6 +136,9 @@ class LoadBalancer {
   size_t cursor_ = 0;
   uint64_t requests_total_ = 0, failures_total_ = 0, retries_total_ = 0;
   int in_flight_ = 0;
+  /// Requests held while no replica is ready, oldest first.
+  std::deque<std::shared_ptr<Exchange>> held_;
+  uint64_t queued_total_ = 0;
   /// Latencies (ms) answered within the window, oldest first.
   std::deque<std::pair<std::chrono::steady_clock::time_point, double>> latencies_;
   /// Total in flight, sampled every kSampleEvery, over the window.
@@ -137,8 +153,11 @@ class LoadBalancer {
   prometheus::Family<prometheus::Counter>& requests_family_;
   prometheus::Family<prometheus::Gauge>& in_flight_family_;
   prometheus::Counter& retries_counter_;
+  prometheus::Gauge& queued_gauge_;
   prometheus::Histogram& duration_;
   std::map<std::pair<std::string, unsigned>, prometheus::Counter*> request_counters_;
+  /// Each replica name's in-flight series, while an Upstream of it lives.
+  std::map<std::string, std::weak_ptr<GaugeSeries>> gauges_;
 };
 
 }  // namespace lightning::components::lb

@@ -58,7 +58,9 @@ Json LoadBalancerOptions::to_json() const {
               {"ready_path", ready_path},
               {"probe_interval_ms", probe_interval.count()},
               {"report_interval_ms", report_interval.count()},
-              {"window_ms", window.count()}};
+              {"window_ms", window.count()},
+              {"max_queued_requests", max_queued_requests},
+              {"queue_timeout_ms", queue_timeout.count()}};
 }
 
 LoadBalancerOptions LoadBalancerOptions::from_json(const Json& j) {
@@ -87,6 +89,8 @@ LoadBalancerOptions LoadBalancerOptions::from_json(const Json& j) {
   o.probe_interval = ms_field(j, "probe_interval_ms", o.probe_interval, 10);
   o.report_interval = ms_field(j, "report_interval_ms", o.report_interval, 10);
   o.window = ms_field(j, "window_ms", o.window, 100);
+  o.max_queued_requests = uint_field<size_t>(j, "max_queued_requests", o.max_queued_requests, 0);
+  o.queue_timeout = ms_field(j, "queue_timeout_ms", o.queue_timeout, 1);
   if (j.contains("ready_path")) {
     const Json& p = j.at("ready_path");
     if (!p.is_string() || p.get<std::string>().empty() || p.get<std::string>()[0] != '/') {

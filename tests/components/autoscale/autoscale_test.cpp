@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -341,10 +342,19 @@ TEST(AutoScalerTest, AReplicaNotReadyWithinReadyTimeoutGetsNoTrafficAndIsReplace
   const Json first = app.wait_status([](const Json& s) { return some_replica(s).second != 0; });
   const auto [name, pid] = some_replica(first);
   ASSERT_NE(pid, 0) << app.describe();
+  // Published, but its ready path says 503: the request is held for a ready
+  // replica, and past the balancer's queue_timeout (500 ms) it gets a 503.
   HttpClient c(port);
+  const auto sent = Clock::now();
   const HttpResult r = c.request(verb::verb::post, "/delay?ms=0", "{}");
+  const auto waited = std::chrono::duration_cast<milliseconds>(Clock::now() - sent);
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.status, 503U) << r.body;  // published, but its ready path says 503
+  EXPECT_EQ(r.status, 503U) << r.body;
+  EXPECT_EQ(r.header("Retry-After"), "1");
+  EXPECT_TRUE(contains(Json::parse(r.body).at("error").at("message"),
+                       "no replica became ready within queue_timeout 500 ms"))
+      << r.body;
+  EXPECT_GE(waited.count(), 450) << "answered before queue_timeout";
   // At ready_timeout it is stopped, and another process takes its place.
   const Json next = app.wait_status([&, pid = pid](const Json& s) {
     return process_is_gone(pid) && some_replica(s, pid).second != 0;
@@ -352,18 +362,56 @@ TEST(AutoScalerTest, AReplicaNotReadyWithinReadyTimeoutGetsNoTrafficAndIsReplace
   EXPECT_TRUE(process_is_gone(pid)) << name << " " << app.describe();
   EXPECT_NE(some_replica(next, pid).second, 0) << app.describe();
   EXPECT_EQ(next.at("ready"), 0);
+  EXPECT_GE(next.at("report").value("queued_total", 0), 1) << next;
   EXPECT_EQ(app.finish().exit_code, 0) << app.describe();
 }
 
-TEST(AutoScalerTest, NoReplicaIsA503WithAClearError) {
-  ScalerApp app("none");
+/// Sends POST /delay?ms=0 on a fresh connection; the result and how long it took.
+std::pair<HttpResult, milliseconds> timed_request(uint16_t port) {
+  HttpClient c(port, milliseconds(20000));
+  const auto sent = Clock::now();
+  HttpResult r = c.request(verb::verb::post, "/delay?ms=0", "{}");
+  return {r, std::chrono::duration_cast<milliseconds>(Clock::now() - sent)};
+}
+
+TEST(AutoScalerTest, MinZeroStartsAReplicaForAHeldRequestAndScalesBackToZeroWhenIdle) {
+  ScalerApp app("zero");  // min 0, max 2, scale_in_cooldown 1 s
   const uint16_t port = app.port();
-  HttpClient c(port);
-  const HttpResult r = c.request(verb::verb::post, "/v2/models/m/infer", "{}");
-  ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.status, 503U);
-  const Json body = Json::parse(r.body);
-  EXPECT_TRUE(contains(body.at("error").at("message"), "no replica")) << r.body;
+  const Json start = app.status();
+  EXPECT_EQ(start.at("replicas"), 0) << start;
+  EXPECT_TRUE(start.at("pids").empty()) << start;
+  EXPECT_TRUE(start.at("phases").empty()) << start;
+
+  // The first request is held until a replica, started because of it, is ready.
+  const auto [r, cold] = timed_request(port);
+  ASSERT_TRUE(r.ok) << r.error << app.describe();
+  EXPECT_EQ(r.status, 200U) << r.body;
+  EXPECT_EQ(r.header("X-Replica"), "replica_0");
+  std::cout << "[ cold start ] request -> answer with 0 replicas: " << cold.count() << " ms\n";
+  const Json up = app.wait_status([](const Json& s) { return s.at("ready") == 1; });
+  EXPECT_EQ(up.at("report").value("queued_total", 0), 1) << up;
+  EXPECT_EQ(up.at("report").value("failures_total", 1), 0) << up;
+  const int first_pid = up.at("pids").value("replica_0", 0);
+  ASSERT_NE(first_pid, 0) << up;
+
+  // Idle for scale_in_cooldown: back to zero, the replica's process gone.
+  const Json down = app.wait_status([](const Json& s) {
+    return s.at("replicas") == 0 && s.at("phases").empty() &&
+           contains(s.at("last_decision"), "scale to zero 1 -> 0");
+  });
+  EXPECT_TRUE(contains(down.at("last_decision"), "scale to zero 1 -> 0")) << app.describe();
+  EXPECT_TRUE(wait_process_gone(first_pid, kScaleDeadline)) << "replica_0 still runs";
+
+  // And from zero again (the slot is reused by a new process).
+  const auto [again, cold2] = timed_request(port);
+  ASSERT_TRUE(again.ok) << again.error << app.describe();
+  EXPECT_EQ(again.status, 200U) << again.body;
+  std::cout << "[ cold start ] again: " << cold2.count() << " ms\n";
+  const Json up2 = app.wait_status([](const Json& s) { return s.at("ready") == 1; });
+  EXPECT_TRUE(contains(up2.at("last_decision"), "scale from zero 0 -> 1")) << up2;
+  const int second_pid = up2.at("pids").value(again.header("X-Replica"), 0);
+  EXPECT_NE(second_pid, 0) << up2;
+  EXPECT_NE(second_pid, first_pid) << up2;
   EXPECT_EQ(app.finish().exit_code, 0) << app.describe();
 }
 

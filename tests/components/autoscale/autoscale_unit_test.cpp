@@ -5,6 +5,7 @@
 // are lightning::http::HttpServer instances on the same loop thread.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -39,8 +40,9 @@ AutoScalerOptions rule_options() {
 }
 
 ScalingInput input(Clock::time_point now, int replicas, int ready, double in_flight, double p95 = 0,
-                   size_t requests = 100) {
+                   size_t requests = 100, size_t queued = 0) {
   ScalingInput in;
+  in.queued = queued;
   in.now = now;
   in.replicas = replicas;
   in.ready = ready;
@@ -111,6 +113,54 @@ TEST(ScalingPolicyTest, NothingIsDecidedBeforeAReplicaIsReadyButMinIsKept) {
   ScalingPolicy p(rule_options(), t0);
   EXPECT_EQ(p.decide(input(t0 + 60s, 1, 0, 50.0)).delta, 0);
   EXPECT_EQ(p.decide(input(t0 + 60s, 0, 0, 0.0)).delta, 1);  // below min
+}
+
+AutoScalerOptions zero_options() {
+  AutoScalerOptions o = rule_options();
+  o.min_replicas = 0;
+  return o;
+}
+
+TEST(ScalingPolicyTest, FromZeroOneReplicaStartsAtOnceWhenRequestsAreHeld) {
+  const Clock::time_point t0{};
+  ScalingPolicy p(zero_options(), t0);
+  EXPECT_EQ(p.decide(input(t0, 0, 0, 0.0, 0, 0)).delta, 0);  // min 0: none at the start
+  const ScalingDecision d = p.decide(input(t0 + 1ms, 0, 0, 0.0, 0, 0, 3));  // no cooldown
+  EXPECT_EQ(d.delta, 1);
+  EXPECT_NE(d.reason.find("scale from zero 0 -> 1: 3 request(s) held"), std::string::npos)
+      << d.reason;
+  // While it starts, more held requests start nothing more.
+  EXPECT_EQ(p.decide(input(t0 + 2ms, 1, 0, 0.0, 0, 0, 50)).delta, 0);
+}
+
+TEST(ScalingPolicyTest, ToZeroOnlyAfterNoRequestForTheInCooldown) {
+  const Clock::time_point t0{};
+  ScalingPolicy p(zero_options(), t0);
+  // Light load (below half the target) keeps the last replica with min 0.
+  EXPECT_EQ(p.decide(input(t0 + 20s, 1, 1, 0.5, 0, 10)).delta, 0);
+  // Idle from 20 s on: not before 30 s.
+  EXPECT_EQ(p.decide(input(t0 + 21s, 1, 1, 0.0, 0, 0)).delta, 0);
+  EXPECT_EQ(p.decide(input(t0 + 29s, 1, 1, 0.0, 0, 0)).delta, 0);
+  const ScalingDecision d = p.decide(input(t0 + 30s, 1, 1, 0.0, 0, 0));
+  EXPECT_EQ(d.delta, -1);
+  EXPECT_NE(d.reason.find("scale to zero 1 -> 0"), std::string::npos) << d.reason;
+  EXPECT_EQ(p.decide(input(t0 + 60s, 0, 0, 0.0, 0, 0)).delta, 0);  // stays at zero
+}
+
+TEST(ScalingPolicyTest, AHeldRequestOrOneInTheWindowKeepsTheLastReplica) {
+  const Clock::time_point t0{};
+  ScalingPolicy p(zero_options(), t0);
+  EXPECT_EQ(p.decide(input(t0 + 10s, 1, 1, 0.0, 0, 0, 1)).delta, 0);  // held
+  EXPECT_EQ(p.decide(input(t0 + 19s, 1, 1, 0.0, 0, 1)).delta, 0);     // answered in the window
+  EXPECT_EQ(p.decide(input(t0 + 28s, 1, 1, 0.0, 0, 0)).delta, 0);     // 9 s idle
+  EXPECT_EQ(p.decide(input(t0 + 29s, 1, 1, 0.0, 0, 0)).delta, -1);    // 10 s idle
+}
+
+TEST(ScalingPolicyTest, MinZeroStillScalesInByTheLoadRuleDownToOne) {
+  const Clock::time_point t0{};
+  ScalingPolicy p(zero_options(), t0);
+  EXPECT_EQ(p.decide(input(t0 + 10s, 2, 2, 1.0)).delta, -1);  // 0.5 per replica < 2
+  EXPECT_EQ(p.decide(input(t0 + 20s, 1, 1, 1.0)).delta, 0);   // busy: the last one stays
 }
 
 // ---------------------------------------------------------------- replica slots
@@ -244,13 +294,19 @@ class ProxyFixture : public ::testing::Test {
     return f.get();
   }
 
-  void SetUp() override {
+  virtual LoadBalancerOptions options() {
     LoadBalancerOptions o;
     o.port = 0;
     // Probes at once when a replica joins, then rarely: a test stops a
     // replica's server and the balancer still has it ready.
     o.probe_interval = 10s;
     o.report_interval = 20ms;
+    o.max_queued_requests = 0;  // no replica ready: 503 at once (HoldingProxyFixture holds)
+    return o;
+  }
+
+  void SetUp() override {
+    const LoadBalancerOptions o = options();
     balancer_ = std::make_unique<lb::LoadBalancer>(io_, o);
     ASSERT_TRUE(balancer_->start().ok());
     thread_ = std::thread([this] { io_.run(); });
@@ -321,6 +377,7 @@ TEST_F(ProxyFixture, NoReplicaIs503AndANotYetReadyOneIsToo) {
   HttpResult r = c.request(bhttp::verb::get, "/x");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.status, 503U);
+  EXPECT_EQ(r.header("Retry-After"), "1");
   EXPECT_NE(r.body.find("the set is empty"), std::string::npos) << r.body;
   set(1, {{"a", "http://127.0.0.1:1"}});  // nothing listens on port 1
   r = c.request(bhttp::verb::get, "/x");
@@ -403,6 +460,142 @@ TEST_F(ProxyFixture, ARemovedReplicaFinishesItsRequestInFlightAndGetsNoNewOne) {
   EXPECT_EQ(late.body, R"({"late":true})");
   EXPECT_TRUE(wait_for([&](const Json& j) { return !j["replicas"].contains(holder); }))
       << report().dump();  // drained and forgotten
+  // ... and so is its in-flight series: no stale replica="..." at 0.
+  const std::string metrics = on_loop([&] { return balancer_->metrics_text(); });
+  EXPECT_EQ(metrics.find("lightning_lb_in_flight_requests{replica=\"" + holder + "\"}"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("lightning_lb_in_flight_requests{replica=\"" + other + "\"} 0"),
+            std::string::npos)
+      << metrics;
+}
+
+/// The balancer probing every 20 ms.
+class FastProbeProxyFixture : public ProxyFixture {
+ protected:
+  LoadBalancerOptions options() override {
+    LoadBalancerOptions o = ProxyFixture::options();
+    o.probe_interval = 20ms;
+    return o;
+  }
+};
+
+TEST_F(FastProbeProxyFixture, ReadinessProbesReuseOneKeepAliveConnection) {
+  // An upstream that records, for each probe, whether it asked for keep-alive
+  // and how many connections the upstream had open then.
+  struct Seen {
+    int probes = 0;
+    int closing = 0;
+    size_t max_open = 0;
+  };
+  auto seen = std::make_shared<Seen>();
+  const std::string url = on_loop([&] {
+    http::HttpServerOptions o;
+    o.port = 0;
+    servers_.push_back(std::make_unique<http::HttpServer>(
+        io_, o, [this, seen, index = servers_.size()](const http::Request& r) {
+          if (r.target() == "/v2/health/ready") {
+            ++seen->probes;
+            if (!r.keep_alive()) ++seen->closing;
+            seen->max_open = std::max(seen->max_open, servers_[index]->open_connections());
+          }
+          return http::Reply{http::json_response(200, "{}"), {}};
+        }));
+    EXPECT_TRUE(servers_.back()->start().ok());
+    return servers_.back()->url();
+  });
+  set(1, {{"a", url}});
+  ASSERT_TRUE(wait_for([&](const Json&) { return on_loop([&] { return seen->probes; }) >= 10; }));
+  const Seen s = on_loop([&] { return *seen; });
+  EXPECT_EQ(s.closing, 0) << "a probe asked to close its connection";
+  EXPECT_EQ(s.max_open, 1U) << "probes opened more than one connection";
+  EXPECT_EQ(on_loop([&] { return servers_.back()->open_connections(); }), 1U);
+}
+
+/// The balancer with holding on: a request with no replica ready waits
+/// (max 2 held, queue_timeout 1 s).
+class HoldingProxyFixture : public ProxyFixture {
+ protected:
+  LoadBalancerOptions options() override {
+    LoadBalancerOptions o = ProxyFixture::options();
+    o.max_queued_requests = 2;
+    o.queue_timeout = 1000ms;
+    return o;
+  }
+};
+
+TEST_F(HoldingProxyFixture, AHeldRequestGoesToTheFirstReplicaThatBecomesReady) {
+  HttpClient held(balancer_->port());
+  ASSERT_TRUE(held.write_raw("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(wait_for([](const Json& j) { return j["queued"] == 1; })) << report().dump();
+  EXPECT_NE(
+      on_loop([&] { return balancer_->metrics_text(); }).find("lightning_lb_queued_requests 1"),
+      std::string::npos);
+  const std::string url = add_upstream("late");
+  set(1, {{"late", url}});  // probed at once; once ready, the held request goes to it
+  const HttpResult r = held.read_response();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 200U) << r.body;
+  EXPECT_EQ(r.header("X-Replica"), "late");
+  const Json j = report();
+  EXPECT_EQ(j["queued"], 0) << j;
+  EXPECT_EQ(j["queued_total"], 1) << j;
+  EXPECT_EQ(j["failures_total"], 0) << j;
+  EXPECT_NE(
+      on_loop([&] { return balancer_->metrics_text(); }).find("lightning_lb_queued_requests 0"),
+      std::string::npos);
+}
+
+TEST_F(HoldingProxyFixture, PastQueueTimeoutOrMaxQueuedItIsA503WithRetryAfter) {
+  set(1, {{"a", "http://127.0.0.1:1"}});  // known, never ready: nothing listens on port 1
+  HttpClient c1(balancer_->port());
+  HttpClient c2(balancer_->port());
+  ASSERT_TRUE(c1.write_raw("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(c2.write_raw("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(wait_for([](const Json& j) { return j["queued"] == 2; })) << report().dump();
+  HttpClient c3(balancer_->port());  // a third: over max_queued_requests, 503 at once
+  const HttpResult full = c3.request(bhttp::verb::get, "/x");
+  ASSERT_TRUE(full.ok) << full.error;
+  EXPECT_EQ(full.status, 503U);
+  EXPECT_EQ(full.header("Retry-After"), "1");
+  EXPECT_NE(full.body.find("max_queued_requests (2)"), std::string::npos) << full.body;
+  for (HttpClient* c : {&c1, &c2}) {
+    const HttpResult r = c->read_response();
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.status, 503U);
+    EXPECT_EQ(r.header("Retry-After"), "1");
+    EXPECT_NE(r.body.find("no replica became ready within queue_timeout 1000 ms (1 known, none "
+                          "answered /v2/health/ready with 200 yet)"),
+              std::string::npos)
+        << r.body;
+  }
+  const Json j = report();
+  EXPECT_EQ(j["queued"], 0) << j;
+  EXPECT_EQ(j["failures_total"], 3) << j;
+}
+
+TEST_F(HoldingProxyFixture, ARequestWhoseOnlyReplicaDiedWaitsForTheNextOne) {
+  const std::string first = add_upstream("first");
+  set(1, {{"first", first}});
+  ASSERT_TRUE(wait_for([](const Json& j) { return j["replicas"]["first"]["ready"] == true; }));
+  // It dies while the balancer still has it ready (the next probe is 10 s away).
+  on_loop([&] {
+    servers_.back()->stop();
+    return 0;
+  });
+  HttpClient c(balancer_->port());
+  ASSERT_TRUE(c.write_raw("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"));
+  // Refused, no other replica ready: held, not a 502.
+  ASSERT_TRUE(wait_for([](const Json& j) { return j["queued"] == 1; })) << report().dump();
+  const std::string second = add_upstream("second");
+  set(2, {{"second", second}});
+  const HttpResult r = c.read_response();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 200U) << r.body;
+  EXPECT_EQ(r.header("X-Replica"), "second");
+  const Json j = report();
+  EXPECT_EQ(j["failures_total"], 0) << j;
+  EXPECT_EQ(j["retries_total"], 1) << j;
 }
 
 }  // namespace

@@ -80,6 +80,22 @@ TEST(ScanAppNeedsTest, ComponentsAndTorchComeFromTheAppAndItsOwnHeaders) {
   EXPECT_FALSE(none.torch);
 }
 
+TEST(ScanAppNeedsTest, AComponentHeaderNamedOtherwiseMapsToTheComponentThatOwnsIt) {
+  TempDir dir;
+  const std::string source = dir / "app.cpp";
+  const AppNeeds serve =
+      scan_app_needs(source, "#include <lightning/components/serve_protocol.hpp>\n");
+  EXPECT_EQ(serve.components, (std::set<std::string>{"serve"}));
+  ASSERT_EQ(serve.reasons.size(), 1U);
+  EXPECT_EQ(serve.reasons[0].first, "serve");
+  EXPECT_EQ(serve.reasons[0].second, "app.cpp: #include <lightning/components/serve_protocol.hpp>");
+  EXPECT_EQ(scan_app_needs(source,
+                           "#include <lightning/components/load_balancer.hpp>\n"
+                           "#include <lightning/components/distributed.hpp>\n")
+                .components,
+            (std::set<std::string>{"autoscale", "multinode"}));
+}
+
 constexpr const char* kConfig = R"({
   "format": 1, "version": "0.1.0",
   "include_dirs": ["../../include", "/usr/include"], "lib_dirs": ["../../lib"],

@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/post.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <thread>
 
@@ -106,6 +109,62 @@ TEST_F(HttpServerTest, BodyOverTheLimitIsA413) {
   EXPECT_NE(res.body.find("\"code\":413"), std::string::npos) << res.body;
   HttpClient ok(port());
   EXPECT_EQ(ok.request(beast_http::verb::post, "/echo", std::string(100, 'x')).status, 200u);
+}
+
+TEST_F(HttpServerTest, Expect100ContinueIsAnsweredBeforeTheBodyIsRead) {
+  HttpServerOptions options;
+  options.max_body_bytes = 100;
+  start(options);
+  HttpClient client(port());
+  // The headers alone: the server says 100 Continue, then reads the body.
+  ASSERT_TRUE(
+      client.write_raw("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n"
+                       "Expect: 100-continue\r\n\r\n"));
+  const auto interim = client.read_response();
+  ASSERT_TRUE(interim.ok) << interim.error;
+  EXPECT_EQ(interim.status, 100u);
+  ASSERT_TRUE(client.write_raw(R"({"x":12345})"));
+  const auto res = client.read_response();
+  ASSERT_TRUE(res.ok) << res.error;
+  EXPECT_EQ(res.status, 200u);
+  EXPECT_EQ(res.body, R"({"x":12345})");
+  // The connection goes on (keep-alive).
+  EXPECT_EQ(client.request(beast_http::verb::get, "/hello").status, 200u);
+  // A body over the limit: 413 at once, no 100 and no body read.
+  HttpClient big(port());
+  const auto refused = big.send_raw(
+      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 101\r\n"
+      "Expect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(refused.ok) << refused.error;
+  EXPECT_EQ(refused.status, 413u);
+  // Any other expectation: 417.
+  HttpClient odd(port());
+  const auto other = odd.send_raw(
+      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
+      "Expect: teapot\r\n\r\n");
+  ASSERT_TRUE(other.ok) << other.error;
+  EXPECT_EQ(other.status, 417u);
+  EXPECT_NE(other.body.find("unsupported Expect 'teapot'"), std::string::npos) << other.body;
+}
+
+TEST_F(HttpServerTest, CurlWithExpect100ContinueDoesNotWaitForItsTimeout) {
+  if (std::system("command -v curl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no curl";
+  start({});
+  // curl waits --expect100-timeout (here 5 s) for the 100 before it sends the body.
+  const std::string cmd =
+      "curl -sS -o /dev/null -w '%{http_code}' --expect100-timeout 5 "
+      "-H 'Expect: 100-continue' -H 'Content-Type: application/json' "
+      "--data-binary '{\"a\":1}' http://127.0.0.1:" +
+      std::to_string(port()) + "/echo";
+  const auto t0 = std::chrono::steady_clock::now();
+  FILE* out = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  char code[8] = {};
+  const size_t n = std::fread(code, 1, sizeof code - 1, out);
+  ::pclose(out);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(std::string(code, n), "200");
+  EXPECT_LT(took, std::chrono::seconds(4)) << "curl waited for its expect100 timeout";
 }
 
 TEST_F(HttpServerTest, HeaderFloodIsA431) {

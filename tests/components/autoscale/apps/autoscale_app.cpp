@@ -6,7 +6,7 @@
 // balancer's URL, the replica counts and phases, each replica's pid, the
 // balancer's report) whenever it changes, and stops the app once the test
 // creates <dir>/stop.
-// Usage: autoscale_app [flags] -- <fixed3|one|scale|kill|never_ready|none> <dir>
+// Usage: autoscale_app [flags] -- <fixed3|one|scale|kill|never_ready|zero> <dir>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,7 +106,7 @@ struct Root : lightning::Flow {
     o.balancer.probe_interval = 50ms;
     o.balancer.report_interval = 100ms;
     o.ready_timeout = 20s;
-    const std::string s = scenario();
+    const std::string& s = scenario();
     if (s == "fixed3") {
       o.min_replicas = o.max_replicas = 3;
     } else if (s == "scale") {
@@ -124,9 +124,14 @@ struct Root : lightning::Flow {
       o.min_replicas = o.max_replicas = 1;
       o.ready_timeout = 2s;  // a process starts in ~1 s under TSan on a loaded machine
       o.replica_args = {{"never_ready", true}};
-    } else if (s == "none") {
+      o.balancer.queue_timeout = 500ms;  // a request held for a replica gives up after it
+    } else if (s == "zero") {            // scale to zero and from zero (also bench/autoscale.sh)
       o.min_replicas = 0;
-      o.max_replicas = 1;
+      o.max_replicas = 2;
+      o.target_in_flight = 2;
+      o.window = 300ms;
+      o.scale_out_cooldown = 300ms;
+      o.scale_in_cooldown = 1000ms;
     } else {
       throw std::invalid_argument("unknown scenario " + s);
     }

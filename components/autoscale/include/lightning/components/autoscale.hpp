@@ -22,6 +22,10 @@ namespace lightning::components {
 /// first run (std::invalid_argument naming the field, which fails the app).
 struct AutoScalerOptions {
   /// Replicas wanted at least / at most (0 <= min <= max, max >= 1).
+  /// min 0 scales to zero: the last replica is stopped once no request came
+  /// for scale_in_cooldown, and a request that arrives with none ready is
+  /// held by the balancer (balancer.max_queued_requests, queue_timeout) while
+  /// one is started for it at once.
   int min_replicas = 1, max_replicas = 4;
   /// Requests in flight per ready replica (mean over `window`, as the
   /// balancer measures it): above it, scale out to ceil(in_flight / target)
@@ -58,6 +62,7 @@ struct ScalingInput {
   double in_flight_mean = 0;   ///< all replicas together, mean over the window
   double p95_ms = 0;           ///< over the window
   size_t window_requests = 0;  ///< answered within the window
+  size_t queued = 0;           ///< held by the balancer now: no replica ready
 };
 struct ScalingDecision {
   int delta = 0;       ///< > 0 scale out by this; < 0 scale in by -delta; 0 stay
@@ -65,14 +70,16 @@ struct ScalingDecision {
 };
 class ScalingPolicy {
  public:
-  /// `start`: cooldowns count from here before the first scaling.
+  /// `start`: cooldowns (and the idle time before a scale to zero) count
+  /// from here before the first scaling.
   ScalingPolicy(const AutoScalerOptions& options, std::chrono::steady_clock::time_point start);
-  /// Decides and, for a delta != 0, remembers the time (cooldowns).
+  /// Decides and, for a delta != 0, remembers the time (cooldowns); also
+  /// remembers the last time it saw any request (scale to zero).
   ScalingDecision decide(const ScalingInput& in);
 
  private:
   AutoScalerOptions options_;
-  std::chrono::steady_clock::time_point last_out_, last_scale_;
+  std::chrono::steady_clock::time_point last_out_, last_scale_, last_busy_;
 };
 
 /// The lifecycle of each replica slot, driven by AutoScalerBase (a pure

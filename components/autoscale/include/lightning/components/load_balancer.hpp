@@ -55,6 +55,14 @@ struct LoadBalancerOptions {
   std::chrono::milliseconds report_interval{250};
   /// The sliding window of p95_ms and in_flight_mean.
   std::chrono::milliseconds window{2000};
+  /// A request that arrives while no replica is ready (none in the set yet,
+  /// all starting, or all failing their probes) is held, oldest first, until
+  /// one is ready, for at most queue_timeout (ms); past it, or with
+  /// max_queued_requests already held, it gets 503 with Retry-After.
+  /// max_queued_requests 0 turns holding off (503 at once). This is what lets
+  /// AutoScaler scale from zero replicas (docs/components/autoscale.md).
+  size_t max_queued_requests = 1024;
+  std::chrono::milliseconds queue_timeout{30000};
 
   Json to_json() const;
   /// Throws std::invalid_argument naming the field for a bad value.
@@ -83,9 +91,11 @@ class SharedJsonField final : public StateFieldBase {
 /// An HTTP/1.1 reverse proxy (Boost.Beast) in its own process: keep-alive to
 /// clients, pooled keep-alive connections to each replica, least outstanding
 /// requests (ties round robin), a replica gets traffic only once its
-/// ready_path answered 200, a request that got no byte back from a replica is
-/// retried once on another one, `GET /metrics` is its own (Prometheus), every
-/// other request is proxied.
+/// ready_path answered 200, a request that arrives while none is ready is
+/// held until one is (LoadBalancerOptions::max_queued_requests,
+/// queue_timeout), a request that got no byte back from a replica is retried
+/// once on another one (or held, when none is ready), `GET /metrics` is its
+/// own (Prometheus), every other request is proxied.
 ///
 /// Each call updates the replica set; the proxy runs on a thread of the
 /// work's process from the first call until the process ends, so a call
@@ -104,7 +114,8 @@ class LoadBalancerWork : public Work {
 
   /// What the proxy reports, at most every report_interval: see
   /// lb::LoadBalancer::report() (generation, requests_total, failures_total,
-  /// retries_total, in_flight, in_flight_mean, p95_ms, replicas{...}).
+  /// retries_total, in_flight, in_flight_mean, p95_ms, window_requests, queued,
+  /// queued_total, replicas{...}).
   SharedJsonField report{this, "report"};
 
  private:
