@@ -3,9 +3,12 @@
 // arguments, and small helpers for files and the monotonic clock.
 #pragma once
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <lightning/lightning.hpp>
@@ -58,6 +61,26 @@ inline bool wait_for_file(const std::string& path, std::chrono::milliseconds tim
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return true;
+}
+
+/// For the resume tests, which count outside the app how often each call
+/// ran: with $JOURNAL_APP_COUNTER set (a file outside the run), appends
+/// "<i> <this pid>\n" to it (one write: one whole line), then waits while
+/// "<counter>.block-<i>" exists. The counter's path, or "" when it is unset.
+inline std::string count_call_and_hold(int64_t i) {
+  const char* counter = std::getenv("JOURNAL_APP_COUNTER");
+  if (counter == nullptr) return "";
+  const std::string line = std::to_string(i) + " " + std::to_string(::getpid()) + "\n";
+  const int fd = ::open(counter, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    (void)!::write(fd, line.data(), line.size());
+    ::close(fd);
+  }
+  const std::string block = std::string(counter) + ".block-" + std::to_string(i);
+  while (::access(block.c_str(), F_OK) == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return counter;
 }
 
 /// App argument `i` ("" when missing).

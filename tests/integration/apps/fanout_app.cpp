@@ -22,25 +22,17 @@
 #include <string>
 #include <thread>
 
+#include "app_support.hpp"
+
 namespace {
 
 struct Task : lightning::Work {
   lightning::State<int64_t> ran{this, "ran", -1};
   void run(const lightning::Json& args) override {
     const int64_t i = args.at("i").get<int64_t>();
-    if (const char* counter = std::getenv("JOURNAL_APP_COUNTER")) {
-      const std::string line = std::to_string(i) + " " + std::to_string(::getpid()) + "\n";
-      const int fd = ::open(counter, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-      if (fd >= 0) {
-        (void)!::write(fd, line.data(), line.size());  // one write: one whole line
-        ::close(fd);
-      }
-      const std::string block = std::string(counter) + ".block-" + std::to_string(i);
-      while (::access(block.c_str(), F_OK) == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-      const std::string fail = std::string(counter) + ".fail-" + std::to_string(i);
-      if (::unlink(fail.c_str()) == 0) throw std::runtime_error("failing once, as asked");
+    const std::string counter = integ_app::count_call_and_hold(i);
+    if (!counter.empty() && ::unlink((counter + ".fail-" + std::to_string(i)).c_str()) == 0) {
+      throw std::runtime_error("failing once, as asked");
     }
     ran = i;
   }

@@ -15,9 +15,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 #include <lightning/lightning.hpp>
 #include <string>
+#include <thread>
+
+#include "app_support.hpp"
 
 namespace {
 
@@ -25,18 +27,7 @@ struct Counter : lightning::Work {
   lightning::State<int64_t> last{this, "last", -1};
   void run(const lightning::Json& args) override {
     const int64_t i = args.at("i").get<int64_t>();
-    if (const char* counter = std::getenv("JOURNAL_APP_COUNTER")) {
-      const std::string line = std::to_string(i) + " " + std::to_string(::getpid()) + "\n";
-      const int fd = ::open(counter, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-      if (fd >= 0) {
-        (void)!::write(fd, line.data(), line.size());  // one write: one whole line
-        ::close(fd);
-      }
-      const std::string block = std::string(counter) + ".block-" + std::to_string(i);
-      while (::access(block.c_str(), F_OK) == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-    }
+    integ_app::count_call_and_hold(i);
     last = i;
   }
 };
