@@ -54,7 +54,7 @@ std::string why_of(const std::string& status, const std::string& reason,
   if (status != "pending" && status != "failed") return "";
   std::string why = message.substr(0, message.find('\n'));
   if (why.empty()) why = reason;
-  if (why.size() > kMaxWhy) why = why.substr(0, kMaxWhy - 3) + "...";
+  if (why.size() > kMaxWhy) why.replace(kMaxWhy - 3, std::string::npos, "...");
   return why;
 }
 
